@@ -1,0 +1,68 @@
+# phext-tpu user entry points. Quick start (README): `make sim`, then `make test`.
+#   make sim     build and run the most complete simulation (today: the RTL phext decoder over a
+#                scaled pod), write a waveform to waves/ and a report to build/reports/
+#   make test    build everything and run every test through CTest (includes lint and synth)
+#   make lint    verilator --lint-only -Wall over every RTL top (rtl/tops.list)
+#   make synth   yosys synth over every RTL top, reporting cells
+#   make bench   benchmarks; results go to docs/PERF.md
+#   make fuzz    libFuzzer over the coordinate parser and the document reader (FUZZ_SECONDS each)
+#   make clean   remove build outputs and generated waveforms
+# Missing Debian packages are installed first by scripts/install-deps.sh (a no-op when present).
+
+BUILD        ?= build
+FUZZ_BUILD   ?= build-fuzz
+BUILD_TYPE   ?= Release
+JOBS         ?= $(shell nproc 2>/dev/null || echo 2)
+FUZZ_SECONDS ?= 60
+CTEST_ARGS   ?=
+SIM_POD      ?= 4x4x8
+SIM_CUBE     ?= 2x2x2
+
+CMAKE_ARGS ?= -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+.PHONY: all deps configure build sim test lint synth bench fuzz clean help
+
+all: build
+
+help:
+	@sed -n '1,12p' Makefile | sed 's/^# \{0,1\}//'
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD)/CMakeCache.txt: | deps
+	cmake -S . -B $(BUILD) $(CMAKE_ARGS)
+
+configure: deps $(BUILD)/CMakeCache.txt
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+sim: configure
+	cmake --build $(BUILD) -j $(JOBS) --target phtpu
+	@mkdir -p waves $(BUILD)/reports
+	$(BUILD)/phtpu decode --pod $(SIM_POD) --cube $(SIM_CUBE) --trace waves/phext_decoder.fst \
+	    --json $(BUILD)/reports/phext_decoder.json
+	@echo "open the waveform with: gtkwave waves/phext_decoder.fst waves/phext_decoder.gtkw"
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+
+lint: deps
+	scripts/rtl-check.sh lint
+
+synth: deps
+	RTL_CHECK_OUT=$(BUILD)/rtl-check scripts/rtl-check.sh synth
+
+bench: configure
+	cmake --build $(BUILD) -j $(JOBS) --target phtpu phtpu_bench
+	scripts/bench.sh $(BUILD) docs/PERF.md
+
+fuzz: deps
+	cmake -S . -B $(FUZZ_BUILD) -DPHTPU_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	    -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+clean:
+	rm -rf $(BUILD) $(FUZZ_BUILD) waves/*.fst waves/*.vcd

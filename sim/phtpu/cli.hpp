@@ -1,0 +1,40 @@
+// Shared pieces of the phtpu command: error classes, file I/O, subcommand registration.
+//
+// Exit status (README "phtpu"): 0 success; 1 invalid input (malformed coordinate, shape,
+// document, unreadable file, failed check); 2 bad usage (unknown option, missing argument).
+// Every error is one line on stderr.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace phtpu::cli {
+
+/// Invalid input: exit status 1.
+class InputError : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+/// Bad usage our own checks find after CLI11 accepted the arguments: exit status 2.
+class UsageError : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+/// What a subcommand does once the arguments are parsed; returns the exit status.
+using Action = std::function<int()>;
+
+/// Read a whole file, or standard input for "-", as bytes.
+std::string read_input(const std::string& path);
+/// Write bytes to a file, or standard output for "-" or "".
+void write_output(const std::string& path, std::string_view bytes);
+
+void add_coord_commands(CLI::App& app, Action& action);
+void add_phext_commands(CLI::App& app, Action& action);
+void add_decode_command(CLI::App& app, Action& action);
+
+} // namespace phtpu::cli

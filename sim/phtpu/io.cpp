@@ -1,0 +1,42 @@
+#include "cli.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fmt/format.h>
+#include <memory>
+#include <sys/stat.h>
+
+namespace phtpu::cli {
+
+std::string read_input(const std::string& path) {
+  std::FILE* f = stdin;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> owner(nullptr, std::fclose);
+  if (path != "-") {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) throw InputError(fmt::format("{}: is a directory", path));
+    f = std::fopen(path.c_str(), "rb");
+    if (!f) throw InputError(fmt::format("{}: {}", path, std::strerror(errno)));
+    owner.reset(f);
+  }
+  std::string data;
+  char buf[1 << 16];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) data.append(buf, n);
+  if (std::ferror(f)) throw InputError(fmt::format("{}: read error", path == "-" ? "<stdin>" : path));
+  return data;
+}
+
+void write_output(const std::string& path, std::string_view bytes) {
+  std::FILE* f = stdout;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> owner(nullptr, std::fclose);
+  if (!path.empty() && path != "-") {
+    f = std::fopen(path.c_str(), "wb");
+    if (!f) throw InputError(fmt::format("{}: {}", path, std::strerror(errno)));
+    owner.reset(f);
+  }
+  if (std::fwrite(bytes.data(), 1, bytes.size(), f) != bytes.size() || std::fflush(f) != 0)
+    throw InputError(fmt::format("{}: write error", path.empty() || path == "-" ? "<stdout>" : path));
+}
+
+} // namespace phtpu::cli

@@ -1,0 +1,49 @@
+// phtpu: the one command-line front end of phext-tpu (DESIGN.md §7).
+#include "cli.hpp"
+
+#include <cstdio>
+#include <fmt/format.h>
+#include <iostream>
+#include <new>
+
+namespace {
+// First line of a message, so every error stays on one line.
+std::string one_line(std::string msg) {
+  if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
+  return msg;
+}
+} // namespace
+
+int main(int argc, char** argv) {
+  using namespace phtpu::cli;
+  CLI::App app{"phtpu: phext coordinates and documents, chip addressing, and the phext-tpu RTL simulations.\n"
+               "Exit status: 0 ok, 1 invalid input, 2 bad usage."};
+  app.name("phtpu");
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "phtpu 0.1.0");
+  app.footer("Run `phtpu COMMAND --help` for the options of a command.");
+  Action action;
+  add_coord_commands(app, action);
+  add_phext_commands(app, action);
+  add_decode_command(app, action);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e); // --help, --version
+    fmt::print(stderr, "phtpu: error: {} (see phtpu --help)\n", one_line(e.what()));
+    return 2;
+  }
+  try {
+    return action ? action() : 0;
+  } catch (const UsageError& e) {
+    fmt::print(stderr, "phtpu: error: {} (see --help)\n", one_line(e.what()));
+    return 2;
+  } catch (const std::bad_alloc&) {
+    fmt::print(stderr, "phtpu: out of memory\n");
+    return 1;
+  } catch (const std::exception& e) { // InputError, phext::ParseError, phext::AddressError, ...
+    fmt::print(stderr, "phtpu: {}\n", one_line(e.what()));
+    return 1;
+  }
+}

@@ -1,0 +1,113 @@
+// Dut<Model>: owns one Verilated model with its own VerilatedContext, its clock, its
+// reset and its optional FST trace (STYLE.md: ZipCPU-style test bench class).
+//
+// Convention for every RTL top: clock `clk_i`, asynchronous active-low reset `rst_ni`.
+// The model must be verilated with TRACE_FST for open_trace() to record anything.
+// No globals: many Duts can live in one process (one context each).
+//
+// The trace is flushed and closed in the destructor, so a failing Catch2 REQUIRE (which
+// throws) still leaves a complete waveform; flush() can be called at any time.
+#pragma once
+
+#include <verilated.h>
+#include <verilated_fst_c.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+namespace phtpu {
+
+template <class Model> class Dut {
+public:
+  explicit Dut(const std::string& name = "top") : ctx_(std::make_unique<VerilatedContext>()) {
+    ctx_->threads(1); // default is hardware_concurrency() (TOOLCHAIN.md §9.9)
+    ctx_->traceEverOn(true);
+    model_ = std::make_unique<Model>(ctx_.get(), name.c_str());
+    model_->clk_i = 0;
+    model_->rst_ni = 1;
+    model_->eval();
+  }
+  Dut(const Dut&) = delete;
+  Dut& operator=(const Dut&) = delete;
+  ~Dut() {
+    if (trace_) trace_->close();
+    model_->final();
+  }
+
+  Model* operator->() { return model_.get(); }
+  Model& model() { return *model_; }
+  VerilatedContext& context() { return *ctx_; }
+
+  /// Start recording an FST waveform at `path` (parent folders are created).
+  void open_trace(const std::string& path, int depth = 99) {
+    std::filesystem::path p(path);
+    if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path());
+    trace_ = std::make_unique<VerilatedFstC>();
+    model_->trace(trace_.get(), depth);
+    trace_->open(path.c_str());
+    trace_path_ = path;
+    dump();
+  }
+  bool tracing() const { return trace_ != nullptr; }
+  const std::string& trace_path() const { return trace_path_; }
+  void flush() {
+    if (trace_) trace_->flush();
+  }
+
+  /// One clock cycle: falling edge, then rising edge. Inputs set before tick() are
+  /// sampled at the rising edge; registered outputs are readable after it returns.
+  void tick() {
+    model_->clk_i = 0;
+    model_->eval();
+    ctx_->timeInc(kHalfPeriod);
+    dump();
+    model_->clk_i = 1;
+    model_->eval();
+    ctx_->timeInc(kHalfPeriod);
+    dump();
+    ++cycle_;
+  }
+  void ticks(std::uint64_t n) {
+    for (std::uint64_t i = 0; i < n; ++i) tick();
+  }
+
+  /// Assert rst_ni for `cycles` clock cycles, then release it.
+  void reset(unsigned cycles = 2) {
+    model_->rst_ni = 0;
+    model_->eval();
+    ticks(cycles);
+    model_->rst_ni = 1;
+    model_->eval();
+  }
+
+  std::uint64_t cycle() const { return cycle_; }
+
+  /// Half a clock period in trace time units (1 ns with --timescale 1ns/1ns): a 10 ns clock.
+  static constexpr std::uint64_t kHalfPeriod = 5;
+
+private:
+  void dump() {
+    if (trace_) trace_->dump(ctx_->time());
+  }
+  std::unique_ptr<VerilatedContext> ctx_;
+  std::unique_ptr<Model> model_;
+  std::unique_ptr<VerilatedFstC> trace_;
+  std::string trace_path_;
+  std::uint64_t cycle_ = 0;
+};
+
+/// Where a test writes its waveform: $PHTPU_WAVE_DIR/<name>.fst, else the build's
+/// waves folder (compile definition PHTPU_TEST_WAVE_DIR), else ./waves.
+inline std::string test_wave_path(const std::string& name) {
+  if (const char* dir = std::getenv("PHTPU_WAVE_DIR")) return std::string(dir) + "/" + name + ".fst";
+#ifdef PHTPU_TEST_WAVE_DIR
+  return std::string(PHTPU_TEST_WAVE_DIR) + "/" + name + ".fst";
+#else
+  return "waves/" + name + ".fst";
+#endif
+}
+
+} // namespace phtpu

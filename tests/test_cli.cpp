@@ -1,0 +1,196 @@
+// The phtpu command: outputs, exit statuses (0 ok, 1 invalid input, 2 bad usage) and
+// one-line errors. Expected outputs come from phext.md vectors and hand-derived values.
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Result {
+  int status;
+  std::string out, err;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+fs::path scratch() {
+  fs::path d = fs::temp_directory_path() / ("phtpu_cli_test_" + std::to_string(::getpid()));
+  fs::create_directories(d);
+  return d;
+}
+
+void write_file(const fs::path& p, const std::string& bytes) {
+  std::ofstream f(p, std::ios::binary);
+  f << bytes;
+}
+
+// Run phtpu with `args` (shell words), optional bytes on stdin.
+Result run(const std::string& args, const std::string& stdin_bytes = "") {
+  const fs::path d = scratch();
+  write_file(d / "stdin", stdin_bytes);
+  const std::string cmd = std::string(PHTPU_EXE) + " " + args + " <" + (d / "stdin").string() + " >" +
+                          (d / "stdout").string() + " 2>" + (d / "stderr").string();
+  const int rc = std::system(cmd.c_str());
+  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, slurp(d / "stdout"), slurp(d / "stderr")};
+}
+
+bool one_line(const std::string& s) { return !s.empty() && s.find('\n') == s.size() - 1; }
+
+} // namespace
+
+TEST_CASE("phtpu --help and subcommand help exit 0", "[cli]") {
+  for (const char* a : {"--help", "coord --help", "coord chip --help", "phext --help", "phext toc --help",
+                        "decode --help", "--version"}) {
+    CAPTURE(a);
+    const auto r = run(a);
+    CHECK(r.status == 0);
+    CHECK(!r.out.empty());
+  }
+  CHECK(run("coord chip --help").out.find("--cube") != std::string::npos);
+}
+
+TEST_CASE("bad usage exits 2 with one line on stderr", "[cli]") {
+  for (const char* a : {"", "frobnicate", "coord", "coord parse", "coord chip", "coord format 1 2 3",
+                        "phext toc", "phext fetch f", "coord next 1.1.1/1.1.1/1.1.1 --dim foo", "decode --bogus"}) {
+    CAPTURE(a);
+    const auto r = run(a);
+    CHECK(r.status == 2);
+    CHECK(one_line(r.err));
+  }
+}
+
+TEST_CASE("coord parse prints every form; bad coordinates exit 1 naming the part", "[cli][coords]") {
+  auto r = run("coord parse 1.5.2/3.7.3/9.1.1"); // phext.md C2
+  CHECK(r.status == 0);
+  CHECK(r.out == "canonical  1.5.2/3.7.3/9.1.1\nurl        1.5.2;3.7.3;9.1.1\n"
+                 "fields     library=1 shelf=5 series=2 collection=3 volume=7 book=3 chapter=9 section=1 scroll=1\n");
+  r = run("coord parse '142.143.144;145.146.147;148.149.150' --json"); // C3: URL form accepted as input
+  CHECK(r.status == 0);
+  CHECK(r.out.find("\"canonical\": \"142.143.144/145.146.147/148.149.150\"") != std::string::npos);
+  r = run("coord parse 1.1.1/1.1.1/1.1.0"); // C5
+  CHECK(r.status == 1);
+  CHECK(one_line(r.err));
+  CHECK(r.err.find("scroll") != std::string::npos);
+  r = run("coord parse 1000.1.1/1.1.1/1.1.1"); // C6 / Q7
+  CHECK(r.status == 1);
+  CHECK(r.err.find("library") != std::string::npos);
+}
+
+TEST_CASE("coord format and next", "[cli][coords]") {
+  CHECK(run("coord format 9 8 7 6 5 4 3 2 1").out == "9.8.7/6.5.4/3.2.1\n");
+  CHECK(run("coord format --url 9 8 7 6 5 4 3 2 1").out == "9.8.7;6.5.4;3.2.1\n");
+  CHECK(run("coord format 0 8 7 6 5 4 3 2 1").status == 1);
+  CHECK(run("coord next 1.1.1/1.1.1/1.1.1").out == "1.1.1/1.1.1/1.1.2\n");
+  CHECK(run("coord next 1.2.3/4.5.6/7.8.9 --dim book").out == "1.2.3/4.5.7/1.1.1\n");
+  CHECK(run("coord next 1.1.1/1.1.1/1.1.998 -n 5").out == "1.1.1/1.1.1/1.1.999\n"); // saturates
+}
+
+TEST_CASE("coord chip: every form of a chip of the 4096-chip pod", "[cli][chip]") {
+  // README worked example: chip 1234 = 1.1.1/4.1.2/3.1.2 = global (14,0,5)
+  for (const char* x : {"1234", "14,0,5", "1.1.1/4.1.2/3.1.2", "'1.1.1;4.1.2;3.1.2'"}) {
+    CAPTURE(x);
+    const auto r = run(std::string("coord chip --pod 16x16x16 --cube 4x4x4 ") + x);
+    CHECK(r.status == 0);
+    CHECK(r.out.find("chip          1234 of 4096") != std::string::npos);
+    CHECK(r.out.find("phext         1.1.1/4.1.2/3.1.2") != std::string::npos);
+    CHECK(r.out.find("global x,y,z  14,0,5") != std::string::npos);
+    CHECK(r.out.find("cube x,y,z    3,0,1") != std::string::npos);
+  }
+  const auto j = run("coord chip --json 4095");
+  CHECK(j.out.find("\"phext\": \"1.1.1/4.4.4/4.4.4\"") != std::string::npos);
+  for (const char* bad : {"4096", "16,0,0", "1.1.2/1.1.1/1.1.1", "1.1.1/5.1.1/1.1.1", "abc", "--pod 6x4x4 1",
+                          "--pod 16x16 1", "--z 0.1.1 1"}) {
+    CAPTURE(bad);
+    const auto r = run(std::string("coord chip ") + bad);
+    CHECK(r.status == 1);
+    CHECK(one_line(r.err));
+  }
+}
+
+TEST_CASE("phext document commands on files and stdin", "[cli][phext]") {
+  const fs::path d = scratch();
+  // phext.md D10 document
+  const std::string doc = std::string("aaa\x01"
+                                      "bbb\x17"
+                                      "ccc\x17"
+                                      "ddd\x17"
+                                      "eee\x18"
+                                      "fff\x17"
+                                      "ggg\x19"
+                                      "hhh");
+  write_file(d / "doc.phext", doc);
+  const std::string f = (d / "doc.phext").string();
+
+  auto r = run("phext toc " + f);
+  CHECK(r.status == 0);
+  CHECK(r.out == "1.1.1/1.1.1/1.1.1\t3\taaa\n2.1.1/1.1.1/1.1.1\t3\tbbb\n2.1.1/1.1.1/1.1.2\t3\tccc\n"
+                 "2.1.1/1.1.1/1.1.3\t3\tddd\n2.1.1/1.1.1/1.1.4\t3\teee\n2.1.1/1.1.1/1.2.1\t3\tfff\n"
+                 "2.1.1/1.1.1/1.2.2\t3\tggg\n2.1.1/1.1.1/2.1.1\t3\thhh\n");
+  CHECK(run("phext fetch " + f + " 2.1.1/1.1.1/1.2.2").out == "ggg");
+  CHECK(run("phext fetch - 2.1.1/1.1.1/1.2.2", doc).out == "ggg");
+  CHECK(run("phext fetch " + f + " 2.1.1/1.1.1/1.1.9").out.empty()); // absent: empty (Q1)
+  CHECK(run("phext insert " + f + " 2.1.1/1.1.1/1.1.5 iii").out ==
+        std::string("aaa\x01"
+                    "bbb\x17"
+                    "ccc\x17"
+                    "ddd\x17"
+                    "eee\x17"
+                    "iii\x18"
+                    "fff\x17"
+                    "ggg\x19"
+                    "hhh")); // D10
+  CHECK(run("phext replace " + f + " 2.1.1/1.1.1/1.1.1 B").out.substr(0, 6) == "aaa\x01" "B\x17");
+  CHECK(run("phext remove " + f + " 1.1.1/1.1.1/1.1.1").out.substr(0, 5) == "\x01" "bbb\x17");
+  CHECK(run("phext checksum -", "").out == "99aa06d3014798d86001c324468d497f\n"); // D21
+  CHECK(run("phext normalize -", std::string("\x17Scroll two\x18\x18\x18\x18")).out == "\x17Scroll two"); // D8
+  CHECK(run("phext manifest " + f).out.size() == 8 * 32 + 7); // 8 checksums, 7 minimal delimiters
+  // explode -> implode round trip through JSON
+  r = run("phext explode " + f);
+  CHECK(r.status == 0);
+  write_file(d / "doc.json", r.out);
+  CHECK(run("phext implode " + (d / "doc.json").string()).out == doc);
+  r = run("phext explode --dir " + (d / "scrolls").string() + " " + f);
+  CHECK(r.status == 0);
+  CHECK(slurp(d / "scrolls" / "2.1.1;1.1.1;2.1.1.txt") == "hhh");
+  // text from a file, output to a file
+  write_file(d / "text", "XYZ");
+  CHECK(run("phext insert " + f + " 1.1.1/1.1.1/1.1.1 --text-file " + (d / "text").string() + " -o " +
+            (d / "out").string())
+            .status == 0);
+  CHECK(slurp(d / "out").substr(0, 7) == "aaaXYZ\x01");
+}
+
+TEST_CASE("phext commands: invalid input exits 1, bad usage 2, one line each", "[cli][phext]") {
+  const auto missing = run("phext toc /nonexistent/file");
+  CHECK(missing.status == 1);
+  CHECK(one_line(missing.err));
+  CHECK(run("phext toc /").status == 1); // a directory
+  CHECK(run("phext fetch - 1.1.1/1.1.1", "x").status == 1);
+  CHECK(run("phext insert - 1.1.1/1.1.1/1.1.1", "x").status == 2); // no TEXT
+  CHECK(run("phext implode -", "not json").status == 1);
+  CHECK(run("phext implode -", "{\"1.1.1/1.1.1/1.1.0\": \"x\"}").status == 1);
+  // a document whose delimiters push a dimension past 999 is rejected, not mangled
+  const auto overflow = run("phext toc -", std::string(1000, '\x17'));
+  CHECK(overflow.status == 1);
+  CHECK(one_line(overflow.err));
+}
+
+TEST_CASE("decode simulation passes and reports", "[cli][rtl]") {
+  const auto r = run("decode --pod 4x4x8 --cube 2x2x2 --random 64");
+  CHECK(r.status == 0);
+  CHECK(r.out.find("mismatches vs model   0") != std::string::npos);
+  CHECK(r.out.find("PASS") != std::string::npos);
+  CHECK(run("decode --pod 5x4x4").status == 1);
+}
