@@ -49,7 +49,7 @@ int sc_main(int, char*[]) {
   const bool ok = h.tb_.mismatches().empty() && h.tb_.checked() == h.geo_.chip_count() + 16 &&
                   h.tb_.rtl_zmismatch() == 16;
   std::printf("systemc smoke: %llu destinations checked at %s, %zu mismatches, %u dropped: %s\n",
-              static_cast<unsigned long long>(h.tb_.checked()), sc_time_stamp().to_string().c_str(),
+              static_cast<unsigned long long>(h.tb_.checked()), sc_core::sc_time_stamp().to_string().c_str(),
               h.tb_.mismatches().size(), h.tb_.rtl_zmismatch(), ok ? "PASS" : "FAIL");
   return ok ? 0 : 1;
 }

@@ -71,7 +71,7 @@ TEST_CASE("bad usage exits 2 with one line on stderr", "[cli]") {
   }
 }
 
-TEST_CASE("coord parse prints every form; bad coordinates exit 1 naming the part", "[cli][coords]") {
+TEST_CASE("coord parse prints every form, and bad coordinates exit 1 naming the part", "[cli][coords]") {
   auto r = run("coord parse 1.5.2/3.7.3/9.1.1"); // phext.md C2
   CHECK(r.status == 0);
   CHECK(r.out == "canonical  1.5.2/3.7.3/9.1.1\nurl        1.5.2;3.7.3;9.1.1\n"

@@ -528,7 +528,7 @@ TEST_CASE("insert when the final cursor equals or passes the target (§3.5)", "[
   CHECK_BYTES(phext::insert(X(R"(A\x01B)"), C("1.1.1/1.1.2/1.3.1"), "X"), X(R"(A\x1A\x18\x18X\x01B)"));
 }
 
-TEST_CASE("replace overwrites the whole run; remove re-minimises (§3.5)", "[phext]") {
+TEST_CASE("replace overwrites the whole run, remove re-minimises (§3.5)", "[phext]") {
   const std::string doc = X(R"(aaa\x17bbb\x17\x17ccc\x18ddd)");
   CHECK_BYTES(phext::replace(doc, C("1.1.1/1.1.1/1.1.2"), "X"), X(R"(aaa\x17X\x17\x17ccc\x18ddd)"));
   CHECK_BYTES(phext::replace(doc, C("1.1.1/1.1.1/1.1.2"), ""), X(R"(aaa\x17\x17\x17ccc\x18ddd)"));

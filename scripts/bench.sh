@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Run the benchmarks and write docs/PERF.md. Usage: scripts/bench.sh BUILD_DIR OUT.md
+set -euo pipefail
+build=${1:?usage: scripts/bench.sh BUILD_DIR OUT.md}
+out=${2:?usage: scripts/bench.sh BUILD_DIR OUT.md}
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//' || echo unknown)
+idle() { awk '/^cpu /{print $5, $2+$3+$4+$5+$6+$7+$8}' /proc/stat; }
+table=$("$build/phtpu_bench" --repeat "${BENCH_REPEAT:-5}")
+sim=$("$build/phtpu" decode --pod 16x16x16 --cube 4x4x4 --random 0 --json /dev/stdout -q | grep -E 'cycles_per_second' | tr -dc '0-9.')
+{
+  echo "# Performance"
+  echo
+  echo "Written by \`make bench\` (scripts/bench.sh); do not edit by hand. Every figure is *measured*."
+  echo
+  echo "- date: $(date -u +%Y-%m-%d)"
+  echo "- machine: $(nproc) cores, ${cpu}, $(free -g | awk '/Mem:/{print $2}') GiB"
+  echo "- build: CMake Release (-O3), Verilator $(verilator --version | awk '{print $2}') with -O2 --x-assign fast"
+  echo "- command: \`make bench\` (median of ${BENCH_REPEAT:-5} runs per row)"
+  echo
+  echo "$table"
+  echo
+  echo "\`phtpu decode --pod 16x16x16 --cube 4x4x4 --random 0\` (the \`make sim\` flow at full pod scale,"
+  echo "no trace, one process): ${sim%.*} cycles/s including the C++ scoreboard."
+  echo
+  echo "Shared 2-core machines vary by about +-30% run to run (TOOLCHAIN.md); compare medians side by side."
+} > "$out"
+cat "$out"
