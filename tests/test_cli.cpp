@@ -108,6 +108,8 @@ TEST_CASE("coord chip: every form of a chip of the 4096-chip pod", "[cli][chip]"
     CHECK(r.out.find("global x,y,z  14,0,5") != std::string::npos);
     CHECK(r.out.find("cube x,y,z    3,0,1") != std::string::npos);
   }
+  CHECK(run("coord chip --z 1.1.1/1.1.1/1.1.1 1").err.find("invalid Z arm") != std::string::npos);
+  CHECK(run("coord chip --z 2.3.4 1").out.find("phext         2.3.4/1.1.1/2.1.1") != std::string::npos);
   const auto j = run("coord chip --json 4095");
   CHECK(j.out.find("\"phext\": \"1.1.1/4.4.4/4.4.4\"") != std::string::npos);
   for (const char* bad : {"4096", "16,0,0", "1.1.2/1.1.1/1.1.1", "1.1.1/5.1.1/1.1.1", "abc", "--pod 6x4x4 1",

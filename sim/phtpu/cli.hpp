@@ -5,6 +5,8 @@
 // Every error is one line on stderr.
 #pragma once
 
+#include "chip_address.hpp"
+
 #include <CLI/CLI.hpp>
 
 #include <functional>
@@ -32,6 +34,9 @@ using Action = std::function<int()>;
 std::string read_input(const std::string& path);
 /// Write bytes to a file, or standard output for "-" or "".
 void write_output(const std::string& path, std::string_view bytes);
+
+/// `datacenter.pod.slice` (each 1..999) -> Z arm; throws InputError naming the text.
+phext::ZArm parse_zarm(const std::string& text);
 
 void add_coord_commands(CLI::App& app, Action& action);
 void add_phext_commands(CLI::App& app, Action& action);

@@ -111,10 +111,8 @@ void add_coord_commands(CLI::App& app, Action& action) {
   chip->add_flag("--json", *chip_json, "Print JSON instead of text");
   chip->callback([&action, pod, cube, zarm, chip_arg, chip_json] {
     action = [pod, cube, zarm, chip_arg, chip_json] {
-      // The Z arm reuses the coordinate parser on a padded form so errors read the same.
-      const auto zc = phext::Coordinate::parse(*zarm + "/1.1.1/1.1.1");
       const phext::SliceGeometry geo(phext::parse_shape(*pod, "pod shape"), phext::parse_shape(*cube, "cube shape"),
-                                     {zc.library(), zc.shelf(), zc.series()});
+                                     parse_zarm(*zarm));
       const std::string& a = *chip_arg;
       unsigned n;
       if (a.find('.') != std::string::npos || a.find('/') != std::string::npos || a.find(';') != std::string::npos)

@@ -58,9 +58,8 @@ void add_decode_command(CLI::App& app, Action& action) {
   s->add_flag("--quiet,-q", a->quiet, "Print only failures");
   s->callback([&action, a] {
     action = [a] {
-      const auto zc = phext::Coordinate::parse(a->zarm + "/1.1.1/1.1.1");
       const phext::SliceGeometry geo(phext::parse_shape(a->pod, "pod shape"), phext::parse_shape(a->cube, "cube shape"),
-                                     {zc.library(), zc.shelf(), zc.series()});
+                                     parse_zarm(a->zarm));
       Dut<Vphext_decoder> dut("top");
       if (!a->trace.empty()) dut.open_trace(a->trace);
       dut.reset();

@@ -39,4 +39,16 @@ void write_output(const std::string& path, std::string_view bytes) {
     throw InputError(fmt::format("{}: write error", path.empty() || path == "-" ? "<stdout>" : path));
 }
 
+phext::ZArm parse_zarm(const std::string& text) {
+  // The arm grammar is the coordinate's: reuse the strict parser on a padded coordinate.
+  if (text.find_first_of("/;") == std::string::npos) {
+    try {
+      const auto c = phext::Coordinate::parse(text + "/1.1.1/1.1.1");
+      return {c.library(), c.shelf(), c.series()};
+    } catch (const phext::ParseError&) {
+    }
+  }
+  throw InputError(fmt::format("invalid Z arm '{}': expected datacenter.pod.slice, each 1..999", text));
+}
+
 } // namespace phtpu::cli
