@@ -1,12 +1,12 @@
 // Transactor and scoreboard for rtl/common/phext_decoder.sv.
 //
-// PhextDecoderTb drives one destination per cycle into the Verilated decoder and checks
-// each registered result, one cycle later, against the C++ golden model
-// phext::SliceGeometry::decode (coords/chip_address.cpp). Used by the Catch2 test, the
-// SystemC smoke test and `phtpu decode` (make sim), so all three exercise one mechanism.
+// PhextDecoderTb<Model> drives one destination per cycle into a Verilated decoder and checks
+// each registered result against the C++ golden model phext::SliceGeometry::decode
+// (coords/chip_address.cpp). Model is the RTL (Vphext_decoder) or the yosys gate-level
+// netlist (Vphext_decoder_gl); include the model's header before this one. Used by the
+// Catch2 tests, the SystemC smoke test and `phtpu decode` (make sim): one mechanism.
 #pragma once
 
-#include "Vphext_decoder.h"
 #include "chip_address.hpp"
 #include "dut.hpp"
 
@@ -27,7 +27,7 @@ inline RawCoord raw_of(const phext::Coordinate& c) {
   return r;
 }
 
-class PhextDecoderTb {
+template <class Model> class PhextDecoderTb {
 public:
   struct Mismatch {
     RawCoord dest;
@@ -36,7 +36,7 @@ public:
     phext::Vec3 got_global;
   };
 
-  PhextDecoderTb(Dut<Vphext_decoder>& dut, const phext::SliceGeometry& geo) : dut_(dut), geo_(geo) {
+  PhextDecoderTb(Dut<Model>& dut, const phext::SliceGeometry& geo) : dut_(dut), geo_(geo) {
     constexpr unsigned F = phext::kRtlFieldBits, C = phext::kRtlCubeDimBits, G = phext::kRtlGlobalBits;
     const phext::ZArm& z = geo.zarm();
     dut_->own_z_i = (z.datacenter << (2 * F)) | (z.pod << F) | z.slice;
@@ -105,7 +105,7 @@ private:
     if (!ok) mismatches_.push_back({dest, exp, st, got});
   }
 
-  Dut<Vphext_decoder>& dut_;
+  Dut<Model>& dut_;
   phext::SliceGeometry geo_;
   std::deque<RawCoord> in_flight_;
   std::vector<Mismatch> mismatches_;

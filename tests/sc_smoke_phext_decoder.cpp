@@ -2,6 +2,7 @@
 // driven from an SC_MODULE inside sc_main (wrapper style B, TOOLCHAIN.md §6), checked
 // against the C++ model over every chip of a 4x4x8 scaled pod plus foreign destinations.
 // Proves the SystemC path before the pod harness (sim/) needs it. Exit 0 on success.
+#include "Vphext_decoder.h"
 #include "phext_decoder_tb.hpp"
 
 #include <cstdio>
@@ -36,7 +37,7 @@ SC_MODULE(DecoderHarness) {
 
   phtpu::Dut<Vphext_decoder> dut_;
   phext::SliceGeometry geo_;
-  phtpu::PhextDecoderTb tb_;
+  phtpu::PhextDecoderTb<Vphext_decoder> tb_;
   unsigned next_ = 0;
   bool reset_done_ = false;
 };

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <string>
 #include <sys/wait.h>
+#include <unistd.h>
 
 namespace fs = std::filesystem;
 
@@ -25,10 +26,19 @@ std::string slurp(const fs::path& p) {
   return ss.str();
 }
 
+// One scratch folder per test process (CTest runs cases in parallel), removed at exit.
+struct Scratch {
+  fs::path dir = fs::temp_directory_path() / ("phtpu_cli_test_" + std::to_string(::getpid()));
+  Scratch() { fs::create_directories(dir); }
+  ~Scratch() {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+};
+
 fs::path scratch() {
-  fs::path d = fs::temp_directory_path() / ("phtpu_cli_test_" + std::to_string(::getpid()));
-  fs::create_directories(d);
-  return d;
+  static Scratch s;
+  return s.dir;
 }
 
 void write_file(const fs::path& p, const std::string& bytes) {

@@ -1,6 +1,18 @@
 // rtl/common/phext_decoder.sv against the C++ decode (coords/chip_address.cpp).
-// Each test writes its waveform to build/waves/<name>.fst (PHTPU_WAVE_DIR overrides), so a
-// failure can be opened in GTKWave with waves/phext_decoder.gtkw.
+//
+// Compiled twice (CMakeLists.txt): test_rtl_phext_decoder runs the Verilated RTL, and
+// test_gl_phext_decoder runs the gate-level netlist yosys synthesizes from it, so a
+// synthesis misreading (TOOLCHAIN.md §9.3) fails a test instead of passing silently.
+// Each run writes its waveform to build/waves/<name>.fst (gl_<name>.fst for the netlist;
+// PHTPU_WAVE_DIR overrides), so a failure can be opened in GTKWave at once
+// (waves/phext_decoder.gtkw fits the RTL runs).
+#ifndef PHTPU_GATE_LEVEL
+#include "Vphext_decoder.h"
+using Model = Vphext_decoder;
+#else
+#include "Vphext_decoder_gl.h"
+using Model = Vphext_decoder_gl;
+#endif
 #include "phext_decoder_tb.hpp"
 
 #include <catch2/catch.hpp>
@@ -10,24 +22,33 @@
 using phext::SliceGeometry;
 using phext::Vec3;
 using phtpu::Dut;
-using phtpu::PhextDecoderTb;
+using Tb = phtpu::PhextDecoderTb<Model>;
 using phtpu::RawCoord;
 
 namespace {
 
-std::string describe(const PhextDecoderTb::Mismatch& m) {
+std::string describe(const Tb::Mismatch& m) {
   std::string s = "dest";
   for (unsigned f : m.dest) s += " " + std::to_string(f);
   return s + " rtl status " + std::to_string(m.got_status) + " model " +
          std::string(phext::status_name(m.expected.status));
 }
 
-void require_clean(PhextDecoderTb& tb, Dut<Vphext_decoder>& dut) {
+void require_clean(Tb& tb, Dut<Model>& dut) {
   INFO("waveform: " << dut.trace_path());
   for (std::size_t i = 0; i < tb.mismatches().size() && i < 5; ++i) INFO(describe(tb.mismatches()[i]));
   REQUIRE(tb.mismatches().empty());
   REQUIRE(tb.rtl_zmismatch() == tb.expected_zmismatch());
   REQUIRE(tb.rtl_out_of_shape() == tb.expected_out_of_shape());
+}
+
+// Gate-level runs trace to gl_<name>.fst, beside the RTL run's <name>.fst.
+void trace(Dut<Model>& dut, const std::string& name) {
+#ifndef PHTPU_GATE_LEVEL
+  dut.open_trace(phtpu::test_wave_path(name));
+#else
+  dut.open_trace(phtpu::test_wave_path("gl_" + name));
+#endif
 }
 
 std::uint64_t test_seed() {
@@ -38,11 +59,11 @@ std::uint64_t test_seed() {
 } // namespace
 
 TEST_CASE("RTL decode equals C++ decode for all 4096 chips of the full pod", "[rtl][phext_decoder]") {
-  Dut<Vphext_decoder> dut;
-  dut.open_trace(phtpu::test_wave_path("phext_decoder_full_pod"));
+  Dut<Model> dut;
+  trace(dut, "phext_decoder_full_pod");
   dut.reset();
   const SliceGeometry pod({16, 16, 16}, {4, 4, 4}, {2, 5, 9});
-  PhextDecoderTb tb(dut, pod);
+  Tb tb(dut, pod);
   for (unsigned n = 0; n < pod.chip_count(); ++n) tb.send(phtpu::raw_of(pod.phext_of_chip(n)));
   tb.drain();
   CHECK(tb.checked() == 4096);
@@ -62,11 +83,11 @@ TEST_CASE("RTL decode equals C++ decode on scaled pods and meshes", "[rtl][phext
       {{15, 30, 45}, {15, 15, 15}}, // widest cube the field widths allow
   }));
   const std::string name = "phext_decoder_" + phext::shape_str(slice) + "_" + phext::shape_str(cube);
-  Dut<Vphext_decoder> dut;
-  dut.open_trace(phtpu::test_wave_path(name));
+  Dut<Model> dut;
+  trace(dut, name);
   dut.reset();
   const SliceGeometry geo(slice, cube);
-  PhextDecoderTb tb(dut, geo);
+  Tb tb(dut, geo);
   // every chip, plus every raw coordinate one past the shape in each field
   for (unsigned n = 0; n < geo.chip_count(); ++n) {
     RawCoord r = phtpu::raw_of(geo.phext_of_chip(n));
@@ -83,11 +104,11 @@ TEST_CASE("RTL decode equals C++ decode on scaled pods and meshes", "[rtl][phext
 }
 
 TEST_CASE("RTL decode drops foreign Z arms and malformed fields like the model", "[rtl][phext_decoder]") {
-  Dut<Vphext_decoder> dut;
-  dut.open_trace(phtpu::test_wave_path("phext_decoder_random"));
+  Dut<Model> dut;
+  trace(dut, "phext_decoder_random");
   dut.reset();
   const SliceGeometry geo({4, 4, 8}, {2, 2, 2}, {1, 1, 1});
-  PhextDecoderTb tb(dut, geo);
+  Tb tb(dut, geo);
   const auto seed = test_seed();
   INFO("seed " << seed << " (override with PHTPU_SEED)");
   std::mt19937_64 rng(seed);
@@ -105,12 +126,12 @@ TEST_CASE("RTL decode drops foreign Z arms and malformed fields like the model",
 
 TEST_CASE("decoder timing: 1-cycle latency, one result per cycle, idle cycles give no result",
           "[rtl][phext_decoder][timing]") {
-  Dut<Vphext_decoder> dut;
-  dut.open_trace(phtpu::test_wave_path("phext_decoder_timing"));
+  Dut<Model> dut;
+  trace(dut, "phext_decoder_timing");
   dut.reset();
   CHECK(dut->res_valid_o == 0);
   const SliceGeometry geo({4, 4, 8}, {2, 2, 2});
-  PhextDecoderTb tb(dut, geo);
+  Tb tb(dut, geo);
   // Back-to-back: each result is registered at the edge that samples its destination.
   tb.send(phtpu::raw_of(geo.phext_of_chip(5)));
   CHECK(dut->res_valid_o == 1);

@@ -3,6 +3,7 @@
 // Timings on shared 2-core machines vary by about +-30% (TOOLCHAIN.md): compare medians.
 #include "chip_address.hpp"
 #include "document.hpp"
+#include "Vphext_decoder.h"
 #include "phext_decoder_tb.hpp"
 
 #include <CLI/CLI.hpp>

@@ -2,6 +2,7 @@
 // chip of a slice plus malformed and foreign destinations, check every result against
 // the C++ model, and report. This is what `make sim` runs until the pod harness exists.
 #include "cli.hpp"
+#include "Vphext_decoder.h"
 #include "phext_decoder_tb.hpp"
 
 #include <chrono>
