@@ -6,30 +6,32 @@ namespace phext {
 
 namespace {
 // Parse one unsigned decimal field of a shape/position; rejects empty, signs, overflow.
-unsigned parse_uint(std::string_view part, std::string_view text, std::string_view what) {
+unsigned parse_uint(std::string_view part, std::string_view raw, std::string_view what) {
+  const std::string text = printable(raw);
   unsigned v = 0;
   if (part.empty())
     throw ParseError(fmt::format("invalid {} '{}': empty dimension", what, text));
   for (char ch : part) {
     if (ch < '0' || ch > '9')
-      throw ParseError(fmt::format("invalid {} '{}': '{}' is not a decimal number", what, text, part));
-    if (v > 100000) throw ParseError(fmt::format("invalid {} '{}': '{}' is too large", what, text, part));
+      throw ParseError(fmt::format("invalid {} '{}': '{}' is not a decimal number", what, text, printable(part)));
+    if (v > 100000) throw ParseError(fmt::format("invalid {} '{}': '{}' is too large", what, text, printable(part)));
     v = v * 10 + static_cast<unsigned>(ch - '0');
   }
   return v;
 }
 
 Vec3 parse_triple(std::string_view text, char sep, std::string_view what, std::string_view form) {
+  const std::string shown = printable(text);
   Vec3 v;
   std::size_t start = 0;
   for (int i = 0; i < 3; ++i) {
     std::size_t end = text.find(sep, start);
     if (i == 2) {
       if (end != std::string_view::npos)
-        throw ParseError(fmt::format("invalid {} '{}': more than 3 dimensions (expected {})", what, text, form));
+        throw ParseError(fmt::format("invalid {} '{}': more than 3 dimensions (expected {})", what, shown, form));
       end = text.size();
     } else if (end == std::string_view::npos) {
-      throw ParseError(fmt::format("invalid {} '{}': {} dimension{} (expected {})", what, text, i + 1,
+      throw ParseError(fmt::format("invalid {} '{}': {} dimension{} (expected {})", what, shown, i + 1,
                                    i == 0 ? "" : "s", form));
     }
     v[i] = parse_uint(text.substr(start, end - start), text, what);
@@ -42,7 +44,7 @@ Vec3 parse_triple(std::string_view text, char sep, std::string_view what, std::s
 Vec3 parse_shape(std::string_view text, std::string_view what) {
   Vec3 v = parse_triple(text, 'x', what, "AxBxC");
   for (int i = 0; i < 3; ++i)
-    if (v[i] == 0) throw ParseError(fmt::format("invalid {} '{}': dimensions must be >= 1", what, text));
+    if (v[i] == 0) throw ParseError(fmt::format("invalid {} '{}': dimensions must be >= 1", what, printable(text)));
   return v;
 }
 
@@ -138,9 +140,9 @@ Decoded SliceGeometry::decode(const std::array<unsigned, kDims>& f) const {
   }
   for (int i = 0; i < 3; ++i) {
     const unsigned cube_field = f[3 + i], chip_field = f[6 + i];
-    if (cube_field == 0 || chip_field == 0 || chip_field > cube_[i]) return d; // OutOfShape
+    if (cube_field == 0 || chip_field == 0 || chip_field > cube_[i]) return Decoded{}; // OutOfShape, global 0
     const unsigned g = (cube_field - 1) * cube_[i] + (chip_field - 1);
-    if (g >= slice_[i]) return d;
+    if (g >= slice_[i]) return Decoded{};
     d.global[i] = g;
   }
   d.status = DecodeStatus::Ok;

@@ -66,7 +66,7 @@ std::string_view status_name(DecodeStatus s);
 
 struct Decoded {
   DecodeStatus status = DecodeStatus::OutOfShape;
-  Vec3 global;
+  Vec3 global; ///< the destination's global torus position when status is Ok, else (0,0,0) as in the RTL
 };
 
 /// Thrown for impossible shapes and for addresses outside the slice.

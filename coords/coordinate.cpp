@@ -18,18 +18,6 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// Printable rendering of user input for error messages: control bytes as \xNN, long input cut.
-std::string shown(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size() && i < 64; ++i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x20 || c >= 0x7f) out += fmt::format("\\x{:02X}", c);
-    else out += static_cast<char>(c);
-  }
-  if (s.size() > 64) out += "...";
-  return out;
-}
-
 void check_range(unsigned v, std::size_t i) {
   if (v < kFieldMin || v > kFieldMax)
     throw std::out_of_range(fmt::format("phext {} {} is out of range {}..{}", kNames[i], v, kFieldMin, kFieldMax));
@@ -37,6 +25,17 @@ void check_range(unsigned v, std::size_t i) {
 } // namespace
 
 std::string_view dim_name(Dim d) { return kNames[static_cast<std::size_t>(d)]; }
+
+std::string printable(std::string_view s, std::size_t max) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size() && i < max; ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c >= 0x7f) out += fmt::format("\\x{:02X}", c);
+    else out += static_cast<char>(c);
+  }
+  if (s.size() > max) out += "...";
+  return out;
+}
 
 Coordinate::Coordinate(unsigned library, unsigned shelf, unsigned series, unsigned collection, unsigned volume,
                        unsigned book, unsigned chapter, unsigned section, unsigned scroll) {
@@ -58,7 +57,7 @@ Coordinate Coordinate::parse(std::string_view text, bool allow_url) {
   auto fail = [&](const std::string& why) {
     return ParseError(fmt::format("invalid phext coordinate '{}': {} (expected LB.SF.SR/CN.VM.BK/CH.SN.SC, "
                                   "each 1..999)",
-                                  shown(text), why));
+                                  printable(text), why));
   };
   if (s.empty()) throw fail("empty");
   char sep = '/';
@@ -86,10 +85,10 @@ Coordinate Coordinate::parse(std::string_view text, bool allow_url) {
       std::size_t num_end = arm_text.find('.', num_start);
       if (k == 2) {
         if (num_end != std::string_view::npos)
-          throw fail(fmt::format("arm {} '{}' has more than 3 numbers", arm + 1, shown(arm_text)));
+          throw fail(fmt::format("arm {} '{}' has more than 3 numbers", arm + 1, printable(arm_text)));
         num_end = arm_text.size();
       } else if (num_end == std::string_view::npos) {
-        throw fail(fmt::format("arm {} '{}' has {} number{}, expected 3", arm + 1, shown(arm_text), k + 1,
+        throw fail(fmt::format("arm {} '{}' has {} number{}, expected 3", arm + 1, printable(arm_text), k + 1,
                                k == 0 ? "" : "s"));
       }
       const std::string_view num = trim(arm_text.substr(num_start, num_end - num_start));
@@ -97,11 +96,11 @@ Coordinate Coordinate::parse(std::string_view text, bool allow_url) {
       unsigned v = 0;
       for (char ch : num) {
         if (ch < '0' || ch > '9')
-          throw fail(fmt::format("{} '{}' is not a decimal number", kNames[field], shown(num)));
+          throw fail(fmt::format("{} '{}' is not a decimal number", kNames[field], printable(num)));
         if (v <= kFieldMax) v = v * 10 + static_cast<unsigned>(ch - '0'); // stop growing once too big
       }
       if (v < kFieldMin || v > kFieldMax)
-        throw fail(fmt::format("{} '{}' is out of range 1..999", kNames[field], shown(num)));
+        throw fail(fmt::format("{} '{}' is out of range 1..999", kNames[field], printable(num)));
       c.f_[field] = static_cast<std::uint16_t>(v);
       num_start = num_end + 1;
     }

@@ -28,6 +28,10 @@ enum class Dim : std::uint8_t { Library, Shelf, Series, Collection, Volume, Book
 /// Lower-case name of a dimension ("library" ... "scroll").
 std::string_view dim_name(Dim d);
 
+/// Bytes made safe for a one-line message or a table cell: control bytes, DEL and non-ASCII
+/// as `\xNN`; cut to `max` bytes with "..." appended.
+std::string printable(std::string_view s, std::size_t max = 64);
+
 /// Thrown for malformed coordinates (and, by the document layer, malformed input).
 class ParseError : public std::invalid_argument {
 public:

@@ -45,14 +45,29 @@ void append_delimiters(std::string& out, const Coordinate& from, const Coordinat
   for (std::size_t j = i + 1; j < kDims; ++j) out.append(to.at(j) - 1, kDelims[j]);
 }
 
-// Canonical serialiser shared by dephokenize and implode; scrolls must arrive in ascending order.
+// Scroll text holds no delimiter: one would move every later scroll (phext.md §3.2).
+void check_scroll_text(std::string_view text) {
+  for (std::size_t i = 0; i < text.size(); ++i)
+    if (dim_index(text[i]) >= 0)
+      throw ParseError(fmt::format("scroll text contains the {} delimiter 0x{:02X} at byte {}; a scroll cannot hold "
+                                   "delimiters",
+                                   dim_name(static_cast<Dim>(dim_index(text[i]))),
+                                   static_cast<unsigned char>(text[i]), i));
+}
+
+// Canonical serialiser shared by dephokenize, implode, merge, manifest and index; scrolls must
+// arrive in ascending order.
 class Writer {
 public:
-  void add(const Coordinate& c, std::string_view text) {
-    if (text.empty()) return; // empty scrolls are absent (Q6: no cursor move without delimiters)
+  /// Returns the byte offset at which `text` starts in the output.
+  std::size_t add(const Coordinate& c, std::string_view text) {
+    if (text.empty()) return out_.size(); // empty scrolls are absent (Q6: no cursor move without delimiters)
+    check_scroll_text(text);
     append_delimiters(out_, pos_, c);
+    const std::size_t at = out_.size();
     out_.append(text);
     pos_ = c;
+    return at;
   }
   std::string take() { return std::move(out_); }
 
@@ -160,11 +175,13 @@ std::string fetch(std::string_view doc, const Coordinate& c) {
 }
 
 std::string insert(std::string_view doc, const Coordinate& c, std::string_view text) {
+  check_scroll_text(text);
   const Site site = locate(doc, c);
   return splice(doc, site, site.end, c, text);
 }
 
 std::string replace(std::string_view doc, const Coordinate& c, std::string_view text) {
+  check_scroll_text(text);
   const Site site = locate(doc, c);
   return splice(doc, site, site.start, c, text);
 }
@@ -181,6 +198,72 @@ std::string implode(const ScrollMap& scrolls) {
   Writer w;
   for (const auto& [c, text] : scrolls) w.add(c, text);
   return w.take();
+}
+
+std::string merge(std::string_view left, std::string_view right) {
+  const auto a = phokenize(left), b = phokenize(right);
+  Writer w;
+  std::size_t i = 0, j = 0;
+  while (i < a.size() || j < b.size()) {
+    if (j == b.size() || (i < a.size() && a[i].coord < b[j].coord)) {
+      w.add(a[i].coord, a[i].text);
+      ++i;
+    } else if (i == a.size() || b[j].coord < a[i].coord) {
+      w.add(b[j].coord, b[j].text);
+      ++j;
+    } else {
+      w.add(a[i].coord, a[i].text + b[j].text);
+      ++i;
+      ++j;
+    }
+  }
+  return w.take();
+}
+
+std::string subtract(std::string_view left, std::string_view right) {
+  const ScrollMap mask = explode(right);
+  Writer w;
+  for (const auto& p : phokenize(left))
+    if (mask.find(p.coord) == mask.end()) w.add(p.coord, p.text);
+  return w.take();
+}
+
+namespace {
+// Byte rewrite through a 256-entry table; `up` maps each delimiter one dimension up, else down.
+std::string shift_delimiters(std::string_view doc, bool up) {
+  std::array<char, 256> map{};
+  for (std::size_t b = 0; b < 256; ++b) map[b] = static_cast<char>(b);
+  // Line break, then the nine delimiters from scroll to library.
+  const std::array<char, kDims + 1> ladder = {'\n',          kScrollBreak, kSectionBreak,  kChapterBreak,
+                                               kBookBreak,    kVolumeBreak, kCollectionBreak, kSeriesBreak,
+                                               kShelfBreak,   kLibraryBreak};
+  for (std::size_t k = 0; k < ladder.size(); ++k) {
+    const std::size_t to = up ? std::min(k + 1, ladder.size() - 1) : (k == 0 ? 0 : k - 1);
+    map[static_cast<unsigned char>(ladder[k])] = ladder[to];
+  }
+  std::string out(doc);
+  for (auto& ch : out) ch = map[static_cast<unsigned char>(ch)];
+  return out;
+}
+} // namespace
+
+std::string expand(std::string_view doc) { return shift_delimiters(doc, true); }
+std::string contract(std::string_view doc) { return shift_delimiters(doc, false); }
+
+std::string index(std::string_view doc) {
+  Writer canonical, out;
+  for (const auto& p : phokenize(doc)) out.add(p.coord, std::to_string(canonical.add(p.coord, p.text)));
+  return out.take();
+}
+
+std::size_t offset(std::string_view doc, const Coordinate& c) {
+  Writer canonical;
+  std::size_t best = 0;
+  for (const auto& p : phokenize(doc)) {
+    if (c < p.coord) break;
+    best = canonical.add(p.coord, p.text);
+  }
+  return best;
 }
 
 std::string checksum(std::string_view text) {

@@ -55,6 +55,8 @@ std::string normalize(std::string_view doc);
 std::string fetch(std::string_view doc, const Coordinate& c);
 /// Append `text` to the scroll at `c`, creating it in sorted position with the minimal
 /// delimiters from the preceding cursor position; every other byte is kept as it was.
+/// Scroll text may not contain delimiter bytes (they would move every later scroll):
+/// insert, replace, dephokenize and implode throw ParseError naming the byte and offset.
 std::string insert(std::string_view doc, const Coordinate& c, std::string_view text);
 /// Overwrite the scroll at `c` (created as by insert when absent, Q3-Q5).
 std::string replace(std::string_view doc, const Coordinate& c, std::string_view text);
@@ -65,6 +67,24 @@ std::string remove(std::string_view doc, const Coordinate& c);
 ScrollMap explode(std::string_view doc);
 /// Canonical serialisation of a map (empty texts skipped, Q6).
 std::string implode(const ScrollMap& scrolls);
+
+/// Zipper merge of two documents (§3.5, S4): every scroll of both, and at equal coordinates
+/// the left text followed by the right text; minimal delimiters.
+std::string merge(std::string_view left, std::string_view right);
+/// The scrolls of `left` whose coordinate holds no scroll in `right` (§3.5); `right` is a mask.
+std::string subtract(std::string_view left, std::string_view right);
+/// Every delimiter one dimension up: line break -> scroll break ... shelf -> library; the
+/// library break stays (§3.5, S8). A byte-for-byte rewrite.
+std::string expand(std::string_view doc);
+/// Every delimiter one dimension down: library -> shelf ... scroll break -> line break; the
+/// line break stays (§3.5, S9). A byte-for-byte rewrite.
+std::string contract(std::string_view doc);
+/// The canonical shape of `doc` with every scroll replaced by the decimal byte offset at which
+/// its content starts in the canonical encoding (§3.5, S10).
+std::string index(std::string_view doc);
+/// The index value of `c`, or of the greatest scroll before it when `c` is absent; 0 when no
+/// scroll precedes `c` (S10).
+std::size_t offset(std::string_view doc, const Coordinate& c);
 
 /// XXH3-128 (seed 0) as 32 lowercase hex digits, high 64 bits first (§3.5, D21).
 std::string checksum(std::string_view text);

@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 namespace phtpu {
@@ -48,6 +49,10 @@ public:
     trace_ = std::make_unique<VerilatedFstC>();
     model_->trace(trace_.get(), depth);
     trace_->open(path.c_str());
+    if (!trace_->isOpen()) {
+      trace_.reset();
+      throw std::runtime_error("cannot write waveform " + path);
+    }
     trace_path_ = path;
     dump();
   }

@@ -107,6 +107,9 @@ TEST_CASE("decode drops foreign and out-of-shape destinations", "[coords][chip]"
   CHECK(status({1, 2, 3, 0, 1, 1, 1, 1, 1}) == S::OutOfShape); // zero field
   CHECK(status({1, 2, 3, 1, 1, 1, 1, 1, 0}) == S::OutOfShape);
   CHECK(status({1, 2, 3, 1, 1, 1, 1, 1, 1023}) == S::OutOfShape);
+  // the global position is reported only for deliverable destinations (the RTL outputs 0)
+  CHECK(pod.decode(std::array<unsigned, 9>{1, 2, 3, 2, 2, 9, 2, 2, 2}).global == Vec3{0, 0, 0});
+  CHECK(pod.decode(std::array<unsigned, 9>{1, 2, 3, 2, 2, 4, 2, 2, 2}).global == Vec3{3, 3, 7});
   // sub-cube mesh 2x2x2 in a 4x4x4 cube: chip field 3 fits the cube but not the slice
   const SliceGeometry mesh({2, 2, 2}, {4, 4, 4});
   CHECK(mesh.decode(std::array<unsigned, 9>{1, 1, 1, 1, 1, 1, 2, 2, 2}).status == S::Ok);

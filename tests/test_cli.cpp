@@ -46,12 +46,13 @@ void write_file(const fs::path& p, const std::string& bytes) {
   f << bytes;
 }
 
-// Run phtpu with `args` (shell words), optional bytes on stdin.
-Result run(const std::string& args, const std::string& stdin_bytes = "") {
+// Run phtpu with `args` (shell words), optional bytes on stdin, stdout to a file (or `out`).
+Result run(const std::string& args, const std::string& stdin_bytes = "", const std::string& out = "") {
   const fs::path d = scratch();
   write_file(d / "stdin", stdin_bytes);
+  write_file(d / "stdout", "");
   const std::string cmd = std::string(PHTPU_EXE) + " " + args + " <" + (d / "stdin").string() + " >" +
-                          (d / "stdout").string() + " 2>" + (d / "stderr").string();
+                          (out.empty() ? (d / "stdout").string() : out) + " 2>" + (d / "stderr").string();
   const int rc = std::system(cmd.c_str());
   return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, slurp(d / "stdout"), slurp(d / "stderr")};
 }
@@ -205,4 +206,42 @@ TEST_CASE("decode simulation passes and reports", "[cli][rtl]") {
   CHECK(r.out.find("mismatches vs model   0") != std::string::npos);
   CHECK(r.out.find("PASS") != std::string::npos);
   CHECK(run("decode --pod 5x4x4").status == 1);
+}
+
+TEST_CASE("phtpu never reports success it did not have", "[cli]") {
+  // output that cannot be written is an error
+  const auto full = run("coord parse 1.1.1/1.1.1/1.1.1", "", "/dev/full");
+  CHECK(full.status == 1);
+  CHECK(full.err == "phtpu: error writing standard output\n");
+  // a waveform that cannot be opened is an error, not a silent PASS
+  CHECK(run("decode --pod 2x2x2 --cube 2x2x2 --trace /proc/version").status == 1);
+  // coordinates take decimal digits only, in format as in parse
+  CHECK(run("coord format 1 2 3 4 5 6 7 8 0x10").status == 1);
+  // scroll text carrying a delimiter would move later scrolls: rejected
+  const auto r = run("phext replace - 1.1.1/1.1.1/1.1.1 \"$(printf 'X\\027Y')\"", std::string("A\x17" "B"));
+  CHECK(r.status == 1);
+  CHECK(r.err.find("delimiter") != std::string::npos);
+  // huge runs are refused up front
+  CHECK(run("decode --pod 1020x1020x1020 --cube 15x15x15").status == 1);
+}
+
+TEST_CASE("messages and tables stay on one line whatever the input bytes", "[cli]") {
+  const auto toc = run("phext toc -", std::string("a\tb\rc\x1b[31mred"));
+  CHECK(toc.out == "1.1.1/1.1.1/1.1.1\t13\ta\\x09b\\x0Dc\\x1B[31mred\n");
+  const auto bad = run("phext toc \"$(printf 'no\\nsuch')\"");
+  CHECK(bad.status == 1);
+  CHECK(one_line(bad.err));
+  CHECK(bad.err.find("no\\x0Asuch") != std::string::npos);
+  CHECK(one_line(run("coord chip --pod \"$(printf '4x4\\nx4')\" 1").err));
+}
+
+TEST_CASE("phext merge, subtract, expand, contract and index", "[cli][phext]") {
+  const fs::path d = scratch();
+  write_file(d / "l", std::string("3A\x17" "B2"));
+  write_file(d / "r", std::string("4C\x17" "D1"));
+  CHECK(run("phext merge " + (d / "l").string() + " " + (d / "r").string()).out == "3A4C\x17" "B2D1"); // S4
+  CHECK(run("phext subtract " + (d / "l").string() + " -", std::string("\x17" "x")).out == "3A");
+  CHECK(run("phext expand -", "a\nb").out == "a\x17" "b");         // S8
+  CHECK(run("phext contract -", "a\x17" "b").out == "a\nb");       // S9
+  CHECK(run("phext index -", std::string("first scroll\x17" "second")).out == "0\x17" "13"); // S10
 }

@@ -3,6 +3,7 @@
 #include "coordinate.hpp"
 
 #include <catch2/catch.hpp>
+#include "test_seed.hpp"
 
 #include <algorithm>
 #include <array>
@@ -32,13 +33,6 @@ Fields fields_of(const Coordinate& c) {
 }
 
 Coordinate make(const Fields& f) { return Coordinate(f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8]); }
-
-// Seed for the property tests: PHTPU_SEED reproduces a failing run, otherwise a fresh one each run.
-std::uint64_t test_seed() {
-  if (const char* env = std::getenv("PHTPU_SEED")) return std::strtoull(env, nullptr, 0);
-  std::random_device rd;
-  return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
-}
 
 // Random valid coordinate; mostly small values (so ties are common) with some spread up to 999.
 Coordinate random_coord(std::mt19937_64& rng) {
@@ -316,7 +310,7 @@ TEST_CASE("hash: equal coordinates hash equal, distinct ones do not collide", "[
 
 TEST_CASE("property: random coordinates round-trip through str/url and sort like 9-tuples (§2.2, §2.7)",
           "[coords][property]") {
-  const std::uint64_t seed = test_seed();
+  const std::uint64_t seed = phtpu::test_seed();
   INFO("seed " << seed << " (set PHTPU_SEED to reproduce)");
   std::mt19937_64 rng(seed);
   std::vector<Coordinate> v;
@@ -349,7 +343,7 @@ TEST_CASE("property: random coordinates round-trip through str/url and sort like
 }
 
 TEST_CASE("property: a break always moves forward unless saturated (§1, §2.8)", "[coords][property]") {
-  const std::uint64_t seed = test_seed();
+  const std::uint64_t seed = phtpu::test_seed();
   INFO("seed " << seed << " (set PHTPU_SEED to reproduce)");
   std::mt19937_64 rng(seed);
   for (int n = 0; n < 2000; ++n) {

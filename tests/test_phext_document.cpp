@@ -6,6 +6,7 @@
 #include "document.hpp"
 
 #include <catch2/catch.hpp>
+#include "test_seed.hpp"
 
 #include <algorithm>
 #include <array>
@@ -73,12 +74,6 @@ std::string render_map(const ScrollMap& m) {
   std::string out;
   for (const auto& [c, t] : m) out += c.str() + " -> " + esc(t) + "\n";
   return out;
-}
-
-std::uint64_t test_seed() {
-  if (const char* env = std::getenv("PHTPU_SEED")) return std::strtoull(env, nullptr, 0);
-  std::random_device rd;
-  return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
 }
 
 #define SEED_INFO(seed) INFO("seed " << (seed) << " (set PHTPU_SEED to reproduce)")
@@ -567,7 +562,7 @@ TEST_CASE("manifest replaces every scroll by its checksum (§3.5)", "[phext]") {
 // ---- property tests -------------------------------------------------------------------------------------------
 
 TEST_CASE("property: phokenize(dephokenize(x)) == x and the output is canonical (§3.3, §3.4)", "[phext][property]") {
-  const std::uint64_t seed = test_seed();
+  const std::uint64_t seed = phtpu::test_seed();
   SEED_INFO(seed);
   std::mt19937_64 rng(seed);
   for (int n = 0; n < 500; ++n) {
@@ -586,7 +581,7 @@ TEST_CASE("property: phokenize(dephokenize(x)) == x and the output is canonical 
 }
 
 TEST_CASE("property: phokenize matches an independent model on raw documents (§3.2)", "[phext][property]") {
-  const std::uint64_t seed = test_seed();
+  const std::uint64_t seed = phtpu::test_seed();
   SEED_INFO(seed);
   std::mt19937_64 rng(seed);
   for (int n = 0; n < 1000; ++n) {
@@ -600,7 +595,7 @@ TEST_CASE("property: phokenize matches an independent model on raw documents (§
 }
 
 TEST_CASE("property: normalize is idempotent and keeps every scroll (§3.4)", "[phext][property]") {
-  const std::uint64_t seed = test_seed();
+  const std::uint64_t seed = phtpu::test_seed();
   SEED_INFO(seed);
   std::mt19937_64 rng(seed);
   for (int n = 0; n < 1000; ++n) {
@@ -615,7 +610,7 @@ TEST_CASE("property: normalize is idempotent and keeps every scroll (§3.4)", "[
 }
 
 TEST_CASE("property: insert appends to one scroll and leaves the others (§3.5)", "[phext][property]") {
-  const std::uint64_t seed = test_seed();
+  const std::uint64_t seed = phtpu::test_seed();
   SEED_INFO(seed);
   std::mt19937_64 rng(seed);
   for (int n = 0; n < 1500; ++n) {
@@ -641,7 +636,7 @@ TEST_CASE("property: insert appends to one scroll and leaves the others (§3.5)"
 }
 
 TEST_CASE("property: replace sets one scroll and leaves the others (§3.5)", "[phext][property]") {
-  const std::uint64_t seed = test_seed();
+  const std::uint64_t seed = phtpu::test_seed();
   SEED_INFO(seed);
   std::mt19937_64 rng(seed);
   for (int n = 0; n < 1500; ++n) {
@@ -661,7 +656,7 @@ TEST_CASE("property: replace sets one scroll and leaves the others (§3.5)", "[p
 }
 
 TEST_CASE("property: remove drops one scroll, keeps the rest, and normalises (§3.5)", "[phext][property]") {
-  const std::uint64_t seed = test_seed();
+  const std::uint64_t seed = phtpu::test_seed();
   SEED_INFO(seed);
   std::mt19937_64 rng(seed);
   for (int n = 0; n < 1500; ++n) {
@@ -679,7 +674,7 @@ TEST_CASE("property: remove drops one scroll, keeps the rest, and normalises (§
 }
 
 TEST_CASE("property: explode/implode round trip and manifest shape (§3.3, §3.5)", "[phext][property]") {
-  const std::uint64_t seed = test_seed();
+  const std::uint64_t seed = phtpu::test_seed();
   SEED_INFO(seed);
   std::mt19937_64 rng(seed);
   for (int n = 0; n < 500; ++n) {
@@ -706,7 +701,7 @@ TEST_CASE("property: explode/implode round trip and manifest shape (§3.3, §3.5
 }
 
 TEST_CASE("property: arbitrary bytes phokenize unless a dimension overflows (§3.1, §3.2)", "[phext][property]") {
-  const std::uint64_t seed = test_seed();
+  const std::uint64_t seed = phtpu::test_seed();
   SEED_INFO(seed);
   std::mt19937_64 rng(seed);
   int overflows = 0;
@@ -730,4 +725,60 @@ TEST_CASE("property: arbitrary bytes phokenize unless a dimension overflows (§3
     REQUIRE_BYTES(phext::normalize(once), once);
   }
   CHECK(overflows > 0);
+}
+
+TEST_CASE("checksum of non-empty text matches xxhsum -H2 (§3.5)", "[phext]") {
+  // Reference values printed by Debian's `xxhsum -H2` (xxhash 0.8.1) for the same bytes.
+  CHECK(phext::checksum("The quick brown fox jumps over the lazy dog") == "ddd650205ca3e7fa24a1cc2e3a8a7651");
+  CHECK(phext::checksum(X(R"(hello world\x17scroll two)")) == "01ba3957fa9fddd5fb258d8646390a84");
+}
+
+TEST_CASE("S4: merge zips two documents, left text first at equal coordinates (§4.3)", "[phext]") {
+  CHECK_BYTES(phext::merge(X(R"(3A\x17B2)"), X(R"(4C\x17D1)")), X(R"(3A4C\x17B2D1)"));
+  // disjoint coordinates interleave in order; an empty side is the identity
+  CHECK_BYTES(phext::merge(X(R"(a\x18c)"), X(R"(\x17b\x19d)")), X(R"(a\x17b\x18c\x19d)"));
+  CHECK_BYTES(phext::merge("", X(R"(\x17b)")), X(R"(\x17b)"));
+  CHECK_BYTES(phext::merge(X(R"(a\x17\x17)"), ""), "a");
+}
+
+TEST_CASE("subtract drops the scrolls the mask holds (§3.5)", "[phext]") {
+  CHECK_BYTES(phext::subtract(X(R"(a\x17b\x17c)"), X(R"(\x17whatever)")), X(R"(a\x17\x17c)"));
+  CHECK_BYTES(phext::subtract(X(R"(a\x17b)"), ""), X(R"(a\x17b)"));
+  CHECK_BYTES(phext::subtract(X(R"(a\x17b)"), X(R"(x\x17y)")), "");
+}
+
+TEST_CASE("S8: expand moves every delimiter one dimension up (§4.3)", "[phext]") {
+  CHECK_BYTES(phext::expand(X(R"(nothing but line breaks\x0Ato test expansion to scrolls\x0Aline 3)")),
+              X(R"(nothing but line breaks\x17to test expansion to scrolls\x17line 3)"));
+  CHECK_BYTES(phext::expand(X(R"(a\x01b)")), X(R"(a\x01b)")); // library saturates
+  CHECK_BYTES(phext::expand(X(R"(\x17\x18\x19\x1A\x1C\x1D\x1E\x1F)")), X(R"(\x18\x19\x1A\x1C\x1D\x1E\x1F\x01)"));
+}
+
+TEST_CASE("S9: contract moves every delimiter one dimension down (§4.3)", "[phext]") {
+  CHECK_BYTES(
+      phext::contract(X(R"(A more complex example than expand\x01----\x1F++++\x1E____\x1Doooo\x1C====\x1Azzzz\x19gggg\x18....\x17qqqq)")),
+      X(R"(A more complex example than expand\x1F----\x1E++++\x1D____\x1Coooo\x1A====\x19zzzz\x18gggg\x17....\x0Aqqqq)"));
+  CHECK_BYTES(phext::contract(X(R"(a\x0Ab)")), X(R"(a\x0Ab)")); // line break stays
+}
+
+TEST_CASE("S10: index and offset (§4.3)", "[phext]") {
+  const std::string doc = X(R"(first scroll\x17second scroll\x18second section\x19second chapter\x1Abook 2\x1Cvolume 2\x1Dcollection 2\x1Eseries 2\x1Fshelf 2\x01library 2)");
+  REQUIRE(doc.size() == 112);
+  CHECK_BYTES(phext::index(doc), X(R"(0\x1713\x1827\x1942\x1A57\x1C64\x1D73\x1E86\x1F95\x01103)"));
+  CHECK(phext::offset(doc, C("1.1.1/1.1.1/1.2.1")) == 27);
+  CHECK(phext::offset(doc, C("2.1.1/1.1.1/1.2.1")) == 103); // absent: the greatest scroll before it
+  CHECK(phext::offset(X(R"(\x17b)"), C("1.1.1/1.1.1/1.1.1")) == 0); // nothing before: 0
+  // offsets are those of the canonical encoding, not of redundant input delimiters
+  CHECK_BYTES(phext::index(X(R"(a\x17\x18b)")), X(R"(0\x182)"));
+}
+
+TEST_CASE("scroll text with a delimiter byte is rejected, not spliced in (§3.2)", "[phext]") {
+  const std::string doc = X(R"(A\x17B)");
+  CHECK_THROWS_AS(phext::insert(doc, C("1.1.1/1.1.1/1.1.1"), X(R"(X\x17Y)")), ParseError);
+  CHECK_THROWS_WITH(phext::replace(doc, C("1.1.1/1.1.1/1.1.1"), X(R"(X\x18Y)")),
+                    Catch::Contains("section delimiter 0x18 at byte 1"));
+  CHECK_THROWS_AS(phext::implode({{C("1.1.1/1.1.1/1.1.1"), X(R"(a\x01)")}}), ParseError);
+  CHECK_THROWS_AS(phext::dephokenize({{C("1.1.1/1.1.1/1.1.1"), X(R"(\x1Fa)")}}), ParseError);
+  // line breaks, cowbell and other control bytes are content
+  CHECK_BYTES(phext::replace(doc, C("1.1.1/1.1.1/1.1.1"), X(R"(x\x0A\x07\x00y)")), X(R"(x\x0A\x07\x00y\x17B)"));
 }

@@ -16,6 +16,7 @@ using Model = Vphext_decoder_gl;
 #include "phext_decoder_tb.hpp"
 
 #include <catch2/catch.hpp>
+#include "test_seed.hpp"
 #include <cstdlib>
 #include <random>
 
@@ -49,11 +50,6 @@ void trace(Dut<Model>& dut, const std::string& name) {
 #else
   dut.open_trace(phtpu::test_wave_path("gl_" + name));
 #endif
-}
-
-std::uint64_t test_seed() {
-  if (const char* s = std::getenv("PHTPU_SEED")) return std::strtoull(s, nullptr, 0);
-  return 20261126;
 }
 
 } // namespace
@@ -109,7 +105,7 @@ TEST_CASE("RTL decode drops foreign Z arms and malformed fields like the model",
   dut.reset();
   const SliceGeometry geo({4, 4, 8}, {2, 2, 2}, {1, 1, 1});
   Tb tb(dut, geo);
-  const auto seed = test_seed();
+  const auto seed = phtpu::test_seed();
   INFO("seed " << seed << " (override with PHTPU_SEED)");
   std::mt19937_64 rng(seed);
   std::uniform_int_distribution<unsigned> any(0, 1023), small(0, 5);

@@ -60,14 +60,16 @@ void add_coord_commands(CLI::App& app, Action& action) {
 
   // --- format ---
   auto* format = coord->add_subcommand("format", "Format nine numbers (library ... scroll) as a coordinate");
-  auto nums = std::make_shared<std::vector<unsigned>>();
+  auto nums = std::make_shared<std::vector<std::string>>();
   auto url = std::make_shared<bool>(false);
   format->add_option("FIELD", *nums, "Nine numbers, 1..999, library first")->required()->expected(9);
   format->add_flag("--url", *url, "Print the URL form (`;` between arms)");
   format->callback([&action, nums, url] {
     action = [nums, url] {
+      // Through the strict parser, so the fields obey exactly the rules of a written coordinate.
       const auto& n = *nums;
-      const phext::Coordinate c(n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7], n[8]);
+      const auto c = phext::Coordinate::parse(
+          fmt::format("{}.{}.{}/{}.{}.{}/{}.{}.{}", n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7], n[8]));
       fmt::print("{}\n", *url ? c.url() : c.str());
       return 0;
     };
@@ -120,9 +122,14 @@ void add_coord_commands(CLI::App& app, Action& action) {
       else if (a.find(',') != std::string::npos)
         n = geo.chip_of_global(phext::parse_position(a));
       else {
-        if (a.empty() || a.find_first_not_of("0123456789") != std::string::npos || a.size() > 9)
-          throw InputError(fmt::format("invalid chip '{}': expected a chip number, x,y,z or a phext coordinate", a));
-        n = static_cast<unsigned>(std::stoul(a));
+        if (a.empty() || a.find_first_not_of("0123456789") != std::string::npos)
+          throw InputError(fmt::format("invalid chip '{}': expected a chip number, x,y,z or a phext coordinate",
+                                       phext::printable(a)));
+        const unsigned long long v = a.size() > 12 ? ~0ull : std::stoull(a);
+        if (v >= geo.chip_count())
+          throw InputError(fmt::format("chip {} is out of range: the {} slice has chips 0..{}", phext::printable(a),
+                                       phext::shape_str(geo.slice()), geo.chip_count() - 1));
+        n = static_cast<unsigned>(v);
       }
       const auto c = geo.phext_of_chip(n);
       const auto g = geo.global_of_chip(n);

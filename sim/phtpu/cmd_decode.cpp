@@ -61,13 +61,30 @@ void add_decode_command(CLI::App& app, Action& action) {
     action = [a] {
       const phext::SliceGeometry geo(phext::parse_shape(a->pod, "pod shape"), phext::parse_shape(a->cube, "cube shape"),
                                      parse_zarm(a->zarm));
+      // Bounded so a typo cannot start an hours-long run: 2^24 chips is 4096 full TPU v4 pods.
+      constexpr unsigned kMaxChips = 1u << 24, kMaxRandom = 100'000'000;
+      if (geo.chip_count() > kMaxChips)
+        throw InputError(fmt::format("slice {} has {} chips; phtpu decode simulates at most {}",
+                                     phext::shape_str(geo.slice()), geo.chip_count(), kMaxChips));
+      if (a->random_bad > kMaxRandom)
+        throw InputError(fmt::format("--random {} is more than {}", a->random_bad, kMaxRandom));
+      const std::uint64_t total = std::uint64_t{geo.chip_count()} + a->random_bad;
+      // Progress on stderr for long runs (DESIGN.md §7): every tenth of the work past 1M destinations.
+      std::uint64_t done = 0;
+      auto progress = [&, step = total / 10] {
+        if (total >= 1'000'000 && step && ++done % step == 0)
+          fmt::print(stderr, "phtpu decode: {}% ({} of {} destinations)\n", done * 100 / total, done, total);
+      };
       Dut<Vphext_decoder> dut("top");
       if (!a->trace.empty()) dut.open_trace(a->trace);
       dut.reset();
       PhextDecoderTb tb(dut, geo);
 
       const auto t0 = std::chrono::steady_clock::now();
-      for (unsigned chip = 0; chip < geo.chip_count(); ++chip) tb.send(raw_of(geo.phext_of_chip(chip)));
+      for (unsigned chip = 0; chip < geo.chip_count(); ++chip) {
+        tb.send(raw_of(geo.phext_of_chip(chip)));
+        progress();
+      }
       tb.idle();
       for (const auto& r : edge_cases(geo)) tb.send(r);
       std::mt19937_64 rng(a->seed);
@@ -77,6 +94,7 @@ void add_decode_command(CLI::App& app, Action& action) {
         RawCoord r = raw_of(geo.phext_of_chip(0));
         for (std::size_t k = 0; k < phext::kDims; ++k) r[k] = (i % 4 == 0) ? field(rng) : (k < 3 ? r[k] : small(rng) + 1);
         tb.send(r);
+        progress();
       }
       tb.drain();
       tb.idle();

@@ -42,7 +42,10 @@ void add_phext_commands(CLI::App& app, Action& action) {
   phext->require_subcommand(1);
   auto a = std::make_shared<PhextArgs>();
 
-  auto* toc = sub(phext, "toc", "One line per non-empty scroll: coordinate, byte count, summary", *a);
+  auto* toc = sub(phext, "toc",
+                  "One line per non-empty scroll: coordinate, byte count, summary (first line, at most 32 bytes; "
+                  "control bytes shown as \\xNN)",
+                  *a);
   toc->add_flag("--json", a->json, "Print a JSON array instead of text");
   toc->callback([&action, a] {
     action = [a] {
@@ -51,7 +54,7 @@ void add_phext_commands(CLI::App& app, Action& action) {
       for (const auto& p : scrolls) {
         const std::string summary = phext::create_summary(p.text);
         if (a->json) j.push_back({{"coord", p.coord.str()}, {"bytes", p.text.size()}, {"summary", summary}});
-        else fmt::print("{}\t{}\t{}\n", p.coord.str(), p.text.size(), summary);
+        else fmt::print("{}\t{}\t{}\n", p.coord.str(), p.text.size(), phext::printable(summary, 128));
       }
       if (a->json) fmt::print("{}\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
       return 0;
@@ -109,6 +112,26 @@ void add_phext_commands(CLI::App& app, Action& action) {
   };
   whole("normalize", "Rewrite with minimal delimiters (no redundant or trailing ones)", &phext::normalize);
   whole("manifest", "The document's shape with every scroll replaced by its XXH3-128 checksum", &phext::manifest);
+  whole("expand", "Move every delimiter one dimension up (line break -> scroll ... shelf -> library)", &phext::expand);
+  whole("contract", "Move every delimiter one dimension down (library -> shelf ... scroll -> line break)",
+        &phext::contract);
+  whole("index", "The document's shape with every scroll replaced by the byte offset of its content",
+        &phext::index);
+
+  auto pair = [&](const char* name, const char* help, std::string (*op)(std::string_view, std::string_view)) {
+    auto* s = sub(phext, name, help, *a);
+    s->add_option("OTHER", a->text_file, "Second document, or - for standard input")->required();
+    s->add_option("-o,--output", a->out, "Write here instead of standard output");
+    s->callback([&action, a, op] {
+      action = [a, op] {
+        if (a->file == "-" && a->text_file == "-") throw UsageError("FILE and OTHER cannot both be stdin");
+        write_output(a->out, op(read_input(a->file), read_input(a->text_file)));
+        return 0;
+      };
+    });
+  };
+  pair("merge", "Every scroll of FILE and OTHER; at equal coordinates FILE's text then OTHER's", &phext::merge);
+  pair("subtract", "The scrolls of FILE at coordinates where OTHER has no scroll", &phext::subtract);
 
   auto* checksum = sub(phext, "checksum", "XXH3-128 of the file's bytes (32 hex digits, high half first)", *a);
   checksum->callback([&action, a] {

@@ -14,16 +14,18 @@ std::string read_input(const std::string& path) {
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> owner(nullptr, std::fclose);
   if (path != "-") {
     struct stat st {};
-    if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) throw InputError(fmt::format("{}: is a directory", path));
+    if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+      throw InputError(fmt::format("{}: is a directory", phext::printable(path, 256)));
     f = std::fopen(path.c_str(), "rb");
-    if (!f) throw InputError(fmt::format("{}: {}", path, std::strerror(errno)));
+    if (!f) throw InputError(fmt::format("{}: {}", phext::printable(path, 256), std::strerror(errno)));
     owner.reset(f);
   }
   std::string data;
   char buf[1 << 16];
   std::size_t n;
   while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) data.append(buf, n);
-  if (std::ferror(f)) throw InputError(fmt::format("{}: read error", path == "-" ? "<stdin>" : path));
+  if (std::ferror(f))
+    throw InputError(fmt::format("{}: read error", path == "-" ? "<stdin>" : phext::printable(path, 256)));
   return data;
 }
 
@@ -32,11 +34,11 @@ void write_output(const std::string& path, std::string_view bytes) {
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> owner(nullptr, std::fclose);
   if (!path.empty() && path != "-") {
     f = std::fopen(path.c_str(), "wb");
-    if (!f) throw InputError(fmt::format("{}: {}", path, std::strerror(errno)));
+    if (!f) throw InputError(fmt::format("{}: {}", phext::printable(path, 256), std::strerror(errno)));
     owner.reset(f);
   }
   if (std::fwrite(bytes.data(), 1, bytes.size(), f) != bytes.size() || std::fflush(f) != 0)
-    throw InputError(fmt::format("{}: write error", path.empty() || path == "-" ? "<stdout>" : path));
+    throw InputError(fmt::format("{}: write error", path.empty() || path == "-" ? "<stdout>" : phext::printable(path, 256)));
 }
 
 phext::ZArm parse_zarm(const std::string& text) {
@@ -48,7 +50,8 @@ phext::ZArm parse_zarm(const std::string& text) {
     } catch (const phext::ParseError&) {
     }
   }
-  throw InputError(fmt::format("invalid Z arm '{}': expected datacenter.pod.slice, each 1..999", text));
+  throw InputError(
+      fmt::format("invalid Z arm '{}': expected datacenter.pod.slice, each 1..999", phext::printable(text)));
 }
 
 } // namespace phtpu::cli

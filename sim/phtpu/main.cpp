@@ -7,10 +7,25 @@
 #include <new>
 
 namespace {
-// First line of a message, so every error stays on one line.
+// Every error stays on one line: trailing newlines dropped, inner ones shown as \n.
 std::string one_line(std::string msg) {
-  if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
-  return msg;
+  while (!msg.empty() && (msg.back() == '\n' || msg.back() == '\r')) msg.pop_back();
+  std::string out;
+  for (char c : msg) {
+    if (c == '\n') out += "\\n";
+    else if (c == '\r') out += "\\r";
+    else out += c;
+  }
+  return out;
+}
+
+// Output that could not be written (a full disk, a closed pipe) is an error, not success.
+int finish(int status) {
+  if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+    fmt::print(stderr, "phtpu: error writing standard output\n");
+    return status == 0 ? 1 : status;
+  }
+  return status;
 }
 } // namespace
 
@@ -35,7 +50,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    return action ? action() : 0;
+    return finish(action ? action() : 0);
   } catch (const UsageError& e) {
     fmt::print(stderr, "phtpu: error: {} (see --help)\n", one_line(e.what()));
     return 2;
