@@ -5,7 +5,8 @@
 #   make lint    verilator --lint-only -Wall over every RTL top (rtl/tops.list)
 #   make synth   yosys synth over every RTL top, reporting cells
 #   make bench   benchmarks; results go to docs/PERF.md
-#   make fuzz    libFuzzer over the coordinate parser and the document reader (FUZZ_SECONDS each)
+#   make fuzz    libFuzzer over the coordinate parser and the document reader (FUZZ_SECONDS each,
+#                FUZZ_TARGETS to pick one)
 #   make clean   remove build outputs and generated waveforms
 # Missing Debian packages are installed first by scripts/install-deps.sh (a no-op when present).
 
@@ -14,6 +15,7 @@ FUZZ_BUILD   ?= build-fuzz
 BUILD_TYPE   ?= Release
 JOBS         ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= fuzz_coordinate fuzz_document
 CTEST_ARGS   ?=
 SIM_POD      ?= 4x4x8
 SIM_CUBE     ?= 2x2x2
@@ -25,7 +27,7 @@ CMAKE_ARGS ?= -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
 all: build
 
 help:
-	@sed -n '1,12p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,13p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@scripts/install-deps.sh
@@ -62,7 +64,7 @@ fuzz: deps
 	cmake -S . -B $(FUZZ_BUILD) -DPHTPU_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	    -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
 	cmake --build $(FUZZ_BUILD) -j $(JOBS)
-	scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+	scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 clean:
 	rm -rf $(BUILD) $(FUZZ_BUILD) waves/*.fst waves/*.vcd

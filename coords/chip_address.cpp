@@ -9,8 +9,7 @@ namespace {
 unsigned parse_uint(std::string_view part, std::string_view raw, std::string_view what) {
   const std::string text = printable(raw);
   unsigned v = 0;
-  if (part.empty())
-    throw ParseError(fmt::format("invalid {} '{}': empty dimension", what, text));
+  if (part.empty()) throw ParseError(fmt::format("invalid {} '{}': empty dimension", what, text));
   for (char ch : part) {
     if (ch < '0' || ch > '9')
       throw ParseError(fmt::format("invalid {} '{}': '{}' is not a decimal number", what, text, printable(part)));
@@ -31,8 +30,8 @@ Vec3 parse_triple(std::string_view text, char sep, std::string_view what, std::s
         throw ParseError(fmt::format("invalid {} '{}': more than 3 dimensions (expected {})", what, shown, form));
       end = text.size();
     } else if (end == std::string_view::npos) {
-      throw ParseError(fmt::format("invalid {} '{}': {} dimension{} (expected {})", what, shown, i + 1,
-                                   i == 0 ? "" : "s", form));
+      throw ParseError(
+          fmt::format("invalid {} '{}': {} dimension{} (expected {})", what, shown, i + 1, i == 0 ? "" : "s", form));
     }
     v[i] = parse_uint(text.substr(start, end - start), text, what);
     start = end + 1;
@@ -151,18 +150,19 @@ Decoded SliceGeometry::decode(const std::array<unsigned, kDims>& f) const {
 
 Decoded SliceGeometry::decode(const Coordinate& c) const {
   std::array<unsigned, kDims> f{};
-  for (std::size_t i = 0; i < kDims; ++i) f[i] = c.at(i);
+  for (std::size_t i = 0; i < kDims; ++i)
+    f[i] = c.at(i);
   return decode(f);
 }
 
 unsigned SliceGeometry::chip_of_phext(const Coordinate& c) const {
   const Decoded d = decode(c);
   if (d.status == DecodeStatus::ZMismatch)
-    throw AddressError(fmt::format("{} is not in slice {}.{}.{} (Z arm differs)", c.str(), z_.datacenter, z_.pod,
-                                   z_.slice));
+    throw AddressError(
+        fmt::format("{} is not in slice {}.{}.{} (Z arm differs)", c.str(), z_.datacenter, z_.pod, z_.slice));
   if (d.status == DecodeStatus::OutOfShape)
-    throw AddressError(fmt::format("{} names no chip of the {} slice with {} cubes", c.str(), shape_str(slice_),
-                                   shape_str(cube_)));
+    throw AddressError(
+        fmt::format("{} names no chip of the {} slice with {} cubes", c.str(), shape_str(slice_), shape_str(cube_)));
   return chip_of_global(d.global);
 }
 

@@ -28,9 +28,9 @@
 namespace phext {
 
 /// Field widths shared with rtl/common/phext_pkg.sv (keep in step).
-inline constexpr unsigned kRtlFieldBits = 10;   ///< one phext field, 1..999 fits in 10 bits
-inline constexpr unsigned kRtlCubeDimBits = 4;  ///< chips per cube per dimension, 1..15
-inline constexpr unsigned kRtlGlobalBits = 10;  ///< global torus coordinate / slice dimension, up to 1023
+inline constexpr unsigned kRtlFieldBits = 10;  ///< one phext field, 1..999 fits in 10 bits
+inline constexpr unsigned kRtlCubeDimBits = 4; ///< chips per cube per dimension, 1..15
+inline constexpr unsigned kRtlGlobalBits = 10; ///< global torus coordinate / slice dimension, up to 1023
 inline constexpr unsigned kMaxCubeDim = (1u << kRtlCubeDimBits) - 1;
 inline constexpr unsigned kMaxSliceDim = (1u << kRtlGlobalBits) - 1;
 

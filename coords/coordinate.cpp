@@ -13,8 +13,10 @@ constexpr std::array<std::string_view, kDims> kNames = {"library", "shelf",   "s
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  while (!s.empty() && is_space(s.front()))
+    s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back()))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -30,8 +32,10 @@ std::string printable(std::string_view s, std::size_t max) {
   std::string out;
   for (std::size_t i = 0; i < s.size() && i < max; ++i) {
     auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x20 || c >= 0x7f) out += fmt::format("\\x{:02X}", c);
-    else out += static_cast<char>(c);
+    if (c < 0x20 || c >= 0x7f)
+      out += fmt::format("\\x{:02X}", c);
+    else
+      out += static_cast<char>(c);
   }
   if (s.size() > max) out += "...";
   return out;
@@ -120,7 +124,8 @@ std::string Coordinate::url() const {
 Coordinate& Coordinate::advance(Dim d) {
   const auto i = static_cast<std::size_t>(d);
   if (f_[i] < kFieldMax) ++f_[i];
-  for (std::size_t j = i + 1; j < kDims; ++j) f_[j] = 1;
+  for (std::size_t j = i + 1; j < kDims; ++j)
+    f_[j] = 1;
   return *this;
 }
 

@@ -43,8 +43,8 @@ public:
   /// The home coordinate 1.1.1/1.1.1/1.1.1.
   constexpr Coordinate() = default;
   /// From nine fields in textual order; throws std::out_of_range outside 1..999.
-  Coordinate(unsigned library, unsigned shelf, unsigned series, unsigned collection, unsigned volume,
-             unsigned book, unsigned chapter, unsigned section, unsigned scroll);
+  Coordinate(unsigned library, unsigned shelf, unsigned series, unsigned collection, unsigned volume, unsigned book,
+             unsigned chapter, unsigned section, unsigned scroll);
 
   /// Strict parse of `a.b.c/d.e.f/g.h.i` (phext.md §2.5 A): surrounding whitespace and
   /// whitespace around each number allowed, decimal digits only, each 1..999.
@@ -110,6 +110,7 @@ struct CoordinateHash {
 
 } // namespace phext
 
-template <> struct std::hash<phext::Coordinate> {
+template <>
+struct std::hash<phext::Coordinate> {
   std::size_t operator()(const phext::Coordinate& c) const { return c.hash(); }
 };

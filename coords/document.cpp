@@ -11,15 +11,17 @@ namespace phext {
 namespace {
 
 // Delimiter byte per dimension, indexed by Dim (library first), phext.md §1.
-constexpr std::array<char, kDims> kDelims = {kLibraryBreak, kShelfBreak,   kSeriesBreak,
-                                             kCollectionBreak, kVolumeBreak, kBookBreak,
-                                             kChapterBreak, kSectionBreak, kScrollBreak};
+constexpr std::array<char, kDims> kDelims = {kLibraryBreak,    kShelfBreak,   kSeriesBreak,
+                                             kCollectionBreak, kVolumeBreak,  kBookBreak,
+                                             kChapterBreak,    kSectionBreak, kScrollBreak};
 
 // Byte -> dimension index, or -1 for content; a table keeps the hot scan loop branch-light.
 constexpr std::array<std::int8_t, 256> make_dim_table() {
   std::array<std::int8_t, 256> t{};
-  for (auto& v : t) v = -1;
-  for (std::size_t i = 0; i < kDims; ++i) t[static_cast<unsigned char>(kDelims[i])] = static_cast<std::int8_t>(i);
+  for (auto& v : t)
+    v = -1;
+  for (std::size_t i = 0; i < kDims; ++i)
+    t[static_cast<unsigned char>(kDelims[i])] = static_cast<std::int8_t>(i);
   return t;
 }
 constexpr std::array<std::int8_t, 256> kDimOf = make_dim_table();
@@ -39,10 +41,12 @@ void step(Coordinate& cur, int dim, std::size_t pos) {
 // Minimal delimiters taking cursor `from` to `to` (phext.md §3.4 step 3); requires from <= to.
 void append_delimiters(std::string& out, const Coordinate& from, const Coordinate& to) {
   std::size_t i = 0;
-  while (i < kDims && from.at(i) == to.at(i)) ++i;
+  while (i < kDims && from.at(i) == to.at(i))
+    ++i;
   if (i == kDims) return;
   out.append(to.at(i) - from.at(i), kDelims[i]);
-  for (std::size_t j = i + 1; j < kDims; ++j) out.append(to.at(j) - 1, kDelims[j]);
+  for (std::size_t j = i + 1; j < kDims; ++j)
+    out.append(to.at(j) - 1, kDelims[j]);
 }
 
 // Scroll text holds no delimiter: one would move every later scroll (phext.md §3.2).
@@ -51,8 +55,8 @@ void check_scroll_text(std::string_view text) {
     if (dim_index(text[i]) >= 0)
       throw ParseError(fmt::format("scroll text contains the {} delimiter 0x{:02X} at byte {}; a scroll cannot hold "
                                    "delimiters",
-                                   dim_name(static_cast<Dim>(dim_index(text[i]))),
-                                   static_cast<unsigned char>(text[i]), i));
+                                   dim_name(static_cast<Dim>(dim_index(text[i]))), static_cast<unsigned char>(text[i]),
+                                   i));
 }
 
 // Canonical serialiser shared by dephokenize, implode, merge, manifest and index; scrolls must
@@ -108,8 +112,10 @@ Site locate(std::string_view doc, const Coordinate& c) {
     run_start = i + 1;
   }
   if (!done) {
-    if (cur == c) site = Site{run_start, doc.size(), cur, true};
-    else site = Site{doc.size(), doc.size(), cur, false}; // cur < c: c lies beyond the end
+    if (cur == c)
+      site = Site{run_start, doc.size(), cur, true};
+    else
+      site = Site{doc.size(), doc.size(), cur, false}; // cur < c: c lies beyond the end
   }
   return site;
 }
@@ -190,13 +196,15 @@ std::string remove(std::string_view doc, const Coordinate& c) { return normalize
 
 ScrollMap explode(std::string_view doc) {
   ScrollMap out;
-  for (auto& p : phokenize(doc)) out.emplace_hint(out.end(), p.coord, std::move(p.text));
+  for (auto& p : phokenize(doc))
+    out.emplace_hint(out.end(), p.coord, std::move(p.text));
   return out;
 }
 
 std::string implode(const ScrollMap& scrolls) {
   Writer w;
-  for (const auto& [c, text] : scrolls) w.add(c, text);
+  for (const auto& [c, text] : scrolls)
+    w.add(c, text);
   return w.take();
 }
 
@@ -232,17 +240,19 @@ namespace {
 // Byte rewrite through a 256-entry table; `up` maps each delimiter one dimension up, else down.
 std::string shift_delimiters(std::string_view doc, bool up) {
   std::array<char, 256> map{};
-  for (std::size_t b = 0; b < 256; ++b) map[b] = static_cast<char>(b);
+  for (std::size_t b = 0; b < 256; ++b)
+    map[b] = static_cast<char>(b);
   // Line break, then the nine delimiters from scroll to library.
-  const std::array<char, kDims + 1> ladder = {'\n',          kScrollBreak, kSectionBreak,  kChapterBreak,
-                                               kBookBreak,    kVolumeBreak, kCollectionBreak, kSeriesBreak,
-                                               kShelfBreak,   kLibraryBreak};
+  const std::array<char, kDims + 1> ladder = {'\n',        kScrollBreak, kSectionBreak,    kChapterBreak,
+                                              kBookBreak,  kVolumeBreak, kCollectionBreak, kSeriesBreak,
+                                              kShelfBreak, kLibraryBreak};
   for (std::size_t k = 0; k < ladder.size(); ++k) {
     const std::size_t to = up ? std::min(k + 1, ladder.size() - 1) : (k == 0 ? 0 : k - 1);
     map[static_cast<unsigned char>(ladder[k])] = ladder[to];
   }
   std::string out(doc);
-  for (auto& ch : out) ch = map[static_cast<unsigned char>(ch)];
+  for (auto& ch : out)
+    ch = map[static_cast<unsigned char>(ch)];
   return out;
 }
 } // namespace
@@ -252,7 +262,8 @@ std::string contract(std::string_view doc) { return shift_delimiters(doc, false)
 
 std::string index(std::string_view doc) {
   Writer canonical, out;
-  for (const auto& p : phokenize(doc)) out.add(p.coord, std::to_string(canonical.add(p.coord, p.text)));
+  for (const auto& p : phokenize(doc))
+    out.add(p.coord, std::to_string(canonical.add(p.coord, p.text)));
   return out.take();
 }
 
@@ -273,7 +284,8 @@ std::string checksum(std::string_view text) {
 
 std::string manifest(std::string_view doc) {
   Writer w;
-  for (const auto& p : phokenize(doc)) w.add(p.coord, checksum(p.text));
+  for (const auto& p : phokenize(doc))
+    w.add(p.coord, checksum(p.text));
   return w.take();
 }
 
@@ -281,7 +293,8 @@ std::string create_summary(std::string_view text) {
   std::size_t n = std::min<std::size_t>(text.size(), 32);
   // Do not split a UTF-8 sequence: back up over continuation bytes when the cut lands inside one.
   if (n < text.size())
-    while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;
+    while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80)
+      --n;
   for (std::size_t i = 0; i < n; ++i) {
     if (is_phext_break(text[i])) {
       n = i;
@@ -295,7 +308,8 @@ std::string create_summary(std::string_view text) {
 
 std::string textmap(std::string_view doc) {
   std::string out;
-  for (const auto& p : phokenize(doc)) out += fmt::format("* {}: {}\n", p.coord.str(), create_summary(p.text));
+  for (const auto& p : phokenize(doc))
+    out += fmt::format("* {}: {}\n", p.coord.str(), create_summary(p.text));
   return out;
 }
 

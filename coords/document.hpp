@@ -99,8 +99,8 @@ std::string textmap(std::string_view doc);
 
 /// The first non-empty scroll reachable from cursor `start` (S1).
 struct NextScroll {
-  Phoken scroll;           ///< coordinate and text of that scroll
-  Coordinate next;         ///< cursor after the delimiter that ended it
+  Phoken scroll;              ///< coordinate and text of that scroll
+  Coordinate next;            ///< cursor after the delimiter that ended it
   std::string_view remaining; ///< unread rest of the input (a view into `doc`)
 };
 std::optional<NextScroll> next_scroll(std::string_view doc, const Coordinate& start);

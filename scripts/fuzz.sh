@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Run each libFuzzer target for a fixed time. Usage: scripts/fuzz.sh BUILD_DIR SECONDS
+# Run each libFuzzer target for a fixed time.
+# Usage: scripts/fuzz.sh BUILD_DIR SECONDS [TARGET...]   (default: every target)
 # Corpora are kept in BUILD_DIR/corpus-<target> (seeded from tests/fuzz/seeds-<target>/),
 # so repeated runs continue where the last one stopped. Exits non-zero if a target crashes;
 # the crashing input is left in BUILD_DIR as crash-* for `TARGET crash-*` to reproduce, and the
@@ -8,7 +9,10 @@ set -euo pipefail
 build=${1:?usage: scripts/fuzz.sh BUILD_DIR SECONDS}
 secs=${2:?usage: scripts/fuzz.sh BUILD_DIR SECONDS}
 root=$(cd "$(dirname "$0")/.." && pwd)
-for t in fuzz_coordinate fuzz_document; do
+targets=("${@:3}")
+((${#targets[@]})) || targets=(fuzz_coordinate fuzz_document)
+for t in "${targets[@]}"; do
+  [ -x "$build/$t" ] || { echo "fuzz.sh: no fuzz target $build/$t" >&2; exit 2; }
   corpus="$build/corpus-$t"
   mkdir -p "$corpus"
   [ -d "$root/tests/fuzz/seeds-$t" ] && cp -n "$root/tests/fuzz/seeds-$t"/* "$corpus"/ 2>/dev/null || true

@@ -21,7 +21,8 @@
 
 namespace phtpu {
 
-template <class Model> class Dut {
+template <class Model>
+class Dut {
 public:
   explicit Dut(const std::string& name = "top") : ctx_(std::make_unique<VerilatedContext>()) {
     ctx_->threads(1); // default is hardware_concurrency() (TOOLCHAIN.md §9.9)
@@ -76,7 +77,8 @@ public:
     ++cycle_;
   }
   void ticks(std::uint64_t n) {
-    for (std::uint64_t i = 0; i < n; ++i) tick();
+    for (std::uint64_t i = 0; i < n; ++i)
+      tick();
   }
 
   /// Assert rst_ni for `cycles` clock cycles, then release it.

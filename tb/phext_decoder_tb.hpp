@@ -23,11 +23,13 @@ using RawCoord = std::array<unsigned, phext::kDims>;
 
 inline RawCoord raw_of(const phext::Coordinate& c) {
   RawCoord r{};
-  for (std::size_t i = 0; i < phext::kDims; ++i) r[i] = c.at(i);
+  for (std::size_t i = 0; i < phext::kDims; ++i)
+    r[i] = c.at(i);
   return r;
 }
 
-template <class Model> class PhextDecoderTb {
+template <class Model>
+class PhextDecoderTb {
 public:
   struct Mismatch {
     RawCoord dest;
@@ -60,7 +62,8 @@ public:
   }
   /// Idle until every sent destination has been checked.
   void drain() {
-    while (!in_flight_.empty()) idle();
+    while (!in_flight_.empty())
+      idle();
   }
 
   std::uint64_t checked() const { return checked_; }
@@ -80,7 +83,8 @@ private:
       w[bit / 32] |= static_cast<std::uint32_t>(v << (bit % 32));
       if (bit % 32 + phext::kRtlFieldBits > 32) w[bit / 32 + 1] |= static_cast<std::uint32_t>(v >> (32 - bit % 32));
     }
-    for (int i = 0; i < 3; ++i) dut_->dest_i[i] = w[i];
+    for (int i = 0; i < 3; ++i)
+      dut_->dest_i[i] = w[i];
   }
 
   void step() {

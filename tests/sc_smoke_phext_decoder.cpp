@@ -47,8 +47,8 @@ int sc_main(int, char*[]) {
   DecoderHarness h("harness");
   h.clk(clk);
   sc_start(1, SC_MS); // far more than needed: sc_stop() ends it
-  const bool ok = h.tb_.mismatches().empty() && h.tb_.checked() == h.geo_.chip_count() + 16 &&
-                  h.tb_.rtl_zmismatch() == 16;
+  const bool ok =
+      h.tb_.mismatches().empty() && h.tb_.checked() == h.geo_.chip_count() + 16 && h.tb_.rtl_zmismatch() == 16;
   std::printf("systemc smoke: %llu destinations checked at %s, %zu mismatches, %u dropped: %s\n",
               static_cast<unsigned long long>(h.tb_.checked()), sc_core::sc_time_stamp().to_string().c_str(),
               h.tb_.mismatches().size(), h.tb_.rtl_zmismatch(), ok ? "PASS" : "FAIL");

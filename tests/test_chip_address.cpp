@@ -63,12 +63,12 @@ TEST_CASE("every chip of the 4096-chip pod has a unique coordinate and round-tri
 
 TEST_CASE("scaled pods and sub-cube meshes round-trip", "[coords][chip]") {
   const auto [slice, cube, torus] = GENERATE(table<Vec3, Vec3, bool>({
-      {{4, 4, 8}, {2, 2, 2}, true},    // scaled pod: 16 cubes of 2x2x2
-      {{8, 8, 16}, {4, 4, 4}, true},   // twisted-torus candidate shape n x n x 2n
-      {{2, 2, 2}, {4, 4, 4}, false},   // sub-cube slice: a mesh
-      {{1, 2, 2}, {4, 4, 4}, false},   // sub-cube slice: a mesh
-      {{2, 2, 2}, {2, 2, 2}, true},    // one whole cube
-      {{12, 4, 8}, {4, 4, 4}, true},   // 3x1x2 cubes
+      {{4, 4, 8}, {2, 2, 2}, true},  // scaled pod: 16 cubes of 2x2x2
+      {{8, 8, 16}, {4, 4, 4}, true}, // twisted-torus candidate shape n x n x 2n
+      {{2, 2, 2}, {4, 4, 4}, false}, // sub-cube slice: a mesh
+      {{1, 2, 2}, {4, 4, 4}, false}, // sub-cube slice: a mesh
+      {{2, 2, 2}, {2, 2, 2}, true},  // one whole cube
+      {{12, 4, 8}, {4, 4, 4}, true}, // 3x1x2 cubes
   }));
   const SliceGeometry geo(slice, cube);
   CAPTURE(phext::shape_str(slice), phext::shape_str(cube));
@@ -96,11 +96,11 @@ TEST_CASE("decode drops foreign and out-of-shape destinations", "[coords][chip]"
   using S = phext::DecodeStatus;
   auto status = [&](std::array<unsigned, 9> f) { return pod.decode(f).status; };
   CHECK(status({1, 2, 3, 1, 1, 1, 1, 1, 1}) == S::Ok);
-  CHECK(status({1, 2, 3, 2, 2, 4, 2, 2, 2}) == S::Ok);       // last chip: global (3,3,7)
-  CHECK(status({2, 2, 3, 1, 1, 1, 1, 1, 1}) == S::ZMismatch); // another datacenter
-  CHECK(status({1, 1, 3, 1, 1, 1, 1, 1, 1}) == S::ZMismatch); // another pod
-  CHECK(status({1, 2, 4, 1, 1, 1, 1, 1, 1}) == S::ZMismatch); // another slice
-  CHECK(status({1, 2, 4, 9, 9, 9, 9, 9, 9}) == S::ZMismatch); // Z checked first
+  CHECK(status({1, 2, 3, 2, 2, 4, 2, 2, 2}) == S::Ok);         // last chip: global (3,3,7)
+  CHECK(status({2, 2, 3, 1, 1, 1, 1, 1, 1}) == S::ZMismatch);  // another datacenter
+  CHECK(status({1, 1, 3, 1, 1, 1, 1, 1, 1}) == S::ZMismatch);  // another pod
+  CHECK(status({1, 2, 4, 1, 1, 1, 1, 1, 1}) == S::ZMismatch);  // another slice
+  CHECK(status({1, 2, 4, 9, 9, 9, 9, 9, 9}) == S::ZMismatch);  // Z checked first
   CHECK(status({1, 2, 3, 3, 1, 1, 1, 1, 1}) == S::OutOfShape); // cube x 3 of 2
   CHECK(status({1, 2, 3, 1, 1, 5, 1, 1, 1}) == S::OutOfShape); // cube z 5 of 4
   CHECK(status({1, 2, 3, 1, 1, 1, 3, 1, 1}) == S::OutOfShape); // chip x 3 in a 2-wide cube

@@ -73,8 +73,8 @@ TEST_CASE("phtpu --help and subcommand help exit 0", "[cli]") {
 }
 
 TEST_CASE("bad usage exits 2 with one line on stderr", "[cli]") {
-  for (const char* a : {"", "frobnicate", "coord", "coord parse", "coord chip", "coord format 1 2 3",
-                        "phext toc", "phext fetch f", "coord next 1.1.1/1.1.1/1.1.1 --dim foo", "decode --bogus"}) {
+  for (const char* a : {"", "frobnicate", "coord", "coord parse", "coord chip", "coord format 1 2 3", "phext toc",
+                        "phext fetch f", "coord next 1.1.1/1.1.1/1.1.1 --dim foo", "decode --bogus"}) {
     CAPTURE(a);
     const auto r = run(a);
     CHECK(r.status == 2);
@@ -154,19 +154,20 @@ TEST_CASE("phext document commands on files and stdin", "[cli][phext]") {
   CHECK(run("phext fetch " + f + " 2.1.1/1.1.1/1.2.2").out == "ggg");
   CHECK(run("phext fetch - 2.1.1/1.1.1/1.2.2", doc).out == "ggg");
   CHECK(run("phext fetch " + f + " 2.1.1/1.1.1/1.1.9").out.empty()); // absent: empty (Q1)
-  CHECK(run("phext insert " + f + " 2.1.1/1.1.1/1.1.5 iii").out ==
-        std::string("aaa\x01"
-                    "bbb\x17"
-                    "ccc\x17"
-                    "ddd\x17"
-                    "eee\x17"
-                    "iii\x18"
-                    "fff\x17"
-                    "ggg\x19"
-                    "hhh")); // D10
-  CHECK(run("phext replace " + f + " 2.1.1/1.1.1/1.1.1 B").out.substr(0, 6) == "aaa\x01" "B\x17");
-  CHECK(run("phext remove " + f + " 1.1.1/1.1.1/1.1.1").out.substr(0, 5) == "\x01" "bbb\x17");
-  CHECK(run("phext checksum -", "").out == "99aa06d3014798d86001c324468d497f\n"); // D21
+  CHECK(run("phext insert " + f + " 2.1.1/1.1.1/1.1.5 iii").out == std::string("aaa\x01"
+                                                                               "bbb\x17"
+                                                                               "ccc\x17"
+                                                                               "ddd\x17"
+                                                                               "eee\x17"
+                                                                               "iii\x18"
+                                                                               "fff\x17"
+                                                                               "ggg\x19"
+                                                                               "hhh")); // D10
+  CHECK(run("phext replace " + f + " 2.1.1/1.1.1/1.1.1 B").out.substr(0, 6) == "aaa\x01"
+                                                                               "B\x17");
+  CHECK(run("phext remove " + f + " 1.1.1/1.1.1/1.1.1").out.substr(0, 5) == "\x01"
+                                                                            "bbb\x17");
+  CHECK(run("phext checksum -", "").out == "99aa06d3014798d86001c324468d497f\n");                         // D21
   CHECK(run("phext normalize -", std::string("\x17Scroll two\x18\x18\x18\x18")).out == "\x17Scroll two"); // D8
   CHECK(run("phext manifest " + f).out.size() == 8 * 32 + 7); // 8 checksums, 7 minimal delimiters
   // explode -> implode round trip through JSON
@@ -218,7 +219,8 @@ TEST_CASE("phtpu never reports success it did not have", "[cli]") {
   // coordinates take decimal digits only, in format as in parse
   CHECK(run("coord format 1 2 3 4 5 6 7 8 0x10").status == 1);
   // scroll text carrying a delimiter would move later scrolls: rejected
-  const auto r = run("phext replace - 1.1.1/1.1.1/1.1.1 \"$(printf 'X\\027Y')\"", std::string("A\x17" "B"));
+  const auto r = run("phext replace - 1.1.1/1.1.1/1.1.1 \"$(printf 'X\\027Y')\"", std::string("A\x17"
+                                                                                              "B"));
   CHECK(r.status == 1);
   CHECK(r.err.find("delimiter") != std::string::npos);
   // huge runs are refused up front
@@ -237,11 +239,22 @@ TEST_CASE("messages and tables stay on one line whatever the input bytes", "[cli
 
 TEST_CASE("phext merge, subtract, expand, contract and index", "[cli][phext]") {
   const fs::path d = scratch();
-  write_file(d / "l", std::string("3A\x17" "B2"));
-  write_file(d / "r", std::string("4C\x17" "D1"));
-  CHECK(run("phext merge " + (d / "l").string() + " " + (d / "r").string()).out == "3A4C\x17" "B2D1"); // S4
-  CHECK(run("phext subtract " + (d / "l").string() + " -", std::string("\x17" "x")).out == "3A");
-  CHECK(run("phext expand -", "a\nb").out == "a\x17" "b");         // S8
-  CHECK(run("phext contract -", "a\x17" "b").out == "a\nb");       // S9
-  CHECK(run("phext index -", std::string("first scroll\x17" "second")).out == "0\x17" "13"); // S10
+  write_file(d / "l", std::string("3A\x17"
+                                  "B2"));
+  write_file(d / "r", std::string("4C\x17"
+                                  "D1"));
+  CHECK(run("phext merge " + (d / "l").string() + " " + (d / "r").string()).out == "3A4C\x17"
+                                                                                   "B2D1"); // S4
+  CHECK(run("phext subtract " + (d / "l").string() + " -", std::string("\x17"
+                                                                       "x"))
+            .out == "3A");
+  CHECK(run("phext expand -", "a\nb").out == "a\x17"
+                                             "b"); // S8
+  CHECK(run("phext contract -", "a\x17"
+                                "b")
+            .out == "a\nb"); // S9
+  CHECK(run("phext index -", std::string("first scroll\x17"
+                                         "second"))
+            .out == "0\x17"
+                    "13"); // S10
 }

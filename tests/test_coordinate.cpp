@@ -2,8 +2,8 @@
 // Only the strict parser (§2.5 A) exists, so the "lenient" column of §4.1 is asserted as a rejection.
 #include "coordinate.hpp"
 
-#include <catch2/catch.hpp>
 #include "test_seed.hpp"
+#include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <array>
@@ -28,7 +28,8 @@ using Fields = std::array<unsigned, 9>;
 
 Fields fields_of(const Coordinate& c) {
   Fields f{};
-  for (std::size_t i = 0; i < 9; ++i) f[i] = c.at(i);
+  for (std::size_t i = 0; i < 9; ++i)
+    f[i] = c.at(i);
   return f;
 }
 
@@ -183,7 +184,7 @@ TEST_CASE("parse errors name the offending part (§2.5 A)", "[coords]") {
   CHECK_THAT(parse_error("1.1.1/1.1.1/1.1.1e3"), Catch::Contains("scroll"));
   CHECK_THAT(parse_error("1.1.1/1.1.1/1.1.0x1"), Catch::Contains("scroll"));
   CHECK_THAT(parse_error("1.1.1/1.1.1/1.1.1-1.1.1/1.1.1/1.1.2"), Catch::Contains("arms")); // range display, §2.2
-  CHECK_THAT(parse_error("1 2.1.1/1.1.1/1.1.1"), Catch::Contains("library"));             // inner space is not a digit
+  CHECK_THAT(parse_error("1 2.1.1/1.1.1/1.1.1"), Catch::Contains("library"));              // inner space is not a digit
 }
 
 TEST_CASE("error messages are one line and escape control bytes", "[coords]") {
@@ -233,9 +234,12 @@ TEST_CASE("break increments its dimension and resets lower ones (§1, §2.8)", "
     c.advance(d);
     INFO(phext::dim_name(d) << " -> " << c.str());
     for (std::size_t k = 0; k < 9; ++k) {
-      if (k < i) CHECK(c.at(k) == base.at(k));
-      else if (k == i) CHECK(c.at(k) == base.at(k) + 1);
-      else CHECK(c.at(k) == 1);
+      if (k < i)
+        CHECK(c.at(k) == base.at(k));
+      else if (k == i)
+        CHECK(c.at(k) == base.at(k) + 1);
+      else
+        CHECK(c.at(k) == 1);
     }
     CHECK(c > base);
   }
@@ -258,7 +262,8 @@ TEST_CASE("break saturates at 999 and still resets lower dimensions (§2.8)", "[
     c.set(d, 999);
     c.advance(d);
     INFO(phext::dim_name(d) << " -> " << c.str());
-    for (std::size_t k = 0; k < 9; ++k) CHECK(c.at(k) == (k < i ? 5u : k == i ? 999u : 1u));
+    for (std::size_t k = 0; k < 9; ++k)
+      CHECK(c.at(k) == (k < i ? 5u : k == i ? 999u : 1u));
   }
   Coordinate c = Coordinate::parse("1.1.1/1.1.1/1.1.998");
   CHECK(c.scroll_break().scroll() == 999);
@@ -302,7 +307,8 @@ TEST_CASE("hash: equal coordinates hash equal, distinct ones do not collide", "[
       all.push_back(make(f));
     }
   std::unordered_set<std::size_t> hashes;
-  for (const auto& c : all) hashes.insert(c.hash());
+  for (const auto& c : all)
+    hashes.insert(c.hash());
   CHECK(hashes.size() == all.size());
   std::unordered_set<Coordinate> set(all.begin(), all.end());
   CHECK(set.size() == all.size());
@@ -324,10 +330,12 @@ TEST_CASE("property: random coordinates round-trip through str/url and sort like
     v.push_back(c);
   }
   std::vector<Fields> tuples;
-  for (const auto& c : v) tuples.push_back(fields_of(c));
+  for (const auto& c : v)
+    tuples.push_back(fields_of(c));
   std::sort(v.begin(), v.end());
   std::sort(tuples.begin(), tuples.end());
-  for (std::size_t i = 0; i < v.size(); ++i) REQUIRE(fields_of(v[i]) == tuples[i]);
+  for (std::size_t i = 0; i < v.size(); ++i)
+    REQUIRE(fields_of(v[i]) == tuples[i]);
   // Pairwise operators agree with tuple comparison.
   for (int n = 0; n < 2000; ++n) {
     const Coordinate a = random_coord(rng), b = rng() % 4 ? random_coord(rng) : a;
@@ -352,7 +360,9 @@ TEST_CASE("property: a break always moves forward unless saturated (§1, §2.8)"
     Coordinate next = c;
     next.advance(d);
     INFO(c.str() << " " << phext::dim_name(d));
-    if (c[d] < 999) REQUIRE(next > c);
-    else REQUIRE(next <= c);
+    if (c[d] < 999)
+      REQUIRE(next > c);
+    else
+      REQUIRE(next <= c);
   }
 }

@@ -5,8 +5,8 @@
 // literals and decoded by X() (exactly two hex digits per \xNN), so they can be copied from phext.md verbatim.
 #include "document.hpp"
 
-#include <catch2/catch.hpp>
 #include "test_seed.hpp"
+#include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <array>
@@ -52,9 +52,12 @@ std::string esc(std::string_view s) {
   std::string out;
   for (char ch : s) {
     const auto c = static_cast<unsigned char>(ch);
-    if (c == '\\') out += "\\\\";
-    else if (c < 0x20 || c >= 0x7f) out += {'\\', 'x', digits[c >> 4], digits[c & 15]};
-    else out += ch;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c < 0x20 || c >= 0x7f)
+      out += {'\\', 'x', digits[c >> 4], digits[c & 15]};
+    else
+      out += ch;
   }
   return out;
 }
@@ -66,13 +69,15 @@ Coordinate C(std::string_view s) { return Coordinate::parse(s); }
 
 std::string render(const std::vector<Phoken>& ps) {
   std::string out;
-  for (const auto& p : ps) out += p.coord.str() + " -> " + esc(p.text) + "\n";
+  for (const auto& p : ps)
+    out += p.coord.str() + " -> " + esc(p.text) + "\n";
   return out;
 }
 
 std::string render_map(const ScrollMap& m) {
   std::string out;
-  for (const auto& [c, t] : m) out += c.str() + " -> " + esc(t) + "\n";
+  for (const auto& [c, t] : m)
+    out += c.str() + " -> " + esc(t) + "\n";
   return out;
 }
 
@@ -105,7 +110,8 @@ Model model(std::string_view doc) {
       m.overflow = true;
       return m;
     }
-    for (std::size_t j = k + 1; j < 9; ++j) cur[j] = 1;
+    for (std::size_t j = k + 1; j < 9; ++j)
+      cur[j] = 1;
   }
   flush();
   return m;
@@ -123,23 +129,27 @@ char random_content(std::mt19937_64& rng) {
 
 std::string random_text(std::mt19937_64& rng, std::size_t max_len) {
   std::string s(1 + rng() % max_len, ' ');
-  for (auto& c : s) c = random_content(rng);
+  for (auto& c : s)
+    c = random_content(rng);
   return s;
 }
 
 // Coordinate with small fields, so random scrolls land near each other and near document cursors.
 Coordinate random_small_coord(std::mt19937_64& rng) {
   std::array<unsigned, 9> f{};
-  for (auto& v : f) v = rng() % 3 ? 1 : 1 + static_cast<unsigned>(rng() % 3);
+  for (auto& v : f)
+    v = rng() % 3 ? 1 : 1 + static_cast<unsigned>(rng() % 3);
   return Coordinate(f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8]);
 }
 
 std::vector<Phoken> random_scrolls(std::mt19937_64& rng) {
   std::set<Coordinate> coords;
   const std::size_t n = rng() % 8;
-  while (coords.size() < n) coords.insert(random_small_coord(rng));
+  while (coords.size() < n)
+    coords.insert(random_small_coord(rng));
   std::vector<Phoken> out;
-  for (const auto& c : coords) out.push_back(Phoken{c, random_text(rng, 6)});
+  for (const auto& c : coords)
+    out.push_back(Phoken{c, random_text(rng, 6)});
   return out;
 }
 
@@ -148,8 +158,10 @@ std::string random_raw_doc(std::mt19937_64& rng, std::size_t max_len) {
   static const std::string delims = X(R"(\x01\x1F\x1E\x1D\x1C\x1A\x19\x18\x17)");
   std::string s(rng() % (max_len + 1), ' ');
   for (auto& c : s) {
-    if (rng() % 5 < 2) c = delims[(rng() % 2) ? 8 - rng() % 3 : rng() % 9]; // lower dimensions more often
-    else c = random_content(rng);
+    if (rng() % 5 < 2)
+      c = delims[(rng() % 2) ? 8 - rng() % 3 : rng() % 9]; // lower dimensions more often
+    else
+      c = random_content(rng);
   }
   return s;
 }
@@ -162,8 +174,10 @@ Coordinate random_target(std::mt19937_64& rng, const ScrollMap& m) {
     Coordinate c = it->first;
     if (rng() % 2) {
       const auto d = static_cast<Dim>(rng() % 9);
-      if (rng() % 2 && c[d] > 1) c.set(d, c[d] - 1);
-      else c.advance(d);
+      if (rng() % 2 && c[d] > 1)
+        c.set(d, c[d] - 1);
+      else
+        c.advance(d);
     }
     return c;
   }
@@ -173,9 +187,13 @@ Coordinate random_target(std::mt19937_64& rng, const ScrollMap& m) {
 } // namespace
 
 TEST_CASE("X() decodes phext.md notation like split literals (§4 porting trap)", "[phext]") {
-  CHECK(X(R"(A\x17B)") == std::string("A\x17" "B"));
-  CHECK(X(R"(aaa\x01bbb\x17ccc)") == std::string("aaa\x01" "bbb\x17" "ccc"));
-  CHECK(X(R"(\x1Eeight)") == std::string("\x1E" "eight"));
+  CHECK(X(R"(A\x17B)") == std::string("A\x17"
+                                      "B"));
+  CHECK(X(R"(aaa\x01bbb\x17ccc)") == std::string("aaa\x01"
+                                                 "bbb\x17"
+                                                 "ccc"));
+  CHECK(X(R"(\x1Eeight)") == std::string("\x1E"
+                                         "eight"));
   CHECK(X(R"(x\x00y)") == std::string("x\0y", 3));
   CHECK(X(R"(\x17)").size() == 1);
 }
@@ -195,7 +213,8 @@ TEST_CASE("delimiter bytes map to dimensions (§1)", "[phext]") {
     CHECK(phext::delimiter_dim(static_cast<unsigned char>(b)) == d);
   }
   int count = 0;
-  for (int b = 0; b < 256; ++b) count += phext::delimiter_dim(static_cast<unsigned char>(b)).has_value();
+  for (int b = 0; b < 256; ++b)
+    count += phext::delimiter_dim(static_cast<unsigned char>(b)).has_value();
   CHECK(count == 9);
   // Content, not delimiters: line break, cowbell, NUL, STX/ETX, ESC (the gap between book and volume).
   for (unsigned char b : {0x0A, 0x07, 0x00, 0x02, 0x03, 0x1B, 0x09, 0x0D, 0x7F, 0xFF})
@@ -239,24 +258,22 @@ TEST_CASE("D4: fetch by dead reckoning through many delimiters (§4.2)", "[phext
 }
 
 TEST_CASE("D5: phokenize with ascending breaks (§4.2)", "[phext]") {
-  const auto ps = phext::phokenize(
-      X(R"(one\x17two\x18three\x19four\x1Afive\x1Csix\x1Dseven\x1Eeight\x1Fnine\x01ten)"));
-  const std::vector<Phoken> expected = {
-      {C("1.1.1/1.1.1/1.1.1"), "one"},   {C("1.1.1/1.1.1/1.1.2"), "two"},  {C("1.1.1/1.1.1/1.2.1"), "three"},
-      {C("1.1.1/1.1.1/2.1.1"), "four"},  {C("1.1.1/1.1.2/1.1.1"), "five"}, {C("1.1.1/1.2.1/1.1.1"), "six"},
-      {C("1.1.1/2.1.1/1.1.1"), "seven"}, {C("1.1.2/1.1.1/1.1.1"), "eight"}, {C("1.2.1/1.1.1/1.1.1"), "nine"},
-      {C("2.1.1/1.1.1/1.1.1"), "ten"}};
+  const auto ps = phext::phokenize(X(R"(one\x17two\x18three\x19four\x1Afive\x1Csix\x1Dseven\x1Eeight\x1Fnine\x01ten)"));
+  const std::vector<Phoken> expected = {{C("1.1.1/1.1.1/1.1.1"), "one"},   {C("1.1.1/1.1.1/1.1.2"), "two"},
+                                        {C("1.1.1/1.1.1/1.2.1"), "three"}, {C("1.1.1/1.1.1/2.1.1"), "four"},
+                                        {C("1.1.1/1.1.2/1.1.1"), "five"},  {C("1.1.1/1.2.1/1.1.1"), "six"},
+                                        {C("1.1.1/2.1.1/1.1.1"), "seven"}, {C("1.1.2/1.1.1/1.1.1"), "eight"},
+                                        {C("1.2.1/1.1.1/1.1.1"), "nine"},  {C("2.1.1/1.1.1/1.1.1"), "ten"}};
   CHECK(render(ps) == render(expected));
 }
 
 TEST_CASE("D6: phokenize with descending breaks (§4.2)", "[phext]") {
-  const auto ps = phext::phokenize(
-      X(R"(one\x01two\x1Fthree\x1Efour\x1Dfive\x1Csix\x1Aseven\x19eight\x18nine\x17ten)"));
-  const std::vector<Phoken> expected = {
-      {C("1.1.1/1.1.1/1.1.1"), "one"},   {C("2.1.1/1.1.1/1.1.1"), "two"},   {C("2.2.1/1.1.1/1.1.1"), "three"},
-      {C("2.2.2/1.1.1/1.1.1"), "four"},  {C("2.2.2/2.1.1/1.1.1"), "five"},  {C("2.2.2/2.2.1/1.1.1"), "six"},
-      {C("2.2.2/2.2.2/1.1.1"), "seven"}, {C("2.2.2/2.2.2/2.1.1"), "eight"}, {C("2.2.2/2.2.2/2.2.1"), "nine"},
-      {C("2.2.2/2.2.2/2.2.2"), "ten"}};
+  const auto ps = phext::phokenize(X(R"(one\x01two\x1Fthree\x1Efour\x1Dfive\x1Csix\x1Aseven\x19eight\x18nine\x17ten)"));
+  const std::vector<Phoken> expected = {{C("1.1.1/1.1.1/1.1.1"), "one"},   {C("2.1.1/1.1.1/1.1.1"), "two"},
+                                        {C("2.2.1/1.1.1/1.1.1"), "three"}, {C("2.2.2/1.1.1/1.1.1"), "four"},
+                                        {C("2.2.2/2.1.1/1.1.1"), "five"},  {C("2.2.2/2.2.1/1.1.1"), "six"},
+                                        {C("2.2.2/2.2.2/1.1.1"), "seven"}, {C("2.2.2/2.2.2/2.1.1"), "eight"},
+                                        {C("2.2.2/2.2.2/2.2.1"), "nine"},  {C("2.2.2/2.2.2/2.2.2"), "ten"}};
   CHECK(render(ps) == render(expected));
 }
 
@@ -434,8 +451,8 @@ TEST_CASE("Q5: replace before a library break (§5)", "[phext]") {
 TEST_CASE("Q6: implode keeps positions across empty scrolls (§5)", "[phext]") {
   const ScrollMap m = {{C("1.1.1/1.1.1/1.1.1"), "a"}, {C("1.1.1/1.1.1/1.1.3"), ""}, {C("1.1.1/1.1.1/1.1.4"), "b"}};
   CHECK_BYTES(phext::implode(m), X(R"(a\x17\x17\x17b)"));
-  const std::vector<Phoken> v = {{C("1.1.1/1.1.1/1.1.1"), "a"}, {C("1.1.1/1.1.1/1.1.3"), ""},
-                                 {C("1.1.1/1.1.1/1.1.4"), "b"}};
+  const std::vector<Phoken> v = {
+      {C("1.1.1/1.1.1/1.1.1"), "a"}, {C("1.1.1/1.1.1/1.1.3"), ""}, {C("1.1.1/1.1.1/1.1.4"), "b"}};
   CHECK_BYTES(phext::dephokenize(v), X(R"(a\x17\x17\x17b)"));
   // Empty scrolls never produce delimiters, so a trailing one leaves no trailing delimiters (§3.4 step 4).
   CHECK_BYTES(phext::implode({{C("1.1.1/1.1.1/1.1.1"), "a"}, {C("1.1.1/1.1.1/1.1.3"), ""}}), "a");
@@ -555,8 +572,8 @@ TEST_CASE("dephokenize rejects unordered or duplicate coordinates", "[phext]") {
 
 TEST_CASE("manifest replaces every scroll by its checksum (§3.5)", "[phext]") {
   const std::string doc = X(R"(A\x17\x17B\x01\x18C)");
-  CHECK_BYTES(phext::manifest(doc), phext::checksum("A") + X(R"(\x17\x17)") + phext::checksum("B") + X(R"(\x01\x18)") +
-                                        phext::checksum("C"));
+  CHECK_BYTES(phext::manifest(doc),
+              phext::checksum("A") + X(R"(\x17\x17)") + phext::checksum("B") + X(R"(\x01\x18)") + phext::checksum("C"));
 }
 
 // ---- property tests -------------------------------------------------------------------------------------------
@@ -573,9 +590,12 @@ TEST_CASE("property: phokenize(dephokenize(x)) == x and the output is canonical 
     REQUIRE_BYTES(phext::normalize(doc), doc); // canonical output is already normal
     REQUIRE(render_map(phext::explode(doc)) == render_map(model(doc).scrolls));
     std::size_t bytes = 0;
-    for (const auto& p : scrolls) bytes += p.text.size();
-    if (scrolls.empty()) REQUIRE(doc.empty());
-    else REQUIRE(doc.back() == scrolls.back().text.back()); // no trailing delimiters
+    for (const auto& p : scrolls)
+      bytes += p.text.size();
+    if (scrolls.empty())
+      REQUIRE(doc.empty());
+    else
+      REQUIRE(doc.back() == scrolls.back().text.back()); // no trailing delimiters
     REQUIRE(doc.size() >= bytes);
   }
 }
@@ -589,8 +609,10 @@ TEST_CASE("property: phokenize matches an independent model on raw documents (§
     INFO("doc " << esc(doc));
     const auto ps = phext::phokenize(doc);
     REQUIRE(render(ps) == render_map(model(doc).scrolls));
-    for (std::size_t i = 1; i < ps.size(); ++i) REQUIRE(ps[i - 1].coord < ps[i].coord); // document order
-    for (const auto& p : ps) REQUIRE_FALSE(p.text.empty());
+    for (std::size_t i = 1; i < ps.size(); ++i)
+      REQUIRE(ps[i - 1].coord < ps[i].coord); // document order
+    for (const auto& p : ps)
+      REQUIRE_FALSE(p.text.empty());
   }
 }
 
@@ -628,9 +650,11 @@ TEST_CASE("property: insert appends to one scroll and leaves the others (§3.5)"
     // Byte preserving: the old document is the result with the inserted bytes taken out.
     REQUIRE(out.size() >= doc.size() + text.size());
     std::size_t pre = 0;
-    while (pre < doc.size() && out[pre] == doc[pre]) ++pre;
+    while (pre < doc.size() && out[pre] == doc[pre])
+      ++pre;
     std::size_t post = 0;
-    while (post < doc.size() - pre && out[out.size() - 1 - post] == doc[doc.size() - 1 - post]) ++post;
+    while (post < doc.size() - pre && out[out.size() - 1 - post] == doc[doc.size() - 1 - post])
+      ++post;
     REQUIRE(pre + post == doc.size());
   }
 }
@@ -649,8 +673,10 @@ TEST_CASE("property: replace sets one scroll and leaves the others (§3.5)", "[p
     INFO("out " << esc(out));
     REQUIRE(phext::fetch(out, c) == text);
     ScrollMap expected = before;
-    if (text.empty()) expected.erase(c);
-    else expected[c] = text;
+    if (text.empty())
+      expected.erase(c);
+    else
+      expected[c] = text;
     REQUIRE(render_map(phext::explode(out)) == render_map(expected));
   }
 }
@@ -679,7 +705,8 @@ TEST_CASE("property: explode/implode round trip and manifest shape (§3.3, §3.5
   std::mt19937_64 rng(seed);
   for (int n = 0; n < 500; ++n) {
     ScrollMap m;
-    for (const auto& p : random_scrolls(rng)) m[p.coord] = p.text;
+    for (const auto& p : random_scrolls(rng))
+      m[p.coord] = p.text;
     const std::string doc = phext::implode(m);
     INFO("doc " << esc(doc));
     REQUIRE(render_map(phext::explode(doc)) == render_map(m));
@@ -707,7 +734,8 @@ TEST_CASE("property: arbitrary bytes phokenize unless a dimension overflows (§3
   int overflows = 0;
   for (int n = 0; n < 600; ++n) {
     std::string doc(rng() % 64, ' ');
-    for (auto& c : doc) c = static_cast<char>(rng() % 256);
+    for (auto& c : doc)
+      c = static_cast<char>(rng() % 256);
     if (n % 3 == 0) { // long runs of one delimiter, so that overflow actually happens sometimes
       const char d = phext::delimiter(static_cast<Dim>(rng() % 9));
       doc.insert(rng() % (doc.size() + 1), std::string(990 + rng() % 20, d));
@@ -756,17 +784,19 @@ TEST_CASE("S8: expand moves every delimiter one dimension up (§4.3)", "[phext]"
 
 TEST_CASE("S9: contract moves every delimiter one dimension down (§4.3)", "[phext]") {
   CHECK_BYTES(
-      phext::contract(X(R"(A more complex example than expand\x01----\x1F++++\x1E____\x1Doooo\x1C====\x1Azzzz\x19gggg\x18....\x17qqqq)")),
+      phext::contract(X(
+          R"(A more complex example than expand\x01----\x1F++++\x1E____\x1Doooo\x1C====\x1Azzzz\x19gggg\x18....\x17qqqq)")),
       X(R"(A more complex example than expand\x1F----\x1E++++\x1D____\x1Coooo\x1A====\x19zzzz\x18gggg\x17....\x0Aqqqq)"));
   CHECK_BYTES(phext::contract(X(R"(a\x0Ab)")), X(R"(a\x0Ab)")); // line break stays
 }
 
 TEST_CASE("S10: index and offset (§4.3)", "[phext]") {
-  const std::string doc = X(R"(first scroll\x17second scroll\x18second section\x19second chapter\x1Abook 2\x1Cvolume 2\x1Dcollection 2\x1Eseries 2\x1Fshelf 2\x01library 2)");
+  const std::string doc = X(
+      R"(first scroll\x17second scroll\x18second section\x19second chapter\x1Abook 2\x1Cvolume 2\x1Dcollection 2\x1Eseries 2\x1Fshelf 2\x01library 2)");
   REQUIRE(doc.size() == 112);
   CHECK_BYTES(phext::index(doc), X(R"(0\x1713\x1827\x1942\x1A57\x1C64\x1D73\x1E86\x1F95\x01103)"));
   CHECK(phext::offset(doc, C("1.1.1/1.1.1/1.2.1")) == 27);
-  CHECK(phext::offset(doc, C("2.1.1/1.1.1/1.2.1")) == 103); // absent: the greatest scroll before it
+  CHECK(phext::offset(doc, C("2.1.1/1.1.1/1.2.1")) == 103);         // absent: the greatest scroll before it
   CHECK(phext::offset(X(R"(\x17b)"), C("1.1.1/1.1.1/1.1.1")) == 0); // nothing before: 0
   // offsets are those of the canonical encoding, not of redundant input delimiters
   CHECK_BYTES(phext::index(X(R"(a\x17\x18b)")), X(R"(0\x182)"));

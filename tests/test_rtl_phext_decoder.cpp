@@ -15,8 +15,8 @@ using Model = Vphext_decoder_gl;
 #endif
 #include "phext_decoder_tb.hpp"
 
-#include <catch2/catch.hpp>
 #include "test_seed.hpp"
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <random>
 
@@ -30,14 +30,16 @@ namespace {
 
 std::string describe(const Tb::Mismatch& m) {
   std::string s = "dest";
-  for (unsigned f : m.dest) s += " " + std::to_string(f);
+  for (unsigned f : m.dest)
+    s += " " + std::to_string(f);
   return s + " rtl status " + std::to_string(m.got_status) + " model " +
          std::string(phext::status_name(m.expected.status));
 }
 
 void require_clean(Tb& tb, Dut<Model>& dut) {
   INFO("waveform: " << dut.trace_path());
-  for (std::size_t i = 0; i < tb.mismatches().size() && i < 5; ++i) INFO(describe(tb.mismatches()[i]));
+  for (std::size_t i = 0; i < tb.mismatches().size() && i < 5; ++i)
+    INFO(describe(tb.mismatches()[i]));
   REQUIRE(tb.mismatches().empty());
   REQUIRE(tb.rtl_zmismatch() == tb.expected_zmismatch());
   REQUIRE(tb.rtl_out_of_shape() == tb.expected_out_of_shape());
@@ -60,7 +62,8 @@ TEST_CASE("RTL decode equals C++ decode for all 4096 chips of the full pod", "[r
   dut.reset();
   const SliceGeometry pod({16, 16, 16}, {4, 4, 4}, {2, 5, 9});
   Tb tb(dut, pod);
-  for (unsigned n = 0; n < pod.chip_count(); ++n) tb.send(phtpu::raw_of(pod.phext_of_chip(n)));
+  for (unsigned n = 0; n < pod.chip_count(); ++n)
+    tb.send(phtpu::raw_of(pod.phext_of_chip(n)));
   tb.drain();
   CHECK(tb.checked() == 4096);
   CHECK(tb.expected_zmismatch() == 0);
@@ -111,7 +114,8 @@ TEST_CASE("RTL decode drops foreign Z arms and malformed fields like the model",
   std::uniform_int_distribution<unsigned> any(0, 1023), small(0, 5);
   for (int i = 0; i < 20000; ++i) {
     RawCoord r;
-    for (std::size_t k = 0; k < 9; ++k) r[k] = (i % 8 == 0) ? any(rng) : (k < 3 ? 1 + (small(rng) == 0) : small(rng));
+    for (std::size_t k = 0; k < 9; ++k)
+      r[k] = (i % 8 == 0) ? any(rng) : (k < 3 ? 1 + (small(rng) == 0) : small(rng));
     tb.send(r);
   }
   tb.drain();
@@ -131,8 +135,8 @@ TEST_CASE("decoder timing: 1-cycle latency, one result per cycle, idle cycles gi
   // Back-to-back: each result is registered at the edge that samples its destination.
   tb.send(phtpu::raw_of(geo.phext_of_chip(5)));
   CHECK(dut->res_valid_o == 1);
-  CHECK(dut->res_global_o == ((geo.global_of_chip(5).x << 20) | (geo.global_of_chip(5).y << 10) |
-                              geo.global_of_chip(5).z));
+  CHECK(dut->res_global_o ==
+        ((geo.global_of_chip(5).x << 20) | (geo.global_of_chip(5).y << 10) | geo.global_of_chip(5).z));
   tb.send(phtpu::raw_of(geo.phext_of_chip(127)));
   CHECK(dut->res_valid_o == 1);
   CHECK(dut->res_global_o == ((3u << 20) | (3u << 10) | 7u)); // last chip of 4x4x8

@@ -1,9 +1,9 @@
 // phtpu_bench: throughput of the phext library and of the Verilated phext decoder.
 // Prints a Markdown table (median of --repeat runs); scripts/bench.sh puts it in docs/PERF.md.
 // Timings on shared 2-core machines vary by about +-30% (TOOLCHAIN.md): compare medians.
+#include "Vphext_decoder.h"
 #include "chip_address.hpp"
 #include "document.hpp"
-#include "Vphext_decoder.h"
 #include "phext_decoder_tb.hpp"
 
 #include <CLI/CLI.hpp>
@@ -57,7 +57,8 @@ std::string si(double v) {
 int main(int argc, char** argv) {
   CLI::App app{"phtpu_bench: throughput of the phext library and the Verilated phext decoder"};
   unsigned repeat = 5;
-  app.add_option("--repeat", repeat, "Runs per measurement (the median is reported)")->check(CLI::Range(1u, 1000u))
+  app.add_option("--repeat", repeat, "Runs per measurement (the median is reported)")
+      ->check(CLI::Range(1u, 1000u))
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
@@ -70,12 +71,14 @@ int main(int argc, char** argv) {
   {
     std::vector<std::string> texts;
     const phext::SliceGeometry pod({16, 16, 16}, {4, 4, 4});
-    for (unsigned n = 0; n < 4096; ++n) texts.push_back(pod.phext_of_chip(n).str());
+    for (unsigned n = 0; n < 4096; ++n)
+      texts.push_back(pod.phext_of_chip(n).str());
     const unsigned rounds = 50;
     const double s = median_seconds(repeat, [&] {
       std::size_t acc = 0;
       for (unsigned r = 0; r < rounds; ++r)
-        for (const auto& t : texts) acc += phext::Coordinate::parse(t).str().size();
+        for (const auto& t : texts)
+          acc += phext::Coordinate::parse(t).str().size();
       g_sink = acc;
     });
     row("coordinate parse + format", fmt::format("{} coordinates", rounds * texts.size()), s,
@@ -88,11 +91,11 @@ int main(int argc, char** argv) {
     const double s = median_seconds(repeat, [&] {
       std::size_t acc = 0;
       for (unsigned r = 0; r < rounds; ++r)
-        for (unsigned n = 0; n < 4096; ++n) acc += pod.chip_of_phext(pod.phext_of_chip(n));
+        for (unsigned n = 0; n < 4096; ++n)
+          acc += pod.chip_of_phext(pod.phext_of_chip(n));
       g_sink = acc;
     });
-    row("chip -> phext -> chip (4096-chip pod)", fmt::format("{} chips", rounds * 4096), s, rounds * 4096.0,
-        "chip/s");
+    row("chip -> phext -> chip (4096-chip pod)", fmt::format("{} chips", rounds * 4096), s, rounds * 4096.0, "chip/s");
   }
   // Document reading and editing
   {
@@ -119,7 +122,8 @@ int main(int argc, char** argv) {
       dut.reset();
       phtpu::PhextDecoderTb tb(dut, pod);
       for (unsigned r = 0; r < rounds; ++r)
-        for (unsigned n = 0; n < 4096; ++n) tb.send(phtpu::raw_of(pod.phext_of_chip(n)));
+        for (unsigned n = 0; n < 4096; ++n)
+          tb.send(phtpu::raw_of(pod.phext_of_chip(n)));
       if (!tb.mismatches().empty()) throw std::runtime_error("decoder mismatch in benchmark");
       g_sink = tb.checked();
     });

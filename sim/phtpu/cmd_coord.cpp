@@ -11,9 +11,9 @@ namespace phtpu::cli {
 namespace {
 
 const std::map<std::string, phext::Dim> kDimByName = {
-    {"library", phext::Dim::Library}, {"shelf", phext::Dim::Shelf},     {"series", phext::Dim::Series},
-    {"collection", phext::Dim::Collection}, {"volume", phext::Dim::Volume}, {"book", phext::Dim::Book},
-    {"chapter", phext::Dim::Chapter}, {"section", phext::Dim::Section}, {"scroll", phext::Dim::Scroll}};
+    {"library", phext::Dim::Library},       {"shelf", phext::Dim::Shelf},     {"series", phext::Dim::Series},
+    {"collection", phext::Dim::Collection}, {"volume", phext::Dim::Volume},   {"book", phext::Dim::Book},
+    {"chapter", phext::Dim::Chapter},       {"section", phext::Dim::Section}, {"scroll", phext::Dim::Scroll}};
 
 std::string fields_line(const phext::Coordinate& c) {
   std::string s;
@@ -26,7 +26,8 @@ nlohmann::json coord_json(const phext::Coordinate& c) {
   nlohmann::json j;
   j["canonical"] = c.str();
   j["url"] = c.url();
-  for (std::size_t i = 0; i < phext::kDims; ++i) j[std::string(phext::dim_name(static_cast<phext::Dim>(i)))] = c.at(i);
+  for (std::size_t i = 0; i < phext::kDims; ++i)
+    j[std::string(phext::dim_name(static_cast<phext::Dim>(i)))] = c.at(i);
   return j;
 }
 
@@ -39,8 +40,9 @@ void add_coord_commands(CLI::App& app, Action& action) {
   coord->require_subcommand(1);
 
   // --- parse ---
-  auto* parse = coord->add_subcommand("parse", "Parse coordinates (canonical `a.b.c/d.e.f/g.h.i` or URL `a.b.c;d.e.f;g.h.i`) "
-                                               "and print every form");
+  auto* parse =
+      coord->add_subcommand("parse", "Parse coordinates (canonical `a.b.c/d.e.f/g.h.i` or URL `a.b.c;d.e.f;g.h.i`) "
+                                     "and print every form");
   auto parse_args = std::make_shared<std::vector<std::string>>();
   auto parse_json = std::make_shared<bool>(false);
   parse->add_option("COORD", *parse_args, "Coordinates to parse")->required();
@@ -50,8 +52,10 @@ void add_coord_commands(CLI::App& app, Action& action) {
       nlohmann::json all = nlohmann::json::array();
       for (const auto& a : *parse_args) {
         const auto c = phext::Coordinate::parse(a, /*allow_url=*/true);
-        if (*parse_json) all.push_back(coord_json(c));
-        else fmt::print("canonical  {}\nurl        {}\nfields     {}\n", c.str(), c.url(), fields_line(c));
+        if (*parse_json)
+          all.push_back(coord_json(c));
+        else
+          fmt::print("canonical  {}\nurl        {}\nfields     {}\n", c.str(), c.url(), fields_line(c));
       }
       if (*parse_json) fmt::print("{}\n", all.dump(2));
       return 0;
@@ -83,15 +87,17 @@ void add_coord_commands(CLI::App& app, Action& action) {
   auto next_count = std::make_shared<unsigned>(1);
   next->add_option("COORD", *next_coord, "Starting coordinate")->required();
   next->add_option("--dim,-d", *next_dim, "Dimension to break")
-      ->check(CLI::IsMember({"library", "shelf", "series", "collection", "volume", "book", "chapter", "section",
-                             "scroll"}))
+      ->check(
+          CLI::IsMember({"library", "shelf", "series", "collection", "volume", "book", "chapter", "section", "scroll"}))
       ->capture_default_str();
-  next->add_option("--count,-n", *next_count, "Number of breaks to apply")->check(CLI::Range(0u, 999u))
+  next->add_option("--count,-n", *next_count, "Number of breaks to apply")
+      ->check(CLI::Range(0u, 999u))
       ->capture_default_str();
   next->callback([&action, next_coord, next_dim, next_count] {
     action = [next_coord, next_dim, next_count] {
       auto c = phext::Coordinate::parse(*next_coord, true);
-      for (unsigned i = 0; i < *next_count; ++i) c.advance(kDimByName.at(*next_dim));
+      for (unsigned i = 0; i < *next_count; ++i)
+        c.advance(kDimByName.at(*next_dim));
       fmt::print("{}\n", c.str());
       return 0;
     };

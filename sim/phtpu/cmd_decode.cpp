@@ -1,8 +1,8 @@
 // phtpu decode: run the Verilated phext decoder (rtl/common/phext_decoder.sv) over every
 // chip of a slice plus malformed and foreign destinations, check every result against
 // the C++ model, and report. This is what `make sim` runs until the pod harness exists.
-#include "cli.hpp"
 #include "Vphext_decoder.h"
+#include "cli.hpp"
 #include "phext_decoder_tb.hpp"
 
 #include <chrono>
@@ -86,13 +86,15 @@ void add_decode_command(CLI::App& app, Action& action) {
         progress();
       }
       tb.idle();
-      for (const auto& r : edge_cases(geo)) tb.send(r);
+      for (const auto& r : edge_cases(geo))
+        tb.send(r);
       std::mt19937_64 rng(a->seed);
       std::uniform_int_distribution<unsigned> field(0, 1023), small(0, 3);
       for (unsigned i = 0; i < a->random_bad; ++i) {
         // Mostly near-valid coordinates (right Z arm, small fields) so every rule is hit.
         RawCoord r = raw_of(geo.phext_of_chip(0));
-        for (std::size_t k = 0; k < phext::kDims; ++k) r[k] = (i % 4 == 0) ? field(rng) : (k < 3 ? r[k] : small(rng) + 1);
+        for (std::size_t k = 0; k < phext::kDims; ++k)
+          r[k] = (i % 4 == 0) ? field(rng) : (k < 3 ? r[k] : small(rng) + 1);
         tb.send(r);
         progress();
       }
@@ -104,24 +106,26 @@ void add_decode_command(CLI::App& app, Action& action) {
       const bool counters_ok =
           tb.rtl_zmismatch() == tb.expected_zmismatch() && tb.rtl_out_of_shape() == tb.expected_out_of_shape();
       const bool pass = tb.mismatches().empty() && counters_ok;
-      nlohmann::json j{{"slice", phext::shape_str(geo.slice())},
-                       {"cube", phext::shape_str(geo.cube())},
-                       {"topology", geo.is_torus() ? "torus" : "mesh"},
-                       {"chips", geo.chip_count()},
-                       {"destinations_checked", tb.checked()},
-                       {"mismatches", tb.mismatches().size()},
-                       {"dropped_z_mismatch", {{"rtl", tb.rtl_zmismatch()}, {"model", tb.expected_zmismatch()}}},
-                       {"dropped_out_of_shape", {{"rtl", tb.rtl_out_of_shape()}, {"model", tb.expected_out_of_shape()}}},
-                       {"cycles", dut.cycle()},
-                       {"wall_seconds", secs},
-                       {"cycles_per_second", secs > 0 ? static_cast<double>(dut.cycle()) / secs : 0.0},
-                       {"trace", a->trace},
-                       {"pass", pass}};
+      nlohmann::json j{
+          {"slice", phext::shape_str(geo.slice())},
+          {"cube", phext::shape_str(geo.cube())},
+          {"topology", geo.is_torus() ? "torus" : "mesh"},
+          {"chips", geo.chip_count()},
+          {"destinations_checked", tb.checked()},
+          {"mismatches", tb.mismatches().size()},
+          {"dropped_z_mismatch", {{"rtl", tb.rtl_zmismatch()}, {"model", tb.expected_zmismatch()}}},
+          {"dropped_out_of_shape", {{"rtl", tb.rtl_out_of_shape()}, {"model", tb.expected_out_of_shape()}}},
+          {"cycles", dut.cycle()},
+          {"wall_seconds", secs},
+          {"cycles_per_second", secs > 0 ? static_cast<double>(dut.cycle()) / secs : 0.0},
+          {"trace", a->trace},
+          {"pass", pass}};
       if (!a->json.empty()) write_output(a->json, j.dump(2) + "\n");
       for (std::size_t i = 0; i < tb.mismatches().size() && i < 10; ++i) {
         const auto& m = tb.mismatches()[i];
         fmt::print(stderr, "MISMATCH dest {} {} {}: rtl status {} global {}, model {} {}\n",
-                   fmt::join(m.dest.begin(), m.dest.begin() + 3, "."), fmt::join(m.dest.begin() + 3, m.dest.begin() + 6, "."),
+                   fmt::join(m.dest.begin(), m.dest.begin() + 3, "."),
+                   fmt::join(m.dest.begin() + 3, m.dest.begin() + 6, "."),
                    fmt::join(m.dest.begin() + 6, m.dest.end(), "."), m.got_status, phext::position_str(m.got_global),
                    phext::status_name(m.expected.status), phext::position_str(m.expected.global));
       }

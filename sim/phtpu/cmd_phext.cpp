@@ -53,8 +53,10 @@ void add_phext_commands(CLI::App& app, Action& action) {
       nlohmann::json j = nlohmann::json::array();
       for (const auto& p : scrolls) {
         const std::string summary = phext::create_summary(p.text);
-        if (a->json) j.push_back({{"coord", p.coord.str()}, {"bytes", p.text.size()}, {"summary", summary}});
-        else fmt::print("{}\t{}\t{}\n", p.coord.str(), p.text.size(), phext::printable(summary, 128));
+        if (a->json)
+          j.push_back({{"coord", p.coord.str()}, {"bytes", p.text.size()}, {"summary", summary}});
+        else
+          fmt::print("{}\t{}\t{}\n", p.coord.str(), p.text.size(), phext::printable(summary, 128));
       }
       if (a->json) fmt::print("{}\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
       return 0;
@@ -88,9 +90,12 @@ void add_phext_commands(CLI::App& app, Action& action) {
         if (a->file == "-" && a->text_file == "-") throw UsageError("FILE and --text-file cannot both be stdin");
         const std::string doc = read_input(a->file);
         std::string out;
-        if (op == "insert") out = phext::insert(doc, c, text_of(*a, text_given));
-        else if (op == "replace") out = phext::replace(doc, c, text_of(*a, text_given));
-        else out = phext::remove(doc, c);
+        if (op == "insert")
+          out = phext::insert(doc, c, text_of(*a, text_given));
+        else if (op == "replace")
+          out = phext::replace(doc, c, text_of(*a, text_given));
+        else
+          out = phext::remove(doc, c);
         write_output(a->out, out);
         return 0;
       };
@@ -115,8 +120,7 @@ void add_phext_commands(CLI::App& app, Action& action) {
   whole("expand", "Move every delimiter one dimension up (line break -> scroll ... shelf -> library)", &phext::expand);
   whole("contract", "Move every delimiter one dimension down (library -> shelf ... scroll -> line break)",
         &phext::contract);
-  whole("index", "The document's shape with every scroll replaced by the byte offset of its content",
-        &phext::index);
+  whole("index", "The document's shape with every scroll replaced by the byte offset of its content", &phext::index);
 
   auto pair = [&](const char* name, const char* help, std::string (*op)(std::string_view, std::string_view)) {
     auto* s = sub(phext, name, help, *a);
@@ -151,14 +155,16 @@ void add_phext_commands(CLI::App& app, Action& action) {
       const auto map = phext::explode(read_input(a->file));
       if (a->dir.empty()) {
         nlohmann::ordered_json j = nlohmann::ordered_json::object();
-        for (const auto& [c, t] : map) j[c.str()] = t;
+        for (const auto& [c, t] : map)
+          j[c.str()] = t;
         fmt::print("{}\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
         return 0;
       }
       std::error_code ec;
       std::filesystem::create_directories(a->dir, ec);
       if (ec) throw InputError(fmt::format("{}: {}", a->dir, ec.message()));
-      for (const auto& [c, t] : map) write_output((std::filesystem::path(a->dir) / (c.url() + ".txt")).string(), t);
+      for (const auto& [c, t] : map)
+        write_output((std::filesystem::path(a->dir) / (c.url() + ".txt")).string(), t);
       fmt::print(stderr, "wrote {} scroll{} to {}\n", map.size(), map.size() == 1 ? "" : "s", a->dir);
       return 0;
     };

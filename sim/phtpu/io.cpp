@@ -23,7 +23,8 @@ std::string read_input(const std::string& path) {
   std::string data;
   char buf[1 << 16];
   std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) data.append(buf, n);
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0)
+    data.append(buf, n);
   if (std::ferror(f))
     throw InputError(fmt::format("{}: read error", path == "-" ? "<stdin>" : phext::printable(path, 256)));
   return data;
@@ -38,7 +39,8 @@ void write_output(const std::string& path, std::string_view bytes) {
     owner.reset(f);
   }
   if (std::fwrite(bytes.data(), 1, bytes.size(), f) != bytes.size() || std::fflush(f) != 0)
-    throw InputError(fmt::format("{}: write error", path.empty() || path == "-" ? "<stdout>" : phext::printable(path, 256)));
+    throw InputError(
+        fmt::format("{}: write error", path.empty() || path == "-" ? "<stdout>" : phext::printable(path, 256)));
 }
 
 phext::ZArm parse_zarm(const std::string& text) {

@@ -9,12 +9,16 @@
 namespace {
 // Every error stays on one line: trailing newlines dropped, inner ones shown as \n.
 std::string one_line(std::string msg) {
-  while (!msg.empty() && (msg.back() == '\n' || msg.back() == '\r')) msg.pop_back();
+  while (!msg.empty() && (msg.back() == '\n' || msg.back() == '\r'))
+    msg.pop_back();
   std::string out;
   for (char c : msg) {
-    if (c == '\n') out += "\\n";
-    else if (c == '\r') out += "\\r";
-    else out += c;
+    if (c == '\n')
+      out += "\\n";
+    else if (c == '\r')
+      out += "\\r";
+    else
+      out += c;
   }
   return out;
 }

@@ -45,7 +45,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check(phext::implode(phext::explode(doc)) == norm);
   const auto doubled = phext::phokenize(phext::merge(doc, norm));
   check(doubled.size() == scrolls.size());
-  for (std::size_t i = 0; i < scrolls.size(); ++i) check(doubled[i].text == scrolls[i].text + scrolls[i].text);
+  for (std::size_t i = 0; i < scrolls.size(); ++i)
+    check(doubled[i].text == scrolls[i].text + scrolls[i].text);
   check(phext::subtract(doc, norm).empty());
 
   const std::string old = phext::fetch(doc, c);
