@@ -28,6 +28,14 @@ void check_range(unsigned v, std::size_t i) {
 
 std::string_view dim_name(Dim d) { return kNames[static_cast<std::size_t>(d)]; }
 
+Dim dim_from_name(std::string_view name) {
+  for (std::size_t i = 0; i < kDims; ++i)
+    if (kNames[i] == name) return static_cast<Dim>(i);
+  throw ParseError(fmt::format("unknown phext dimension '{}' (expected library, shelf, series, collection, volume, "
+                               "book, chapter, section or scroll)",
+                               printable(name)));
+}
+
 std::string printable(std::string_view s, std::size_t max) {
   std::string out;
   for (std::size_t i = 0; i < s.size() && i < max; ++i) {

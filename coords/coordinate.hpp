@@ -27,6 +27,8 @@ enum class Dim : std::uint8_t { Library, Shelf, Series, Collection, Volume, Book
 
 /// Lower-case name of a dimension ("library" ... "scroll").
 std::string_view dim_name(Dim d);
+/// The dimension with that lower-case name; throws ParseError for any other text.
+Dim dim_from_name(std::string_view name);
 
 /// Bytes made safe for a one-line message or a table cell: control bytes, DEL and non-ASCII
 /// as `\xNN`; cut to `max` bytes with "..." appended.

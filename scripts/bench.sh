@@ -4,7 +4,6 @@ set -euo pipefail
 build=${1:?usage: scripts/bench.sh BUILD_DIR OUT.md}
 out=${2:?usage: scripts/bench.sh BUILD_DIR OUT.md}
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//' || echo unknown)
-idle() { awk '/^cpu /{print $5, $2+$3+$4+$5+$6+$7+$8}' /proc/stat; }
 table=$("$build/phtpu_bench" --repeat "${BENCH_REPEAT:-5}")
 sim=$("$build/phtpu" decode --pod 16x16x16 --cube 4x4x4 --random 0 --json /dev/stdout -q | grep -E 'cycles_per_second' | tr -dc '0-9.')
 {

@@ -366,3 +366,13 @@ TEST_CASE("property: a break always moves forward unless saturated (§1, §2.8)"
       REQUIRE(next <= c);
   }
 }
+
+TEST_CASE("dimension names round-trip and unknown names are rejected", "[coords]") {
+  const char* names[] = {"library", "shelf", "series", "collection", "volume", "book", "chapter", "section", "scroll"};
+  for (std::size_t i = 0; i < 9; ++i) {
+    CHECK(phext::dim_from_name(names[i]) == static_cast<phext::Dim>(i)); // phext.md §2.1 order
+    CHECK(phext::dim_name(static_cast<phext::Dim>(i)) == names[i]);
+  }
+  CHECK_THROWS_AS(phext::dim_from_name("Scroll"), phext::ParseError);
+  CHECK_THROWS_AS(phext::dim_from_name(""), phext::ParseError);
+}

@@ -10,11 +10,6 @@ namespace phtpu::cli {
 
 namespace {
 
-const std::map<std::string, phext::Dim> kDimByName = {
-    {"library", phext::Dim::Library},       {"shelf", phext::Dim::Shelf},     {"series", phext::Dim::Series},
-    {"collection", phext::Dim::Collection}, {"volume", phext::Dim::Volume},   {"book", phext::Dim::Book},
-    {"chapter", phext::Dim::Chapter},       {"section", phext::Dim::Section}, {"scroll", phext::Dim::Scroll}};
-
 std::string fields_line(const phext::Coordinate& c) {
   std::string s;
   for (std::size_t i = 0; i < phext::kDims; ++i)
@@ -86,10 +81,10 @@ void add_coord_commands(CLI::App& app, Action& action) {
   auto next_dim = std::make_shared<std::string>("scroll");
   auto next_count = std::make_shared<unsigned>(1);
   next->add_option("COORD", *next_coord, "Starting coordinate")->required();
-  next->add_option("--dim,-d", *next_dim, "Dimension to break")
-      ->check(
-          CLI::IsMember({"library", "shelf", "series", "collection", "volume", "book", "chapter", "section", "scroll"}))
-      ->capture_default_str();
+  std::vector<std::string> dim_names;
+  for (std::size_t i = 0; i < phext::kDims; ++i)
+    dim_names.emplace_back(phext::dim_name(static_cast<phext::Dim>(i)));
+  next->add_option("--dim,-d", *next_dim, "Dimension to break")->check(CLI::IsMember(dim_names))->capture_default_str();
   next->add_option("--count,-n", *next_count, "Number of breaks to apply")
       ->check(CLI::Range(0u, 999u))
       ->capture_default_str();
@@ -97,7 +92,7 @@ void add_coord_commands(CLI::App& app, Action& action) {
     action = [next_coord, next_dim, next_count] {
       auto c = phext::Coordinate::parse(*next_coord, true);
       for (unsigned i = 0; i < *next_count; ++i)
-        c.advance(kDimByName.at(*next_dim));
+        c.advance(phext::dim_from_name(*next_dim));
       fmt::print("{}\n", c.str());
       return 0;
     };

@@ -86,7 +86,8 @@ void add_decode_command(CLI::App& app, Action& action) {
         progress();
       }
       tb.idle();
-      for (const auto& r : edge_cases(geo))
+      const std::vector<RawCoord> edges = edge_cases(geo);
+      for (const auto& r : edges)
         tb.send(r);
       std::mt19937_64 rng(a->seed);
       std::uniform_int_distribution<unsigned> field(0, 1023), small(0, 3);
@@ -132,8 +133,8 @@ void add_decode_command(CLI::App& app, Action& action) {
       if (!a->quiet || !pass) {
         fmt::print("phext decoder: {} slice of {} cubes ({}, {} chips)\n", phext::shape_str(geo.slice()),
                    phext::shape_str(geo.cube()), geo.is_torus() ? "torus" : "mesh", geo.chip_count());
-        fmt::print("  destinations checked  {} (every chip, {} edge cases, {} random)\n", tb.checked(),
-                   edge_cases(geo).size(), a->random_bad);
+        fmt::print("  destinations checked  {} (every chip, {} edge cases, {} random)\n", tb.checked(), edges.size(),
+                   a->random_bad);
         fmt::print("  mismatches vs model   {}\n", tb.mismatches().size());
         fmt::print("  dropped, Z arm        rtl {} / model {}\n", tb.rtl_zmismatch(), tb.expected_zmismatch());
         fmt::print("  dropped, out of shape rtl {} / model {}\n", tb.rtl_out_of_shape(), tb.expected_out_of_shape());
