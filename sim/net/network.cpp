@@ -1,0 +1,583 @@
+// The ICI network harness; see network.hpp.
+#include "network.hpp"
+
+#include "Vici_router.h"
+#include "ici_router_port.hpp"
+
+#include <verilated.h>
+#include <verilated_fst_c.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <deque>
+#include <filesystem>
+#include <fmt/format.h>
+
+namespace phtpu::net {
+
+using ici::Flit;
+using ici::kBufDepth;
+using ici::kNumVcs;
+
+std::string_view traffic_name(Traffic t) {
+  switch (t) {
+  case Traffic::Uniform: return "uniform";
+  case Traffic::BitComplement: return "bitcomp";
+  case Traffic::Transpose: return "transpose";
+  case Traffic::Tornado: return "tornado";
+  case Traffic::Neighbor: return "neighbor";
+  case Traffic::Hotspot: return "hotspot";
+  }
+  return "?";
+}
+
+Traffic traffic_from_name(std::string_view name) {
+  for (Traffic t : {Traffic::Uniform, Traffic::BitComplement, Traffic::Transpose, Traffic::Tornado, Traffic::Neighbor,
+                    Traffic::Hotspot})
+    if (name == traffic_name(t)) return t;
+  throw std::invalid_argument(fmt::format(
+      "unknown traffic pattern '{}' (uniform, bitcomp, transpose, tornado, neighbor, hotspot)", name));
+}
+
+Vec3 traffic_dest(Traffic t, const Vec3& k, Vec3 s, std::mt19937_64& rng, double hotspot_fraction) {
+  auto uniform = [&] {
+    const unsigned n = k.volume();
+    std::uniform_int_distribution<unsigned> pick(0, n - 1);
+    const unsigned self = s.x + k.x * (s.y + k.y * s.z);
+    unsigned d = pick(rng);
+    if (n > 1)
+      while (d == self) d = pick(rng); // uniform over the other nodes
+    return Vec3{d % k.x, d / k.x % k.y, d / (k.x * k.y)};
+  };
+  switch (t) {
+  case Traffic::Uniform: return uniform();
+  case Traffic::BitComplement: return {k.x - 1 - s.x, k.y - 1 - s.y, k.z - 1 - s.z};
+  case Traffic::Transpose: return {s.z % k.x, s.y % k.y, s.x % k.z}; // (x,y,z) -> (z,y,x)
+  case Traffic::Tornado: // half way round each ring, less one (BookSim's tornado)
+    return {(s.x + (k.x + 1) / 2 - 1) % k.x, (s.y + (k.y + 1) / 2 - 1) % k.y, (s.z + (k.z + 1) / 2 - 1) % k.z};
+  case Traffic::Neighbor: return {(s.x + 1) % k.x, (s.y + 1) % k.y, (s.z + 1) % k.z};
+  case Traffic::Hotspot: {
+    std::uniform_real_distribution<double> u(0, 1);
+    if (u(rng) < hotspot_fraction) return {0, 0, 0};
+    return uniform();
+  }
+  }
+  return s;
+}
+
+void validate(const NetConfig& c) {
+  if (c.link_latency < 1 || c.link_latency > 1000)
+    throw std::invalid_argument(fmt::format("link latency {} out of range 1..1000", c.link_latency));
+  if (!(c.rate >= 0.0 && c.rate <= 1.0))
+    throw std::invalid_argument(fmt::format("injection rate {} out of range 0..1 flits/node/cycle", c.rate));
+  if (c.packet_flits < 1 || c.packet_flits > ici::kMaxPacketFlits)
+    throw std::invalid_argument(fmt::format("packet length {} out of range 1..{} flits", c.packet_flits,
+                                            ici::kMaxPacketFlits));
+  if (!(c.hotspot_fraction >= 0.0 && c.hotspot_fraction <= 1.0))
+    throw std::invalid_argument("hotspot fraction must be in 0..1");
+  if (!(c.misaddressed >= 0.0 && c.misaddressed <= 1.0))
+    throw std::invalid_argument("misaddressed fraction must be in 0..1");
+  if (c.shape.volume() > 4096)
+    throw std::invalid_argument(fmt::format("{} has {} chips: the harness simulates at most 4096",
+                                            phext::shape_str(c.shape), c.shape.volume()));
+  if (c.source_queue < 1) throw std::invalid_argument("source queue must hold at least one packet");
+}
+
+// ---- internal state -------------------------------------------------------------------------
+
+struct Network::Packet {
+  unsigned dst = 0;
+  Vec3 dst_pos;
+  std::uint64_t created = 0;
+  unsigned len = 1;
+  unsigned hops = 0;
+  bool measured = false;
+  // route checking: where the head is and how it arrived there
+  unsigned at = 0;
+  Port in_port = Port::Local;
+  unsigned in_vc = 0;
+  bool record = false;
+  std::vector<HopRecord> hops_seen;
+};
+
+namespace {
+struct Queued {
+  ici::RawFields dest{};
+  int dst = -1; // -1: misaddressed
+  unsigned len = 1, vc = 0;
+  std::uint32_t serial = 0;
+};
+struct Slot {
+  bool valid = false;
+  Flit f;
+};
+struct SinkVc {
+  bool busy = false;
+  std::uint64_t key = 0;
+  unsigned next = 0;
+};
+} // namespace
+
+struct Network::Source {
+  std::deque<Queued> queue;
+  unsigned sent = 0; // flits of queue.front() already injected
+  std::array<unsigned, kNumVcs> credits{};
+  std::uint32_t next_serial = 0;
+};
+
+struct Network::Router {
+  std::unique_ptr<Vici_router> m;
+  Vec3 pos;
+  std::array<int, kNumLinkPorts> nbr{};              // neighbour through each link port, -1: none
+  std::array<std::vector<Slot>, kNumLinkPorts> in;   // link delay lines into each input port
+  std::array<std::vector<std::uint8_t>, kNumLinkPorts> credit; // credit delay lines into each output port
+  bool local_valid = false;
+  Flit local;
+  std::uint8_t sink_credit = 0, sink_credit_next = 0;
+  std::array<SinkVc, kNumVcs> sink{};
+  unsigned occupancy = 0;
+  bool active = true; // last evaluation produced outputs or credits
+};
+
+namespace {
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+void clock(Vici_router& m) {
+  m.clk_i = 0;
+  m.eval();
+  m.clk_i = 1;
+  m.eval();
+}
+} // namespace
+
+Network::Network(const NetConfig& cfg)
+    : cfg_(cfg), geo_((validate(cfg), cfg.shape), cfg.cube, cfg.zarm),
+      topo_(Topology::of_slice(geo_, cfg.twisted)), ctx_(std::make_unique<VerilatedContext>()), rng_(cfg.seed) {
+  ctx_->threads(1);
+  ctx_->traceEverOn(true);
+  const unsigned n = topo_.nodes();
+  const unsigned L = cfg_.link_latency;
+  routers_.reserve(n);
+  for (unsigned i = 0; i < n; ++i) {
+    auto r = std::make_unique<Router>();
+    r->pos = topo_.position(i);
+    const std::string name = fmt::format("chip_{}_{}_{}", r->pos.x, r->pos.y, r->pos.z);
+    r->m = std::make_unique<Vici_router>(ctx_.get(), name.c_str());
+    for (unsigned p = 0; p < kNumLinkPorts; ++p) {
+      const auto nb = topo_.neighbor(r->pos, static_cast<Port>(p));
+      r->nbr[p] = nb ? static_cast<int>(topo_.index(*nb)) : -1;
+      r->in[p].assign(L, Slot{});
+      r->credit[p].assign(L, 0);
+    }
+    routers_.push_back(std::move(r));
+  }
+  sources_.resize(n);
+  for (auto& s : sources_)
+    s.credits.fill(kBufDepth);
+  last_serial_.assign(static_cast<std::size_t>(n) * n, 0);
+  // reset, then one configuration write
+  for (unsigned i = 0; i < n; ++i) {
+    Vici_router& m = *routers_[i]->m;
+    m.rst_ni = 0;
+    m.clk_i = 0;
+    m.eval();
+    clock(m);
+    m.rst_ni = 1;
+    ici::set_config(m, geo_, topo_, routers_[i]->pos);
+    clock(m);
+    m.cfg_we_i = 0;
+    clock(m);
+    if (!m.cfg_ok_o)
+      throw std::logic_error(fmt::format("router {} rejected its own coordinate", phext::position_str(routers_[i]->pos)));
+  }
+}
+
+Network::~Network() {
+  if (trace_) trace_->close();
+  for (auto& r : routers_)
+    r->m->final();
+}
+
+void Network::open_trace(const std::string& path) {
+  std::filesystem::path p(path);
+  if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path());
+  trace_ = std::make_unique<VerilatedFstC>();
+  for (auto& r : routers_)
+    r->m->trace(trace_.get(), 99);
+  trace_->open(path.c_str());
+  if (!trace_->isOpen()) {
+    trace_.reset();
+    throw std::runtime_error("cannot write waveform " + path);
+  }
+  cfg_.skip_idle = false;
+}
+
+void Network::queue_packet(unsigned node, Vec3 dest, unsigned flits, bool measured) {
+  Source& s = sources_[node];
+  Queued q;
+  q.len = flits;
+  q.serial = s.next_serial++;
+  {
+    q.dest = ici::raw_fields(geo_.phext_of_global(dest));
+    q.dst = static_cast<int>(topo_.index(dest));
+    q.vc = static_cast<unsigned>(q.dst) % kNumVcs;
+    Packet pk;
+    pk.dst = static_cast<unsigned>(q.dst);
+    pk.dst_pos = dest;
+    pk.created = cycle_;
+    pk.len = flits;
+    pk.hops = static_cast<unsigned>(minimal_offset(topo_, routers_[node]->pos, dest).length());
+    pk.measured = measured;
+    pk.at = node;
+    pk.in_port = Port::Local;
+    pk.in_vc = q.vc;
+    outstanding_.emplace((static_cast<std::uint64_t>(node) << 32) | q.serial, std::move(pk));
+    if (measured) {
+      ++measured_outstanding_;
+      gen_flits_measured_ += flits;
+    }
+  }
+  ++st_.packets_injected;
+  s.queue.push_back(q);
+}
+
+void Network::inject(Vec3 src, Vec3 dest, unsigned flits, std::uint32_t* tag_out) {
+  if (!topo_.contains(src) || !topo_.contains(dest))
+    throw std::invalid_argument("inject: position outside the slice");
+  const unsigned node = topo_.index(src);
+  const std::uint32_t serial = sources_[node].next_serial;
+  queue_packet(node, dest, flits, false);
+  outstanding_.at((static_cast<std::uint64_t>(node) << 32) | serial).record = true;
+  if (tag_out) *tag_out = serial;
+}
+
+std::vector<Network::HopRecord> Network::journey(Vec3 src, std::uint32_t tag) const {
+  const std::uint64_t key = (static_cast<std::uint64_t>(topo_.index(src)) << 32) | tag;
+  if (const auto it = outstanding_.find(key); it != outstanding_.end()) return it->second.hops_seen;
+  if (const auto it = journeys_done_.find(key); it != journeys_done_.end()) return it->second;
+  return {};
+}
+
+void Network::generate(unsigned node) {
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  if (u(rng_) >= cfg_.rate / cfg_.packet_flits) return;
+  Source& s = sources_[node];
+  if (s.queue.size() >= cfg_.source_queue) {
+    ++st_.throttled;
+    return;
+  }
+  const bool measured = cycle_ >= cfg_.warmup && cycle_ < cfg_.warmup + cfg_.measure;
+  if (cfg_.misaddressed > 0 && u(rng_) < cfg_.misaddressed) {
+    // three kinds of misaddressing, in turn: another slice, outside the shape, a zero field
+    phext::Coordinate c = geo_.phext_of_global(routers_[node]->pos);
+    auto f = c.fields();
+    switch (st_.misaddressed_sent % 3) {
+    case 0: f[2] = static_cast<std::uint16_t>(f[2] % 999 + 1); break;           // series: another slice
+    case 1: f[3] = static_cast<std::uint16_t>(geo_.cubes().x + 1); break;       // collection past the last cube
+    default: f[8] = 0; break;                                                     // scroll 0 (malformed)
+    }
+    std::array<unsigned, phext::kDims> raw{};
+    for (std::size_t i = 0; i < phext::kDims; ++i) raw[i] = f[i];
+    Queued q;
+    q.dest = raw;
+    q.dst = -1;
+    q.len = cfg_.packet_flits;
+    q.serial = s.next_serial++;
+    ++st_.misaddressed_sent;
+    ++st_.packets_injected;
+    s.queue.push_back(q);
+    return;
+  }
+  const Vec3 d = traffic_dest(cfg_.traffic, topo_.shape(), routers_[node]->pos, rng_, cfg_.hotspot_fraction);
+  queue_packet(node, d, cfg_.packet_flits, measured);
+}
+
+void Network::check_hop(unsigned node, unsigned port, const Flit& f) {
+  if (!f.head) return;
+  const ici::HeadFields h = ici::unpack_head(f.data);
+  if (!topo_.contains(h.src)) throw NetworkError(fmt::format("cycle {}: head with a bad source field", cycle_));
+  const std::uint64_t key = (static_cast<std::uint64_t>(topo_.index(h.src)) << 32) | h.tag;
+  const auto it = outstanding_.find(key);
+  if (it == outstanding_.end())
+    throw NetworkError(fmt::format("cycle {}: router {} forwarded a packet that should not exist (src {}, tag {})",
+                                   cycle_, phext::position_str(routers_[node]->pos), phext::position_str(h.src), h.tag));
+  Packet& pk = it->second;
+  const Vec3 here = routers_[node]->pos;
+  const Hop want = next_hop(topo_, here, pk.dst_pos, pk.in_port, pk.in_vc, kNumVcs);
+  ++st_.route_checks;
+  if (pk.at != node || want.port != static_cast<Port>(port) || want.vc != f.vc)
+    throw NetworkError(fmt::format("cycle {}: packet {}->{} at router {} left on {} vc {}, the oracle says router {} {} vc {}",
+                                   cycle_, phext::position_str(h.src), phext::position_str(pk.dst_pos),
+                                   phext::position_str(here), port_name(static_cast<Port>(port)), f.vc,
+                                   phext::position_str(routers_[pk.at]->pos), port_name(want.port), want.vc));
+  if (pk.record) pk.hops_seen.push_back({here, static_cast<Port>(port), f.vc, cycle_});
+  if (static_cast<Port>(port) != Port::Local) {
+    pk.at = static_cast<unsigned>(routers_[node]->nbr[port]);
+    pk.in_port = opposite(static_cast<Port>(port));
+    pk.in_vc = f.vc;
+  }
+}
+
+void Network::deliver(unsigned node, const Flit& f) {
+  Router& r = *routers_[node];
+  SinkVc& sv = r.sink[f.vc];
+  ++st_.flits_delivered;
+  if (cycle_ >= cfg_.warmup && cycle_ < cfg_.warmup + cfg_.measure) ++acc_flits_measured_;
+  std::uint64_t key;
+  if (f.head) {
+    if (sv.busy)
+      throw NetworkError(fmt::format("cycle {}: node {} vc {}: head flit inside another packet", cycle_,
+                                     phext::position_str(r.pos), f.vc));
+    const ici::HeadFields h = ici::unpack_head(f.data);
+    if (!topo_.contains(h.src)) throw NetworkError(fmt::format("cycle {}: delivered head with a bad source", cycle_));
+    const unsigned src = topo_.index(h.src);
+    key = (static_cast<std::uint64_t>(src) << 32) | h.tag;
+    const auto it = outstanding_.find(key);
+    if (it == outstanding_.end())
+      throw NetworkError(fmt::format("cycle {}: node {} received packet {} of {} twice, or one never sent",
+                                     cycle_, phext::position_str(r.pos), h.tag, phext::position_str(h.src)));
+    if (it->second.dst != node)
+      throw NetworkError(fmt::format("cycle {}: packet for {} delivered to {}", cycle_,
+                                     phext::position_str(it->second.dst_pos), phext::position_str(r.pos)));
+    std::uint32_t& last = last_serial_[static_cast<std::size_t>(src) * topo_.nodes() + node];
+    if (h.tag + 1u <= last)
+      throw NetworkError(fmt::format("cycle {}: packets from {} to {} out of order ({} after {})", cycle_,
+                                     phext::position_str(h.src), phext::position_str(r.pos), h.tag, last - 1));
+    last = h.tag + 1u;
+    sv.busy = true;
+    sv.key = key;
+    sv.next = 1;
+  } else {
+    if (!sv.busy)
+      throw NetworkError(fmt::format("cycle {}: node {} vc {}: body flit without a head", cycle_,
+                                     phext::position_str(r.pos), f.vc));
+    key = sv.key;
+    const std::uint64_t got = (static_cast<std::uint64_t>(f.data[1]) << 32) | f.data[0];
+    if (got != key || f.data[2] != sv.next)
+      throw NetworkError(fmt::format("cycle {}: node {} vc {}: flit {} of the wrong packet or out of order", cycle_,
+                                     phext::position_str(r.pos), f.vc, f.data[2]));
+    ++sv.next;
+  }
+  Packet& pk = outstanding_.at(key);
+  if (f.tail != (sv.next == pk.len))
+    throw NetworkError(fmt::format("cycle {}: node {}: tail flag on flit {} of a {}-flit packet", cycle_,
+                                   phext::position_str(r.pos), sv.next - 1, pk.len));
+  if (f.tail) {
+    sv.busy = false;
+    ++st_.packets_delivered;
+    if (pk.measured) {
+      latencies_.push_back(static_cast<double>(cycle_ - pk.created));
+      hops_sum_ += pk.hops;
+      --measured_outstanding_;
+    }
+    if (pk.record) journeys_done_.emplace(key, std::move(pk.hops_seen));
+    outstanding_.erase(key);
+  }
+}
+
+bool Network::idle(unsigned node) const {
+  const Router& r = *routers_[node];
+  if (r.occupancy || r.active || r.local_valid || r.sink_credit) return false;
+  const std::size_t slot = cycle_ % cfg_.link_latency;
+  for (unsigned p = 0; p < kNumLinkPorts; ++p)
+    if (r.in[p][slot].valid || r.credit[p][slot]) return false;
+  return true;
+}
+
+void Network::step() {
+  const unsigned n = topo_.nodes();
+  const std::size_t slot = cycle_ % cfg_.link_latency;
+  bool moved = false;
+  // sources: generate, then offer one flit to the local port if its VC has a credit
+  for (unsigned i = 0; i < n; ++i) {
+    if (generating_ && cfg_.rate > 0) generate(i);
+    Source& s = sources_[i];
+    Router& r = *routers_[i];
+    r.local_valid = false;
+    if (s.queue.empty()) continue;
+    const Queued& q = s.queue.front();
+    if (s.credits[q.vc] == 0) continue;
+    --s.credits[q.vc];
+    Flit& f = r.local;
+    f.head = s.sent == 0;
+    f.tail = s.sent + 1 == q.len;
+    f.vc = q.vc;
+    if (f.head) {
+      ici::HeadFields h;
+      h.dest = q.dest;
+      h.len = q.len;
+      h.src = r.pos;
+      h.tag = q.serial;
+      f.data = ici::pack_head(h);
+    } else {
+      f.data = {};
+      f.data[0] = q.serial;
+      f.data[1] = i;
+      f.data[2] = s.sent;
+    }
+    r.local_valid = true;
+    ++st_.flits_injected;
+    moved = true;
+    if (++s.sent == q.len) {
+      s.sent = 0;
+      s.queue.pop_front();
+    }
+  }
+  // phase A: drive inputs and clock every router that has something to do
+  ticked_.assign(n, 0);
+  for (unsigned i = 0; i < n; ++i) {
+    Router& r = *routers_[i];
+    if (cfg_.skip_idle && idle(i)) continue;
+    ticked_[i] = 1;
+    Vici_router& m = *r.m;
+    m.in_valid_i = 0;
+    std::uint16_t credits = 0;
+    for (unsigned p = 0; p < kNumLinkPorts; ++p) {
+      Slot& sl = r.in[p][slot];
+      if (sl.valid) {
+        ici::drive_input(m, p, true, sl.f);
+        ++r.occupancy;
+        sl.valid = false;
+      }
+      credits = static_cast<std::uint16_t>(credits | (r.credit[p][slot] << (p * kNumVcs)));
+      r.credit[p][slot] = 0;
+    }
+    if (r.local_valid) {
+      ici::drive_input(m, kNumLinkPorts, true, r.local);
+      ++r.occupancy;
+    }
+    credits = static_cast<std::uint16_t>(credits | (r.sink_credit << (kNumLinkPorts * kNumVcs)));
+    r.sink_credit = 0;
+    m.out_credit_i = credits;
+    if (!trace_) clock(m);
+  }
+  if (trace_) { // both clock edges of every router in the same time step of the one waveform
+    for (unsigned i = 0; i < n; ++i) {
+      routers_[i]->m->clk_i = 0;
+      routers_[i]->m->eval();
+    }
+    trace_->dump(ctx_->time());
+    ctx_->timeInc(5);
+    for (unsigned i = 0; i < n; ++i) {
+      routers_[i]->m->clk_i = 1;
+      routers_[i]->m->eval();
+    }
+    trace_->dump(ctx_->time());
+    ctx_->timeInc(5);
+  }
+  // phase B: move outputs onto the links, credits back upstream, deliveries to the sinks
+  for (unsigned i = 0; i < n; ++i) {
+    if (!ticked_[i]) continue;
+    ++st_.router_cycles;
+    Router& r = *routers_[i];
+    Vici_router& m = *r.m;
+    const unsigned out_valid = m.out_valid_o;
+    const unsigned in_credit = m.in_credit_o;
+    r.active = out_valid != 0 || in_credit != 0;
+    if (out_valid) {
+      moved = true;
+      for (unsigned p = 0; p < kNumPorts; ++p) {
+        if (!((out_valid >> p) & 1u)) continue;
+        const Flit f = ici::read_output(m, p);
+        if (cfg_.check_routes) check_hop(i, p, f);
+        if (p == kNumLinkPorts) {
+          deliver(i, f);
+          r.sink_credit_next = static_cast<std::uint8_t>(r.sink_credit_next | (1u << f.vc));
+        } else {
+          if (r.nbr[p] < 0)
+            throw NetworkError(fmt::format("cycle {}: router {} sent a flit out of {}, which has no link", cycle_,
+                                           phext::position_str(r.pos), port_name(static_cast<Port>(p))));
+          Slot& sl = routers_[static_cast<unsigned>(r.nbr[p])]->in[static_cast<unsigned>(opposite(static_cast<Port>(p)))][slot];
+          sl.valid = true;
+          sl.f = f;
+        }
+      }
+    }
+    if (in_credit) {
+      for (unsigned p = 0; p < kNumLinkPorts; ++p) {
+        const unsigned c = (in_credit >> (p * kNumVcs)) & ((1u << kNumVcs) - 1);
+        if (!c) continue;
+        r.occupancy -= static_cast<unsigned>(__builtin_popcount(c));
+        auto& line = routers_[static_cast<unsigned>(r.nbr[p])]->credit[static_cast<unsigned>(opposite(static_cast<Port>(p)))];
+        line[slot] = static_cast<std::uint8_t>(line[slot] | c);
+      }
+      const unsigned lc = (in_credit >> (kNumLinkPorts * kNumVcs)) & ((1u << kNumVcs) - 1);
+      r.occupancy -= static_cast<unsigned>(__builtin_popcount(lc));
+      for (unsigned v = 0; v < kNumVcs; ++v)
+        if ((lc >> v) & 1u) ++sources_[i].credits[v];
+    }
+  }
+  for (auto& r : routers_) {
+    r->sink_credit = r->sink_credit_next;
+    r->sink_credit_next = 0;
+  }
+  if (moved) last_move_ = cycle_;
+  ++cycle_;
+  // phases: measurement ends, measured packets drain, then (optionally) everything drains
+  const std::uint64_t end_measure = cfg_.warmup + cfg_.measure;
+  if (cycle_ >= end_measure) {
+    if (measured_outstanding_ == 0) {
+      if (!cfg_.final_drain) finished_ = true;
+      else {
+        generating_ = false;
+        bool empty = outstanding_.empty();
+        for (unsigned i = 0; empty && i < n; ++i)
+          empty = sources_[i].queue.empty() && routers_[i]->occupancy == 0 && !routers_[i]->active;
+        if (empty) finished_ = true;
+      }
+    } else if (cycle_ >= end_measure + cfg_.drain_limit) {
+      st_.drained = false;
+      finished_ = true;
+    }
+  }
+  if (cycle_ - last_move_ > cfg_.watchdog_cycles) {
+    std::uint64_t waiting = 0;
+    for (unsigned i = 0; i < n; ++i) waiting += routers_[i]->occupancy + sources_[i].queue.size();
+    if (waiting)
+      throw NetworkError(fmt::format("deadlock: no flit moved for {} cycles while {} flits/packets wait (cycle {})",
+                                     cfg_.watchdog_cycles, waiting, cycle_));
+  }
+}
+
+NetStats Network::run() {
+  const double t0 = now_seconds();
+  while (!finished_) step();
+  wall_ += now_seconds() - t0;
+  return stats();
+}
+
+NetStats Network::stats() const {
+  NetStats s = st_;
+  s.cycles = cycle_;
+  s.nodes = topo_.nodes();
+  s.measured_cycles = std::min<std::uint64_t>(cfg_.measure, cycle_ > cfg_.warmup ? cycle_ - cfg_.warmup : 0);
+  const double denom = static_cast<double>(s.nodes) * static_cast<double>(std::max<std::uint64_t>(1, s.measured_cycles));
+  s.offered = static_cast<double>(gen_flits_measured_) / denom;
+  s.accepted = static_cast<double>(acc_flits_measured_) / denom;
+  s.packets_measured = latencies_.size();
+  if (!latencies_.empty()) {
+    std::vector<double> l = latencies_;
+    std::sort(l.begin(), l.end());
+    double sum = 0;
+    for (double x : l) sum += x;
+    s.latency_avg = sum / static_cast<double>(l.size());
+    auto pct = [&](double q) { return l[std::min(l.size() - 1, static_cast<std::size_t>(q * static_cast<double>(l.size())))]; };
+    s.latency_p50 = pct(0.50);
+    s.latency_p99 = pct(0.99);
+    s.latency_max = l.back();
+    s.hops_avg = hops_sum_ / static_cast<double>(l.size());
+  }
+  for (const auto& r : routers_) {
+    s.drops_zmismatch += r->m->drop_zmismatch_o;
+    s.drops_out_of_shape += r->m->drop_out_of_shape_o;
+    if (r->m->err_overflow_o) throw NetworkError("a router received a flit without a credit (err_overflow_o)");
+  }
+  s.wall_seconds = wall_;
+  s.cycles_per_second = wall_ > 0 ? static_cast<double>(cycle_) / wall_ : 0;
+  return s;
+}
+
+} // namespace phtpu::net

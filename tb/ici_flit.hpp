@@ -1,0 +1,104 @@
+// Flits of the ICI router (rtl/ici/ici_pkg.sv, "Flits"): the C++ view shared by the router
+// tests, the network harness and `phtpu net`. Field offsets mirror ici_pkg; keep in step.
+#pragma once
+
+#include "chip_address.hpp"
+#include "coordinate.hpp"
+
+#include <array>
+#include <cstdint>
+
+namespace phtpu::ici {
+
+/// The router configuration every C++ user builds (CMakeLists.txt verilates ici_router with
+/// its defaults): 2 VCs, 8-flit buffers, 160-bit flits.
+inline constexpr unsigned kNumVcs = 2;
+inline constexpr unsigned kBufDepth = 8;
+inline constexpr unsigned kFlitBits = 160;
+inline constexpr unsigned kFlitWords = kFlitBits / 32;
+static_assert(kFlitBits % 32 == 0, "port slices are word aligned");
+
+// Head flit layout (ici_pkg::Head*).
+inline constexpr unsigned kHeadDestLsb = 0;
+inline constexpr unsigned kHeadTypeLsb = 90, kHeadTypeBits = 3;
+inline constexpr unsigned kHeadLenLsb = 93, kHeadLenBits = 5;
+inline constexpr unsigned kHeadSrcLsb = 98;
+inline constexpr unsigned kHeadTagLsb = 128;
+inline constexpr unsigned kMaxPacketFlits = (1u << kHeadLenBits) - 1;
+
+/// Packet types (ici_pkg::Pkt*).
+enum class PktType : unsigned { Write = 0, ReadReq = 1, ReadResp = 2, EmbLookup = 3, Collective = 4 };
+
+using FlitData = std::array<std::uint32_t, kFlitWords>;
+
+struct Flit {
+  bool head = false, tail = false;
+  unsigned vc = 0;
+  FlitData data{};
+};
+
+inline void set_bits(FlitData& d, unsigned lsb, unsigned width, std::uint64_t value) {
+  for (unsigned i = 0; i < width; ++i) {
+    const unsigned b = lsb + i;
+    const std::uint32_t m = 1u << (b % 32);
+    if ((value >> i) & 1u) d[b / 32] |= m;
+    else d[b / 32] &= ~m;
+  }
+}
+inline std::uint64_t get_bits(const FlitData& d, unsigned lsb, unsigned width) {
+  std::uint64_t v = 0;
+  for (unsigned i = 0; i < width; ++i) {
+    const unsigned b = lsb + i;
+    v |= static_cast<std::uint64_t>((d[b / 32] >> (b % 32)) & 1u) << i;
+  }
+  return v;
+}
+
+/// Raw destination fields as the RTL sees them (library first, each 0..1023).
+using RawFields = std::array<unsigned, phext::kDims>;
+
+inline RawFields raw_fields(const phext::Coordinate& c) {
+  RawFields r{};
+  for (std::size_t i = 0; i < phext::kDims; ++i)
+    r[i] = c.at(i);
+  return r;
+}
+
+struct HeadFields {
+  RawFields dest{};
+  PktType type = PktType::Write;
+  unsigned len = 1; ///< flits in the packet, 1..31
+  phext::Vec3 src;  ///< source global position
+  std::uint32_t tag = 0;
+};
+
+/// The data bits of a head flit. Fields are truncated to their widths (raw values are allowed
+/// on purpose: the router must cope with malformed destinations).
+inline FlitData pack_head(const HeadFields& h) {
+  constexpr unsigned F = phext::kRtlFieldBits, G = phext::kRtlGlobalBits;
+  FlitData d{};
+  for (std::size_t i = 0; i < phext::kDims; ++i) // library in the top field, scroll at bit 0
+    set_bits(d, kHeadDestLsb + static_cast<unsigned>(phext::kDims - 1 - i) * F, F, h.dest[i]);
+  set_bits(d, kHeadTypeLsb, kHeadTypeBits, static_cast<unsigned>(h.type));
+  set_bits(d, kHeadLenLsb, kHeadLenBits, h.len);
+  set_bits(d, kHeadSrcLsb + 2 * G, G, h.src.x);
+  set_bits(d, kHeadSrcLsb + G, G, h.src.y);
+  set_bits(d, kHeadSrcLsb, G, h.src.z);
+  set_bits(d, kHeadTagLsb, 32, h.tag);
+  return d;
+}
+
+inline HeadFields unpack_head(const FlitData& d) {
+  constexpr unsigned F = phext::kRtlFieldBits, G = phext::kRtlGlobalBits;
+  HeadFields h;
+  for (std::size_t i = 0; i < phext::kDims; ++i)
+    h.dest[i] = static_cast<unsigned>(get_bits(d, kHeadDestLsb + static_cast<unsigned>(phext::kDims - 1 - i) * F, F));
+  h.type = static_cast<PktType>(get_bits(d, kHeadTypeLsb, kHeadTypeBits));
+  h.len = static_cast<unsigned>(get_bits(d, kHeadLenLsb, kHeadLenBits));
+  h.src = {static_cast<unsigned>(get_bits(d, kHeadSrcLsb + 2 * G, G)),
+           static_cast<unsigned>(get_bits(d, kHeadSrcLsb + G, G)), static_cast<unsigned>(get_bits(d, kHeadSrcLsb, G))};
+  h.tag = static_cast<std::uint32_t>(get_bits(d, kHeadTagLsb, 32));
+  return h;
+}
+
+} // namespace phtpu::ici
