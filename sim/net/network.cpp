@@ -201,7 +201,7 @@ Network::~Network() {
     r->m->final();
 }
 
-void Network::open_trace(const std::string& path) {
+void Network::open_trace(const std::string& path, std::uint64_t max_cycles) {
   std::filesystem::path p(path);
   if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path());
   trace_ = std::make_unique<VerilatedFstC>();
@@ -213,6 +213,7 @@ void Network::open_trace(const std::string& path) {
     throw std::runtime_error("cannot write waveform " + path);
   }
   cfg_.skip_idle = false;
+  trace_end_ = max_cycles > ~std::uint64_t{0} - cycle_ ? ~std::uint64_t{0} : cycle_ + max_cycles;
 }
 
 void Network::queue_packet(unsigned node, Vec3 dest, unsigned flits, bool measured) {
@@ -516,6 +517,11 @@ void Network::step() {
   }
   if (moved) last_move_ = cycle_;
   ++cycle_;
+  if (trace_ && cycle_ >= trace_end_) {
+    trace_->close(); // the waveform ends here; the run goes on untraced, idle routers skipped again
+    trace_.reset();
+    cfg_.skip_idle = true;
+  }
   // phases: measurement ends, measured packets drain, then (optionally) everything drains
   const std::uint64_t end_measure = cfg_.warmup + cfg_.measure;
   if (cycle_ >= end_measure) {

@@ -109,8 +109,9 @@ public:
   const Topology& topology() const { return topo_; }
   const phext::SliceGeometry& geometry() const { return geo_; }
 
-  /// Record every router into one FST (call before the first step; disables skip_idle).
-  void open_trace(const std::string& path);
+  /// Record every router into one FST for the next `max_cycles` cycles (call before the first
+  /// step; disables skip_idle).
+  void open_trace(const std::string& path, std::uint64_t max_cycles = ~std::uint64_t{0});
 
   /// One clock cycle of every router, link, source and sink.
   void step();
@@ -119,6 +120,8 @@ public:
   /// step() until finished(); returns the statistics.
   NetStats run();
   NetStats stats() const;
+  /// Wall-clock time spent stepping when a driver other than run() steps the network (SystemC).
+  void add_wall_seconds(double s) { wall_ += s; }
   std::uint64_t cycle() const { return cycle_; }
 
   /// Queue one packet now, outside the traffic pattern (the `make sim` journey packet).
@@ -147,6 +150,7 @@ private:
   Topology topo_;
   std::unique_ptr<VerilatedContext> ctx_;
   std::unique_ptr<VerilatedFstC> trace_;
+  std::uint64_t trace_end_ = 0;
   std::vector<std::unique_ptr<Router>> routers_;
   std::vector<Source> sources_;
   std::vector<char> ticked_; // per router: clocked this cycle

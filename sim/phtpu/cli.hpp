@@ -41,5 +41,6 @@ phext::ZArm parse_zarm(const std::string& text);
 void add_coord_commands(CLI::App& app, Action& action);
 void add_phext_commands(CLI::App& app, Action& action);
 void add_decode_command(CLI::App& app, Action& action);
+void add_net_command(CLI::App& app, Action& action);
 
 } // namespace phtpu::cli

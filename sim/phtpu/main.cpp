@@ -45,6 +45,7 @@ int main(int argc, char** argv) {
   add_coord_commands(app, action);
   add_phext_commands(app, action);
   add_decode_command(app, action);
+  add_net_command(app, action);
 
   try {
     app.parse(argc, argv);
@@ -66,3 +67,7 @@ int main(int argc, char** argv) {
     return 1;
   }
 }
+
+// libsystemc ships a main() that calls sc_main(); phtpu has its own main() and starts SystemC
+// from `phtpu net` (sim/net/fabric.cpp), but the linker still wants the symbol.
+extern "C" int sc_main(int, char**) { return 1; }

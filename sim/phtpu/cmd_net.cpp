@@ -1,0 +1,235 @@
+// phtpu net: run the ICI network harness (sim/net) on a mesh or (twisted) torus of Verilated
+// routers under synthetic traffic, or sweep the injection rate for the latency-throughput
+// curve and the saturation point.
+#include "cli.hpp"
+#include "fabric.hpp"
+
+#include <cmath>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace phtpu::cli {
+
+namespace {
+
+struct NetArgs {
+  std::string shape = "4x4x4";
+  std::string cube = "4x4x4";
+  bool twisted = false;
+  std::string zarm = "1.1.1";
+  std::string traffic = "uniform";
+  double rate = 0.3;
+  unsigned packet_flits = 1;
+  std::uint64_t cycles = 20000;
+  std::uint64_t warmup = 2000;
+  std::uint64_t drain = 200000;
+  unsigned link_latency = 1;
+  std::uint64_t seed = 1;
+  double hotspot = 0.1;
+  double misaddressed = 0;
+  bool check = false;
+  bool sweep = false;
+  std::vector<double> rates;
+  std::string json;
+  std::string trace;
+  std::uint64_t trace_cycles = 400;
+  std::string journey; // "x,y,z:x,y,z"
+  bool quiet = false;
+};
+
+net::NetConfig config_of(const NetArgs& a, double rate) {
+  net::NetConfig c;
+  c.shape = phext::parse_shape(a.shape, "slice shape");
+  c.cube = phext::parse_shape(a.cube, "cube shape");
+  c.twisted = a.twisted;
+  c.zarm = parse_zarm(a.zarm);
+  c.traffic = net::traffic_from_name(a.traffic);
+  c.rate = rate;
+  c.packet_flits = a.packet_flits;
+  c.measure = a.cycles;
+  c.warmup = a.warmup;
+  c.drain_limit = a.drain;
+  c.link_latency = a.link_latency;
+  c.seed = a.seed;
+  c.hotspot_fraction = a.hotspot;
+  c.misaddressed = a.misaddressed;
+  c.check_routes = a.check || !a.journey.empty();
+  try {
+    net::validate(c);
+  } catch (const std::invalid_argument& e) {
+    throw InputError(e.what());
+  }
+  return c;
+}
+
+nlohmann::json to_json(const net::NetConfig& c, const net::Network& n, const net::NetStats& s) {
+  return {{"shape", phext::shape_str(c.shape)},
+          {"cube", phext::shape_str(c.cube)},
+          {"topology", n.topology().describe()},
+          {"routers", s.nodes},
+          {"traffic", net::traffic_name(c.traffic)},
+          {"rate", c.rate},
+          {"packet_flits", c.packet_flits},
+          {"link_latency", c.link_latency},
+          {"seed", c.seed},
+          {"offered", s.offered},
+          {"accepted", s.accepted},
+          {"latency", {{"avg", s.latency_avg}, {"p50", s.latency_p50}, {"p99", s.latency_p99}, {"max", s.latency_max}}},
+          {"hops_avg", s.hops_avg},
+          {"packets_measured", s.packets_measured},
+          {"packets_injected", s.packets_injected},
+          {"packets_delivered", s.packets_delivered},
+          {"flits_injected", s.flits_injected},
+          {"flits_delivered", s.flits_delivered},
+          {"misaddressed_sent", s.misaddressed_sent},
+          {"drops", {{"z_mismatch", s.drops_zmismatch}, {"out_of_shape", s.drops_out_of_shape}}},
+          {"throttled", s.throttled},
+          {"route_checks", s.route_checks},
+          {"drained", s.drained},
+          {"cycles", s.cycles},
+          {"wall_seconds", s.wall_seconds},
+          {"cycles_per_second", s.cycles_per_second},
+          {"router_evaluations", s.router_cycles},
+          {"ns_per_router_cycle", s.cycles ? s.wall_seconds * 1e9 / (static_cast<double>(s.cycles) * s.nodes) : 0.0}};
+}
+
+void print_run(const net::NetConfig& c, const net::Network& n, const net::NetStats& s) {
+  fmt::print("ICI network: {}, {} routers, {} traffic, {}-flit packets, link latency {}\n", n.topology().describe(),
+             s.nodes, net::traffic_name(c.traffic), c.packet_flits, c.link_latency);
+  fmt::print("  offered        {:.3f} flits/node/cycle (rate {:.3f})\n", s.offered, c.rate);
+  fmt::print("  accepted       {:.3f} flits/node/cycle\n", s.accepted);
+  fmt::print("  latency        avg {:.2f}  p50 {:.0f}  p99 {:.0f}  max {:.0f} cycles ({} packets measured)\n",
+             s.latency_avg, s.latency_p50, s.latency_p99, s.latency_max, s.packets_measured);
+  fmt::print("  hops           avg {:.3f} (zero-load latency 2*hops+1+(flits-1) = {:.2f})\n", s.hops_avg,
+             2 * s.hops_avg + 1 + (c.packet_flits - 1));
+  fmt::print("  packets        {} injected, {} delivered, {} misaddressed, {} not generated (source queue full)\n",
+             s.packets_injected, s.packets_delivered, s.misaddressed_sent, s.throttled);
+  fmt::print("  dropped        {} other slice/pod, {} outside the slice\n", s.drops_zmismatch, s.drops_out_of_shape);
+  if (c.check_routes) fmt::print("  route checks   {} head-flit hops equal the oracle's\n", s.route_checks);
+  if (!s.drained) fmt::print("  WARNING        measured packets did not drain within {} cycles (saturated)\n", c.drain_limit);
+  fmt::print("  simulated      {} cycles in {:.2f} s = {:.0f} cycles/s ({:.0f} ns per router-cycle)\n", s.cycles,
+             s.wall_seconds, s.cycles_per_second,
+             s.cycles ? s.wall_seconds * 1e9 / (static_cast<double>(s.cycles) * s.nodes) : 0.0);
+}
+
+std::pair<phext::Vec3, phext::Vec3> parse_journey(const std::string& text) {
+  const auto colon = text.find(':');
+  if (colon == std::string::npos) throw InputError("--journey wants SRC:DST, e.g. 0,0,0:2,3,1");
+  return {phext::parse_position(text.substr(0, colon)), phext::parse_position(text.substr(colon + 1))};
+}
+
+} // namespace
+
+void add_net_command(CLI::App& app, Action& action) {
+  auto a = std::make_shared<NetArgs>();
+  auto* s = app.add_subcommand("net", "Simulate a network of Verilated ICI routers (rtl/ici) under synthetic traffic");
+  s->add_option("--shape", a->shape, "Slice shape in chips, AxBxC")->capture_default_str();
+  s->add_option("--cube", a->cube, "Cube shape in chips (a slice smaller than a cube is a mesh)")->capture_default_str();
+  s->add_flag("--twisted", a->twisted, "Twisted torus (shape n x n x 2n or n x 2n x 2n)");
+  s->add_option("--z", a->zarm, "Z arm of the slice: datacenter.pod.slice")->capture_default_str();
+  s->add_option("--traffic", a->traffic, "uniform, bitcomp, transpose, tornado, neighbor or hotspot")
+      ->capture_default_str();
+  s->add_option("--rate", a->rate, "Offered load in flits/node/cycle (0..1)")->capture_default_str();
+  s->add_option("--packet-flits", a->packet_flits, "Flits per packet (1..31)")->capture_default_str();
+  s->add_option("--cycles", a->cycles, "Measurement window in cycles")->capture_default_str();
+  s->add_option("--warmup", a->warmup, "Warm-up cycles before measuring")->capture_default_str();
+  s->add_option("--drain", a->drain, "Give up draining measured packets after this many cycles")->capture_default_str();
+  s->add_option("--link-latency", a->link_latency, "Link latency in cycles (>= 1)")->capture_default_str();
+  s->add_option("--seed", a->seed, "Random seed")->capture_default_str();
+  s->add_option("--hotspot", a->hotspot, "hotspot traffic: share of packets sent to chip 0,0,0")->capture_default_str();
+  s->add_option("--misaddressed", a->misaddressed,
+                "Share of packets sent to another slice, outside the slice or to a malformed coordinate")
+      ->capture_default_str();
+  s->add_flag("--check", a->check, "Check every head flit's hop against the routing oracle");
+  s->add_flag("--sweep", a->sweep, "Sweep the injection rate: latency-throughput curve and saturation point");
+  s->add_option("--rates", a->rates, "Rates for --sweep (default 0.05, 0.10, ..., 1.00)")->delimiter(',');
+  s->add_option("--json", a->json, "Write the results as JSON here");
+  s->add_option("--trace", a->trace, "Write an FST waveform of every router here (open with waves/ici_net.gtkw)");
+  s->add_option("--trace-cycles", a->trace_cycles, "Cycles to record with --trace")->capture_default_str();
+  s->add_option("--journey", a->journey,
+                "Also send one packet SRC:DST (x,y,z:x,y,z) at cycle 10 and print its hops (implies --check)");
+  s->add_flag("--quiet,-q", a->quiet, "Print only the summary line");
+  s->callback([&action, a] {
+    action = [a] {
+      if (a->sweep && !a->trace.empty()) throw UsageError("--trace records one run, not a --sweep");
+      if (a->sweep) {
+        std::vector<double> rates = a->rates;
+        if (rates.empty())
+          for (int i = 1; i <= 20; ++i) rates.push_back(i * 0.05);
+        nlohmann::json runs = nlohmann::json::array();
+        double zero_load = 0, sat_point = 0, best_accepted = 0;
+        bool saturated = false;
+        fmt::print("{:>8} {:>9} {:>9} {:>9} {:>7} {:>7} {:>10}\n", "rate", "offered", "accepted", "lat_avg", "p99",
+                   "hops", "cycles/s");
+        for (double r : rates) {
+          const net::NetConfig c = config_of(*a, r);
+          net::Network n(c);
+          const net::NetStats st = net::run_systemc(n);
+          runs.push_back(to_json(c, n, st));
+          if (zero_load == 0) zero_load = st.latency_avg;
+          // saturated: accepted falls 5% below offered, latency triples, or packets do not drain
+          const bool sat = st.accepted < 0.95 * st.offered || st.latency_avg > 3 * zero_load || !st.drained;
+          if (!sat && !saturated) sat_point = st.offered;
+          saturated = saturated || sat;
+          best_accepted = std::max(best_accepted, st.accepted);
+          fmt::print("{:>8.3f} {:>9.3f} {:>9.3f} {:>9.2f} {:>7.0f} {:>7.3f} {:>10.0f}{}\n", r, st.offered, st.accepted,
+                     st.latency_avg, st.latency_p99, st.hops_avg, st.cycles_per_second, sat ? "  saturated" : "");
+          std::fflush(stdout);
+        }
+        fmt::print("saturation point: {:.3f} flits/node/cycle offered (last load with accepted >= 95% of offered "
+                   "and latency <= 3x zero-load); peak accepted {:.3f}\n",
+                   sat_point, best_accepted);
+        if (!a->json.empty())
+          write_output(a->json, nlohmann::json{{"sweep", runs}, {"saturation_point", sat_point},
+                                               {"peak_accepted", best_accepted}}
+                                        .dump(2) +
+                                    "\n");
+        return 0;
+      }
+      const net::NetConfig c = config_of(*a, a->rate);
+      net::Network n(c);
+      if (!a->trace.empty()) n.open_trace(a->trace, a->trace_cycles);
+      std::uint32_t tag = 0;
+      std::pair<phext::Vec3, phext::Vec3> jr;
+      if (!a->journey.empty()) {
+        jr = parse_journey(a->journey);
+        if (!n.topology().contains(jr.first) || !n.topology().contains(jr.second))
+          throw InputError("--journey: a position lies outside the slice " + phext::shape_str(c.shape));
+        while (n.cycle() < 10) n.step();
+        n.inject(jr.first, jr.second, c.packet_flits, &tag);
+      }
+      const std::uint64_t total = c.warmup + c.measure;
+      const net::NetStats st = net::run_systemc(n, [&](const net::Network& nn) {
+        if (total >= 200000 && !a->quiet)
+          fmt::print(stderr, "phtpu net: cycle {} of about {}\n", nn.cycle(), total);
+      });
+      if (!a->quiet) print_run(c, n, st);
+      else
+        fmt::print("{} {} rate {:.3f}: accepted {:.3f}, latency avg {:.2f}, {:.0f} cycles/s\n", n.topology().describe(),
+                   net::traffic_name(c.traffic), c.rate, st.accepted, st.latency_avg, st.cycles_per_second);
+      nlohmann::json j = to_json(c, n, st);
+      if (!a->journey.empty()) {
+        nlohmann::json hops = nlohmann::json::array();
+        fmt::print("  journey        packet {} -> {} (tag {}):\n", phext::position_str(jr.first),
+                   phext::position_str(jr.second), tag);
+        for (const auto& h : n.journey(jr.first, tag)) {
+          fmt::print("                 cycle {:>5}  chip {:<8} ({})  out {:<5} vc {}\n", h.cycle,
+                     phext::position_str(h.node), n.geometry().phext_of_global(h.node).str(), net::port_name(h.port),
+                     h.vc);
+          hops.push_back({{"cycle", h.cycle}, {"chip", phext::position_str(h.node)},
+                          {"phext", n.geometry().phext_of_global(h.node).str()},
+                          {"port", net::port_name(h.port)}, {"vc", h.vc}});
+        }
+        j["journey"] = hops;
+      }
+      if (!a->trace.empty()) fmt::print("  waveform       {} (first {} cycles)\n", a->trace, a->trace_cycles);
+      if (!a->json.empty()) {
+        write_output(a->json, j.dump(2) + "\n");
+        if (!a->quiet) fmt::print("  report         {}\n", a->json);
+      }
+      return 0;
+    };
+  });
+}
+
+} // namespace phtpu::cli
