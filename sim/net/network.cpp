@@ -486,7 +486,7 @@ void Network::step() {
         if (cfg_.check_routes) check_hop(i, p, f);
         if (p == kNumLinkPorts) {
           deliver(i, f);
-          r.sink_credit_next = static_cast<std::uint8_t>(r.sink_credit_next | (1u << f.vc));
+          if (!cfg_.stall_sinks) r.sink_credit_next = static_cast<std::uint8_t>(r.sink_credit_next | (1u << f.vc));
         } else {
           if (r.nbr[p] < 0)
             throw NetworkError(fmt::format("cycle {}: router {} sent a flit out of {}, which has no link", cycle_,

@@ -74,6 +74,7 @@ struct NetConfig {
   std::uint64_t watchdog_cycles = 20000;
   bool check_routes = false; ///< compare every head flit's hop with the routing oracle
   bool skip_idle = true;     ///< do not clock routers with nothing to do (exact; off when tracing)
+  bool stall_sinks = false;  ///< sinks never return credits (tests the deadlock watchdog)
 };
 
 /// Checks a configuration; throws std::invalid_argument with a one-line reason.

@@ -1,0 +1,210 @@
+// The ICI network harness (sim/net/network.cpp): Verilated routers wired by topology.hpp.
+// Every run checks on the fly that each flit is delivered exactly once, whole and in order
+// per source/destination pair, and (check_routes) that every head hop equals the oracle's.
+#include "network.hpp"
+
+#include "test_seed.hpp"
+#include <catch2/catch.hpp>
+#include <random>
+
+using phext::Vec3;
+using phtpu::net::NetConfig;
+using phtpu::net::Network;
+using phtpu::net::NetStats;
+using phtpu::net::Traffic;
+
+namespace {
+
+struct Case {
+  const char* name;
+  Vec3 shape, cube;
+  bool twisted;
+};
+
+NetConfig base(const Case& c) {
+  NetConfig n;
+  n.shape = c.shape;
+  n.cube = c.cube;
+  n.twisted = c.twisted;
+  n.seed = phtpu::test_seed();
+  n.check_routes = true;
+  return n;
+}
+
+void require_complete(const NetStats& s) {
+  CHECK(s.drained);
+  CHECK(s.packets_delivered + s.misaddressed_sent == s.packets_injected);
+  CHECK(s.drops_zmismatch + s.drops_out_of_shape == s.misaddressed_sent);
+}
+
+} // namespace
+
+TEST_CASE("zero-load latency is 2 cycles per hop plus 1, plus the packet's extra flits", "[net][timing]") {
+  const Case c = GENERATE(Case{"4x4x4 torus", {4, 4, 4}, {4, 4, 4}, false},
+                          Case{"4x4x8 twisted", {4, 4, 8}, {4, 4, 4}, true},
+                          Case{"2x4x4 mesh", {2, 4, 4}, {4, 4, 4}, false});
+  const unsigned flits = GENERATE(1u, 4u);
+  INFO(c.name << ", " << flits << "-flit packets, seed " << phtpu::test_seed());
+  NetConfig cfg = base(c);
+  cfg.rate = 0;
+  cfg.warmup = 0;
+  cfg.measure = 1;
+  cfg.packet_flits = flits;
+  Network net(cfg);
+  std::mt19937_64 rng(cfg.seed);
+  const auto& t = net.topology();
+  for (int i = 0; i < 150; ++i) {
+    const Vec3 src = t.position(static_cast<unsigned>(rng() % t.nodes()));
+    const Vec3 dst = t.position(static_cast<unsigned>(rng() % t.nodes()));
+    std::uint32_t tag = 0;
+    const std::uint64_t start = net.cycle();
+    net.inject(src, dst, flits, &tag);
+    for (int k = 0; k < 60; ++k) net.step(); // alone in the network
+    const auto hops = net.journey(src, tag);
+    const auto path = phtpu::net::route(t, src, dst, phtpu::ici::kNumVcs, static_cast<unsigned>(t.index(dst)) % 2);
+    INFO("src " << phext::position_str(src) << " dst " << phext::position_str(dst));
+    REQUIRE(hops.size() == path.size());
+    const std::uint64_t h = path.size() - 1; // link hops
+    for (std::size_t k = 0; k < hops.size(); ++k) {
+      CHECK(hops[k].node == path[k].node);
+      CHECK(hops[k].port == path[k].hop.port);
+      CHECK(hops[k].cycle - start == 2 * k + 1); // the head leaves router k at 2k+1
+    }
+    CHECK(hops.back().cycle - start == 2 * h + 1);
+  }
+  const NetStats s = net.stats();
+  CHECK(s.packets_delivered == 150);
+  CHECK(s.flits_delivered == 150 * flits);
+}
+
+TEST_CASE("every flit is delivered exactly once and in order under load", "[net]") {
+  const Case c = GENERATE(Case{"2x2x2 torus (k=2)", {2, 2, 2}, {2, 2, 2}, false},
+                          Case{"4x4x4 torus", {4, 4, 4}, {4, 4, 4}, false},
+                          Case{"4x4x8 twisted", {4, 4, 8}, {4, 4, 4}, true},
+                          Case{"2x4x4 mesh", {2, 4, 4}, {4, 4, 4}, false},
+                          Case{"1x2x2 mesh", {1, 2, 2}, {4, 4, 4}, false});
+  const unsigned flits = GENERATE(1u, 3u);
+  INFO(c.name << ", " << flits << "-flit packets, seed " << phtpu::test_seed());
+  NetConfig cfg = base(c);
+  cfg.rate = 0.9;
+  cfg.packet_flits = flits;
+  cfg.warmup = 200;
+  cfg.measure = 2000;
+  Network net(cfg);
+  const NetStats s = net.run();
+  require_complete(s);
+  CHECK(s.flits_delivered == s.flits_injected);
+  CHECK(s.packets_delivered > 1000);
+  CHECK(s.route_checks >= s.packets_delivered);
+}
+
+TEST_CASE("misaddressed packets are dropped and counted and the network keeps running", "[net][drop]") {
+  const Case c = GENERATE(Case{"4x4x4 torus", {4, 4, 4}, {4, 4, 4}, false},
+                          Case{"4x4x8 twisted", {4, 4, 8}, {4, 4, 4}, true},
+                          Case{"2x2x2 mesh", {2, 2, 2}, {4, 4, 4}, false});
+  INFO(c.name << ", seed " << phtpu::test_seed());
+  NetConfig cfg = base(c);
+  cfg.rate = 0.4;
+  cfg.packet_flits = 2;
+  cfg.misaddressed = 0.1;
+  cfg.warmup = 200;
+  cfg.measure = 2000;
+  Network net(cfg);
+  const NetStats s = net.run();
+  CHECK(s.misaddressed_sent > 100);
+  CHECK(s.drops_zmismatch > 0);
+  CHECK(s.drops_out_of_shape > 0);
+  require_complete(s);
+  CHECK(s.accepted > 0.3);
+}
+
+TEST_CASE("traffic patterns give their analytic hop counts on a 4x4x4 torus", "[net][traffic]") {
+  // k = 4 rings: bit complement moves 3-2x, i.e. 1 hop per dimension (via the wrap for x=0,3);
+  // tornado and neighbour move +1 per dimension: 3 hops in all three cases.
+  NetConfig cfg = base({"4x4x4", {4, 4, 4}, {4, 4, 4}, false});
+  cfg.rate = 0.2;
+  cfg.warmup = 100;
+  cfg.measure = 1000;
+  for (Traffic t : {Traffic::BitComplement, Traffic::Tornado, Traffic::Neighbor}) {
+    INFO(phtpu::net::traffic_name(t));
+    cfg.traffic = t;
+    Network net(cfg);
+    const NetStats s = net.run();
+    require_complete(s);
+    CHECK(s.hops_avg == Approx(3.0));
+  }
+  // transpose (x,y,z) -> (z,y,x): |z-x| ring distances, mean over x,z of ringdist(z-x) on k=4
+  // is (0+1+2+1)/4 per ordered pair component, and x, z both move: 2 * 1 = 2 hops on average.
+  cfg.traffic = Traffic::Transpose;
+  {
+    Network net(cfg);
+    const NetStats s = net.run();
+    require_complete(s);
+    CHECK(s.hops_avg == Approx(2.0).epsilon(0.03));
+  }
+  // uniform over the 63 other chips: (64 * 3 * 1) / 63 hops
+  cfg.traffic = Traffic::Uniform;
+  {
+    Network net(cfg);
+    const NetStats s = net.run();
+    require_complete(s);
+    CHECK(s.hops_avg == Approx(192.0 / 63.0).epsilon(0.03));
+    CHECK(s.accepted == Approx(0.2).epsilon(0.1));
+  }
+  cfg.traffic = Traffic::Hotspot;
+  cfg.hotspot_fraction = 0.05;
+  {
+    Network net(cfg);
+    require_complete(net.run());
+  }
+}
+
+TEST_CASE("traffic pattern names and bad configurations are rejected with a reason", "[net][cli]") {
+  CHECK(phtpu::net::traffic_from_name("tornado") == Traffic::Tornado);
+  CHECK_THROWS_WITH(phtpu::net::traffic_from_name("zigzag"), Catch::Contains("unknown traffic pattern 'zigzag'"));
+  NetConfig cfg;
+  cfg.rate = 1.5;
+  CHECK_THROWS_WITH(phtpu::net::validate(cfg), Catch::Contains("injection rate"));
+  cfg.rate = 0.1;
+  cfg.packet_flits = 0;
+  CHECK_THROWS_WITH(phtpu::net::validate(cfg), Catch::Contains("packet length"));
+  cfg.packet_flits = 1;
+  cfg.link_latency = 0;
+  CHECK_THROWS_WITH(phtpu::net::validate(cfg), Catch::Contains("link latency"));
+  cfg.link_latency = 1;
+  cfg.shape = {4, 4, 4};
+  cfg.twisted = true;
+  CHECK_THROWS_WITH(Network(cfg), Catch::Contains("n x n x 2n"));
+  cfg.twisted = false;
+  cfg.shape = {6, 4, 4};
+  CHECK_THROWS(Network(cfg));
+}
+
+TEST_CASE("the watchdog fails a run in which flits wait and nothing moves", "[net]") {
+  NetConfig cfg = base({"2x2x2", {2, 2, 2}, {2, 2, 2}, false});
+  cfg.rate = 0.5;
+  cfg.stall_sinks = true; // sinks never return credits: the network fills and stops
+  cfg.watchdog_cycles = 500;
+  Network net(cfg);
+  CHECK_THROWS_WITH(net.run(), Catch::Contains("deadlock: no flit moved for 500 cycles"));
+}
+
+TEST_CASE("longer links add their latency to every hop and keep flow control exact", "[net][timing]") {
+  NetConfig cfg = base({"4x4x4", {4, 4, 4}, {4, 4, 4}, false});
+  cfg.link_latency = 5;
+  cfg.rate = 0;
+  cfg.warmup = 0;
+  cfg.measure = 1;
+  Network net(cfg);
+  std::uint32_t tag = 0;
+  net.inject({0, 0, 0}, {2, 2, 2}, 1, &tag);
+  for (int k = 0; k < 100; ++k) net.step();
+  const auto hops = net.journey({0, 0, 0}, tag);
+  REQUIRE(hops.size() == 7);
+  CHECK(hops.back().cycle == 1 + 6 * (1 + 5)); // router cycle + 5-cycle link per hop
+  // and under load, credits over long links never overflow a buffer
+  cfg.rate = 0.8;
+  cfg.measure = 2000;
+  Network loaded(cfg);
+  require_complete(loaded.run());
+}
