@@ -1,6 +1,7 @@
 # phext-tpu user entry points. Quick start (README): `make sim`, then `make test`.
-#   make sim     build and run the most complete simulation (today: the RTL phext decoder over a
-#                scaled pod), write a waveform to waves/ and a report to build/reports/
+#   make sim     build and run the most complete simulation (today: a 4x4x4 torus of Verilated ICI
+#                routers under uniform traffic, following one packet hop by hop), write waveforms
+#                to waves/ and reports to build/reports/
 #   make test    build everything and run every test through CTest (includes lint and synth)
 #   make lint    verilator --lint-only -Wall over every RTL top (rtl/tops.list)
 #   make synth   yosys synth over every RTL top, reporting cells
@@ -17,6 +18,9 @@ JOBS         ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= fuzz_coordinate fuzz_document
 CTEST_ARGS   ?=
+SIM_SHAPE    ?= 4x4x4
+SIM_RATE     ?= 0.02
+SIM_JOURNEY  ?= 0,0,0:2,3,1
 SIM_POD      ?= 4x4x8
 SIM_CUBE     ?= 2x2x2
 
@@ -43,9 +47,12 @@ build: configure
 sim: configure
 	cmake --build $(BUILD) -j $(JOBS) --target phtpu
 	@mkdir -p waves $(BUILD)/reports
+	$(BUILD)/phtpu net --shape $(SIM_SHAPE) --rate $(SIM_RATE) --cycles 20000 --check \
+	    --journey $(SIM_JOURNEY) --trace waves/ici_net.fst --trace-cycles 300 --json $(BUILD)/reports/ici_net.json
 	$(BUILD)/phtpu decode --pod $(SIM_POD) --cube $(SIM_CUBE) --trace waves/phext_decoder.fst \
-	    --json $(BUILD)/reports/phext_decoder.json
-	@echo "open the waveform with: gtkwave waves/phext_decoder.fst waves/phext_decoder.gtkw"
+	    --json $(BUILD)/reports/phext_decoder.json --quiet
+	@echo "open the packet's journey with: gtkwave waves/ici_net.fst waves/ici_net.gtkw"
+	@echo "open the decoder run with:      gtkwave waves/phext_decoder.fst waves/phext_decoder.gtkw"
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)

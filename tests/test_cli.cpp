@@ -1,6 +1,8 @@
 // The phtpu command: outputs, exit statuses (0 ok, 1 invalid input, 2 bad usage) and
 // one-line errors. Expected outputs come from phext.md vectors and hand-derived values.
 #include <catch2/catch.hpp>
+#include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include <cstdio>
 #include <filesystem>
@@ -257,4 +259,43 @@ TEST_CASE("phext merge, subtract, expand, contract and index", "[cli][phext]") {
                                          "second"))
             .out == "0\x17"
                     "13"); // S10
+}
+
+TEST_CASE("phtpu net runs a small torus and reports, JSON included", "[cli][net]") {
+  const fs::path j = scratch() / "net.json";
+  const auto r = run("net --shape 2x2x2 --cube 2x2x2 --rate 0.2 --cycles 500 --warmup 50 --check --journey 0,0,0:1,1,1 "
+                     "--json " + j.string());
+  REQUIRE(r.status == 0);
+  CHECK(r.out.find("2x2x2 torus, 8 routers") != std::string::npos);
+  CHECK(r.out.find("route checks") != std::string::npos);
+  // the journey: x, then y, then z, then the local port, one router cycle plus one link cycle apart
+  CHECK(r.out.find("chip 0,0,0    (1.1.1/1.1.1/1.1.1)  out +X") != std::string::npos);
+  CHECK(r.out.find("chip 1,1,1    (1.1.1/1.1.1/2.2.2)  out local") != std::string::npos);
+  const auto js = nlohmann::json::parse(slurp(j));
+  CHECK(js["routers"] == 8);
+  CHECK(js["packets_delivered"] == js["packets_injected"]);
+  CHECK(js["journey"].size() == 4);
+  CHECK(js["journey"][3]["cycle"].get<int>() - js["journey"][0]["cycle"].get<int>() == 6);
+  CHECK(js["accepted"].get<double>() == Approx(0.2).epsilon(0.25));
+}
+
+TEST_CASE("phtpu net --sweep prints a curve and a saturation point", "[cli][net]") {
+  const auto r = run("net --shape 2x2x2 --cube 2x2x2 --sweep --rates 0.1,0.5,1.0 --cycles 400 --warmup 50");
+  REQUIRE(r.status == 0);
+  CHECK(r.out.find("saturation point:") != std::string::npos);
+  CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 5); // header, three rates, summary
+}
+
+TEST_CASE("phtpu net rejects bad input with one line and exit 1", "[cli][net]") {
+  for (const char* a : {"net --shape 4x4x4 --twisted", "net --shape 4x4x5", "net --shape 0x4x4", "net --rate 1.5",
+                        "net --traffic zigzag", "net --packet-flits 40", "net --link-latency 0",
+                        "net --shape 2x2x2 --journey 0,0,0:5,0,0", "net --journey 0,0,0", "net --z 1.1"}) {
+    CAPTURE(a);
+    const auto r = run(a);
+    CHECK(r.status == 1);
+    CHECK(one_line(r.err));
+  }
+  const auto u = run("net --sweep --trace x.fst");
+  CHECK(u.status == 2);
+  CHECK(one_line(u.err));
 }
