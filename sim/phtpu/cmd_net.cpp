@@ -205,8 +205,13 @@ void add_net_command(CLI::App& app, Action& action) {
       });
       if (!a->quiet) print_run(c, n, st);
       else
-        fmt::print("{} {} rate {:.3f}: accepted {:.3f}, latency avg {:.2f}, {:.0f} cycles/s\n", n.topology().describe(),
-                   net::traffic_name(c.traffic), c.rate, st.accepted, st.latency_avg, st.cycles_per_second);
+        fmt::print("{}, {}, rate {:.3f}: offered {:.3f}, accepted {:.3f}, latency avg {:.2f} p99 {:.0f}, hops {:.3f}, "
+                   "delivered {}/{}, {:.0f} cycles/s, {:.0f} ns/router-cycle, dropped {}/{} misaddressed, {} cycles\n",
+                   n.topology().describe(), net::traffic_name(c.traffic), c.rate, st.offered, st.accepted,
+                   st.latency_avg, st.latency_p99, st.hops_avg, st.packets_delivered,
+                   st.packets_injected - st.misaddressed_sent, st.cycles_per_second,
+                   st.cycles ? st.wall_seconds * 1e9 / (static_cast<double>(st.cycles) * st.nodes) : 0.0,
+                   st.drops_zmismatch + st.drops_out_of_shape, st.misaddressed_sent, st.cycles);
       nlohmann::json j = to_json(c, n, st);
       if (!a->journey.empty()) {
         nlohmann::json hops = nlohmann::json::array();

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# ICI network benchmarks (issue 3), printed as a Markdown section for docs/PERF.md.
+# Usage: scripts/bench-net.sh BUILD_DIR   (called by scripts/bench.sh; BENCH_NET_QUICK=1 shortens
+# the long runs for a smoke test of this script)
+set -euo pipefail
+build=${1:?usage: scripts/bench-net.sh BUILD_DIR}
+phtpu="$build/phtpu"
+quick=${BENCH_NET_QUICK:-0}
+long=1000000; [ "$quick" = 1 ] && long=20000
+
+run() { # print the command and its one-line result
+  echo "- \`phtpu $*\`"
+  echo "  - $("$phtpu" "$@" | head -1)"
+}
+median_cps() { # median cycles/s and ns/router-cycle of three runs of the same command
+  local lines=()
+  for _ in 1 2 3; do lines+=("$("$phtpu" "$@" | head -1)"); done
+  printf '%s\n' "${lines[@]}" | sort -t, -k8,8 -n | sed -n 2p
+}
+sweep() {
+  echo "- \`phtpu $*\`"
+  echo
+  echo '  ```'
+  "$phtpu" "$@" | sed 's/^/  /'
+  echo '  ```'
+}
+
+echo "## ICI network (rtl/ici, sim/net)"
+echo
+echo "Routers: 2 VCs, 8-flit buffers, 160-bit flits, link latency 1 cycle (one router cycle plus one"
+echo "link cycle per hop). Uniform traffic excludes a node sending to itself."
+echo
+echo "### Speed (single thread; median of three runs)"
+echo
+for shape in 4x4x4 8x8x8; do
+  args=(net --shape "$shape" --rate 0.3 --cycles 20000 -q)
+  [ "$shape" = 8x8x8 ] && args=(net --shape "$shape" --rate 0.3 --cycles 4000 --warmup 1000 -q)
+  echo "- \`phtpu ${args[*]}\`"
+  echo "  - $(median_cps "${args[@]}")"
+done
+echo "- idle routers are not clocked: \`phtpu net --shape 4x4x4 --rate 0.02 --cycles 20000 -q\`"
+echo "  - $("$phtpu" net --shape 4x4x4 --rate 0.02 --cycles 20000 -q | head -1)"
+echo
+echo "### Zero-load latency"
+echo
+run net --shape 4x4x4 --rate 0.01 --cycles 20000 -q
+run net --shape 8x8x8 --rate 0.005 --cycles 4000 -q
+echo
+echo "### Saturation, uniform random, 1-flit packets"
+echo
+sweep net --shape 4x4x4 --sweep --rates 0.3,0.5,0.6,0.7,0.75,0.8,0.85,0.9,0.95,1.0 --cycles 5000 --warmup 1000
+echo
+sweep net --shape 8x8x8 --sweep --rates 0.2,0.3,0.4,0.45,0.5,0.55,0.6,0.7 --cycles 2000 --warmup 1000
+echo
+echo "### Twisted 4x4x8 against regular 4x4x8"
+echo
+run net --shape 4x4x8 --rate 0.05 --cycles 10000 -q
+run net --shape 4x4x8 --twisted --rate 0.05 --cycles 10000 -q
+sweep net --shape 4x4x8 --sweep --rates 0.3,0.4,0.5,0.6,0.7,0.8,0.9,1.0 --cycles 3000 --warmup 1000
+sweep net --shape 4x4x8 --twisted --sweep --rates 0.3,0.4,0.5,0.6,0.7,0.8,0.9,1.0 --cycles 3000 --warmup 1000
+echo
+echo "### Reliability: $long cycles at offered load 1.0"
+echo
+echo "Each run checks every delivered flit (exactly once, whole, in order per source/destination pair),"
+echo "fails on a credit overflow or when the watchdog sees no flit move while flits wait, and drains"
+echo "the network at the end; 1% of the packets are misaddressed and must be dropped and counted."
+echo
+for spec in "2x2x2 --cube 2x2x2" "4x4x4" "4x4x8 --twisted" "2x4x4"; do
+  # shellcheck disable=SC2086
+  run net --shape $spec --rate 1.0 --packet-flits 2 --misaddressed 0.01 --warmup 0 --cycles "$long" -q
+done
