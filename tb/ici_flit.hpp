@@ -4,6 +4,7 @@
 
 #include "chip_address.hpp"
 #include "coordinate.hpp"
+#include "raw_coord.hpp"
 
 #include <array>
 #include <cstdint>
@@ -54,14 +55,14 @@ inline std::uint64_t get_bits(const FlitData& d, unsigned lsb, unsigned width) {
   return v;
 }
 
-/// Raw destination fields as the RTL sees them (library first, each 0..1023).
-using RawFields = std::array<unsigned, phext::kDims>;
+/// Raw destination fields as the RTL sees them (tb/raw_coord.hpp).
+using RawFields = RawCoord;
 
-inline RawFields raw_fields(const phext::Coordinate& c) {
-  RawFields r{};
+/// Pack nine raw fields as a phext_pkg::coord_t at bit `lsb` (library in the top field, scroll
+/// lowest). Fields are truncated to their 10 bits.
+inline void pack_coord(FlitData& d, unsigned lsb, const RawFields& f) {
   for (std::size_t i = 0; i < phext::kDims; ++i)
-    r[i] = c.at(i);
-  return r;
+    set_bits(d, lsb + static_cast<unsigned>(phext::kDims - 1 - i) * phext::kRtlFieldBits, phext::kRtlFieldBits, f[i]);
 }
 
 struct HeadFields {
@@ -75,10 +76,9 @@ struct HeadFields {
 /// The data bits of a head flit. Fields are truncated to their widths (raw values are allowed
 /// on purpose: the router must cope with malformed destinations).
 inline FlitData pack_head(const HeadFields& h) {
-  constexpr unsigned F = phext::kRtlFieldBits, G = phext::kRtlGlobalBits;
+  constexpr unsigned G = phext::kRtlGlobalBits;
   FlitData d{};
-  for (std::size_t i = 0; i < phext::kDims; ++i) // library in the top field, scroll at bit 0
-    set_bits(d, kHeadDestLsb + static_cast<unsigned>(phext::kDims - 1 - i) * F, F, h.dest[i]);
+  pack_coord(d, kHeadDestLsb, h.dest);
   set_bits(d, kHeadTypeLsb, kHeadTypeBits, static_cast<unsigned>(h.type));
   set_bits(d, kHeadLenLsb, kHeadLenBits, h.len);
   set_bits(d, kHeadSrcLsb + 2 * G, G, h.src.x);

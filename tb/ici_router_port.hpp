@@ -13,18 +13,20 @@ namespace phtpu::ici {
 
 using net::Port;
 
+/// Present `own` on cfg_own_i (coord_t: 90 bits in three 32-bit words).
+template <class Model>
+void set_own(Model& m, const RawFields& own) {
+  FlitData d{};
+  pack_coord(d, 0, own);
+  for (int w = 0; w < 3; ++w)
+    m.cfg_own_i[w] = d[static_cast<std::size_t>(w)];
+}
+
 /// Write the configuration registers (one cycle of cfg_we_i happens at the caller's next tick).
 template <class Model>
 void set_config(Model& m, const phext::SliceGeometry& geo, const net::Topology& topo, phext::Vec3 own) {
   constexpr unsigned C = phext::kRtlCubeDimBits, G = phext::kRtlGlobalBits;
-  const phext::Coordinate c = geo.phext_of_global(own);
-  const RawFields f = raw_fields(c);
-  // coord_t: 90 bits, scroll at bit 0, packed into three 32-bit words
-  FlitData d{};
-  for (std::size_t i = 0; i < phext::kDims; ++i)
-    set_bits(d, static_cast<unsigned>(phext::kDims - 1 - i) * phext::kRtlFieldBits, phext::kRtlFieldBits, f[i]);
-  for (int w = 0; w < 3; ++w)
-    m.cfg_own_i[w] = d[static_cast<std::size_t>(w)];
+  set_own(m, raw_of(geo.phext_of_global(own)));
   m.cfg_cube_i = static_cast<std::uint16_t>((geo.cube().x << (2 * C)) | (geo.cube().y << C) | geo.cube().z);
   m.cfg_slice_i = (geo.slice().x << (2 * G)) | (geo.slice().y << G) | geo.slice().z;
   m.cfg_wrap_i = static_cast<std::uint8_t>((topo.wraps(0) ? 1 : 0) | (topo.wraps(1) ? 2 : 0) | (topo.wraps(2) ? 4 : 0));

@@ -132,7 +132,7 @@ private:
 inline Flit head_to(const phext::SliceGeometry& geo, phext::Vec3 src, phext::Vec3 dest, unsigned vc, std::uint32_t tag,
                     unsigned len = 1) {
   HeadFields h;
-  h.dest = raw_fields(geo.phext_of_global(dest));
+  h.dest = raw_of(geo.phext_of_global(dest));
   h.src = src;
   h.len = len;
   h.tag = tag;

@@ -9,6 +9,7 @@
 
 #include "chip_address.hpp"
 #include "dut.hpp"
+#include "raw_coord.hpp"
 
 #include <array>
 #include <cstdint>
@@ -17,16 +18,6 @@
 #include <vector>
 
 namespace phtpu {
-
-/// Raw field values as the RTL sees them (each 0..1023; phext range is 1..999).
-using RawCoord = std::array<unsigned, phext::kDims>;
-
-inline RawCoord raw_of(const phext::Coordinate& c) {
-  RawCoord r{};
-  for (std::size_t i = 0; i < phext::kDims; ++i)
-    r[i] = c.at(i);
-  return r;
-}
 
 template <class Model>
 class PhextDecoderTb {

@@ -3,6 +3,7 @@
 // lattice minimum and the channel dependency graph, for every pair of every supported shape.
 #include "routing.hpp"
 
+#include "net_shapes.hpp"
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
@@ -21,26 +22,9 @@ using phtpu::net::PathHop;
 using phtpu::net::Port;
 using phtpu::net::Topology;
 
+using namespace net_shapes;
+
 namespace {
-enum class Kind { Mesh, Torus, Twisted };
-struct ShapeCase {
-  Vec3 shape;
-  Kind kind;
-};
-// Every supported shape up to 8x8x16 (the same list as test_topology.cpp).
-const std::vector<ShapeCase> kShapes = {
-    {{2, 2, 2}, Kind::Torus},   {{2, 2, 4}, Kind::Torus},   {{4, 4, 4}, Kind::Torus},    {{4, 4, 8}, Kind::Torus},
-    {{4, 8, 8}, Kind::Torus},   {{8, 8, 8}, Kind::Torus},   {{4, 4, 12}, Kind::Torus},   {{4, 4, 16}, Kind::Torus},
-    {{8, 8, 16}, Kind::Torus},  {{2, 4, 4}, Kind::Torus},   {{2, 2, 4}, Kind::Twisted},  {{2, 4, 4}, Kind::Twisted},
-    {{4, 4, 8}, Kind::Twisted}, {{4, 8, 8}, Kind::Twisted}, {{8, 8, 16}, Kind::Twisted}, {{1, 1, 1}, Kind::Mesh},
-    {{1, 1, 2}, Kind::Mesh},    {{1, 2, 2}, Kind::Mesh},    {{2, 2, 2}, Kind::Mesh},     {{2, 2, 4}, Kind::Mesh},
-    {{2, 4, 4}, Kind::Mesh},
-};
-
-Topology make(const ShapeCase& s) {
-  return s.kind == Kind::Mesh ? Topology::mesh(s.shape) : Topology::torus(s.shape, s.kind == Kind::Twisted);
-}
-
 std::string pos(Vec3 p) { return phext::position_str(p); }
 std::string off(const Offset& o) { return fmt::format("({},{},{})", o.x, o.y, o.z); }
 

@@ -268,7 +268,7 @@ TEST_CASE("misaddressed packets are dropped, counted, and their credits returned
     for (unsigned i = 1; i < len; ++i)
       tb.offer(port, phtpu::ici::body(0, tag, i, i + 1 == len));
   };
-  const phtpu::ici::RawFields good = phtpu::ici::raw_fields(geo.phext_of_global({0, 0, 0}));
+  const phtpu::ici::RawFields good = phtpu::raw_of(geo.phext_of_global({0, 0, 0}));
   phtpu::ici::RawFields other_slice = good, other_pod = good, out_x = good, zero = good, big_chip = good;
   other_slice[2] = 4; // series: slice 4, not 3
   other_pod[1] = 9;   // shelf: another pod
@@ -383,12 +383,7 @@ TEST_CASE("configuration: an own coordinate outside the slice is reported", "[rt
   CHECK(tb.configure(geo, Topology::of_slice(geo), {3, 3, 3}));
   // (0,0,5) exists in 4x4x8 but not in 4x4x4: program the 4x4x4 shape with that coordinate
   phtpu::ici::set_config(dut.model(), geo, Topology::of_slice(geo), {0, 0, 0});
-  const phtpu::ici::RawFields f = phtpu::ici::raw_fields(bigger.phext_of_global({0, 0, 5}));
-  phtpu::ici::FlitData d{};
-  for (std::size_t i = 0; i < phext::kDims; ++i)
-    phtpu::ici::set_bits(d, static_cast<unsigned>(phext::kDims - 1 - i) * phext::kRtlFieldBits, phext::kRtlFieldBits, f[i]);
-  for (int w = 0; w < 3; ++w)
-    dut->cfg_own_i[w] = d[static_cast<std::size_t>(w)];
+  phtpu::ici::set_own(dut.model(), phtpu::raw_of(bigger.phext_of_global({0, 0, 5})));
   dut.tick();
   dut->cfg_we_i = 0;
   CHECK(dut->cfg_ok_o == 0);

@@ -2,6 +2,7 @@
 // tori and twisted tori (DESIGN.md §4, tpuv4-facts.md §3 "Twisted torus").
 #include "topology.hpp"
 
+#include "net_shapes.hpp"
 #include <catch2/catch.hpp>
 #include <optional>
 #include <string>
@@ -14,25 +15,9 @@ using phtpu::net::Topology;
 using phtpu::net::TopologyError;
 using phtpu::net::Twist;
 
-namespace {
-enum class Kind { Mesh, Torus, Twisted };
-struct ShapeCase {
-  Vec3 shape;
-  Kind kind;
-};
-// Every supported shape up to 8x8x16 (the routing oracle tests use the same list).
-const std::vector<ShapeCase> kShapes = {
-    {{2, 2, 2}, Kind::Torus},   {{2, 2, 4}, Kind::Torus},   {{4, 4, 4}, Kind::Torus},    {{4, 4, 8}, Kind::Torus},
-    {{4, 8, 8}, Kind::Torus},   {{8, 8, 8}, Kind::Torus},   {{4, 4, 12}, Kind::Torus},   {{4, 4, 16}, Kind::Torus},
-    {{8, 8, 16}, Kind::Torus},  {{2, 4, 4}, Kind::Torus},   {{2, 2, 4}, Kind::Twisted},  {{2, 4, 4}, Kind::Twisted},
-    {{4, 4, 8}, Kind::Twisted}, {{4, 8, 8}, Kind::Twisted}, {{8, 8, 16}, Kind::Twisted}, {{1, 1, 1}, Kind::Mesh},
-    {{1, 1, 2}, Kind::Mesh},    {{1, 2, 2}, Kind::Mesh},    {{2, 2, 2}, Kind::Mesh},     {{2, 2, 4}, Kind::Mesh},
-    {{2, 4, 4}, Kind::Mesh},
-};
+using namespace net_shapes;
 
-Topology make(const ShapeCase& s) {
-  return s.kind == Kind::Mesh ? Topology::mesh(s.shape) : Topology::torus(s.shape, s.kind == Kind::Twisted);
-}
+namespace {
 
 const Port kLinkPorts[] = {Port::XP, Port::XM, Port::YP, Port::YM, Port::ZP, Port::ZM};
 

@@ -16,16 +16,28 @@
 // BufDepth credits (the downstream buffer depth: all routers and endpoints share it);
 // out_credit_i[o*NumVcs+v] returns one. A sender must never send without a credit
 // (err_overflow_o latches if it does).
-// Allocation: wormhole per VC (an output VC is held by one packet from head to tail);
-// separable allocator: each input port picks one eligible VC round-robin, then each output
-// port picks one requesting input port round-robin. Round-robin is deterministic, and one
-// source/destination pair always uses the same ports and VCs, so its packets stay in order.
+// Allocation: wormhole per VC (an output VC is held by one packet from head to tail). A flit
+// at the head of an input VC is eligible when it is dropped, or its output VC has a credit
+// and is free or already held by its packet. Separable allocator, two iterations:
+//   1. each input port requests with one eligible VC, round-robin over its VCs; each output
+//      port grants one requesting input port, round-robin over the inputs;
+//   2. an input port that lost in 1 requests with another eligible VC whose output port no
+//      one won in 1; those output ports grant one of these inputs, same round-robin.
+//   An output's round-robin pointer moves past the input it granted, an input's past the VC
+//   it sent. Round-robin is deterministic, and one source/destination pair always uses the
+//   same ports and VCs, so its packets stay in order.
 // Drops: a head whose destination has another Z arm or lies outside the slice is not routed;
 // the packet's flits are consumed at the buffer head, credits are returned, and
 // drop_zmismatch_o / drop_out_of_shape_o count packets. Misaddressed traffic never blocks
 // the router.
 // Configuration: registers written with cfg_we_i (own coordinate, cube and slice shape, wrap
 // links, twist shifts), so one model serves every shape; write it while the network is idle.
+//
+// Simulation speed (Verilator): every input is sampled in always_ff (no logic runs between
+// clock edges); allocation, output and input units are one clocked process on packed vectors
+// that reads a buffer entry only for the flits that leave; the decode + route of a head is
+// one function that Verilator keeps out of line (no_inline_task), so its code and locals only
+// run when a head arrives.
 `default_nettype none
 
 module ici_router #(
@@ -72,15 +84,18 @@ module ici_router #(
   localparam int unsigned PtrW = $clog2(BufDepth);
   localparam int unsigned CntW = PtrW + 1;
   localparam int unsigned IvcW = $clog2(NumIvc);
+  localparam int unsigned PW = ici_pkg::PortW;
   localparam int unsigned GW = phext_pkg::GlobalW;
   // route of a packet: {drop, port, vc}; buffer entry metadata: {head, tail, route}
-  localparam int unsigned RtW = 1 + ici_pkg::PortW + VcW;
+  localparam int unsigned RtW = 1 + PW + VcW;
   localparam int unsigned MetaW = 2 + RtW;
   localparam int unsigned MVc = 0;
   localparam int unsigned MPort = VcW;
-  localparam int unsigned MDrop = VcW + ici_pkg::PortW;
+  localparam int unsigned MDrop = VcW + PW;
   localparam int unsigned MTail = MDrop + 1;
   localparam int unsigned MHead = MDrop + 2;
+  // head_route result: {decode status, port, vc}
+  localparam int unsigned HrW = 2 + PW + VcW;
 
   if (NumVcs != 2 && NumVcs != 4) begin : gen_bad_num_vcs
     ici_router_NumVcs_must_be_2_or_4 u_error();
@@ -102,70 +117,250 @@ module ici_router #(
   logic [2:0] wrap_q;
   logic [GW-1:0] sxy_q, sxz_q, syz_q;
 
-  // ---- input units (gen_in[p]): one FIFO per input VC, flits stored with their route ------
-  logic [MetaW-1:0] head_meta [NumIvc];  // metadata of the flit at each input VC's head
-  logic [NumIvc-1:0] ivc_nonempty;
-  logic [FlitW-1:0] sel_data [NP];       // per input port: data of the flit req_vc[p] would send
-  logic [NP-1:0] drop_zm_q, drop_oos_q;  // per input port: a head was dropped last cycle
+  // ---- state ----------------------------------------------------------------------------
+  // Input VC i = p * NumVcs + v of input port p. Buffers: one FIFO per input VC, flits
+  // stored with their packet's route.
+  logic [FlitW-1:0] data_q [NP][NumVcs*BufDepth];  // per input port, slot {vc, pointer}
+  logic [MetaW-1:0] meta_q [NumIvc*BufDepth];      // slot {input VC, pointer}
+  logic [NumIvc*PtrW-1:0] rd_q, wr_q;
+  logic [NumIvc*CntW-1:0] cnt_q;
+  logic [NumIvc*RtW-1:0] pkt_q;        // route of the packet arriving on each input VC
+  logic [NP-1:0] drop_zm_q, drop_oos_q; // per input port: a head was dropped last cycle
+  logic overflow_q;
+  // Output VC o * NumVcs + v of output port o.
+  logic [NumIvc-1:0] ovc_busy_q;       // output VC held by a packet between head and tail
+  logic [NumIvc*CntW-1:0] credit_q;    // credits per output VC
+  logic [NP*VcW-1:0] in_rr_q;          // round-robin per input port: the VC to prefer
+  logic [NP*NP-1:0] out_rr_q;          // round-robin per output port: mask of the inputs to prefer
 
-  // ---- output state -------------------------------------------------------------------------
-  logic [NumIvc-1:0] ovc_busy_q;      // output VC held by a packet between head and tail
-  logic [CntW-1:0] credit_q [NumIvc]; // credits per output VC
-  logic [VcW-1:0] in_rr_q [NP];       // round-robin: next VC to prefer, per input port
-  logic [ici_pkg::PortW-1:0] out_rr_q [NP]; // round-robin: next input port to prefer, per output
+  assign err_overflow_o = overflow_q;
 
-  // ---- switch allocation (combinational, from registered state only) -----------------------
-  logic [NP-1:0] req_valid, req_drop, deq;
-  logic [VcW-1:0] req_vc [NP];
-  logic [ici_pkg::PortW-1:0] req_port [NP];
-  logic [NP-1:0] gnt_valid;                  // per output port
-  logic [ici_pkg::PortW-1:0] gnt_in [NP];    // per output port: the input port granted
-  logic [MetaW-1:0] req_meta [NP];           // per input port: metadata of the chosen flit
-
-  always_comb begin
-    for (int p = 0; p < NP; p++) begin
-      req_valid[p] = 1'b0;
-      req_drop[p] = 1'b0;
-      req_vc[p] = '0;
-      req_port[p] = '0;
-      req_meta[p] = '0;
-      for (int k = 0; k < NumVcs; k++) begin
-        logic [VcW-1:0] v;
-        logic [MetaW-1:0] m;
-        logic [IvcW-1:0] ivc, ovc;
-        logic elig;
-        v = in_rr_q[p] + VcW'(k);
-        ivc = IvcW'(p * NumVcs) + IvcW'(v);
-        m = head_meta[ivc];
-        ovc = IvcW'(m[MPort +: ici_pkg::PortW]) * IvcW'(NumVcs) + IvcW'(m[MVc +: VcW]);
-        elig = ivc_nonempty[ivc] &&
-               (m[MDrop] || (credit_q[ovc] != '0 && (!m[MHead] || !ovc_busy_q[ovc])));
-        if (elig && !req_valid[p]) begin
-          req_valid[p] = 1'b1;
-          req_drop[p] = m[MDrop];
-          req_vc[p] = v;
-          req_port[p] = m[MPort +: ici_pkg::PortW];
-          req_meta[p] = m;
+  // ---- switch allocation, output and input units ----------------------------------------
+  // One process: the allocation below reads registered state only (it is the combinational
+  // allocator of edge 2, written with blocking temporaries: as an always_comb it would also
+  // run in the settle region of the Verilated model and keep every intermediate as a model
+  // member), then every register is updated; per-port work is skipped for ports with
+  // nothing to do.
+  always_ff @(posedge clk_i or negedge rst_ni) begin : router
+    // temporaries of this clock edge only: not traced
+    /*verilator tracing_off*/
+    logic [NumIvc-1:0] nonempty, elig, fwd, hd, tl, pop, take;
+    logic [NumIvc*PW-1:0] port;          // per input VC: output port of its head flit
+    logic [NumIvc*VcW-1:0] ovcv;         // per input VC: output VC of its head flit
+    logic [NP-1:0] c1, c1_drop, won, c2, deq, gnt_valid, o_head, o_tail;
+    logic [NP*VcW-1:0] c1_vc, c2_vc, sel_vc, o_vc;
+    logic [NP*PW-1:0] c1_port, c2_port;
+    logic [NP*NP-1:0] req, gnt, rr;      // per output port: requesting / granted input ports
+    logic [NP-1:0] taken, r, hi, pick, zm, oos;
+    logic [MetaW-1:0] m;
+    logic [IvcW-1:0] ovc, ivc;
+    logic [VcW-1:0] v, vin;
+    logic [PW-1:0] gp;
+    logic [NP*FlitW-1:0] sel;            // per input port: data of the flit leaving its buffer
+    logic [NumIvc*PtrW-1:0] rd_d, wr_d;
+    logic [NumIvc*CntW-1:0] cnt_d, credit_d;
+    logic [NumIvc*RtW-1:0] pkt_d;
+    logic [NumIvc-1:0] busy_d;
+    logic [RtW-1:0] rt;
+    logic [HrW-1:0] hr;
+    logic ovf;
+    /*verilator tracing_on*/
+    if (!rst_ni) begin
+      rd_q <= '0;
+      wr_q <= '0;
+      cnt_q <= '0;
+      pkt_q <= '0;
+      drop_zm_q <= '0;
+      drop_oos_q <= '0;
+      overflow_q <= 1'b0;
+      in_credit_o <= '0;
+      out_valid_o <= '0;
+      out_head_o <= '0;
+      out_tail_o <= '0;
+      out_vc_o <= '0;
+      ovc_busy_q <= '0;
+      credit_q <= {NumIvc{CntW'(BufDepth)}};
+      in_rr_q <= '0;
+      out_rr_q <= '0;
+    end else begin
+      // ---- flits at the heads of the input VCs: eligible when dropped, or when the output
+      // VC has a credit and is free (a head) or held by this packet (body, tail)
+      for (int i = 0; i < NumIvc; i++) begin
+        m = meta_q[{IvcW'(i), rd_q[i*PtrW +: PtrW]}];
+        nonempty[i] = cnt_q[i*CntW +: CntW] != '0;
+        hd[i] = m[MHead];
+        tl[i] = m[MTail];
+        port[i*PW +: PW] = m[MPort +: PW];
+        ovcv[i*VcW +: VcW] = m[MVc +: VcW];
+        ovc = IvcW'(m[MPort +: PW]) * IvcW'(NumVcs) + IvcW'(m[MVc +: VcW]);
+        fwd[i] = nonempty[i] && !m[MDrop] && credit_q[ovc*CntW +: CntW] != '0 && (!m[MHead] || !ovc_busy_q[ovc]);
+        elig[i] = fwd[i] || (nonempty[i] && m[MDrop]);
+      end
+      // ---- iteration 1: one eligible VC per input port (round-robin), one input per output
+      c1 = '0;
+      c1_drop = '0;
+      c1_vc = '0;
+      c1_port = '0;
+      req = '0;
+      for (int p = 0; p < NP; p++) begin
+        for (int k = 0; k < NumVcs; k++) begin
+          v = in_rr_q[p*VcW +: VcW] + VcW'(k);
+          ivc = IvcW'(p * NumVcs) + IvcW'(v);
+          if (!c1[p] && elig[ivc]) begin
+            c1[p] = 1'b1;
+            c1_drop[p] = !fwd[ivc];
+            c1_vc[p*VcW +: VcW] = v;
+            c1_port[p*PW +: PW] = port[ivc*PW +: PW];
+          end
+        end
+        if (c1[p] && !c1_drop[p]) req[32'(c1_port[p*PW +: PW]) * NP + p] = 1'b1;
+      end
+      // round-robin pick: the lowest requester at or above the pointer, else the lowest one
+      for (int o = 0; o < NP; o++) begin
+        r = req[o*NP +: NP];
+        hi = r & out_rr_q[o*NP +: NP];
+        pick = (hi != '0) ? hi : r;
+        gnt[o*NP +: NP] = pick & (~pick + 1'b1);
+        taken[o] = r != '0;
+      end
+      // ---- iteration 2: inputs that lost try another eligible VC bound to a free output
+      c2 = '0;
+      c2_vc = '0;
+      c2_port = '0;
+      req = '0;
+      for (int p = 0; p < NP; p++) begin
+        won[p] = c1[p] && !c1_drop[p] && gnt[32'(c1_port[p*PW +: PW]) * NP + p];
+        for (int k = 1; k < NumVcs; k++) begin
+          v = c1_vc[p*VcW +: VcW] + VcW'(k);
+          ivc = IvcW'(p * NumVcs) + IvcW'(v);
+          if (c1[p] && !c1_drop[p] && !won[p] && !c2[p] && fwd[ivc] && !taken[port[ivc*PW +: PW]]) begin
+            c2[p] = 1'b1;
+            c2_vc[p*VcW +: VcW] = v;
+            c2_port[p*PW +: PW] = port[ivc*PW +: PW];
+          end
+        end
+        if (c2[p]) req[32'(c2_port[p*PW +: PW]) * NP + p] = 1'b1;
+      end
+      for (int o = 0; o < NP; o++) begin
+        r = req[o*NP +: NP];
+        hi = r & out_rr_q[o*NP +: NP];
+        pick = (hi != '0) ? hi : r;
+        if (!taken[o]) gnt[o*NP +: NP] = pick & (~pick + 1'b1);
+      end
+      for (int p = 0; p < NP; p++) begin
+        if (won[p] || c1_drop[p]) begin
+          deq[p] = 1'b1;
+          sel_vc[p*VcW +: VcW] = c1_vc[p*VcW +: VcW];
+        end else begin
+          deq[p] = c2[p] && gnt[32'(c2_port[p*PW +: PW]) * NP + p];
+          sel_vc[p*VcW +: VcW] = c2_vc[p*VcW +: VcW];
         end
       end
-    end
-    for (int o = 0; o < NP; o++) begin
-      gnt_valid[o] = 1'b0;
-      gnt_in[o] = '0;
-      for (int k = 0; k < NP; k++) begin
-        logic [ici_pkg::PortW:0] pw;
-        logic [ici_pkg::PortW-1:0] p;
-        pw = {1'b0, out_rr_q[o]} + (ici_pkg::PortW + 1)'(k);
-        if (pw >= (ici_pkg::PortW + 1)'(NP)) pw = pw - (ici_pkg::PortW + 1)'(NP);
-        p = pw[ici_pkg::PortW-1:0];
-        if (!gnt_valid[o] && req_valid[p] && !req_drop[p] && req_port[p] == ici_pkg::PortW'(o)) begin
-          gnt_valid[o] = 1'b1;
-          gnt_in[o] = p;
+
+      // ---- output registers, output VC state, credits, round-robin pointers
+      take = '0;
+      busy_d = ovc_busy_q;
+      rr = out_rr_q;
+      o_head = '0;
+      o_tail = '0;
+      o_vc = '0;
+      // per input port the flit that leaves its buffer (read only for those that leave)
+      sel = '0;
+      for (int p = 0; p < NP; p++) begin
+        if (deq[p]) begin
+          v = sel_vc[p*VcW +: VcW];
+          sel[p*FlitW +: FlitW] = data_q[p][{v, rd_q[(p*NumVcs + 32'(v))*PtrW +: PtrW]}];
         end
       end
+      for (int o = 0; o < NP; o++) begin
+        gnt_valid[o] = gnt[o*NP +: NP] != '0;
+        if (gnt_valid[o]) begin
+          // crossbar: the granted input port's flit (one-hot select)
+          gp = '0;
+          for (int p = 0; p < NP; p++) begin
+            if (gnt[o*NP + p]) begin
+              gp = PW'(p);
+              out_data_o[o*FlitW +: FlitW] <= sel[p*FlitW +: FlitW];
+            end
+          end
+          v = sel_vc[gp*VcW +: VcW];
+          ivc = IvcW'(gp) * IvcW'(NumVcs) + IvcW'(v);
+          ovc = IvcW'(o * NumVcs) + IvcW'(ovcv[ivc*VcW +: VcW]);
+          o_head[o] = hd[ivc];
+          o_tail[o] = tl[ivc];
+          o_vc[o*VcW +: VcW] = ovcv[ivc*VcW +: VcW];
+          take[ovc] = 1'b1;
+          if (tl[ivc]) busy_d[ovc] = 1'b0;
+          else if (hd[ivc]) busy_d[ovc] = 1'b1;
+          // the inputs above gp come first next time
+          rr[o*NP +: NP] = ~((NP'(2) << gp) - 1'b1);
+        end
+      end
+      out_valid_o <= gnt_valid;
+      out_head_o <= o_head;
+      out_tail_o <= o_tail;
+      out_vc_o <= o_vc;
+      ovc_busy_q <= busy_d;
+      out_rr_q <= rr;
+      credit_d = credit_q;
+      if ((take | out_credit_i) != '0) begin
+        for (int i = 0; i < NumIvc; i++) begin
+          if (take[i] && !out_credit_i[i]) credit_d[i*CntW +: CntW] = credit_q[i*CntW +: CntW] - 1'b1;
+          else if (!take[i] && out_credit_i[i]) credit_d[i*CntW +: CntW] = credit_q[i*CntW +: CntW] + 1'b1;
+        end
+      end
+      credit_q <= credit_d;
+
+      // ---- input units: pop what left (credit back upstream), push what arrived
+      rd_d = rd_q;
+      wr_d = wr_q;
+      cnt_d = cnt_q;
+      pkt_d = pkt_q;
+      pop = '0;
+      for (int p = 0; p < NP; p++) begin
+        if (deq[p]) begin
+          ivc = IvcW'(p * NumVcs) + IvcW'(sel_vc[p*VcW +: VcW]);
+          pop[ivc] = 1'b1;
+          rd_d[ivc*PtrW +: PtrW] = rd_q[ivc*PtrW +: PtrW] + 1'b1;
+          cnt_d[ivc*CntW +: CntW] = cnt_q[ivc*CntW +: CntW] - 1'b1;
+          in_rr_q[p*VcW +: VcW] <= sel_vc[p*VcW +: VcW] + 1'b1;
+        end
+      end
+      in_credit_o <= pop;
+      zm = '0;
+      oos = '0;
+      ovf = overflow_q;
+      if (in_valid_i != '0) begin
+        for (int p = 0; p < NP; p++) begin
+          if (in_valid_i[p]) begin
+            vin = in_vc_i[p*VcW +: VcW];
+            ivc = IvcW'(p * NumVcs) + IvcW'(vin);
+            rt = pkt_q[ivc*RtW +: RtW];
+            // a head: decode the phext destination, then the next hop from the configuration
+            if (in_head_i[p]) begin
+              hr = head_route(in_data_i[p*FlitW + ici_pkg::HeadDestLsb +: phext_pkg::CoordW], PW'(p), vin,
+                              own_z_q, own_g_q, cube_q, slice_q, wrap_q, sxy_q, sxz_q, syz_q);
+              rt = {hr[HrW-1 -: 2] != phext_pkg::DecOk, hr[RtW-2:0]};
+              pkt_d[ivc*RtW +: RtW] = rt;
+              zm[p] = hr[HrW-1 -: 2] == phext_pkg::DecZMismatch;
+              oos[p] = hr[HrW-1 -: 2] == phext_pkg::DecOutOfShape;
+            end
+            data_q[p][{vin, wr_q[ivc*PtrW +: PtrW]}] <= in_data_i[p*FlitW +: FlitW];
+            meta_q[{ivc, wr_q[ivc*PtrW +: PtrW]}] <= {in_head_i[p], in_tail_i[p], rt};
+            if (cnt_q[ivc*CntW +: CntW] == CntW'(BufDepth) && !pop[ivc]) ovf = 1'b1;
+            wr_d[ivc*PtrW +: PtrW] = wr_q[ivc*PtrW +: PtrW] + 1'b1;
+            cnt_d[ivc*CntW +: CntW] = cnt_d[ivc*CntW +: CntW] + 1'b1;
+          end
+        end
+      end
+      rd_q <= rd_d;
+      wr_q <= wr_d;
+      cnt_q <= cnt_d;
+      pkt_q <= pkt_d;
+      drop_zm_q <= zm;
+      drop_oos_q <= oos;
+      overflow_q <= ovf;
     end
-    for (int p = 0; p < NP; p++)
-      deq[p] = req_valid[p] && (req_drop[p] || (gnt_valid[req_port[p]] && gnt_in[req_port[p]] == ici_pkg::PortW'(p)));
   end
 
   // ---- configuration registers and drop counters -----------------------------------------
@@ -186,8 +381,7 @@ module ici_router #(
       if (cfg_we_i) begin
         // decoded here, not in combinational logic: nothing is computed from inputs between edges
         logic [phext_pkg::DecodeW-1:0] own_dec;
-        own_dec = phext_pkg::decode(cfg_own_i, cfg_own_i[phext_pkg::CoordW-1 -: phext_pkg::ZArmW], cfg_cube_i,
-                                    cfg_slice_i);
+        own_dec = own_decode(cfg_own_i, cfg_cube_i, cfg_slice_i);
         own_z_q <= cfg_own_i[phext_pkg::CoordW-1 -: phext_pkg::ZArmW];
         own_g_q <= own_dec[3*GW-1:0];
         cfg_ok_o <= own_dec[phext_pkg::DecodeW-1 -: 2] == phext_pkg::DecOk;
@@ -211,120 +405,32 @@ module ici_router #(
     sat_add = sum[32] ? '1 : sum[31:0];
   endfunction
 
-  logic [NP-1:0] overflow_q;
-  assign err_overflow_o = |overflow_q;
+  // The configuration's own coordinate decoded (out of line, like head_route).
+  function automatic logic [phext_pkg::DecodeW-1:0] own_decode(input logic [phext_pkg::CoordW-1:0] own,
+                                                              input logic [3*phext_pkg::CubeDimW-1:0] cube,
+                                                              input logic [3*GW-1:0] slice);
+    /*verilator no_inline_task*/
+    own_decode = phext_pkg::decode(own, own[phext_pkg::CoordW-1 -: phext_pkg::ZArmW], cube, slice);
+  endfunction
 
-  for (genvar p = 0; p < NP; p++) begin : gen_in
-    logic [FlitW-1:0] data_q [NumVcs*BufDepth];  // slot {vc, pointer}
-    logic [MetaW-1:0] meta_q [NumVcs*BufDepth];
-    logic [NumVcs*PtrW-1:0] rd_q, wr_q;
-    logic [NumVcs*CntW-1:0] cnt_q;
-    logic [NumVcs*RtW-1:0] pkt_q;                 // route of the packet arriving on each VC
-    logic [VcW-1:0] vin;
-    logic [PtrW-1:0] rd_sel;
-
-    assign vin = in_vc_i[p*VcW +: VcW];
-
-    for (genvar v = 0; v < NumVcs; v++) begin : gen_vc
-      assign head_meta[p*NumVcs+v] = meta_q[{VcW'(v), rd_q[v*PtrW +: PtrW]}];
-      assign ivc_nonempty[p*NumVcs+v] = cnt_q[v*CntW +: CntW] != '0;
-    end
-    assign rd_sel = rd_q[req_vc[p]*PtrW +: PtrW];
-    assign sel_data[p] = data_q[{req_vc[p], rd_sel}];
-
-    always_ff @(posedge clk_i or negedge rst_ni) begin
-      if (!rst_ni) begin
-        rd_q <= '0;
-        wr_q <= '0;
-        cnt_q <= '0;
-        pkt_q <= '0;
-        drop_zm_q[p] <= 1'b0;
-        drop_oos_q[p] <= 1'b0;
-        overflow_q[p] <= 1'b0;
-        in_credit_o[p*NumVcs +: NumVcs] <= '0;
-      end else begin
-        logic [RtW-1:0] rt;
-        logic [1:0] status;
-        rt = pkt_q[vin*RtW +: RtW];
-        status = phext_pkg::DecOk;
-        // Route computation of an arriving head flit: decode the phext destination, then
-        // the next hop from the registered configuration.
-        if (in_valid_i[p] && in_head_i[p]) begin
-          logic [phext_pkg::DecodeW-1:0] dec;
-          logic [ici_pkg::RouteW-1:0] r;  // {port, vc}; VC bits above VcW are always 0
-          dec = phext_pkg::decode(in_data_i[p*FlitW + ici_pkg::HeadDestLsb +: phext_pkg::CoordW], own_z_q, cube_q,
-                                  slice_q);
-          r = ici_pkg::route(own_g_q, dec[3*GW-1:0], slice_q, wrap_q, sxy_q, sxz_q, syz_q, ici_pkg::PortW'(p),
-                             ici_pkg::RouteVcW'(vin), ici_pkg::RouteVcW'(NumVcs - 1));
-          status = dec[phext_pkg::DecodeW-1 -: 2];
-          rt = {status != phext_pkg::DecOk, r[ici_pkg::RouteVcW +: ici_pkg::PortW], r[VcW-1:0]};
-          pkt_q[vin*RtW +: RtW] <= rt;
-        end
-        drop_zm_q[p] <= in_valid_i[p] && in_head_i[p] && status == phext_pkg::DecZMismatch;
-        drop_oos_q[p] <= in_valid_i[p] && in_head_i[p] && status == phext_pkg::DecOutOfShape;
-        if (in_valid_i[p]) begin
-          data_q[{vin, wr_q[vin*PtrW +: PtrW]}] <= in_data_i[p*FlitW +: FlitW];
-          meta_q[{vin, wr_q[vin*PtrW +: PtrW]}] <= {in_head_i[p], in_tail_i[p], rt};
-        end
-        for (int v = 0; v < NumVcs; v++) begin
-          logic push, pop;
-          push = in_valid_i[p] && vin == VcW'(v);
-          pop = deq[p] && req_vc[p] == VcW'(v);
-          if (push) begin
-            if (cnt_q[v*CntW +: CntW] == CntW'(BufDepth) && !pop) overflow_q[p] <= 1'b1;
-            wr_q[v*PtrW +: PtrW] <= wr_q[v*PtrW +: PtrW] + 1'b1;
-          end
-          if (pop) rd_q[v*PtrW +: PtrW] <= rd_q[v*PtrW +: PtrW] + 1'b1;
-          if (push && !pop) cnt_q[v*CntW +: CntW] <= cnt_q[v*CntW +: CntW] + 1'b1;
-          else if (pop && !push) cnt_q[v*CntW +: CntW] <= cnt_q[v*CntW +: CntW] - 1'b1;
-          in_credit_o[p*NumVcs+v] <= pop;
-        end
-      end
-    end
-  end
-
-  // ---- output registers, output VC state, credits, round-robin pointers --------------------
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      out_valid_o <= '0;
-      out_head_o <= '0;
-      out_tail_o <= '0;
-      out_vc_o <= '0;
-      ovc_busy_q <= '0;
-      for (int i = 0; i < NumIvc; i++) credit_q[i] <= CntW'(BufDepth);
-      for (int p = 0; p < NP; p++) begin
-        in_rr_q[p] <= '0;
-        out_rr_q[p] <= '0;
-      end
-    end else begin
-      for (int o = 0; o < NP; o++) begin
-        logic [ici_pkg::PortW-1:0] p;
-        logic [MetaW-1:0] m;
-        p = gnt_in[o];
-        m = req_meta[p];
-        out_valid_o[o] <= gnt_valid[o];
-        if (gnt_valid[o]) begin
-          out_data_o[o*FlitW +: FlitW] <= sel_data[p];
-          out_head_o[o] <= m[MHead];
-          out_tail_o[o] <= m[MTail];
-          out_vc_o[o*VcW +: VcW] <= m[MVc +: VcW];
-          out_rr_q[o] <= (p == ici_pkg::PortW'(NP - 1)) ? '0 : p + 1'b1;
-        end
-        for (int v = 0; v < NumVcs; v++) begin
-          logic [IvcW-1:0] i;
-          logic take;
-          i = IvcW'(o * NumVcs + v);
-          take = gnt_valid[o] && m[MVc +: VcW] == VcW'(v);
-          if (take && !out_credit_i[i]) credit_q[i] <= credit_q[i] - 1'b1;
-          else if (!take && out_credit_i[i]) credit_q[i] <= credit_q[i] + 1'b1;
-          if (take && m[MHead] && !m[MTail]) ovc_busy_q[i] <= 1'b1;
-          else if (take && m[MTail]) ovc_busy_q[i] <= 1'b0;
-        end
-      end
-      for (int p = 0; p < NP; p++)
-        if (deq[p]) in_rr_q[p] <= req_vc[p] + 1'b1;
-    end
-  end
+  // The next hop of a head flit arriving on (in_port, in_vc): {decode status, port, vc}.
+  // Kept out of line in the Verilated model: it runs only when a head arrives.
+  function automatic logic [HrW-1:0] head_route(input logic [phext_pkg::CoordW-1:0] dest,
+                                               input logic [PW-1:0] in_port, input logic [VcW-1:0] in_vc,
+                                               input logic [phext_pkg::ZArmW-1:0] own_z,
+                                               input logic [3*GW-1:0] own_g,
+                                               input logic [3*phext_pkg::CubeDimW-1:0] cube,
+                                               input logic [3*GW-1:0] slice, input logic [2:0] wrap,
+                                               input logic [GW-1:0] sxy, input logic [GW-1:0] sxz,
+                                               input logic [GW-1:0] syz);
+    /*verilator no_inline_task*/
+    logic [phext_pkg::DecodeW-1:0] dec;
+    logic [ici_pkg::RouteW-1:0] r;  // {port, vc}; VC bits above VcW are always 0
+    dec = phext_pkg::decode(dest, own_z, cube, slice);
+    r = ici_pkg::route(own_g, dec[3*GW-1:0], slice, wrap, sxy, sxz, syz, in_port, ici_pkg::RouteVcW'(in_vc),
+                       ici_pkg::RouteVcW'(NumVcs - 1));
+    head_route = {dec[phext_pkg::DecodeW-1 -: 2], r[ici_pkg::RouteVcW +: PW], r[VcW-1:0]};
+  endfunction
 
 endmodule
 

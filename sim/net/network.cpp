@@ -222,7 +222,7 @@ void Network::queue_packet(unsigned node, Vec3 dest, unsigned flits, bool measur
   q.len = flits;
   q.serial = s.next_serial++;
   {
-    q.dest = ici::raw_fields(geo_.phext_of_global(dest));
+    q.dest = raw_of(geo_.phext_of_global(dest));
     q.dst = static_cast<int>(topo_.index(dest));
     q.vc = static_cast<unsigned>(q.dst) % kNumVcs;
     Packet pk;
