@@ -108,10 +108,11 @@ struct Queued {
   unsigned len = 1, vc = 0;
   std::uint32_t serial = 0;
 };
-struct Slot {
-  bool valid = false;
-  Flit f;
-};
+unsigned popcount16(unsigned v) {
+  unsigned n = 0;
+  for (; v; v &= v - 1) ++n;
+  return n;
+}
 struct SinkVc {
   bool busy = false;
   std::uint64_t key = 0;
@@ -129,9 +130,14 @@ struct Network::Source {
 struct Network::Router {
   std::unique_ptr<Vici_router> m;
   Vec3 pos;
-  std::array<int, kNumLinkPorts> nbr{};              // neighbour through each link port, -1: none
-  std::array<std::vector<Slot>, kNumLinkPorts> in;   // link delay lines into each input port
-  std::array<std::vector<std::uint8_t>, kNumLinkPorts> credit; // credit delay lines into each output port
+  std::array<int, kNumLinkPorts> nbr{};      // neighbour through each link port, -1: none
+  std::array<std::uint8_t, kNumLinkPorts> back{}; // the port of ours each neighbour's link arrives on
+  // Link delay lines into this router, one entry per link-latency slot: the flits arriving on
+  // each input port (valid bits in in_mask), and the credits arriving for our output ports,
+  // already in out_credit_i's layout (bit port*VCs + vc).
+  std::vector<std::array<Flit, kNumLinkPorts>> in;
+  std::vector<std::uint8_t> in_mask;
+  std::vector<std::uint16_t> credit_in;
   bool local_valid = false;
   Flit local;
   std::uint8_t sink_credit = 0, sink_credit_next = 0;
@@ -157,6 +163,10 @@ Network::Network(const NetConfig& cfg)
     : cfg_(cfg), geo_((validate(cfg), cfg.shape), cfg.cube, cfg.zarm),
       topo_(Topology::of_slice(geo_, cfg.twisted)), ctx_(std::make_unique<VerilatedContext>()), rng_(cfg.seed) {
   ctx_->threads(1);
+  {
+    const long double p = static_cast<long double>(cfg_.rate) / cfg_.packet_flits;
+    inject_threshold_ = p >= 1.0L ? ~std::uint64_t{0} : static_cast<std::uint64_t>(p * 18446744073709551616.0L);
+  }
   ctx_->traceEverOn(true);
   const unsigned n = topo_.nodes();
   const unsigned L = cfg_.link_latency;
@@ -169,9 +179,11 @@ Network::Network(const NetConfig& cfg)
     for (unsigned p = 0; p < kNumLinkPorts; ++p) {
       const auto nb = topo_.neighbor(r->pos, static_cast<Port>(p));
       r->nbr[p] = nb ? static_cast<int>(topo_.index(*nb)) : -1;
-      r->in[p].assign(L, Slot{});
-      r->credit[p].assign(L, 0);
+      r->back[p] = static_cast<std::uint8_t>(opposite(static_cast<Port>(p)));
     }
+    r->in.resize(L);
+    r->in_mask.assign(L, 0);
+    r->credit_in.assign(L, 0);
     routers_.push_back(std::move(r));
   }
   sources_.resize(n);
@@ -230,7 +242,7 @@ void Network::queue_packet(unsigned node, Vec3 dest, unsigned flits, bool measur
     pk.dst_pos = dest;
     pk.created = cycle_;
     pk.len = flits;
-    pk.hops = static_cast<unsigned>(minimal_offset(topo_, routers_[node]->pos, dest).length());
+    if (measured) pk.hops = static_cast<unsigned>(minimal_offset(topo_, routers_[node]->pos, dest).length());
     pk.measured = measured;
     pk.at = node;
     pk.in_port = Port::Local;
@@ -263,8 +275,8 @@ std::vector<Network::HopRecord> Network::journey(Vec3 src, std::uint32_t tag) co
 }
 
 void Network::generate(unsigned node) {
+  if (rng_() >= inject_threshold_) return; // Bernoulli(rate / packet_flits), one draw
   std::uniform_real_distribution<double> u(0.0, 1.0);
-  if (u(rng_) >= cfg_.rate / cfg_.packet_flits) return;
   Source& s = sources_[node];
   if (s.queue.size() >= cfg_.source_queue) {
     ++st_.throttled;
@@ -383,9 +395,7 @@ bool Network::idle(unsigned node) const {
   const Router& r = *routers_[node];
   if (r.occupancy || r.active || r.local_valid || r.sink_credit) return false;
   const std::size_t slot = cycle_ % cfg_.link_latency;
-  for (unsigned p = 0; p < kNumLinkPorts; ++p)
-    if (r.in[p][slot].valid || r.credit[p][slot]) return false;
-  return true;
+  return r.in_mask[slot] == 0 && r.credit_in[slot] == 0;
 }
 
 void Network::step() {
@@ -435,24 +445,19 @@ void Network::step() {
     ticked_[i] = 1;
     Vici_router& m = *r.m;
     m.in_valid_i = 0;
-    std::uint16_t credits = 0;
-    for (unsigned p = 0; p < kNumLinkPorts; ++p) {
-      Slot& sl = r.in[p][slot];
-      if (sl.valid) {
-        ici::drive_input(m, p, true, sl.f);
-        ++r.occupancy;
-        sl.valid = false;
-      }
-      credits = static_cast<std::uint16_t>(credits | (r.credit[p][slot] << (p * kNumVcs)));
-      r.credit[p][slot] = 0;
+    for (unsigned mask = r.in_mask[slot]; mask; mask &= mask - 1) {
+      const unsigned p = static_cast<unsigned>(__builtin_ctz(mask));
+      ici::drive_input(m, p, true, r.in[slot][p]);
+      ++r.occupancy;
     }
+    r.in_mask[slot] = 0;
     if (r.local_valid) {
       ici::drive_input(m, kNumLinkPorts, true, r.local);
       ++r.occupancy;
     }
-    credits = static_cast<std::uint16_t>(credits | (r.sink_credit << (kNumLinkPorts * kNumVcs)));
+    m.out_credit_i = static_cast<std::uint16_t>(r.credit_in[slot] | (r.sink_credit << (kNumLinkPorts * kNumVcs)));
+    r.credit_in[slot] = 0;
     r.sink_credit = 0;
-    m.out_credit_i = credits;
     if (!trace_) clock(m);
   }
   if (trace_) { // both clock edges of every router in the same time step of the one waveform
@@ -491,9 +496,9 @@ void Network::step() {
           if (r.nbr[p] < 0)
             throw NetworkError(fmt::format("cycle {}: router {} sent a flit out of {}, which has no link", cycle_,
                                            phext::position_str(r.pos), port_name(static_cast<Port>(p))));
-          Slot& sl = routers_[static_cast<unsigned>(r.nbr[p])]->in[static_cast<unsigned>(opposite(static_cast<Port>(p)))][slot];
-          sl.valid = true;
-          sl.f = f;
+          Router& d = *routers_[static_cast<unsigned>(r.nbr[p])];
+          d.in[slot][r.back[p]] = f;
+          d.in_mask[slot] = static_cast<std::uint8_t>(d.in_mask[slot] | (1u << r.back[p]));
         }
       }
     }
@@ -501,12 +506,12 @@ void Network::step() {
       for (unsigned p = 0; p < kNumLinkPorts; ++p) {
         const unsigned c = (in_credit >> (p * kNumVcs)) & ((1u << kNumVcs) - 1);
         if (!c) continue;
-        r.occupancy -= static_cast<unsigned>(__builtin_popcount(c));
-        auto& line = routers_[static_cast<unsigned>(r.nbr[p])]->credit[static_cast<unsigned>(opposite(static_cast<Port>(p)))];
-        line[slot] = static_cast<std::uint8_t>(line[slot] | c);
+        r.occupancy -= popcount16(c);
+        auto& line = routers_[static_cast<unsigned>(r.nbr[p])]->credit_in[slot];
+        line = static_cast<std::uint16_t>(line | (c << (r.back[p] * kNumVcs)));
       }
       const unsigned lc = (in_credit >> (kNumLinkPorts * kNumVcs)) & ((1u << kNumVcs) - 1);
-      r.occupancy -= static_cast<unsigned>(__builtin_popcount(lc));
+      r.occupancy -= popcount16(lc);
       for (unsigned v = 0; v < kNumVcs; ++v)
         if ((lc >> v) & 1u) ++sources_[i].credits[v];
     }

@@ -158,6 +158,7 @@ private:
   std::unordered_map<std::uint64_t, Packet> outstanding_;
   std::vector<std::uint32_t> last_serial_; // per (src, dst): serial of the last delivered packet + 1
   std::mt19937_64 rng_;
+  std::uint64_t inject_threshold_ = 0; // P(generate a packet this cycle) * 2^64
   std::uint64_t cycle_ = 0, last_move_ = 0;
   bool finished_ = false, generating_ = true;
   std::uint64_t drain_start_ = 0;
