@@ -35,9 +35,10 @@
 //
 // Simulation speed (Verilator): every input is sampled in always_ff (no logic runs between
 // clock edges); allocation, output and input units are one clocked process on packed vectors
-// that reads a buffer entry only for the flits that leave; the decode + route of a head is
-// one function that Verilator keeps out of line (no_inline_task), so its code and locals only
-// run when a head arrives.
+// whose temporaries the Verilated model keeps as C++ locals (see the comment at that process),
+// built as whole words, with work skipped for empty VCs and idle ports; a buffer entry is read
+// only for the flits that leave; the decode + route of a head is one function that Verilator
+// keeps out of line (no_inline_task), so its code and locals only run when a head arrives.
 `default_nettype none
 
 module ici_router #(
@@ -139,31 +140,56 @@ module ici_router #(
   // One process: the allocation below reads registered state only (it is the combinational
   // allocator of edge 2, written with blocking temporaries: as an always_comb it would also
   // run in the settle region of the Verilated model and keep every intermediate as a model
-  // member), then every register is updated; per-port work is skipped for ports with
-  // nothing to do.
+  // member), then every register is updated. Written for the Verilated model's speed (the
+  // logic is the same as a plain per-bit description):
+  //   * every temporary is first assigned as a whole at the top level of the process: the
+  //     Verilated model then keeps it as a C++ local of the clock-edge function (V3Localize
+  //     only does that for a variable whose first use is such an assignment), not a member;
+  //   * temporaries are built as whole words (x = x | (v << i)) and registers updated with
+  //     masked field writes at fixed positions (loops over the VC number k rather than a
+  //     shift by a computed amount), not x[i] = .. with a loop index (Verilator turns those
+  //     into a bounds-checked read-modify-write through a model-member temporary); only the
+  //     request matrix keeps req[port * NP + p] = 1: as shifts by a computed amount, yosys's
+  //     resource sharing (synth) compares them pairwise and takes far longer;
+  //   * work is skipped for empty input VCs, idle ports and outputs, and no allocation runs
+  //     when no flit is buffered; a flit's data is copied only when it leaves.
+  localparam int unsigned IvcPW = NumIvc * PW;
+  localparam int unsigned IvcVW = NumIvc * VcW;
+  localparam int unsigned PVW = NP * VcW;
+  localparam int unsigned NP2 = NP * NP;
+  localparam int unsigned IvcPtrW = NumIvc * PtrW;
+  localparam int unsigned IvcCntW = NumIvc * CntW;
+  localparam int unsigned IvcRtW = NumIvc * RtW;
   always_ff @(posedge clk_i or negedge rst_ni) begin : router
     // temporaries of this clock edge only: not traced
     /*verilator tracing_off*/
-    logic [NumIvc-1:0] nonempty, elig, fwd, hd, tl, pop, take;
-    logic [NumIvc*PW-1:0] port;          // per input VC: output port of its head flit
-    logic [NumIvc*VcW-1:0] ovcv;         // per input VC: output VC of its head flit
-    logic [NP-1:0] c1, c1_drop, won, c2, deq, gnt_valid, o_head, o_tail;
-    logic [NP*VcW-1:0] c1_vc, c2_vc, sel_vc, o_vc;
-    logic [NP*PW-1:0] c1_port, c2_port;
-    logic [NP*NP-1:0] req, gnt, rr;      // per output port: requesting / granted input ports
+    logic [NumIvc-1:0] elig, fwd, hd, tl, pop, take, busy_d;
+    logic [IvcPW-1:0] port;              // per input VC: output port of its head flit
+    logic [IvcVW-1:0] ovcv;              // per input VC: output VC of its head flit
+    logic [NP-1:0] c1, c1_drop, won, c2_won, deq, gnt_valid, o_head, o_tail;
     logic [NP-1:0] taken, r, hi, pick, zm, oos;
+    logic [PVW-1:0] c1_vc, c2_vc, sel_vc, o_vc, in_rr_d;
+    logic [NP2-1:0] req, gnt, rr;        // per output port: requesting / granted input ports
     logic [MetaW-1:0] m;
-    logic [IvcW-1:0] ovc, ivc;
-    logic [VcW-1:0] v, vin;
-    logic [PW-1:0] gp;
-    logic [NP*FlitW-1:0] sel;            // per input port: data of the flit leaving its buffer
-    logic [NumIvc*PtrW-1:0] rd_d, wr_d;
-    logic [NumIvc*CntW-1:0] cnt_d, credit_d;
-    logic [NumIvc*RtW-1:0] pkt_d;
-    logic [NumIvc-1:0] busy_d;
+    logic [IvcW-1:0] ovc, ivc, fivc;
+    logic [VcW-1:0] v, vin, fv;
+    logic [PW-1:0] gp, pt;
+    logic [IvcPtrW-1:0] rd_d, wr_d;
+    logic [IvcCntW-1:0] cnt_d, credit_d;
+    logic [IvcRtW-1:0] pkt_d;
+    logic [CntW-1:0] cn;
     logic [RtW-1:0] rt;
     logic [HrW-1:0] hr;
-    logic ovf;
+    logic [NP-1:0] g1;
+    logic [PtrW-1:0] ptr;
+    logic ovf, found;
+    elig = '0; fwd = '0; hd = '0; tl = '0; pop = '0; take = '0; busy_d = '0; port = '0; ovcv = '0;
+    c1 = '0; c1_drop = '0; won = '0; c2_won = '0; deq = '0; gnt_valid = '0; o_head = '0; o_tail = '0;
+    taken = '0; r = '0; hi = '0; pick = '0; zm = '0; oos = '0;
+    c1_vc = '0; c2_vc = '0; sel_vc = '0; o_vc = '0; in_rr_d = '0;
+    req = '0; gnt = '0; rr = '0; m = '0; ovc = '0; ivc = '0; fivc = '0; v = '0; vin = '0; fv = '0;
+    gp = '0; pt = '0; rd_d = '0; wr_d = '0; cnt_d = '0; credit_d = '0; pkt_d = '0; cn = '0;
+    rt = '0; hr = '0; g1 = '0; ptr = '0; ovf = 1'b0; found = 1'b0;
     /*verilator tracing_on*/
     if (!rst_ni) begin
       rd_q <= '0;
@@ -185,115 +211,139 @@ module ici_router #(
     end else begin
       // ---- flits at the heads of the input VCs: eligible when dropped, or when the output
       // VC has a credit and is free (a head) or held by this packet (body, tail)
-      for (int i = 0; i < NumIvc; i++) begin
-        m = meta_q[{IvcW'(i), rd_q[i*PtrW +: PtrW]}];
-        nonempty[i] = cnt_q[i*CntW +: CntW] != '0;
-        hd[i] = m[MHead];
-        tl[i] = m[MTail];
-        port[i*PW +: PW] = m[MPort +: PW];
-        ovcv[i*VcW +: VcW] = m[MVc +: VcW];
-        ovc = IvcW'(m[MPort +: PW]) * IvcW'(NumVcs) + IvcW'(m[MVc +: VcW]);
-        fwd[i] = nonempty[i] && !m[MDrop] && credit_q[ovc*CntW +: CntW] != '0 && (!m[MHead] || !ovc_busy_q[ovc]);
-        elig[i] = fwd[i] || (nonempty[i] && m[MDrop]);
-      end
-      // ---- iteration 1: one eligible VC per input port (round-robin), one input per output
-      c1 = '0;
-      c1_drop = '0;
-      c1_vc = '0;
-      c1_port = '0;
-      req = '0;
-      for (int p = 0; p < NP; p++) begin
-        for (int k = 0; k < NumVcs; k++) begin
-          v = in_rr_q[p*VcW +: VcW] + VcW'(k);
-          ivc = IvcW'(p * NumVcs) + IvcW'(v);
-          if (!c1[p] && elig[ivc]) begin
-            c1[p] = 1'b1;
-            c1_drop[p] = !fwd[ivc];
-            c1_vc[p*VcW +: VcW] = v;
-            c1_port[p*PW +: PW] = port[ivc*PW +: PW];
+      if (cnt_q != '0) begin
+        for (int i = 0; i < NumIvc; i++) begin
+          if (cnt_q[i*CntW +: CntW] != '0) begin
+            m = meta_q[{IvcW'(i), rd_q[i*PtrW +: PtrW]}];
+            hd = hd | (NumIvc'(m[MHead]) << i);
+            tl = tl | (NumIvc'(m[MTail]) << i);
+            port = port | (IvcPW'(m[MPort +: PW]) << (i*PW));
+            ovcv = ovcv | (IvcVW'(m[MVc +: VcW]) << (i*VcW));
+            ovc = IvcW'(m[MPort +: PW]) * IvcW'(NumVcs) + IvcW'(m[MVc +: VcW]);
+            if (m[MDrop]) begin
+              elig = elig | (NumIvc'(1) << i);
+            end else if (credit_q[ovc*CntW +: CntW] != '0 && (!m[MHead] || !ovc_busy_q[ovc])) begin
+              fwd = fwd | (NumIvc'(1) << i);
+              elig = elig | (NumIvc'(1) << i);
+            end
           end
         end
-        if (c1[p] && !c1_drop[p]) req[32'(c1_port[p*PW +: PW]) * NP + p] = 1'b1;
       end
-      // round-robin pick: the lowest requester at or above the pointer, else the lowest one
-      for (int o = 0; o < NP; o++) begin
-        r = req[o*NP +: NP];
-        hi = r & out_rr_q[o*NP +: NP];
-        pick = (hi != '0) ? hi : r;
-        gnt[o*NP +: NP] = pick & (~pick + 1'b1);
-        taken[o] = r != '0;
-      end
-      // ---- iteration 2: inputs that lost try another eligible VC bound to a free output
-      c2 = '0;
-      c2_vc = '0;
-      c2_port = '0;
-      req = '0;
-      for (int p = 0; p < NP; p++) begin
-        won[p] = c1[p] && !c1_drop[p] && gnt[32'(c1_port[p*PW +: PW]) * NP + p];
-        for (int k = 1; k < NumVcs; k++) begin
-          v = c1_vc[p*VcW +: VcW] + VcW'(k);
-          ivc = IvcW'(p * NumVcs) + IvcW'(v);
-          if (c1[p] && !c1_drop[p] && !won[p] && !c2[p] && fwd[ivc] && !taken[port[ivc*PW +: PW]]) begin
-            c2[p] = 1'b1;
-            c2_vc[p*VcW +: VcW] = v;
-            c2_port[p*PW +: PW] = port[ivc*PW +: PW];
+      if (elig != '0) begin
+        // ---- iteration 1: one eligible VC per input port (round-robin), one input per output
+        for (int p = 0; p < NP; p++) begin
+          if (elig[p*NumVcs +: NumVcs] != '0) begin
+            found = 1'b0;
+            for (int k = 0; k < NumVcs; k++) begin
+              v = in_rr_q[p*VcW +: VcW] + VcW'(k);
+              ivc = IvcW'(p * NumVcs) + IvcW'(v);
+              if (!found && elig[ivc]) begin
+                found = 1'b1;
+                fv = v;
+                fivc = ivc;
+              end
+            end
+            pt = port[fivc*PW +: PW];
+            c1 = c1 | (NP'(1) << p);
+            c1_vc = c1_vc | (PVW'(fv) << (p*VcW));
+            if (fwd[fivc]) req[32'(pt) * NP + p] = 1'b1;
+            else c1_drop = c1_drop | (NP'(1) << p);
           end
         end
-        if (c2[p]) req[32'(c2_port[p*PW +: PW]) * NP + p] = 1'b1;
-      end
-      for (int o = 0; o < NP; o++) begin
-        r = req[o*NP +: NP];
-        hi = r & out_rr_q[o*NP +: NP];
-        pick = (hi != '0) ? hi : r;
-        if (!taken[o]) gnt[o*NP +: NP] = pick & (~pick + 1'b1);
-      end
-      for (int p = 0; p < NP; p++) begin
-        if (won[p] || c1_drop[p]) begin
-          deq[p] = 1'b1;
-          sel_vc[p*VcW +: VcW] = c1_vc[p*VcW +: VcW];
-        end else begin
-          deq[p] = c2[p] && gnt[32'(c2_port[p*PW +: PW]) * NP + p];
-          sel_vc[p*VcW +: VcW] = c2_vc[p*VcW +: VcW];
+        // round-robin pick: the lowest requester at or above the pointer, else the lowest one
+        if (req != '0) begin
+          for (int o = 0; o < NP; o++) begin
+            r = req[o*NP +: NP];
+            if (r != '0) begin
+              hi = r & out_rr_q[o*NP +: NP];
+              pick = (hi != '0) ? hi : r;
+              g1 = pick & (~pick + 1'b1);
+              gnt = gnt | (NP2'(g1) << (o*NP));
+              won = won | g1;             // an input requests one output: won if granted
+              taken = taken | (NP'(1) << o);
+            end
+          end
+        end
+        // ---- iteration 2: inputs that lost try another eligible VC bound to a free output
+        if ((c1 & ~c1_drop & ~won) != '0 && NumVcs > 1) begin
+          req = '0;
+          for (int p = 0; p < NP; p++) begin
+            if (c1[p] && !c1_drop[p] && !won[p]) begin
+              found = 1'b0;
+              for (int k = 1; k < NumVcs; k++) begin
+                v = c1_vc[p*VcW +: VcW] + VcW'(k);
+                ivc = IvcW'(p * NumVcs) + IvcW'(v);
+                if (!found && fwd[ivc] && !taken[port[ivc*PW +: PW]]) begin
+                  found = 1'b1;
+                  fv = v;
+                  fivc = ivc;
+                end
+              end
+              if (found) begin
+                pt = port[fivc*PW +: PW];
+                c2_vc = c2_vc | (PVW'(fv) << (p*VcW));
+                req[32'(pt) * NP + p] = 1'b1;
+              end
+            end
+          end
+          if (req != '0) begin
+            for (int o = 0; o < NP; o++) begin
+              r = req[o*NP +: NP];
+              if (r != '0 && !taken[o]) begin
+                hi = r & out_rr_q[o*NP +: NP];
+                pick = (hi != '0) ? hi : r;
+                g1 = pick & (~pick + 1'b1);
+                gnt = gnt | (NP2'(g1) << (o*NP));
+                c2_won = c2_won | g1;
+              end
+            end
+          end
+        end
+        for (int p = 0; p < NP; p++) begin
+          if (won[p] || c1_drop[p]) begin
+            deq = deq | (NP'(1) << p);
+            sel_vc = sel_vc | (PVW'(c1_vc[p*VcW +: VcW]) << (p*VcW));
+          end else if (c2_won[p]) begin
+            deq = deq | (NP'(1) << p);
+            sel_vc = sel_vc | (PVW'(c2_vc[p*VcW +: VcW]) << (p*VcW));
+          end
         end
       end
 
       // ---- output registers, output VC state, credits, round-robin pointers
-      take = '0;
       busy_d = ovc_busy_q;
       rr = out_rr_q;
-      o_head = '0;
-      o_tail = '0;
-      o_vc = '0;
-      // per input port the flit that leaves its buffer (read only for those that leave)
-      sel = '0;
-      for (int p = 0; p < NP; p++) begin
-        if (deq[p]) begin
-          v = sel_vc[p*VcW +: VcW];
-          sel[p*FlitW +: FlitW] = data_q[p][{v, rd_q[(p*NumVcs + 32'(v))*PtrW +: PtrW]}];
-        end
-      end
-      for (int o = 0; o < NP; o++) begin
-        gnt_valid[o] = gnt[o*NP +: NP] != '0;
-        if (gnt_valid[o]) begin
-          // crossbar: the granted input port's flit (one-hot select)
-          gp = '0;
-          for (int p = 0; p < NP; p++) begin
-            if (gnt[o*NP + p]) begin
-              gp = PW'(p);
-              out_data_o[o*FlitW +: FlitW] <= sel[p*FlitW +: FlitW];
+      if (gnt != '0) begin
+        for (int o = 0; o < NP; o++) begin
+          if (gnt[o*NP +: NP] != '0) begin
+            gnt_valid = gnt_valid | (NP'(1) << o);
+            // crossbar: the granted input port's flit, read from its buffer (the read of
+            // input p's buffer is the same for every output, synthesis shares it; reading
+            // data_q[gp] with a computed gp instead made the design 2.4x the cells)
+            for (int p = 0; p < NP; p++) begin
+              if (gnt[o*NP + p]) begin
+                gp = PW'(p);
+                v = sel_vc[p*VcW +: VcW];
+                out_data_o[o*FlitW +: FlitW] <= data_q[p][{v, rd_q[(p*NumVcs + 32'(v))*PtrW +: PtrW]}];
+              end
             end
+            v = sel_vc[gp*VcW +: VcW];
+            ivc = IvcW'(gp) * IvcW'(NumVcs) + IvcW'(v);
+            o_head = o_head | (NP'(hd[ivc]) << o);
+            o_tail = o_tail | (NP'(tl[ivc]) << o);
+            o_vc = o_vc | (PVW'(ovcv[ivc*VcW +: VcW]) << (o*VcW));
+            // output VC o * NumVcs + k (k spelled out: fixed bit positions, no shifters)
+            for (int k = 0; k < NumVcs; k++) begin
+              if (ovcv[ivc*VcW +: VcW] == VcW'(k)) begin
+                take = take | (NumIvc'(1) << (o*NumVcs + k));
+                if (tl[ivc]) busy_d = busy_d & ~(NumIvc'(1) << (o*NumVcs + k));
+                else if (hd[ivc]) busy_d = busy_d | (NumIvc'(1) << (o*NumVcs + k));
+              end
+            end
+            // the inputs above gp come first next time
+            g1 = ~((NP'(2) << gp) - 1'b1);
+            rr = (rr & ~(NP2'({NP{1'b1}}) << (o*NP))) | (NP2'(g1) << (o*NP));
           end
-          v = sel_vc[gp*VcW +: VcW];
-          ivc = IvcW'(gp) * IvcW'(NumVcs) + IvcW'(v);
-          ovc = IvcW'(o * NumVcs) + IvcW'(ovcv[ivc*VcW +: VcW]);
-          o_head[o] = hd[ivc];
-          o_tail[o] = tl[ivc];
-          o_vc[o*VcW +: VcW] = ovcv[ivc*VcW +: VcW];
-          take[ovc] = 1'b1;
-          if (tl[ivc]) busy_d[ovc] = 1'b0;
-          else if (hd[ivc]) busy_d[ovc] = 1'b1;
-          // the inputs above gp come first next time
-          rr[o*NP +: NP] = ~((NP'(2) << gp) - 1'b1);
         end
       end
       out_valid_o <= gnt_valid;
@@ -305,8 +355,10 @@ module ici_router #(
       credit_d = credit_q;
       if ((take | out_credit_i) != '0) begin
         for (int i = 0; i < NumIvc; i++) begin
-          if (take[i] && !out_credit_i[i]) credit_d[i*CntW +: CntW] = credit_q[i*CntW +: CntW] - 1'b1;
-          else if (!take[i] && out_credit_i[i]) credit_d[i*CntW +: CntW] = credit_q[i*CntW +: CntW] + 1'b1;
+          if (take[i] != out_credit_i[i]) begin
+            cn = take[i] ? credit_q[i*CntW +: CntW] - 1'b1 : credit_q[i*CntW +: CntW] + 1'b1;
+            credit_d = (credit_d & ~(IvcCntW'({CntW{1'b1}}) << (i*CntW))) | (IvcCntW'(cn) << (i*CntW));
+          end
         end
       end
       credit_q <= credit_d;
@@ -316,19 +368,29 @@ module ici_router #(
       wr_d = wr_q;
       cnt_d = cnt_q;
       pkt_d = pkt_q;
-      pop = '0;
-      for (int p = 0; p < NP; p++) begin
-        if (deq[p]) begin
-          ivc = IvcW'(p * NumVcs) + IvcW'(sel_vc[p*VcW +: VcW]);
-          pop[ivc] = 1'b1;
-          rd_d[ivc*PtrW +: PtrW] = rd_q[ivc*PtrW +: PtrW] + 1'b1;
-          cnt_d[ivc*CntW +: CntW] = cnt_q[ivc*CntW +: CntW] - 1'b1;
-          in_rr_q[p*VcW +: VcW] <= sel_vc[p*VcW +: VcW] + 1'b1;
+      in_rr_d = in_rr_q;
+      if (deq != '0) begin
+        for (int p = 0; p < NP; p++) begin
+          if (deq[p]) begin
+            v = sel_vc[p*VcW +: VcW];
+            for (int k = 0; k < NumVcs; k++) begin
+              if (v == VcW'(k)) begin
+                pop = pop | (NumIvc'(1) << (p*NumVcs + k));
+                ptr = rd_q[(p*NumVcs + k)*PtrW +: PtrW] + 1'b1;
+                rd_d = (rd_d & ~(IvcPtrW'({PtrW{1'b1}}) << ((p*NumVcs + k)*PtrW)))
+                     | (IvcPtrW'(ptr) << ((p*NumVcs + k)*PtrW));
+                cn = cnt_q[(p*NumVcs + k)*CntW +: CntW] - 1'b1;
+                cnt_d = (cnt_d & ~(IvcCntW'({CntW{1'b1}}) << ((p*NumVcs + k)*CntW)))
+                      | (IvcCntW'(cn) << ((p*NumVcs + k)*CntW));
+              end
+            end
+            v = v + 1'b1;
+            in_rr_d = (in_rr_d & ~(PVW'({VcW{1'b1}}) << (p*VcW))) | (PVW'(v) << (p*VcW));
+          end
         end
       end
       in_credit_o <= pop;
-      zm = '0;
-      oos = '0;
+      in_rr_q <= in_rr_d;
       ovf = overflow_q;
       if (in_valid_i != '0) begin
         for (int p = 0; p < NP; p++) begin
@@ -341,15 +403,26 @@ module ici_router #(
               hr = head_route(in_data_i[p*FlitW + ici_pkg::HeadDestLsb +: phext_pkg::CoordW], PW'(p), vin,
                               own_z_q, own_g_q, cube_q, slice_q, wrap_q, sxy_q, sxz_q, syz_q);
               rt = {hr[HrW-1 -: 2] != phext_pkg::DecOk, hr[RtW-2:0]};
-              pkt_d[ivc*RtW +: RtW] = rt;
-              zm[p] = hr[HrW-1 -: 2] == phext_pkg::DecZMismatch;
-              oos[p] = hr[HrW-1 -: 2] == phext_pkg::DecOutOfShape;
+              zm = zm | (NP'(hr[HrW-1 -: 2] == phext_pkg::DecZMismatch) << p);
+              oos = oos | (NP'(hr[HrW-1 -: 2] == phext_pkg::DecOutOfShape) << p);
             end
             data_q[p][{vin, wr_q[ivc*PtrW +: PtrW]}] <= in_data_i[p*FlitW +: FlitW];
             meta_q[{ivc, wr_q[ivc*PtrW +: PtrW]}] <= {in_head_i[p], in_tail_i[p], rt};
             if (cnt_q[ivc*CntW +: CntW] == CntW'(BufDepth) && !pop[ivc]) ovf = 1'b1;
-            wr_d[ivc*PtrW +: PtrW] = wr_q[ivc*PtrW +: PtrW] + 1'b1;
-            cnt_d[ivc*CntW +: CntW] = cnt_d[ivc*CntW +: CntW] + 1'b1;
+            for (int k = 0; k < NumVcs; k++) begin
+              if (vin == VcW'(k)) begin
+                if (in_head_i[p]) begin
+                  pkt_d = (pkt_d & ~(IvcRtW'({RtW{1'b1}}) << ((p*NumVcs + k)*RtW)))
+                        | (IvcRtW'(rt) << ((p*NumVcs + k)*RtW));
+                end
+                ptr = wr_q[(p*NumVcs + k)*PtrW +: PtrW] + 1'b1;
+                wr_d = (wr_d & ~(IvcPtrW'({PtrW{1'b1}}) << ((p*NumVcs + k)*PtrW)))
+                     | (IvcPtrW'(ptr) << ((p*NumVcs + k)*PtrW));
+                cn = cnt_d[(p*NumVcs + k)*CntW +: CntW] + 1'b1;
+                cnt_d = (cnt_d & ~(IvcCntW'({CntW{1'b1}}) << ((p*NumVcs + k)*CntW)))
+                      | (IvcCntW'(cn) << ((p*NumVcs + k)*CntW));
+              end
+            end
           end
         end
       end
