@@ -6,6 +6,7 @@
 #include "coordinate.hpp"
 #include "raw_coord.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 
@@ -38,19 +39,26 @@ struct Flit {
   FlitData data{};
 };
 
+/// Bits [lsb, lsb+width) of the flit, width <= 64 (word-wise: packing heads is on the
+/// harness's per-packet path).
 inline void set_bits(FlitData& d, unsigned lsb, unsigned width, std::uint64_t value) {
-  for (unsigned i = 0; i < width; ++i) {
-    const unsigned b = lsb + i;
-    const std::uint32_t m = 1u << (b % 32);
-    if ((value >> i) & 1u) d[b / 32] |= m;
-    else d[b / 32] &= ~m;
+  while (width > 0) {
+    const unsigned w = lsb / 32, off = lsb % 32, n = std::min(width, 32 - off);
+    const std::uint32_t mask = (n == 32 ? ~0u : ((1u << n) - 1)) << off;
+    d[w] = (d[w] & ~mask) | (static_cast<std::uint32_t>(value << off) & mask);
+    value >>= n;
+    lsb += n;
+    width -= n;
   }
 }
 inline std::uint64_t get_bits(const FlitData& d, unsigned lsb, unsigned width) {
   std::uint64_t v = 0;
-  for (unsigned i = 0; i < width; ++i) {
-    const unsigned b = lsb + i;
-    v |= static_cast<std::uint64_t>((d[b / 32] >> (b % 32)) & 1u) << i;
+  for (unsigned done = 0; done < width;) {
+    const unsigned w = lsb / 32, off = lsb % 32, n = std::min(width - done, 32 - off);
+    const std::uint32_t mask = n == 32 ? ~0u : ((1u << n) - 1);
+    v |= static_cast<std::uint64_t>((d[w] >> off) & mask) << done;
+    lsb += n;
+    done += n;
   }
   return v;
 }

@@ -87,6 +87,7 @@ void validate(const NetConfig& c) {
 // ---- internal state -------------------------------------------------------------------------
 
 struct Network::Packet {
+  bool done = false; // delivered, or misaddressed (never delivered)
   unsigned dst = 0;
   Vec3 dst_pos;
   std::uint64_t created = 0;
@@ -122,6 +123,8 @@ struct SinkVc {
 
 struct Network::Source {
   std::deque<Queued> queue;
+  std::deque<Packet> pending; // packets by serial, pending[i] has serial base + i
+  std::uint32_t base = 0;
   unsigned sent = 0; // flits of queue.front() already injected
   std::array<unsigned, kNumVcs> credits{};
   std::uint32_t next_serial = 0;
@@ -190,6 +193,12 @@ Network::Network(const NetConfig& cfg)
   for (auto& s : sources_)
     s.credits.fill(kBufDepth);
   last_serial_.assign(static_cast<std::size_t>(n) * n, 0);
+  hops_.resize(static_cast<std::size_t>(n) * n); // BFS = the oracle's path length (test_routing_oracle)
+  for (unsigned i = 0; i < n; ++i) {
+    const std::vector<unsigned> d = bfs_distances(topo_, topo_.position(i));
+    for (unsigned j = 0; j < n; ++j)
+      hops_[static_cast<std::size_t>(i) * n + j] = static_cast<std::uint16_t>(d[j]);
+  }
   // reset, then one configuration write
   for (unsigned i = 0; i < n; ++i) {
     Vici_router& m = *routers_[i]->m;
@@ -242,12 +251,13 @@ void Network::queue_packet(unsigned node, Vec3 dest, unsigned flits, bool measur
     pk.dst_pos = dest;
     pk.created = cycle_;
     pk.len = flits;
-    if (measured) pk.hops = static_cast<unsigned>(minimal_offset(topo_, routers_[node]->pos, dest).length());
+    if (measured) pk.hops = hops_[static_cast<std::size_t>(node) * topo_.nodes() + pk.dst];
     pk.measured = measured;
     pk.at = node;
     pk.in_port = Port::Local;
     pk.in_vc = q.vc;
-    outstanding_.emplace((static_cast<std::uint64_t>(node) << 32) | q.serial, std::move(pk));
+    s.pending.push_back(std::move(pk));
+    ++outstanding_;
     if (measured) {
       ++measured_outstanding_;
       gen_flits_measured_ += flits;
@@ -263,13 +273,13 @@ void Network::inject(Vec3 src, Vec3 dest, unsigned flits, std::uint32_t* tag_out
   const unsigned node = topo_.index(src);
   const std::uint32_t serial = sources_[node].next_serial;
   queue_packet(node, dest, flits, false);
-  outstanding_.at((static_cast<std::uint64_t>(node) << 32) | serial).record = true;
+  find_packet(node, serial)->record = true;
   if (tag_out) *tag_out = serial;
 }
 
 std::vector<Network::HopRecord> Network::journey(Vec3 src, std::uint32_t tag) const {
   const std::uint64_t key = (static_cast<std::uint64_t>(topo_.index(src)) << 32) | tag;
-  if (const auto it = outstanding_.find(key); it != outstanding_.end()) return it->second.hops_seen;
+  if (const Packet* pk = const_cast<Network*>(this)->find_packet(topo_.index(src), tag)) return pk->hops_seen;
   if (const auto it = journeys_done_.find(key); it != journeys_done_.end()) return it->second;
   return {};
 }
@@ -299,6 +309,8 @@ void Network::generate(unsigned node) {
     q.dst = -1;
     q.len = cfg_.packet_flits;
     q.serial = s.next_serial++;
+    s.pending.emplace_back();
+    retire(node, q.serial); // never delivered: its serial only keeps the numbering dense
     ++st_.misaddressed_sent;
     ++st_.packets_injected;
     s.queue.push_back(q);
@@ -312,12 +324,11 @@ void Network::check_hop(unsigned node, unsigned port, const Flit& f) {
   if (!f.head) return;
   const ici::HeadFields h = ici::unpack_head(f.data);
   if (!topo_.contains(h.src)) throw NetworkError(fmt::format("cycle {}: head with a bad source field", cycle_));
-  const std::uint64_t key = (static_cast<std::uint64_t>(topo_.index(h.src)) << 32) | h.tag;
-  const auto it = outstanding_.find(key);
-  if (it == outstanding_.end())
+  Packet* found = find_packet(topo_.index(h.src), h.tag);
+  if (!found)
     throw NetworkError(fmt::format("cycle {}: router {} forwarded a packet that should not exist (src {}, tag {})",
                                    cycle_, phext::position_str(routers_[node]->pos), phext::position_str(h.src), h.tag));
-  Packet& pk = it->second;
+  Packet& pk = *found;
   const Vec3 here = routers_[node]->pos;
   const Hop want = next_hop(topo_, here, pk.dst_pos, pk.in_port, pk.in_vc, kNumVcs);
   ++st_.route_checks;
@@ -348,13 +359,13 @@ void Network::deliver(unsigned node, const Flit& f) {
     if (!topo_.contains(h.src)) throw NetworkError(fmt::format("cycle {}: delivered head with a bad source", cycle_));
     const unsigned src = topo_.index(h.src);
     key = (static_cast<std::uint64_t>(src) << 32) | h.tag;
-    const auto it = outstanding_.find(key);
-    if (it == outstanding_.end())
+    const Packet* pk = find_packet(src, h.tag);
+    if (!pk)
       throw NetworkError(fmt::format("cycle {}: node {} received packet {} of {} twice, or one never sent",
                                      cycle_, phext::position_str(r.pos), h.tag, phext::position_str(h.src)));
-    if (it->second.dst != node)
+    if (pk->dst != node)
       throw NetworkError(fmt::format("cycle {}: packet for {} delivered to {}", cycle_,
-                                     phext::position_str(it->second.dst_pos), phext::position_str(r.pos)));
+                                     phext::position_str(pk->dst_pos), phext::position_str(r.pos)));
     std::uint32_t& last = last_serial_[static_cast<std::size_t>(src) * topo_.nodes() + node];
     if (h.tag + 1u <= last)
       throw NetworkError(fmt::format("cycle {}: packets from {} to {} out of order ({} after {})", cycle_,
@@ -374,7 +385,9 @@ void Network::deliver(unsigned node, const Flit& f) {
                                      phext::position_str(r.pos), f.vc, f.data[2]));
     ++sv.next;
   }
-  Packet& pk = outstanding_.at(key);
+  const unsigned src = static_cast<unsigned>(key >> 32);
+  const auto serial = static_cast<std::uint32_t>(key);
+  Packet& pk = *find_packet(src, serial);
   if (f.tail != (sv.next == pk.len))
     throw NetworkError(fmt::format("cycle {}: node {}: tail flag on flit {} of a {}-flit packet", cycle_,
                                    phext::position_str(r.pos), sv.next - 1, pk.len));
@@ -387,7 +400,24 @@ void Network::deliver(unsigned node, const Flit& f) {
       --measured_outstanding_;
     }
     if (pk.record) journeys_done_.emplace(key, std::move(pk.hops_seen));
-    outstanding_.erase(key);
+    retire(src, serial);
+    --outstanding_;
+  }
+}
+
+Network::Packet* Network::find_packet(unsigned src, std::uint32_t serial) {
+  Source& s = sources_[src];
+  const std::uint32_t i = serial - s.base; // wraps to a huge value for serials already retired
+  if (i >= s.pending.size() || s.pending[i].done) return nullptr;
+  return &s.pending[i];
+}
+
+void Network::retire(unsigned src, std::uint32_t serial) {
+  Source& s = sources_[src];
+  s.pending[serial - s.base].done = true;
+  while (!s.pending.empty() && s.pending.front().done) {
+    s.pending.pop_front();
+    ++s.base;
   }
 }
 
@@ -534,7 +564,7 @@ void Network::step() {
       if (!cfg_.final_drain) finished_ = true;
       else {
         generating_ = false;
-        bool empty = outstanding_.empty();
+        bool empty = outstanding_ == 0;
         for (unsigned i = 0; empty && i < n; ++i)
           empty = sources_[i].queue.empty() && routers_[i]->occupancy == 0 && !routers_[i]->active;
         if (empty) finished_ = true;

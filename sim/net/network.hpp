@@ -31,7 +31,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <unordered_map> // journeys
 #include <vector>
 
 class Vici_router;
@@ -144,6 +144,7 @@ private:
   void queue_packet(unsigned node, Vec3 dest, unsigned flits, bool measured);
   void deliver(unsigned node, const ici::Flit& f);
   void check_hop(unsigned node, unsigned port, const ici::Flit& f);
+  std::vector<std::uint16_t> hops_; ///< BFS hop count between every pair (index src*N+dst), for statistics
   bool idle(unsigned node) const;
 
   NetConfig cfg_;
@@ -155,7 +156,9 @@ private:
   std::vector<std::unique_ptr<Router>> routers_;
   std::vector<Source> sources_;
   std::vector<char> ticked_; // per router: clocked this cycle
-  std::unordered_map<std::uint64_t, Packet> outstanding_;
+  Packet* find_packet(unsigned src, std::uint32_t serial); ///< an undelivered packet, or nullptr
+  void retire(unsigned src, std::uint32_t serial);          ///< a packet was delivered (or never will be)
+  std::uint64_t outstanding_ = 0;                           ///< packets neither delivered nor misaddressed
   std::vector<std::uint32_t> last_serial_; // per (src, dst): serial of the last delivered packet + 1
   std::mt19937_64 rng_;
   std::uint64_t inject_threshold_ = 0; // P(generate a packet this cycle) * 2^64
