@@ -10,7 +10,7 @@
 // upstream router registered at cycle t to the downstream router's inputs during cycle
 // t + L (L >= 1; L = 1 is a wire from the output register to the next router's input).
 // Credits return over the same latency. Zero-load latency of an H-hop, P-flit packet with
-// L = 1 is 2(H+1) + (P-1) cycles from the cycle its head is offered to the source router to
+// L = 1 is 2H+1 + (P-1) cycles from the cycle its head is offered to the source router to
 // the cycle its tail leaves the destination router (docs/architecture.md, "ICI router").
 //
 // Endpoints. A source keeps a queue of generated packets (Bernoulli process at `rate`
