@@ -109,4 +109,34 @@ inline HeadFields unpack_head(const FlitData& d) {
   return h;
 }
 
+/// A head flit to the raw destination fields `dest` (malformed ones too), tagged for identification.
+inline Flit head_flit(const RawFields& dest, phext::Vec3 src, unsigned vc, std::uint32_t tag, unsigned len = 1) {
+  HeadFields h;
+  h.dest = dest;
+  h.src = src;
+  h.len = len;
+  h.tag = tag;
+  Flit f;
+  f.head = true;
+  f.tail = len == 1;
+  f.vc = vc;
+  f.data = pack_head(h);
+  return f;
+}
+
+/// A head flit to global position `dest` of `geo`.
+inline Flit head_to(const phext::SliceGeometry& geo, phext::Vec3 src, phext::Vec3 dest, unsigned vc, std::uint32_t tag,
+                    unsigned len = 1) {
+  return head_flit(raw_of(geo.phext_of_global(dest)), src, vc, tag, len);
+}
+
+inline Flit body(unsigned vc, std::uint32_t tag, unsigned index, bool tail) {
+  Flit f;
+  f.vc = vc;
+  f.tail = tail;
+  f.data[0] = tag;
+  f.data[2] = index;
+  return f;
+}
+
 } // namespace phtpu::ici

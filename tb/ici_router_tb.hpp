@@ -128,29 +128,4 @@ private:
   bool ignore_credits_ = false;
 };
 
-/// A head flit to global position `dest` of `geo` (tag for identification).
-inline Flit head_to(const phext::SliceGeometry& geo, phext::Vec3 src, phext::Vec3 dest, unsigned vc, std::uint32_t tag,
-                    unsigned len = 1) {
-  HeadFields h;
-  h.dest = raw_of(geo.phext_of_global(dest));
-  h.src = src;
-  h.len = len;
-  h.tag = tag;
-  Flit f;
-  f.head = true;
-  f.tail = len == 1;
-  f.vc = vc;
-  f.data = pack_head(h);
-  return f;
-}
-
-inline Flit body(unsigned vc, std::uint32_t tag, unsigned index, bool tail) {
-  Flit f;
-  f.vc = vc;
-  f.tail = tail;
-  f.data[0] = tag;
-  f.data[2] = index;
-  return f;
-}
-
 } // namespace phtpu::ici

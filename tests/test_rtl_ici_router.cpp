@@ -256,15 +256,7 @@ TEST_CASE("misaddressed packets are dropped, counted, and their credits returned
   const Vec3 own{3, 0, 6};
   REQUIRE(tb.configure(geo, topo, own));
   auto packet = [&](unsigned port, phtpu::ici::RawFields dest, unsigned len, std::uint32_t tag) {
-    phtpu::ici::HeadFields h;
-    h.dest = dest;
-    h.len = len;
-    h.tag = tag;
-    Flit f;
-    f.head = true;
-    f.tail = len == 1;
-    f.data = phtpu::ici::pack_head(h);
-    tb.offer(port, f);
+    tb.offer(port, phtpu::ici::head_flit(dest, own, 0, tag, len));
     for (unsigned i = 1; i < len; ++i)
       tb.offer(port, phtpu::ici::body(0, tag, i, i + 1 == len));
   };

@@ -93,11 +93,7 @@ private:
 };
 
 phtpu::ici::FlitData head(const SliceGeometry& geo, Vec3 src, Vec3 dest, std::uint32_t tag) {
-  phtpu::ici::HeadFields h;
-  h.dest = phtpu::raw_of(geo.phext_of_global(dest));
-  h.src = src;
-  h.tag = tag;
-  return phtpu::ici::pack_head(h);
+  return phtpu::ici::head_to(geo, src, dest, 0, tag).data;
 }
 
 } // namespace
