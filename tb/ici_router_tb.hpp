@@ -3,8 +3,9 @@
 // offer() queues flits per input port; each cycle step() presents the head of every port's
 // queue if the router has a credit for its VC (credits start at the buffer depth and come
 // back on in_credit_o), clocks the router, and records every output flit and every returned
-// credit with its cycle. Output credits are returned the cycle after a flit leaves, unless
-// that output port is held (backpressure) — then they are kept until release().
+// credit with its cycle. Output credits are returned from the cycle after a flit leaves, one
+// per VC per cycle (the credit interface), unless that output port is held (backpressure) —
+// then they are owed until hold(port, false).
 // Include Vici_router.h first.
 #pragma once
 
@@ -63,12 +64,15 @@ public:
       sent_.push_back({p, f, dut_.cycle()});
       queue_[p].pop_front();
     }
-    // credits for the flits that left last cycle, unless the port is held
+    // credits for the flits that left, one per VC per cycle, unless the port is held
     std::uint16_t oc = 0;
     for (unsigned p = 0; p < net::kNumPorts; ++p) {
       if (held_[p]) continue;
-      oc = static_cast<std::uint16_t>(oc | (owed_[p] << (p * kNumVcs)));
-      owed_[p] = 0;
+      for (unsigned v = 0; v < kNumVcs; ++v)
+        if (owed_[p][v] > 0) {
+          --owed_[p][v];
+          oc = static_cast<std::uint16_t>(oc | (1u << (p * kNumVcs + v)));
+        }
     }
     dut_->out_credit_i = oc;
     dut_.tick();
@@ -76,9 +80,7 @@ public:
       if (output_valid(dut_.model(), p)) {
         const Flit f = read_output(dut_.model(), p);
         outs_.push_back({p, f, dut_.cycle()});
-        owed_[p] |= 1u << f.vc;
-        ++out_per_vc_[p][f.vc];
-        if (held_[p]) ++held_count_[p][f.vc];
+        ++owed_[p][f.vc];
       }
       const unsigned c = input_credits(dut_.model(), p);
       for (unsigned v = 0; v < kNumVcs; ++v)
@@ -119,9 +121,7 @@ private:
   std::array<std::deque<Flit>, net::kNumPorts> queue_;
   std::array<std::array<unsigned, kNumVcs>, net::kNumPorts> credits_{};
   std::array<std::array<unsigned, kNumVcs>, net::kNumPorts> credits_returned_{};
-  std::array<std::array<unsigned, kNumVcs>, net::kNumPorts> out_per_vc_{};
-  std::array<std::array<unsigned, kNumVcs>, net::kNumPorts> held_count_{};
-  std::array<unsigned, net::kNumPorts> owed_{};
+  std::array<std::array<unsigned, kNumVcs>, net::kNumPorts> owed_{}; // credits owed to the router
   std::array<bool, net::kNumPorts> held_{};
   std::vector<Out> outs_;
   std::vector<Sent> sent_;

@@ -397,3 +397,27 @@ TEST_CASE("a flit sent without a credit sets err_overflow_o", "[rtl][ici][router
   tb.steps(4);
   CHECK(dut->err_overflow_o == 1);
 }
+
+TEST_CASE("a flit into a full buffer is an overflow even in the cycle the buffer pops", "[rtl][ici][router]") {
+  const SliceGeometry geo({4, 4, 4}, {4, 4, 4});
+  const Topology topo = Topology::of_slice(geo);
+  Dut<Vici_router> dut;
+  dut.open_trace(phtpu::test_wave_path("ici_router_overflow_pop"));
+  dut.reset();
+  IciRouterTb tb(dut);
+  REQUIRE(tb.configure(geo, topo, {1, 1, 1}));
+  tb.hold(static_cast<unsigned>(Port::XP), true);
+  for (unsigned i = 0; i < 2 * kBufDepth; ++i)
+    tb.offer(kLocal, phtpu::ici::head_to(geo, {1, 1, 1}, {2, 1, 1}, 0, i));
+  tb.steps(40); // kBufDepth flits went downstream, kBufDepth fill the local VC 0 buffer
+  REQUIRE(tb.outputs().size() == kBufDepth);
+  REQUIRE(tb.credits_available(kLocal, 0) == 0);
+  tb.hold(static_cast<unsigned>(Port::XP), false);
+  tb.step(); // one credit comes back for +X VC 0; the router pops the local buffer at the next edge
+  CHECK(dut->err_overflow_o == 0);
+  tb.ignore_credits(true);
+  tb.offer(kLocal, phtpu::ici::head_to(geo, {1, 1, 1}, {2, 1, 1}, 0, 99));
+  tb.step(); // ... and this flit, sent without a credit, arrives at that same edge
+  CHECK(tb.outputs().size() == kBufDepth + 1);
+  CHECK(dut->err_overflow_o == 1);
+}

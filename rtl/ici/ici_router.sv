@@ -408,7 +408,9 @@ module ici_router #(
             end
             data_q[p][{vin, wr_q[ivc*PtrW +: PtrW]}] <= in_data_i[p*FlitW +: FlitW];
             meta_q[{ivc, wr_q[ivc*PtrW +: PtrW]}] <= {in_head_i[p], in_tail_i[p], rt};
-            if (cnt_q[ivc*CntW +: CntW] == CntW'(BufDepth) && !pop[ivc]) ovf = 1'b1;
+            // a full buffer takes no flit, even while it pops one: that pop's credit only
+            // reaches the sender after this edge, so the sender had no credit for this flit
+            if (cnt_q[ivc*CntW +: CntW] == CntW'(BufDepth)) ovf = 1'b1;
             for (int k = 0; k < NumVcs; k++) begin
               if (vin == VcW'(k)) begin
                 if (in_head_i[p]) begin
