@@ -282,14 +282,16 @@ TEST_CASE("phtpu net runs a small torus and reports, JSON included", "[cli][net]
 TEST_CASE("phtpu net --sweep prints a curve and a saturation point", "[cli][net]") {
   const auto r = run("net --shape 2x2x2 --cube 2x2x2 --sweep --rates 0.1,0.5,1.0 --cycles 400 --warmup 50");
   REQUIRE(r.status == 0);
-  CHECK(r.out.find("saturation point:") != std::string::npos);
+  CHECK(r.out.find("saturation throughput (peak accepted):") != std::string::npos);
   CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 5); // header, three rates, summary
 }
 
 TEST_CASE("phtpu net rejects bad input with one line and exit 1", "[cli][net]") {
   for (const char* a : {"net --shape 4x4x4 --twisted", "net --shape 4x4x5", "net --shape 0x4x4", "net --rate 1.5",
                         "net --traffic zigzag", "net --packet-flits 40", "net --link-latency 0",
-                        "net --shape 2x2x2 --journey 0,0,0:5,0,0", "net --journey 0,0,0", "net --z 1.1"}) {
+                        "net --shape 2x2x2 --journey 0,0,0:5,0,0", "net --journey 0,0,0", "net --z 1.1",
+                        "net --cycles 0", "net --warmup 100000000000000", "net --sweep --rates 0.1,1.5",
+                        "net --trace x.fst --trace-cycles 0", "net --json /nonexistent/dir/x.json"}) {
     CAPTURE(a);
     const auto r = run(a);
     CHECK(r.status == 1);

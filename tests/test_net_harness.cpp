@@ -132,6 +132,7 @@ TEST_CASE("traffic patterns give their analytic hop counts on a 4x4x4 torus", "[
     const NetStats s = net.run();
     require_complete(s);
     CHECK(s.hops_avg == Approx(3.0));
+    CHECK(s.hops_traversed == Approx(3.0)); // hops the head flits actually took on the links
   }
   // transpose (x,y,z) -> (z,y,x): |z-x| ring distances, mean over x,z of ringdist(z-x) on k=4
   // is (0+1+2+1)/4 per ordered pair component, and x, z both move: 2 * 1 = 2 hops on average.
@@ -141,6 +142,7 @@ TEST_CASE("traffic patterns give their analytic hop counts on a 4x4x4 torus", "[
     const NetStats s = net.run();
     require_complete(s);
     CHECK(s.hops_avg == Approx(2.0).epsilon(0.03));
+    CHECK(s.hops_traversed == Approx(2.0).epsilon(0.03));
   }
   // uniform over the 63 other chips: (64 * 3 * 1) / 63 hops
   cfg.traffic = Traffic::Uniform;
@@ -149,6 +151,7 @@ TEST_CASE("traffic patterns give their analytic hop counts on a 4x4x4 torus", "[
     const NetStats s = net.run();
     require_complete(s);
     CHECK(s.hops_avg == Approx(192.0 / 63.0).epsilon(0.03));
+    CHECK(s.hops_traversed == Approx(192.0 / 63.0).epsilon(0.03));
     CHECK(s.accepted == Approx(0.2).epsilon(0.1));
   }
   cfg.traffic = Traffic::Hotspot;
@@ -172,6 +175,12 @@ TEST_CASE("traffic pattern names and bad configurations are rejected with a reas
   cfg.link_latency = 0;
   CHECK_THROWS_WITH(phtpu::net::validate(cfg), Catch::Contains("link latency"));
   cfg.link_latency = 1;
+  cfg.measure = 0;
+  CHECK_THROWS_WITH(phtpu::net::validate(cfg), Catch::Contains("measurement window"));
+  cfg.measure = 1000;
+  cfg.warmup = 1'000'000'000'001;
+  CHECK_THROWS_WITH(phtpu::net::validate(cfg), Catch::Contains("limited to"));
+  cfg.warmup = 1000;
   cfg.shape = {4, 4, 4};
   cfg.twisted = true;
   CHECK_THROWS_WITH(Network(cfg), Catch::Contains("n x n x 2n"));
@@ -180,13 +189,60 @@ TEST_CASE("traffic pattern names and bad configurations are rejected with a reas
   CHECK_THROWS(Network(cfg));
 }
 
+TEST_CASE("a flit lost on a link fails the run", "[net][fault]") {
+  NetConfig cfg = base({"4x4x4", {4, 4, 4}, {4, 4, 4}, false});
+  cfg.rate = 0.1;
+  cfg.warmup = 100;
+  cfg.measure = 500;
+  cfg.watchdog_cycles = 2000;
+  cfg.fault = NetConfig::Fault::DropFlit;
+  cfg.fault_cycle = 300;
+  Network net(cfg);
+  CHECK_THROWS_WITH(net.run(), Catch::Contains("lost flit") && Catch::Contains("1 packets are undelivered"));
+}
+
+TEST_CASE("a packet delivered twice fails the run", "[net][fault]") {
+  NetConfig cfg = base({"4x4x4", {4, 4, 4}, {4, 4, 4}, false});
+  cfg.rate = 0.1;
+  cfg.warmup = 100;
+  cfg.measure = 500;
+  cfg.fault = NetConfig::Fault::DuplicateHead;
+  cfg.fault_cycle = 300;
+  Network net(cfg);
+  CHECK_THROWS_WITH(net.run(), Catch::Contains("twice"));
+}
+
+TEST_CASE("skipping idle routers changes nothing", "[net]") {
+  const unsigned latency = GENERATE(1u, 3u);
+  NetConfig cfg = base({"4x4x8 twisted", {4, 4, 8}, {4, 4, 4}, true});
+  cfg.rate = 0.05;
+  cfg.packet_flits = 3;
+  cfg.misaddressed = 0.05;
+  cfg.link_latency = latency;
+  cfg.warmup = 100;
+  cfg.measure = 1500;
+  Network skip(cfg);
+  cfg.skip_idle = false;
+  Network all(cfg);
+  const NetStats a = skip.run(), b = all.run();
+  CHECK(a.router_cycles < b.router_cycles); // it did skip
+  CHECK(a.cycles == b.cycles);
+  CHECK(a.packets_delivered == b.packets_delivered);
+  CHECK(a.flits_delivered == b.flits_delivered);
+  CHECK(a.latency_avg == b.latency_avg);
+  CHECK(a.latency_max == b.latency_max);
+  CHECK(a.head_link_hops == b.head_link_hops);
+  CHECK(a.route_checks == b.route_checks);
+  CHECK(a.drops_zmismatch + a.drops_out_of_shape == b.drops_zmismatch + b.drops_out_of_shape);
+}
+
 TEST_CASE("the watchdog fails a run in which flits wait and nothing moves", "[net]") {
   NetConfig cfg = base({"2x2x2", {2, 2, 2}, {2, 2, 2}, false});
   cfg.rate = 0.5;
   cfg.stall_sinks = true; // sinks never return credits: the network fills and stops
   cfg.watchdog_cycles = 500;
   Network net(cfg);
-  CHECK_THROWS_WITH(net.run(), Catch::Contains("deadlock: no flit moved for 500 cycles"));
+  CHECK_THROWS_WITH(net.run(), Catch::Contains("deadlock or lost flit: no flit moved for 500 cycles"));
 }
 
 TEST_CASE("longer links add their latency to every hop and keep flow control exact", "[net][timing]") {

@@ -82,6 +82,10 @@ void validate(const NetConfig& c) {
     throw std::invalid_argument(fmt::format("{} has {} chips: the harness simulates at most 4096",
                                             phext::shape_str(c.shape), c.shape.volume()));
   if (c.source_queue < 1) throw std::invalid_argument("source queue must hold at least one packet");
+  if (c.measure < 1) throw std::invalid_argument("the measurement window needs at least 1 cycle");
+  constexpr std::uint64_t kMaxCycles = 1'000'000'000'000; // a million seconds at today's speed
+  if (c.warmup > kMaxCycles || c.measure > kMaxCycles || c.drain_limit > kMaxCycles)
+    throw std::invalid_argument(fmt::format("warm-up, measurement and drain are limited to {} cycles each", kMaxCycles));
 }
 
 // ---- internal state -------------------------------------------------------------------------
@@ -521,11 +525,20 @@ void Network::step() {
         if (cfg_.check_routes) check_hop(i, p, f);
         if (p == kNumLinkPorts) {
           deliver(i, f);
+          if (cfg_.fault == NetConfig::Fault::DuplicateHead && cycle_ >= cfg_.fault_cycle && f.head) {
+            cfg_.fault = NetConfig::Fault::None;
+            deliver(i, f); // the same head once more
+          }
           if (!cfg_.stall_sinks) r.sink_credit_next = static_cast<std::uint8_t>(r.sink_credit_next | (1u << f.vc));
         } else {
           if (r.nbr[p] < 0)
             throw NetworkError(fmt::format("cycle {}: router {} sent a flit out of {}, which has no link", cycle_,
                                            phext::position_str(r.pos), port_name(static_cast<Port>(p))));
+          if (f.head) ++st_.head_link_hops;
+          if (cfg_.fault == NetConfig::Fault::DropFlit && cycle_ >= cfg_.fault_cycle) {
+            cfg_.fault = NetConfig::Fault::None; // this flit vanishes on the link
+            continue;
+          }
           Router& d = *routers_[static_cast<unsigned>(r.nbr[p])];
           d.in[slot][r.back[p]] = f;
           d.in_mask[slot] = static_cast<std::uint8_t>(d.in_mask[slot] | (1u << r.back[p]));
@@ -557,10 +570,13 @@ void Network::step() {
     trace_.reset();
     cfg_.skip_idle = true;
   }
-  // phases: measurement ends, measured packets drain, then (optionally) everything drains
+  // phases: measurement ends, measured packets drain (or the drain limit passes), then
+  // (optionally) the sources stop and everything drains
   const std::uint64_t end_measure = cfg_.warmup + cfg_.measure;
   if (cycle_ >= end_measure) {
-    if (measured_outstanding_ == 0) {
+    const bool limit = cycle_ >= end_measure + cfg_.drain_limit;
+    if (limit && measured_outstanding_ > 0) st_.drained = false;
+    if (measured_outstanding_ == 0 || limit) {
       if (!cfg_.final_drain) finished_ = true;
       else {
         generating_ = false;
@@ -569,17 +585,15 @@ void Network::step() {
           empty = sources_[i].queue.empty() && routers_[i]->occupancy == 0 && !routers_[i]->active;
         if (empty) finished_ = true;
       }
-    } else if (cycle_ >= end_measure + cfg_.drain_limit) {
-      st_.drained = false;
-      finished_ = true;
     }
   }
   if (cycle_ - last_move_ > cfg_.watchdog_cycles) {
-    std::uint64_t waiting = 0;
-    for (unsigned i = 0; i < n; ++i) waiting += routers_[i]->occupancy + sources_[i].queue.size();
-    if (waiting)
-      throw NetworkError(fmt::format("deadlock: no flit moved for {} cycles while {} flits/packets wait (cycle {})",
-                                     cfg_.watchdog_cycles, waiting, cycle_));
+    std::uint64_t buffered = 0;
+    for (unsigned i = 0; i < n; ++i) buffered += routers_[i]->occupancy + sources_[i].queue.size();
+    if (buffered || outstanding_)
+      throw NetworkError(fmt::format("deadlock or lost flit: no flit moved for {} cycles while {} packets are "
+                                     "undelivered ({} flits/packets buffered; cycle {})",
+                                     cfg_.watchdog_cycles, outstanding_, buffered, cycle_));
   }
 }
 
@@ -611,6 +625,8 @@ NetStats Network::stats() const {
     s.latency_max = l.back();
     s.hops_avg = hops_sum_ / static_cast<double>(l.size());
   }
+  if (s.packets_delivered)
+    s.hops_traversed = static_cast<double>(s.head_link_hops) / static_cast<double>(s.packets_delivered);
   for (const auto& r : routers_) {
     s.drops_zmismatch += r->m->drop_zmismatch_o;
     s.drops_out_of_shape += r->m->drop_out_of_shape_o;

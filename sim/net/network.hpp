@@ -75,6 +75,10 @@ struct NetConfig {
   bool check_routes = false; ///< compare every head flit's hop with the routing oracle
   bool skip_idle = true;     ///< do not clock routers with nothing to do (exact; off when tracing)
   bool stall_sinks = false;  ///< sinks never return credits (tests the deadlock watchdog)
+  /// Fault injection, to prove the checks fire: at cycle `fault_cycle`, the first flit put on a
+  /// link vanishes (DropFlit), or the first head delivered is delivered twice (DuplicateHead).
+  enum class Fault : std::uint8_t { None, DropFlit, DuplicateHead } fault = Fault::None;
+  std::uint64_t fault_cycle = 0;
 };
 
 /// Checks a configuration; throws std::invalid_argument with a one-line reason.
@@ -88,11 +92,13 @@ struct NetStats {
   double accepted = 0;                 ///< flits/node/cycle delivered in the measurement window
   std::uint64_t packets_measured = 0;  ///< measured packets delivered
   double latency_avg = 0, latency_p50 = 0, latency_p99 = 0, latency_max = 0; ///< cycles
-  double hops_avg = 0;
+  double hops_avg = 0;                 ///< minimal hops of the measured packets (BFS distance)
+  double hops_traversed = 0;           ///< head flits on links / packets delivered: hops actually taken
   std::uint64_t packets_injected = 0, packets_delivered = 0, flits_injected = 0, flits_delivered = 0;
   std::uint64_t misaddressed_sent = 0, drops_zmismatch = 0, drops_out_of_shape = 0;
   std::uint64_t throttled = 0;         ///< packets not generated because a source queue was full
   std::uint64_t route_checks = 0;      ///< head-flit hops compared with the oracle
+  std::uint64_t head_link_hops = 0;    ///< head flits that crossed a link
   bool drained = true;                 ///< every measured packet arrived within drain_limit
   double wall_seconds = 0;
   double cycles_per_second = 0;

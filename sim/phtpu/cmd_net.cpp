@@ -5,6 +5,7 @@
 #include "fabric.hpp"
 
 #include <cmath>
+#include <fstream>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -76,6 +77,7 @@ nlohmann::json to_json(const net::NetConfig& c, const net::Network& n, const net
           {"accepted", s.accepted},
           {"latency", {{"avg", s.latency_avg}, {"p50", s.latency_p50}, {"p99", s.latency_p99}, {"max", s.latency_max}}},
           {"hops_avg", s.hops_avg},
+          {"hops_traversed", s.hops_traversed},
           {"packets_measured", s.packets_measured},
           {"packets_injected", s.packets_injected},
           {"packets_delivered", s.packets_delivered},
@@ -100,8 +102,8 @@ void print_run(const net::NetConfig& c, const net::Network& n, const net::NetSta
   fmt::print("  accepted       {:.3f} flits/node/cycle\n", s.accepted);
   fmt::print("  latency        avg {:.2f}  p50 {:.0f}  p99 {:.0f}  max {:.0f} cycles ({} packets measured)\n",
              s.latency_avg, s.latency_p50, s.latency_p99, s.latency_max, s.packets_measured);
-  fmt::print("  hops           avg {:.3f} (zero-load latency 2*hops+1+(flits-1) = {:.2f})\n", s.hops_avg,
-             2 * s.hops_avg + 1 + (c.packet_flits - 1));
+  fmt::print("  hops           avg {:.3f} minimal, {:.3f} taken (zero-load latency 2*hops+1+(flits-1) = {:.2f})\n",
+             s.hops_avg, s.hops_traversed, 2 * s.hops_avg + 1 + (c.packet_flits - 1));
   fmt::print("  packets        {} injected, {} delivered, {} misaddressed, {} not generated (source queue full)\n",
              s.packets_injected, s.packets_delivered, s.misaddressed_sent, s.throttled);
   fmt::print("  dropped        {} other slice/pod, {} outside the slice\n", s.drops_zmismatch, s.drops_out_of_shape);
@@ -152,6 +154,13 @@ void add_net_command(CLI::App& app, Action& action) {
   s->callback([&action, a] {
     action = [a] {
       if (a->sweep && !a->trace.empty()) throw UsageError("--trace records one run, not a --sweep");
+      if (!a->trace.empty() && a->trace_cycles < 1) throw InputError("--trace-cycles must be at least 1");
+      for (double r : a->rates)
+        if (!(r >= 0.0 && r <= 1.0)) throw InputError(fmt::format("--rates: {} is not in 0..1 flits/node/cycle", r));
+      if (!a->json.empty() && a->json != "-") {
+        std::ofstream probe(a->json, std::ios::app); // fail now, not after the run
+        if (!probe) throw InputError("cannot write " + a->json);
+      }
       if (a->sweep) {
         std::vector<double> rates = a->rates;
         if (rates.empty())
@@ -166,7 +175,8 @@ void add_net_command(CLI::App& app, Action& action) {
           net::Network n(c);
           const net::NetStats st = net::run_systemc(n);
           runs.push_back(to_json(c, n, st));
-          if (zero_load == 0) zero_load = st.latency_avg;
+          // zero-load latency of this traffic: 2 cycles per hop + 1, plus the packet's extra flits
+          zero_load = 2 * st.hops_avg + 1 + (c.packet_flits - 1);
           // saturated: accepted falls 5% below offered, latency triples, or packets do not drain
           const bool sat = st.accepted < 0.95 * st.offered || st.latency_avg > 3 * zero_load || !st.drained;
           if (!sat && !saturated) sat_point = st.offered;
@@ -176,12 +186,12 @@ void add_net_command(CLI::App& app, Action& action) {
                      st.latency_avg, st.latency_p99, st.hops_avg, st.cycles_per_second, sat ? "  saturated" : "");
           std::fflush(stdout);
         }
-        fmt::print("saturation point: {:.3f} flits/node/cycle offered (last load with accepted >= 95% of offered "
-                   "and latency <= 3x zero-load); peak accepted {:.3f}\n",
-                   sat_point, best_accepted);
+        fmt::print("saturation throughput (peak accepted): {:.3f} flits/node/cycle; latency knee: {:.3f} offered "
+                   "(last load with accepted >= 95% of offered and latency <= 3x zero-load)\n",
+                   best_accepted, sat_point);
         if (!a->json.empty())
-          write_output(a->json, nlohmann::json{{"sweep", runs}, {"saturation_point", sat_point},
-                                               {"peak_accepted", best_accepted}}
+          write_output(a->json, nlohmann::json{{"sweep", runs}, {"latency_knee", sat_point},
+                                               {"saturation_throughput", best_accepted}}
                                         .dump(2) +
                                     "\n");
         return 0;
@@ -206,12 +216,14 @@ void add_net_command(CLI::App& app, Action& action) {
       if (!a->quiet) print_run(c, n, st);
       else
         fmt::print("{}, {}, rate {:.3f}: offered {:.3f}, accepted {:.3f}, latency avg {:.2f} p99 {:.0f}, hops {:.3f}, "
-                   "delivered {}/{}, {:.0f} cycles/s, {:.0f} ns/router-cycle, dropped {}/{} misaddressed, {} cycles\n",
+                   "delivered {}/{}, {:.0f} cycles/s, {:.0f} ns/router-cycle, dropped {}/{} misaddressed, {} cycles, "
+                   "{} packets not generated (source queue full){}\n",
                    n.topology().describe(), net::traffic_name(c.traffic), c.rate, st.offered, st.accepted,
                    st.latency_avg, st.latency_p99, st.hops_avg, st.packets_delivered,
                    st.packets_injected - st.misaddressed_sent, st.cycles_per_second,
                    st.cycles ? st.wall_seconds * 1e9 / (static_cast<double>(st.cycles) * st.nodes) : 0.0,
-                   st.drops_zmismatch + st.drops_out_of_shape, st.misaddressed_sent, st.cycles);
+                   st.drops_zmismatch + st.drops_out_of_shape, st.misaddressed_sent, st.cycles, st.throttled,
+                   st.drained ? "" : ", NOT DRAINED within --drain (saturated)");
       nlohmann::json j = to_json(c, n, st);
       if (!a->journey.empty()) {
         nlohmann::json hops = nlohmann::json::array();
