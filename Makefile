@@ -20,6 +20,7 @@ FUZZ_TARGETS ?= fuzz_coordinate fuzz_document
 CTEST_ARGS   ?=
 SIM_SHAPE    ?= 4x4x4
 SIM_RATE     ?= 0.02
+# waves/ici_net.gtkw names the hops of this journey and marks their cycles
 SIM_JOURNEY  ?= 0,0,0:2,3,1
 SIM_POD      ?= 4x4x8
 SIM_CUBE     ?= 2x2x2

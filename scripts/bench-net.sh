@@ -59,11 +59,14 @@ run net --shape 4x4x8 --twisted --rate 0.05 --cycles 10000 -q
 sweep net --shape 4x4x8 --sweep --rates 0.3,0.4,0.5,0.6,0.7,0.8,0.9,1.0 --cycles 3000 --warmup 1000
 sweep net --shape 4x4x8 --twisted --sweep --rates 0.3,0.4,0.5,0.6,0.7,0.8,0.9,1.0 --cycles 3000 --warmup 1000
 echo
-echo "### Reliability: $long cycles at offered load 1.0"
+echo "### Reliability: $long cycles at rate 1.0"
 echo
-echo "Each run checks every delivered flit (exactly once, whole, in order per source/destination pair),"
-echo "fails on a credit overflow or when the watchdog sees no flit move while flits wait, and drains"
-echo "the network at the end; 1% of the packets are misaddressed and must be dropped and counted."
+echo "Sources try to inject 1.0 flits/node/cycle and pause while their 256-packet queue is full, so"
+echo "the network runs saturated throughout (\"offered\" is what the sources got to generate). Each"
+echo "run checks every delivered flit (exactly once, whole, in order per source/destination pair),"
+echo "fails on a credit overflow, or when the watchdog sees no flit move while packets are"
+echo "undelivered (a deadlock or a lost flit), and drains the network completely at the end; 1% of"
+echo "the packets are misaddressed and must be dropped and counted."
 echo
 for spec in "2x2x2 --cube 2x2x2" "4x4x4" "4x4x8 --twisted" "2x4x4"; do
   # shellcheck disable=SC2086
