@@ -12,6 +12,7 @@
 #include <cmath>
 #include <deque>
 #include <filesystem>
+#include <utility>
 #include <fmt/format.h>
 
 namespace phtpu::net {
@@ -83,7 +84,7 @@ void validate(const NetConfig& c) {
                                             phext::shape_str(c.shape), c.shape.volume()));
   if (c.source_queue < 1) throw std::invalid_argument("source queue must hold at least one packet");
   if (c.measure < 1) throw std::invalid_argument("the measurement window needs at least 1 cycle");
-  constexpr std::uint64_t kMaxCycles = 1'000'000'000'000; // a million seconds at today's speed
+  constexpr std::uint64_t kMaxCycles = 1'000'000'000'000; // 10^12: beyond any run, and no overflow in sums
   if (c.warmup > kMaxCycles || c.measure > kMaxCycles || c.drain_limit > kMaxCycles)
     throw std::invalid_argument(fmt::format("warm-up, measurement and drain are limited to {} cycles each", kMaxCycles));
 }
@@ -237,38 +238,43 @@ void Network::open_trace(const std::string& path, std::uint64_t max_cycles) {
     trace_.reset();
     throw std::runtime_error("cannot write waveform " + path);
   }
+  skip_idle_after_trace_ = cfg_.skip_idle;
   cfg_.skip_idle = false;
   trace_end_ = max_cycles > ~std::uint64_t{0} - cycle_ ? ~std::uint64_t{0} : cycle_ + max_cycles;
 }
 
-void Network::queue_packet(unsigned node, Vec3 dest, unsigned flits, bool measured) {
+std::uint32_t Network::enqueue(unsigned node, const ici::RawFields& dest, int dst, unsigned flits) {
   Source& s = sources_[node];
   Queued q;
+  q.dest = dest;
+  q.dst = dst;
   q.len = flits;
+  q.vc = dst < 0 ? 0 : static_cast<unsigned>(dst) % kNumVcs; // fixed per destination: in order
   q.serial = s.next_serial++;
-  {
-    q.dest = raw_of(geo_.phext_of_global(dest));
-    q.dst = static_cast<int>(topo_.index(dest));
-    q.vc = static_cast<unsigned>(q.dst) % kNumVcs;
-    Packet pk;
-    pk.dst = static_cast<unsigned>(q.dst);
-    pk.dst_pos = dest;
-    pk.created = cycle_;
-    pk.len = flits;
-    if (measured) pk.hops = hops_[static_cast<std::size_t>(node) * topo_.nodes() + pk.dst];
-    pk.measured = measured;
-    pk.at = node;
-    pk.in_port = Port::Local;
-    pk.in_vc = q.vc;
-    s.pending.push_back(std::move(pk));
-    ++outstanding_;
-    if (measured) {
-      ++measured_outstanding_;
-      gen_flits_measured_ += flits;
-    }
-  }
-  ++st_.packets_injected;
   s.queue.push_back(q);
+  ++st_.packets_injected;
+  return q.serial;
+}
+
+void Network::queue_packet(unsigned node, Vec3 dest, unsigned flits, bool measured) {
+  const unsigned dst = topo_.index(dest);
+  enqueue(node, raw_of(geo_.phext_of_global(dest)), static_cast<int>(dst), flits);
+  Packet pk;
+  pk.dst = dst;
+  pk.dst_pos = dest;
+  pk.created = cycle_;
+  pk.len = flits;
+  if (measured) pk.hops = hops_[static_cast<std::size_t>(node) * topo_.nodes() + dst];
+  pk.measured = measured;
+  pk.at = node;
+  pk.in_port = Port::Local;
+  pk.in_vc = dst % kNumVcs;
+  sources_[node].pending.push_back(std::move(pk));
+  ++outstanding_;
+  if (measured) {
+    ++measured_outstanding_;
+    gen_flits_measured_ += flits;
+  }
 }
 
 void Network::inject(Vec3 src, Vec3 dest, unsigned flits, std::uint32_t* tag_out) {
@@ -283,7 +289,7 @@ void Network::inject(Vec3 src, Vec3 dest, unsigned flits, std::uint32_t* tag_out
 
 std::vector<Network::HopRecord> Network::journey(Vec3 src, std::uint32_t tag) const {
   const std::uint64_t key = (static_cast<std::uint64_t>(topo_.index(src)) << 32) | tag;
-  if (const Packet* pk = const_cast<Network*>(this)->find_packet(topo_.index(src), tag)) return pk->hops_seen;
+  if (const Packet* pk = find_packet(topo_.index(src), tag)) return pk->hops_seen;
   if (const auto it = journeys_done_.find(key); it != journeys_done_.end()) return it->second;
   return {};
 }
@@ -299,25 +305,16 @@ void Network::generate(unsigned node) {
   const bool measured = cycle_ >= cfg_.warmup && cycle_ < cfg_.warmup + cfg_.measure;
   if (cfg_.misaddressed > 0 && u(rng_) < cfg_.misaddressed) {
     // three kinds of misaddressing, in turn: another slice, outside the shape, a zero field
-    phext::Coordinate c = geo_.phext_of_global(routers_[node]->pos);
-    auto f = c.fields();
+    ici::RawFields f = raw_of(geo_.phext_of_global(routers_[node]->pos));
     switch (st_.misaddressed_sent % 3) {
-    case 0: f[2] = static_cast<std::uint16_t>(f[2] % 999 + 1); break;           // series: another slice
-    case 1: f[3] = static_cast<std::uint16_t>(geo_.cubes().x + 1); break;       // collection past the last cube
-    default: f[8] = 0; break;                                                     // scroll 0 (malformed)
+    case 0: f[2] = f[2] % 999 + 1; break;        // series: another slice
+    case 1: f[3] = geo_.cubes().x + 1; break;    // collection past the last cube
+    default: f[8] = 0; break;                    // scroll 0 (malformed)
     }
-    std::array<unsigned, phext::kDims> raw{};
-    for (std::size_t i = 0; i < phext::kDims; ++i) raw[i] = f[i];
-    Queued q;
-    q.dest = raw;
-    q.dst = -1;
-    q.len = cfg_.packet_flits;
-    q.serial = s.next_serial++;
+    const std::uint32_t serial = enqueue(node, f, -1, cfg_.packet_flits);
     s.pending.emplace_back();
-    retire(node, q.serial); // never delivered: its serial only keeps the numbering dense
+    retire(node, serial); // never delivered: its serial only keeps the numbering dense
     ++st_.misaddressed_sent;
-    ++st_.packets_injected;
-    s.queue.push_back(q);
     return;
   }
   const Vec3 d = traffic_dest(cfg_.traffic, topo_.shape(), routers_[node]->pos, rng_, cfg_.hotspot_fraction);
@@ -409,11 +406,14 @@ void Network::deliver(unsigned node, const Flit& f) {
   }
 }
 
-Network::Packet* Network::find_packet(unsigned src, std::uint32_t serial) {
-  Source& s = sources_[src];
+const Network::Packet* Network::find_packet(unsigned src, std::uint32_t serial) const {
+  const Source& s = sources_[src];
   const std::uint32_t i = serial - s.base; // wraps to a huge value for serials already retired
   if (i >= s.pending.size() || s.pending[i].done) return nullptr;
   return &s.pending[i];
+}
+Network::Packet* Network::find_packet(unsigned src, std::uint32_t serial) {
+  return const_cast<Packet*>(std::as_const(*this).find_packet(src, serial));
 }
 
 void Network::retire(unsigned src, std::uint32_t serial) {
@@ -568,7 +568,7 @@ void Network::step() {
   if (trace_ && cycle_ >= trace_end_) {
     trace_->close(); // the waveform ends here; the run goes on untraced, idle routers skipped again
     trace_.reset();
-    cfg_.skip_idle = true;
+    cfg_.skip_idle = skip_idle_after_trace_;
   }
   // phases: measurement ends, measured packets drain (or the drain limit passes), then
   // (optionally) the sources stop and everything drains
@@ -634,6 +634,7 @@ NetStats Network::stats() const {
   }
   s.wall_seconds = wall_;
   s.cycles_per_second = wall_ > 0 ? static_cast<double>(cycle_) / wall_ : 0;
+  s.ns_per_router_cycle = cycle_ ? wall_ * 1e9 / (static_cast<double>(cycle_) * s.nodes) : 0;
   return s;
 }
 

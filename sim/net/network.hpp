@@ -102,6 +102,7 @@ struct NetStats {
   bool drained = true;                 ///< every measured packet arrived within drain_limit
   double wall_seconds = 0;
   double cycles_per_second = 0;
+  double ns_per_router_cycle = 0;      ///< wall time per router per simulated cycle
   std::uint64_t router_cycles = 0;     ///< router evaluations actually performed (idle ones skipped)
 };
 
@@ -147,6 +148,9 @@ private:
   struct Router;
   struct Source;
   void generate(unsigned node);
+  /// Put a packet for raw destination `dest` in the source's queue (`dst` = destination node,
+  /// -1 for a misaddressed packet); returns its serial (the head's tag).
+  std::uint32_t enqueue(unsigned node, const ici::RawFields& dest, int dst, unsigned flits);
   void queue_packet(unsigned node, Vec3 dest, unsigned flits, bool measured);
   void deliver(unsigned node, const ici::Flit& f);
   void check_hop(unsigned node, unsigned port, const ici::Flit& f);
@@ -159,10 +163,12 @@ private:
   std::unique_ptr<VerilatedContext> ctx_;
   std::unique_ptr<VerilatedFstC> trace_;
   std::uint64_t trace_end_ = 0;
+  bool skip_idle_after_trace_ = true;
   std::vector<std::unique_ptr<Router>> routers_;
   std::vector<Source> sources_;
   std::vector<char> ticked_; // per router: clocked this cycle
-  Packet* find_packet(unsigned src, std::uint32_t serial); ///< an undelivered packet, or nullptr
+  const Packet* find_packet(unsigned src, std::uint32_t serial) const; ///< an undelivered packet, or nullptr
+  Packet* find_packet(unsigned src, std::uint32_t serial);
   void retire(unsigned src, std::uint32_t serial);          ///< a packet was delivered (or never will be)
   std::uint64_t outstanding_ = 0;                           ///< packets neither delivered nor misaddressed
   std::vector<std::uint32_t> last_serial_; // per (src, dst): serial of the last delivered packet + 1

@@ -92,7 +92,7 @@ nlohmann::json to_json(const net::NetConfig& c, const net::Network& n, const net
           {"wall_seconds", s.wall_seconds},
           {"cycles_per_second", s.cycles_per_second},
           {"router_evaluations", s.router_cycles},
-          {"ns_per_router_cycle", s.cycles ? s.wall_seconds * 1e9 / (static_cast<double>(s.cycles) * s.nodes) : 0.0}};
+          {"ns_per_router_cycle", s.ns_per_router_cycle}};
 }
 
 void print_run(const net::NetConfig& c, const net::Network& n, const net::NetStats& s) {
@@ -111,7 +111,7 @@ void print_run(const net::NetConfig& c, const net::Network& n, const net::NetSta
   if (!s.drained) fmt::print("  WARNING        measured packets did not drain within {} cycles (saturated)\n", c.drain_limit);
   fmt::print("  simulated      {} cycles in {:.2f} s = {:.0f} cycles/s ({:.0f} ns per router-cycle)\n", s.cycles,
              s.wall_seconds, s.cycles_per_second,
-             s.cycles ? s.wall_seconds * 1e9 / (static_cast<double>(s.cycles) * s.nodes) : 0.0);
+             s.ns_per_router_cycle);
 }
 
 std::pair<phext::Vec3, phext::Vec3> parse_journey(const std::string& text) {
@@ -221,7 +221,7 @@ void add_net_command(CLI::App& app, Action& action) {
                    n.topology().describe(), net::traffic_name(c.traffic), c.rate, st.offered, st.accepted,
                    st.latency_avg, st.latency_p99, st.hops_avg, st.packets_delivered,
                    st.packets_injected - st.misaddressed_sent, st.cycles_per_second,
-                   st.cycles ? st.wall_seconds * 1e9 / (static_cast<double>(st.cycles) * st.nodes) : 0.0,
+                   st.ns_per_router_cycle,
                    st.drops_zmismatch + st.drops_out_of_shape, st.misaddressed_sent, st.cycles, st.throttled,
                    st.drained ? "" : ", NOT DRAINED within --drain (saturated)");
       nlohmann::json j = to_json(c, n, st);
