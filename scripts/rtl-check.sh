@@ -2,6 +2,8 @@
 # Lint or synthesize RTL tops listed in rtl/tops.list.
 #
 # Usage: scripts/rtl-check.sh lint|synth [TOP...]     (default: every top)
+#   A top is named as in rtl/tops.list: a module, optionally with parameters
+#   (mxu_tile:N=128,AccRows=64); a line may be limited to one mode (lint-only, synth-only).
 #        scripts/rtl-check.sh netlist TOP OUT.v
 #   lint     verilator --lint-only -Wall, plus the block's rtl/<block>/lint.vlt waivers
 #   synth    yosys synth with `default_nettype none` traps turned into errors
@@ -33,27 +35,51 @@ mkdir -p "$out_dir"
 while read -r top files; do
   [[ -z "$top" || "$top" == \#* ]] && continue
   if ((${#want[@]})) && [[ ! " ${want[*]} " == *" $top "* ]]; then continue; fi
-  found=$((found + 1))
   read -ra srcs <<<"$files"
+  only=""
+  if [[ "${srcs[0]}" == lint-only || "${srcs[0]}" == synth-only ]]; then only=${srcs[0]%-only}; srcs=("${srcs[@]:1}"); fi
+  if [ -n "$only" ] && [ "$only" != "$mode" ]; then
+    ((${#want[@]})) && found=$((found + 1)) && echo "$mode: $top skipped (rtl/tops.list: $only only)"
+    continue
+  fi
+  found=$((found + 1))
+  # module[:P=V,P=V]: parameter overrides for both tools
+  module=${top%%:*}
+  gflags=(); chparam=""
+  if [[ "$top" == *:* ]]; then
+    IFS=, read -ra params <<<"${top#*:}"
+    for pv in "${params[@]}"; do
+      gflags+=("-G$pv"); chparam+="chparam -set ${pv%%=*} ${pv#*=} $module; "
+    done
+  fi
+  tag=${top//[:=,]/_}
   if [ "$mode" = lint ]; then
     waivers=()
     for f in "${srcs[@]}"; do
       v="$(dirname "$f")/lint.vlt"
       [ -f "$v" ] && [[ ! " ${waivers[*]-} " == *" $v "* ]] && waivers+=("$v")
     done
-    verilator --lint-only -Wall ${waivers[@]+"${waivers[@]}"} --top-module "$top" "${srcs[@]}" ||
+    verilator --lint-only -Wall ${waivers[@]+"${waivers[@]}"} ${gflags[@]+"${gflags[@]}"} --top-module "$module" "${srcs[@]}" ||
       { echo "lint: $top FAILED" >&2; exit 1; }
     echo "lint: $top clean"
   else
-    log="$out_dir/synth-$top.log"
+    log="$out_dir/synth-$tag.log"
+    stat="$out_dir/synth-$tag.stat"
     if ! yosys -q -e "$yosys_errors" -l "$log" \
-         -p "read_verilog -sv ${srcs[*]}; synth -top $top; tee -o $out_dir/synth-$top.stat stat" >/dev/null; then
+         -p "read_verilog -sv ${srcs[*]}; ${chparam}synth -top $module; tee -o $stat stat" >/dev/null \
+         2> >(grep -v 'Replacing memory .* with list of registers' >&2); then
       echo "synth: $top FAILED (log: $log)" >&2
       grep -E 'ERROR|Warning' "$log" | head -5 >&2 || true
       exit 1
     fi
-    cells=$(grep -m1 'Number of cells' "$out_dir/synth-$top.stat" | awk '{print $NF}')
+    # a hierarchical design ends with the total under "design hierarchy"
+    cells=$(grep 'Number of cells' "$stat" | tail -1 | awk '{print $NF}')
     echo "synth: $top $cells cells"
+    if grep -q '=== design hierarchy ===' "$stat"; then
+      # cells of each module (one instance), for per-block figures such as cells per PE
+      awk '/^=== / {m=$2} /Number of cells/ && m != "design" {printf "synth:   %s %s cells each\n", m, $NF}' "$stat" |
+        sed 's/\$paramod[^\\]*\\\([a-z_0-9]*\)[^ ]*/\1 (parameterized)/'
+    fi
   fi
 done < rtl/tops.list
 if ((${#want[@]})) && [ "$found" -ne "${#want[@]}" ]; then
