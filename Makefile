@@ -1,7 +1,7 @@
 # phext-tpu user entry points. Quick start (README): `make sim`, then `make test`.
-#   make sim     build and run the most complete simulation (today: a 4x4x4 torus of Verilated ICI
-#                routers under uniform traffic, following one packet hop by hop), write waveforms
-#                to waves/ and reports to build/reports/
+#   make sim     build and run the simulations (a 4x4x4 torus of Verilated ICI routers under
+#                uniform traffic, following one packet hop by hop; one GEMM on an 8x8 MXU tile),
+#                write waveforms to waves/ and reports to build/reports/
 #   make test    build everything and run every test through CTest (includes lint and synth)
 #   make lint    verilator --lint-only -Wall over every RTL top (rtl/tops.list)
 #   make synth   yosys synth over every RTL top, reporting cells
@@ -52,8 +52,10 @@ sim: configure
 	    --journey $(SIM_JOURNEY) --trace waves/ici_net.fst --trace-cycles 300 --json $(BUILD)/reports/ici_net.json
 	$(BUILD)/phtpu decode --pod $(SIM_POD) --cube $(SIM_CUBE) --trace waves/phext_decoder.fst \
 	    --json $(BUILD)/reports/phext_decoder.json --quiet
+	$(BUILD)/phtpu mxu --size 8 --m 24 --k 16 --n 16 --trace waves/mxu.fst --json $(BUILD)/reports/mxu.json
 	@echo "open the packet's journey with: gtkwave waves/ici_net.fst waves/ici_net.gtkw"
 	@echo "open the decoder run with:      gtkwave waves/phext_decoder.fst waves/phext_decoder.gtkw"
+	@echo "open the MXU tile with:         gtkwave waves/mxu.fst waves/mxu.gtkw"
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
@@ -65,7 +67,7 @@ synth: deps
 	RTL_CHECK_OUT=$(BUILD)/rtl-check scripts/rtl-check.sh synth
 
 bench: configure
-	cmake --build $(BUILD) -j $(JOBS) --target phtpu phtpu_bench
+	cmake --build $(BUILD) -j $(JOBS) --target phtpu phtpu_bench phtpu_bench_mxu
 	scripts/bench.sh $(BUILD) docs/PERF.md
 
 fuzz: deps

@@ -116,8 +116,8 @@ public:
     if (cv) {
       m.cmd_op_i = std::uint8_t(cmds_.front().op);
       m.cmd_acc_i = cmds_.front().acc;
-      m.cmd_addr_i = cmds_.front().addr;
-      m.cmd_count_i = cmds_.front().count;
+      m.cmd_addr_i = static_cast<std::remove_reference_t<decltype(m.cmd_addr_i)>>(cmds_.front().addr);
+      m.cmd_count_i = static_cast<std::remove_reference_t<decltype(m.cmd_count_i)>>(cmds_.front().count);
     }
     m.w_valid_i = wv;
     if (wv)

@@ -4,7 +4,10 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -300,4 +303,48 @@ TEST_CASE("phtpu net rejects bad input with one line and exit 1", "[cli][net]") 
   const auto u = run("net --sweep --trace x.fst");
   CHECK(u.status == 2);
   CHECK(one_line(u.err));
+}
+
+TEST_CASE("phtpu mxu runs a GEMM on the RTL, checks it, writes JSON and the hex dump", "[cli][mxu]") {
+  const fs::path j = scratch() / "mxu.json", d = scratch() / "mxu_dump.json";
+  const auto r = run("mxu --size 4 --m 40 --k 9 --n 6 --seed 3 --json " + j.string() + " --dump " + d.string());
+  REQUIRE(r.status == 0);
+  CHECK(r.out.find("bit-exact       yes") != std::string::npos);
+  const auto js = nlohmann::json::parse(slurp(j));
+  CHECK(js["bit_exact"] == true);
+  CHECK(js["macs"] == 40 * 9 * 6);
+  CHECK(js["ideal_cycles"] == 40 * 3 * 2);                          // M ceil(K/4) ceil(N/4)
+  CHECK(js["scalesim_ws_cycles"] == 3 * 2 * (8 + 4 + 40 - 2) - 1); // the formula
+  CHECK(js["max_error_over_bound"].get<double>() <= 1.0);
+  // the dump: C recomputed here from A and B in double precision, against the RTL's C
+  const auto dump = nlohmann::json::parse(slurp(d));
+  auto word = [](const nlohmann::json& s) { return std::stoul(s.get<std::string>(), nullptr, 16); };
+  auto f32 = [](unsigned long bits) {
+    float f;
+    std::uint32_t b = std::uint32_t(bits);
+    std::memcpy(&f, &b, 4);
+    return double(f);
+  };
+  for (unsigned m = 0; m < 40; ++m)
+    for (unsigned n = 0; n < 6; ++n) {
+      double s = 0, a = 0;
+      for (unsigned k = 0; k < 9; ++k) {
+        double p = f32(word(dump["A"][m][k]) << 16) * f32(word(dump["B"][k][n]) << 16);
+        s += p;
+        a += std::fabs(p);
+      }
+      CHECK(std::fabs(f32(word(dump["C"][m][n])) - s) <= 1e-6 * a); // ~16 fp32 roundings of 2^-24
+    }
+}
+
+TEST_CASE("phtpu mxu rejects bad input with one line and exit 1", "[cli][mxu]") {
+  for (const char* a : {"mxu --size 5", "mxu --size 128", "mxu --m 0", "mxu --k 70000", "mxu --n 0",
+                        "mxu --m 65536 --k 65536 --n 65536", "mxu --stall 1", "mxu --stall -0.1",
+                        "mxu --json /nonexistent/dir/x.json", "mxu --dump /nonexistent/dir/x.json"}) {
+    CAPTURE(a);
+    const auto r = run(a);
+    CHECK(r.status == 1);
+    CHECK(one_line(r.err));
+  }
+  CHECK(run("mxu --m abc").status == 2);
 }

@@ -42,5 +42,6 @@ void add_coord_commands(CLI::App& app, Action& action);
 void add_phext_commands(CLI::App& app, Action& action);
 void add_decode_command(CLI::App& app, Action& action);
 void add_net_command(CLI::App& app, Action& action);
+void add_mxu_command(CLI::App& app, Action& action);
 
 } // namespace phtpu::cli

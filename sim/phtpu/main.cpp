@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
   add_phext_commands(app, action);
   add_decode_command(app, action);
   add_net_command(app, action);
+  add_mxu_command(app, action);
 
   try {
     app.parse(argc, argv);
