@@ -24,5 +24,7 @@ sim=$("$build/phtpu" decode --pod 16x16x16 --cube 4x4x4 --random 0 --json /dev/s
   echo "Shared 2-core machines vary by about +-30% run to run (TOOLCHAIN.md); compare medians side by side."
   echo
   scripts/bench-net.sh "$build"
+  echo
+  scripts/bench-mxu.sh "$build"
 } > "$out"
 cat "$out"
