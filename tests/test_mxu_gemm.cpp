@@ -44,9 +44,10 @@ TEST_CASE("golden GEMM: NaN, infinity and flushed products propagate as specifie
   REQUIRE(golden_gemm(g, 4)[0] == kQNaN);
   g.B = {0x3F80, 0x7F80, 0x3F80}; // 1 + inf + 1
   REQUIRE(golden_gemm(g, 4)[0] == 0x7F800000u);
-  g.A = {0x1F80, 0x1F80, 0x0000}; // 2^-64 * 2^-64 flushes to zero: 0 + 0 + 0
-  g.B = {0x1F80, 0x1F80, 0x3F80};
-  REQUIRE(golden_gemm(g, 4)[0] == 0u);
+  // 2^-64 * 2^-63 = 2^-127 flushes to zero, so the sum is 2^-126 (1 * 2^-126), not 1.5 * 2^-126
+  g.A = {0x1F80, 0x3F80, 0x0000};
+  g.B = {0x2000, 0x0080, 0x3F80};
+  REQUIRE(golden_gemm(g, 4)[0] == 0x00800000u);
 }
 
 TEST_CASE("cycle models: SCALE-Sim's weight-stationary figure and the ideal count", "[mxu]") {

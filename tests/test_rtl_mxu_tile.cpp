@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <random>
 #include <string>
 
 using namespace phtpu::mxu;
@@ -199,7 +200,9 @@ TEMPLATE_TEST_CASE("mxu_tile: accumulate adds, overwrite replaces", "[mxu]", N4,
 TEMPLATE_TEST_CASE("mxu_tile: bad commands are dropped and flagged", "[mxu]", N4, N8, N16) {
   constexpr unsigned N = TestType::N;
   for (Cmd bad : {Cmd{Op::Bad}, Cmd{Op::Stream, false, 0, 0}, Cmd{Op::Drain, false, kAccRows - 4, 5},
-                  Cmd{Op::Stream, true, kAccRows - 1, 2}, Cmd{Op::Drain, false, 7, 0}}) {
+                  Cmd{Op::Stream, true, kAccRows - 1, 2}, Cmd{Op::Drain, false, 7, 0},
+                  // addr + count carries out of the count field: must not wrap around
+                  Cmd{Op::Drain, false, kAccRows - 1, kAccRows + 1}, Cmd{Op::Stream, false, 1, 2 * kAccRows - 1}}) {
     INFO("op " << int(bad.op) << " addr " << bad.addr << " count " << bad.count);
     Tb<TestType> tb;
     tb.queue_cmd(bad);
@@ -214,4 +217,90 @@ TEMPLATE_TEST_CASE("mxu_tile: bad commands are dropped and flagged", "[mxu]", N4
   ok.run_until_idle(1000);
   REQUIRE_FALSE(ok.dut()->err_cmd_o);
   REQUIRE(ok.results().size() == 4);
+}
+
+TEMPLATE_TEST_CASE("mxu_tile: a drain held by the result port while many later streams retire", "[mxu]", N4, N8, N16) {
+  constexpr unsigned N = TestType::N;
+  Tb<TestType> tb;
+  std::vector<std::uint16_t> w(N * N, 0x3F80);
+  tb.queue_cmd({Op::Load});
+  tb.queue_weights(w);
+  tb.queue_cmd({Op::Stream, false, 0, 2});
+  tb.queue_row(std::vector<std::uint16_t>(N, 0x3F80));
+  tb.queue_row(std::vector<std::uint16_t>(N, 0x4000));
+  tb.queue_cmd({Op::Drain, false, 0, 2});
+  for (int i = 0; i < 600; ++i) { // more than the sequence numbers can count: 2^10 / 2
+    tb.queue_cmd({Op::Stream, false, 5, 1});
+    tb.queue_row(std::vector<std::uint16_t>(N, 0x3F80));
+  }
+  tb.queue_cmd({Op::Stream, false, 1, 1}); // overlaps the drain's unread row 1: waits for it
+  tb.queue_row(std::vector<std::uint16_t>(N, 0x4040));
+  tb.queue_cmd({Op::Drain, false, 1, 1});
+  tb.set_stalls({0, 0, 0, 1.0}); // the result port takes nothing
+  for (int c = 0; c < 5000; ++c) tb.step();
+  REQUIRE(tb.results().empty());
+  tb.set_stalls({});
+  tb.run_until_idle(10000);
+  REQUIRE(tb.results().size() == 3);
+  CHECK(tb.results()[0].v[0] == bits32(float(N)));     // row 0: N x 1 x 1
+  CHECK(tb.results()[1].v[0] == bits32(float(2 * N))); // row 1 before the late stream overwrote it
+  CHECK(tb.results()[2].v[0] == bits32(float(3 * N))); // row 1 after it
+}
+
+TEMPLATE_TEST_CASE("mxu_tile: random command programs against a sequential model", "[mxu]", N4, N8, N16) {
+  // Loads, streams of 1..3N rows (overwrite or accumulate, anywhere in 64 rows), drains of
+  // written rows, in random order with random backpressure. The model executes the commands
+  // one at a time: a STREAM after a LOAD uses the loaded tile, later ones the same tile.
+  constexpr unsigned N = TestType::N;
+  const auto seed = phtpu::test_seed();
+  INFO("seed " << seed << " (PHTPU_SEED)");
+  std::mt19937_64 rng(seed + N);
+  for (double p : {0.0, 0.3}) {
+    Tb<TestType> tb(2048, seed);
+    tb.set_stalls({p, p, p, p});
+    std::vector<std::uint16_t> weights(N * N, 0), pending;
+    std::vector<std::vector<std::uint32_t>> acc(64, std::vector<std::uint32_t>(N, 0));
+    std::vector<bool> written(64, false);
+    std::vector<std::vector<std::uint32_t>> expect;
+    auto bf = [&] { return random_bf16(rng, 0.2); };
+    for (int i = 0; i < 150; ++i) {
+      unsigned what = unsigned(rng() % 10);
+      if (what < 3) {
+        pending.assign(N * N, 0);
+        for (auto& x : pending) x = bf();
+        tb.queue_cmd({Op::Load});
+        tb.queue_weights(pending);
+      } else if (what < 8) {
+        unsigned count = 1 + unsigned(rng() % (3 * N)), addr = unsigned(rng() % (64 - count));
+        bool accm = rng() & 1u;
+        if (!pending.empty()) weights = std::move(pending), pending.clear();
+        tb.queue_cmd({Op::Stream, accm, addr, count});
+        for (unsigned m = 0; m < count; ++m) {
+          std::vector<std::uint16_t> a(N);
+          for (auto& x : a) x = bf();
+          tb.queue_row(a);
+          for (unsigned n = 0; n < N; ++n) {
+            std::uint32_t s = 0;
+            for (unsigned k = 0; k < N; ++k) s = fp32_add(s, bf16_mul(a[k], weights[k * N + n]));
+            acc[addr + m][n] = accm && written[addr + m] ? fp32_add(acc[addr + m][n], s) : s;
+          }
+          if (!accm) written[addr + m] = true;
+          else if (!written[addr + m]) acc[addr + m].assign(N, 0), written[addr + m] = false; // junk: never drained
+        }
+      } else {
+        unsigned addr = unsigned(rng() % 64), count = 1;
+        while (addr + count < 64 && count < 2 * N && written[addr + count]) ++count;
+        if (!written[addr]) continue;
+        tb.queue_cmd({Op::Drain, false, addr, count});
+        for (unsigned r = 0; r < count; ++r) expect.push_back(acc[addr + r]);
+      }
+    }
+    tb.run_until_idle(200000);
+    REQUIRE(tb.results().size() == expect.size());
+    for (std::size_t r = 0; r < expect.size(); ++r)
+      for (unsigned n = 0; n < N; ++n) {
+        INFO("drained row " << r << " (address " << tb.results()[r].addr << ") column " << n << ", stall " << p);
+        REQUIRE(tb.results()[r].v[n] == expect[r][n]);
+      }
+  }
 }

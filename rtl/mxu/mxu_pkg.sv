@@ -10,7 +10,8 @@ package mxu_pkg;
   localparam logic [1:0] OpBad = 2'd3;    ///< reserved: rejected (err_cmd_o)
 
   /// Width of the stream sequence numbers that order drains after the streams they read.
-  /// At most 2N+4 streams are in flight (N <= 128), below 2^(SeqW-1).
+  /// At most 2N+4 streams are in flight (N <= 128), below 2^(SeqW-1); a drain latches that its
+  /// streams have retired, so any number of later streams may retire while it waits.
   localparam int unsigned SeqW = 10;
 endpackage
 

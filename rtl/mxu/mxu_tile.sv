@@ -99,11 +99,12 @@ module mxu_tile #(
   logic [AddrW-1:0]  caddr_q, naddr_q;
   logic [CountW-1:0] cleft_q, nleft_q;
   logic [SeqW-1:0]   cseq_q, nseq_q, str_seq_q, retired_q;
-  logic              dr_active_q;
+  logic              dr_active_q, dr_deps_q;
   logic [CountW-1:0] dr_ptr_q, dr_end_q;
   logic [SeqW-1:0]   dr_need_q;
 
-  assign p_end = {1'b0, {1'b0, p_addr_q} + p_count_q};
+  // widened before the addition: addr + count can carry out of CountW bits
+  assign p_end = (CountW+1)'(p_addr_q) + (CountW+1)'(p_count_q);
   assign p_bad = (p_op_q == mxu_pkg::OpBad) ||
                  (p_op_q != mxu_pkg::OpLoad && (p_count_q == '0 || p_end > (CountW+1)'(AccRows)));
   assign swap_pending = (cv_q && cswap_q) || (nv_q && nswap_q);
@@ -286,17 +287,21 @@ module mxu_tile #(
 
   // ---- drainer ----------------------------------------------------------------------------
   logic [SeqW-1:0] need_diff;
-  logic            rd_ok, r_load;
+  logic            deps_now, rd_ok, r_load;
   assign need_diff = dr_need_q - retired_q;
-  // row dr_ptr is final when every stream dispatched before the drain has retired, or all
-  // but the last have and the last one has written past it
+  // every stream dispatched before the drain has retired. Latched (dr_deps_q): while the
+  // result port stalls, later streams keep retiring and need_diff would wrap around.
+  assign deps_now = dr_deps_q || need_diff == '0;
+  // row dr_ptr is final when every earlier stream has retired, or all but the last have and
+  // the last one has written past it
   assign rd_ok = dr_active_q &&
-                 (need_diff == '0 || need_diff[SeqW-1] ||
+                 (deps_now ||
                   (need_diff == SeqW'(1) && tail_v_q && tail_seq_q == retired_q && dr_ptr_q < tail_next_q));
   assign r_load = rd_ok && (!r_valid_o || r_ready_i);
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       dr_active_q <= 1'b0;
+      dr_deps_q <= 1'b0;
       dr_ptr_q <= '0;
       dr_end_q <= '0;
       dr_need_q <= '0;
@@ -304,8 +309,10 @@ module mxu_tile #(
       r_data_o <= '0;
       r_addr_o <= '0;
     end else begin
+      if (dr_active_q && need_diff == '0) dr_deps_q <= 1'b1;
       if (go_drain) begin
         dr_active_q <= 1'b1;
+        dr_deps_q <= 1'b0;
         dr_ptr_q <= {1'b0, p_addr_q};
         dr_end_q <= p_end[CountW-1:0];
         dr_need_q <= str_seq_q;
