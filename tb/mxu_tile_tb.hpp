@@ -29,19 +29,19 @@ struct Cmd {
   unsigned addr = 0, count = 0;
 };
 
-/// Bits [lsb, lsb+width) of a Verilated port (QData/IData or VlWide), width <= 32.
+/// Field [lsb, lsb+width) of a Verilated port (QData/IData or VlWide). The tile's fields are
+/// 16 or 32 bits wide at multiples of their width, so a field never straddles a 32-bit word of
+/// a VlWide: one masked word access per field (this runs for every lane every cycle).
 template <class Port>
 void port_set(Port& p, unsigned lsb, unsigned width, std::uint32_t v) {
   if constexpr (std::is_integral_v<Port>) {
     using U = std::make_unsigned_t<Port>;
-    U mask = U((width >= 64 ? ~0ull : ((1ull << width) - 1)) << lsb);
+    U mask = U(((1ull << width) - 1) << lsb);
     p = Port((U(p) & ~mask) | ((U(v) << lsb) & mask));
   } else {
-    for (unsigned i = 0; i < width; ++i) {
-      unsigned b = lsb + i;
-      std::uint32_t& w = p[b / 32];
-      w = (w & ~(1u << (b % 32))) | (((v >> i) & 1u) << (b % 32));
-    }
+    const std::uint32_t mask = (width == 32 ? ~0u : ((1u << width) - 1)) << (lsb % 32);
+    std::uint32_t& w = p[lsb / 32];
+    w = (w & ~mask) | ((v << (lsb % 32)) & mask);
   }
 }
 template <class Port>
@@ -49,12 +49,8 @@ std::uint32_t port_get(const Port& p, unsigned lsb, unsigned width) {
   if constexpr (std::is_integral_v<Port>) {
     return std::uint32_t((std::uint64_t(p) >> lsb) & ((1ull << width) - 1));
   } else {
-    std::uint32_t v = 0;
-    for (unsigned i = 0; i < width; ++i) {
-      unsigned b = lsb + i;
-      v |= ((p[b / 32] >> (b % 32)) & 1u) << i;
-    }
-    return v;
+    const std::uint32_t w = p[lsb / 32] >> (lsb % 32);
+    return width == 32 ? w : w & ((1u << width) - 1);
   }
 }
 

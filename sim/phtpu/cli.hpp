@@ -32,6 +32,9 @@ using Action = std::function<int()>;
 
 /// Read a whole file, or standard input for "-", as bytes.
 std::string read_input(const std::string& path);
+/// Fail now (InputError) if an output file named on the command line cannot be written, not
+/// after a long run. "" and "-" (standard output) always pass.
+void check_writable(const std::string& path);
 /// Write bytes to a file, or standard output for "-" or "".
 void write_output(const std::string& path, std::string_view bytes);
 

@@ -12,7 +12,6 @@
 
 #include <chrono>
 #include <cmath>
-#include <fstream>
 #include <memory>
 
 namespace phtpu::cli {
@@ -116,11 +115,8 @@ int run_mxu(const MxuArgs& a) {
                         {"C", hex_matrix(a.m, a.n, C, 8)}};
     write_output(a.dump, d.dump() + "\n");
   }
-  if (!exact || !bounded) {
-    fmt::print(stderr, "phtpu: error: mxu check failed: {}\n",
-               !exact ? fmt::format("{} results differ from the golden model", mismatches) : "error bound exceeded");
-    return 1;
-  }
+  if (!exact) throw InputError(fmt::format("mxu check failed: {} results differ from the golden model", mismatches));
+  if (!bounded) throw InputError(fmt::format("mxu check failed: error {:.3f} times the stated bound", max_ratio));
   return 0;
 }
 
@@ -147,11 +143,8 @@ void add_mxu_command(CLI::App& app, Action& action) {
       if (std::uint64_t(a->m) * a->k * a->n > kMaxMacs)
         throw InputError(fmt::format("M x K x N = {} MACs is above the limit of {}", std::uint64_t(a->m) * a->k * a->n, kMaxMacs));
       if (!(a->stall >= 0 && a->stall <= 0.9)) throw InputError(fmt::format("--stall must be in 0..0.9, not {}", a->stall));
-      for (const auto& path : {a->json, a->dump})
-        if (!path.empty() && path != "-") {
-          std::ofstream probe(path, std::ios::app); // fail now, not after the run
-          if (!probe) throw InputError("cannot write " + path);
-        }
+      check_writable(a->json);
+      check_writable(a->dump);
       switch (a->size) {
       case 4: return run_mxu<Vmxu_tile_n4, 4>(*a);
       case 8: return run_mxu<Vmxu_tile_n8, 8>(*a);

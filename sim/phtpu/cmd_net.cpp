@@ -5,7 +5,6 @@
 #include "fabric.hpp"
 
 #include <cmath>
-#include <fstream>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -157,10 +156,7 @@ void add_net_command(CLI::App& app, Action& action) {
       if (!a->trace.empty() && a->trace_cycles < 1) throw InputError("--trace-cycles must be at least 1");
       for (double r : a->rates)
         if (!(r >= 0.0 && r <= 1.0)) throw InputError(fmt::format("--rates: {} is not in 0..1 flits/node/cycle", r));
-      if (!a->json.empty() && a->json != "-") {
-        std::ofstream probe(a->json, std::ios::app); // fail now, not after the run
-        if (!probe) throw InputError("cannot write " + a->json);
-      }
+      check_writable(a->json);
       if (a->sweep) {
         std::vector<double> rates = a->rates;
         if (rates.empty())

@@ -30,6 +30,13 @@ std::string read_input(const std::string& path) {
   return data;
 }
 
+void check_writable(const std::string& path) {
+  if (path.empty() || path == "-") return;
+  std::FILE* f = std::fopen(path.c_str(), "ab"); // append: leaves an existing file as it is
+  if (!f) throw InputError(fmt::format("cannot write {}: {}", phext::printable(path, 256), std::strerror(errno)));
+  std::fclose(f);
+}
+
 void write_output(const std::string& path, std::string_view bytes) {
   std::FILE* f = stdout;
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> owner(nullptr, std::fclose);
