@@ -1,0 +1,127 @@
+// sc_pkg: constants, register layouts and the sharding function of the SparseCore lookup unit
+// (rtl/sparsecore/sc_lookup.sv). C++ twin of everything here: tb/sc_model.hpp (ScTableCfg,
+// shard_of, dedup_set), checked equal by tests/test_rtl_sc_lookup.cpp and tests/test_sc_model.cpp.
+//
+// Configuration registers (written through sc_lookup's cfg_* port, 128-bit data):
+//   CfgOwn           [89:0] own phext coordinate (phext_pkg::coord_t), [119:90] own global
+//                    position (phext_pkg::gpos_t), the source field of request packets
+//   CfgCtl           [8:0] outstanding fetch requests allowed, 1..MaxOutstanding (0 reads as 1)
+//   CfgTable + t     the table-t word below
+//   CfgShard + k     [89:0] phext coordinate of the chip that owns shard k
+// Table word (TCfg*: bit offsets):
+//   groups    dimension in groups of 8 elements (Lanes), 1..MaxGroups
+//   bf16      rows are bf16 (16 per 256-bit beat) instead of fp32 (8 per beat)
+//   combiner  CombSum, CombMean (sum / sum of weights), CombSqrtn (sum / sqrt(sum of squares))
+//   mode      ShardRow (row k of the vocabulary on shard id mod S, local row id div S),
+//             ShardCol (every shard holds `chunk` beats of every row, at local row id),
+//             ShardTable (the whole table on shard 0 of the table, local row id)
+//   shards    S, 1..256; `base` is the shard-map index of the table's shard 0
+//   chunk     column sharding: beats per shard, S * chunk = beats per row
+//   shift, magic   id div S = (id * magic) >> (32 + shift), with shift = ceil(log2 S) and
+//             magic = ceil(2^(32+shift) / S) < 2^33 (Granlund-Montgomery 1994, Thm 4.2: exact for
+//             every 32-bit id). The host computes them (tb/sc_model.hpp shard_magic).
+//   vocab     rows in the table; a lookup with id >= vocab is dropped and counted
+//
+// Packets on the ICI-facing port use the head-flit layout of rtl/ici/ici_pkg.sv (destination
+// phext coordinate, type, length, source) with this use of the head's tag field [159:128]:
+//   [143:128] slot tag, [151:144] first beat, [159:152] number of beats.
+// Request (ici_pkg::PktEmbLookup, 2 flits): head to the owning chip, then one body flit
+//   [89:0] reply-to phext coordinate, [121:90] local row, [127:122] table.
+// Response (ici_pkg::PktReadResp, 1 + 2 * beats flits): head with the request's tag field, then
+//   each 256-bit beat as two body flits, bits [127:0] first, in beat order.
+//
+// Written in the Verilator 5.006 / Yosys 0.23 common subset (../shared/TOOLCHAIN.md §8).
+`default_nettype none
+
+package sc_pkg;
+
+  /// scVPU width: 8 fp32 lanes per cycle (reference/tpuv4-facts.md §5).
+  localparam int unsigned Lanes = 8;
+  /// A row beat (memory, Spmem and response unit): 8 fp32 or 16 bf16 values.
+  localparam int unsigned BeatW = 256;
+  localparam int unsigned IdW = 32;
+  localparam int unsigned SampleW = 16;
+  localparam int unsigned CfgAddrW = 10;
+  localparam int unsigned CfgDataW = 128;
+
+  localparam logic [CfgAddrW-1:0] CfgOwn = 10'd0;
+  localparam logic [CfgAddrW-1:0] CfgCtl = 10'd1;
+  localparam logic [CfgAddrW-1:0] CfgTable = 10'd16;  // + table
+  localparam logic [CfgAddrW-1:0] CfgShard = 10'd256; // + shard-map index
+
+  localparam logic [1:0] CombSum = 2'd0;
+  localparam logic [1:0] CombMean = 2'd1;
+  localparam logic [1:0] CombSqrtn = 2'd2;
+
+  localparam logic [1:0] ShardRow = 2'd0;
+  localparam logic [1:0] ShardCol = 2'd1;
+  localparam logic [1:0] ShardTable = 2'd2;
+
+  /// Table word fields: least significant bit and width.
+  localparam int unsigned TCfgGroups = 0;   // 4 bits
+  localparam int unsigned TCfgBf16 = 4;     // 1
+  localparam int unsigned TCfgComb = 5;     // 2
+  localparam int unsigned TCfgMode = 7;     // 2
+  localparam int unsigned TCfgShards = 9;   // 9
+  localparam int unsigned TCfgBase = 18;    // 8
+  localparam int unsigned TCfgChunk = 26;   // 4
+  localparam int unsigned TCfgShift = 30;   // 4
+  localparam int unsigned TCfgMagic = 34;   // 33
+  localparam int unsigned TCfgVocab = 67;   // 32
+  localparam int unsigned TCfgW = 99;
+
+  /// Head tag field of request and response packets.
+  localparam int unsigned TagSlotLsb = 128;
+  localparam int unsigned TagBeatLsb = 144;
+  localparam int unsigned TagNBeatsLsb = 152;
+  localparam int unsigned MinFlitW = 160;
+  /// Request body flit.
+  localparam int unsigned ReqReplyLsb = 0;
+  localparam int unsigned ReqRowLsb = 90;
+  localparam int unsigned ReqTableLsb = 122;
+
+  /// Statistics counters (sc_lookup stat_o, 32 bits each, wrapping).
+  localparam int unsigned StLookups = 0;      // lookups accepted (not dropped)
+  localparam int unsigned StBags = 1;         // bags closed
+  localparam int unsigned StUnique = 2;       // rows fetched (slots allocated)
+  localparam int unsigned StHashFull = 3;     // of those, allocated without a dedup entry (set full)
+  localparam int unsigned StLocalReq = 4;     // requests to the local memory
+  localparam int unsigned StRemoteReq = 5;    // request packets to other chips
+  localparam int unsigned StDropped = 6;      // lookups dropped (id >= vocab, table changed in a bag)
+  localparam int unsigned StStallRing = 7;    // ingest waited: no free Spmem slot
+  localparam int unsigned StStallQueue = 8;   // ingest waited: lookup or fetch queue full
+  localparam int unsigned StStallScale = 9;   // ingest waited at a bag end: scale unit or bag queue
+  localparam int unsigned StStallOut = 10;    // fetch waited: outstanding-request limit
+  localparam int unsigned StStallPort = 11;   // fetch waited: memory or ICI port not ready
+  localparam int unsigned StStallData = 12;   // combine waited for a row still in flight
+  localparam int unsigned StStallBank = 13;   // combine waited for an accumulator bank to flush
+  localparam int unsigned StStallFlush = 14;  // output valid but not taken
+  localparam int unsigned StBusy = 15;        // cycles not idle
+  localparam int unsigned StEpochs = 16;      // dedup windows closed (batch ends and capacity)
+  localparam int unsigned NumStats = 17;
+
+  /// Dedup set index of (table, id): Fibonacci hashing (Knuth, TAOCP 6.4), the top SetW bits
+  /// of (id ^ table << 30) * 0x9E3779B1 mod 2^32. SetW <= 16.
+  function automatic logic [15:0] dedup_set(input logic [1:0] table_i, input logic [IdW-1:0] id,
+                                            input int unsigned set_w);
+    logic [IdW-1:0] h;
+    h = (id ^ {table_i, 30'd0}) * 32'h9E37_79B1;
+    dedup_set = 16'(h >> (IdW - set_w));
+  endfunction
+
+  /// Row sharding: {shard, local row} of `id` for S shards, with the table word's magic/shift.
+  /// The shard is below 256 because S <= 256.
+  function automatic logic [8+IdW-1:0] row_shard(input logic [IdW-1:0] id, input logic [8:0] s,
+                                                  input logic [32:0] magic, input logic [3:0] shift);
+    logic [65:0] prod;
+    logic [IdW-1:0] q;
+    logic [IdW-1:0] qs;
+    prod = 66'(id) * 66'(magic);
+    q = IdW'(prod >> (7'd32 + 7'(shift)));
+    qs = q * IdW'(s); // <= id: no overflow
+    row_shard = {8'(id - qs), q};
+  endfunction
+
+endpackage
+
+`default_nettype wire
