@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
   add_decode_command(app, action);
   add_net_command(app, action);
   add_mxu_command(app, action);
+  add_sparsecore_command(app, action);
 
   try {
     app.parse(argc, argv);
