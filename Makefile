@@ -1,6 +1,7 @@
 # phext-tpu user entry points. Quick start (README): `make sim`, then `make test`.
 #   make sim     build and run the simulations (a 4x4x4 torus of Verilated ICI routers under
-#                uniform traffic, following one packet hop by hop; one GEMM on an 8x8 MXU tile),
+#                uniform traffic, following one packet hop by hop; one GEMM on an 8x8 MXU tile;
+#                embedding-bag lookups on the SparseCore unit),
 #                write waveforms to waves/ and reports to build/reports/
 #   make test    build everything and run every test through CTest (includes lint and synth)
 #   make lint    verilator --lint-only -Wall over every RTL top (rtl/tops.list)
@@ -53,9 +54,13 @@ sim: configure
 	$(BUILD)/phtpu decode --pod $(SIM_POD) --cube $(SIM_CUBE) --trace waves/phext_decoder.fst \
 	    --json $(BUILD)/reports/phext_decoder.json --quiet
 	$(BUILD)/phtpu mxu --size 8 --m 24 --k 16 --n 16 --trace waves/mxu.fst --json $(BUILD)/reports/mxu.json
+	$(BUILD)/phtpu sparsecore --batch 6 --valence 1:5 --vocab 1000000 --dim 16 --zipf 1.05 --mem-latency 30 \
+	    --remote-latency 60 --shards 4 --own-chip 1 --combiner mean --trace waves/sc.fst \
+	    --json $(BUILD)/reports/sparsecore.json
 	@echo "open the packet's journey with: gtkwave waves/ici_net.fst waves/ici_net.gtkw"
 	@echo "open the decoder run with:      gtkwave waves/phext_decoder.fst waves/phext_decoder.gtkw"
 	@echo "open the MXU tile with:         gtkwave waves/mxu.fst waves/mxu.gtkw"
+	@echo "open the SparseCore unit with:  gtkwave waves/sc.fst waves/sc.gtkw"
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)

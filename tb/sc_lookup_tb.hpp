@@ -115,7 +115,12 @@ public:
     write_cfg(kCfgOwn, w);
     write_cfg(kCfgCtl, {max_outstanding, 0, 0, 0});
     for (unsigned t = 0; t < tables.size(); ++t) write_cfg(kCfgTable + t, tables[t].word());
+    // the shard-map entries the tables use (the rest stay unwritten, as on a real chip)
+    std::vector<bool> used(p_.shard_entries, false);
+    for (const auto& t : tables)
+      for (unsigned k = 0; k < t.shards; ++k) used[(t.base + k) % p_.shard_entries] = true;
     for (unsigned k = 0; k < map.coords.size() && k < p_.shard_entries; ++k) {
+      if (!used[k]) continue;
       ici::FlitData c{};
       ici::pack_coord(c, 0, map.coords[k]);
       write_cfg(kCfgShard + k, {c[0], c[1], c[2], c[3]});

@@ -348,3 +348,45 @@ TEST_CASE("phtpu mxu rejects bad input with one line and exit 1", "[cli][mxu]") 
   }
   CHECK(run("mxu --m abc").status == 2);
 }
+
+TEST_CASE("phtpu sparsecore runs lookups on the RTL, checks them and reports", "[cli][sc]") {
+  const fs::path j = scratch() / "sc.json";
+  // 10 bags of exactly 3 lookups, ids uniform over 50 rows, sharded over 4 chips of which this is chip 2
+  const auto r = run("sparsecore --batch 10 --valence 3 --vocab 50 --zipf 0 --dim 16 --mem-latency 20 --shards 4 "
+                     "--own-chip 2 --combiner mean --weights --json " + j.string());
+  REQUIRE(r.status == 0);
+  CHECK(r.out.find("bit-exact with the golden model") != std::string::npos);
+  const auto js = nlohmann::json::parse(slurp(j));
+  const auto& c = js["counters"];
+  CHECK(c["lookups"] == 30);
+  CHECK(c["bags"] == 10);
+  CHECK(c["dropped"] == 0);
+  CHECK(c["unique_rows"].get<int>() <= 30);
+  CHECK(c["local_requests"].get<int>() + c["remote_requests"].get<int>() == c["unique_rows"].get<int>());
+  CHECK(js["dedup_ratio"].get<double>() == Approx(30.0 / c["unique_rows"].get<double>()));
+  CHECK(js["lookups_per_cycle"].get<double>() <= 0.5); // 2 groups per lookup in combine
+  CHECK(js["bit_exact"] == true);
+  // every row local with one shard, none with a chip that holds no shard
+  const auto l = run("sparsecore --batch 4 --valence 2:5 --vocab 100 --shards 1 -q");
+  REQUIRE(l.status == 0);
+  CHECK(l.out.find("100.0 % local") != std::string::npos);
+  const auto rm = run("sparsecore --batch 4 --valence 2:5 --vocab 100 --shards 4 --own-chip 7 -q");
+  REQUIRE(rm.status == 0);
+  CHECK(rm.out.find(" 0.0 % local") != std::string::npos);
+}
+
+TEST_CASE("phtpu sparsecore rejects bad input with one line and exit 1", "[cli][sc]") {
+  for (const char* a : {"sparsecore --dim 12", "sparsecore --dim 72", "sparsecore --valence 5:2", "sparsecore --valence x",
+                        "sparsecore --batch 0", "sparsecore --vocab 0", "sparsecore --zipf -1", "sparsecore --shards 0",
+                        "sparsecore --shards 300", "sparsecore --sharding column --shards 3",
+                        "sparsecore --combiner avg", "sparsecore --dtype fp16", "sparsecore --mem-latency 0",
+                        "sparsecore --outstanding 0", "sparsecore --outstanding 1000", "sparsecore --own-chip 256",
+                        "sparsecore --stall 0.95", "sparsecore --tables 5",
+                        "sparsecore --json /nonexistent/dir/x.json"}) {
+    CAPTURE(a);
+    const auto r = run(a);
+    CHECK(r.status == 1);
+    CHECK(one_line(r.err));
+  }
+  CHECK(run("sparsecore --batch abc").status == 2);
+}
