@@ -33,7 +33,7 @@ CMAKE_ARGS ?= -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
 all: build
 
 help:
-	@sed -n '1,11p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,12p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@scripts/install-deps.sh
