@@ -8,9 +8,11 @@
 //            sc_pkg::dedup_set): a hit reuses the Spmem slot of the row already requested; a miss
 //            allocates the next slot of the slot ring and queues a fetch. A full set only loses
 //            the dedup of that row (counted), never a result. Sums the bag's weights (mean) or
-//            squared weights (sqrt-n) and, at the bag's end, starts the scale unit
-//            (fp32_sqrt, fp32_div) that computes 1/sum or 1/sqrt(sum of squares) while later bags
-//            stream in. Every lookup (and every bag end) enters the lookup queue in order.
+//            squared weights (sqrt-n) and, at the bag's end, queues them for one of ScaleUnits
+//            scale engines (fp32_sqrt then fp32_div, 27 cycles each), dealt in turn, that compute
+//            1/sum or 1/sqrt(sum of squares) while later bags stream in; scales are collected
+//            in the same turn, so they come back in bag order. Every lookup (and every bag end)
+//            enters the lookup queue in order.
 //   epochs   the dedup window: it closes after a beat flagged batch end, or when it has allocated
 //            Slots/2 rows, so two windows fit in the slot ring: one being combined, one filling.
 //            Slots are freed a window at a time, once combine has passed its last lookup.
@@ -32,8 +34,12 @@
 //
 // Timing contract: one lookup beat accepted per cycle at most; combine takes `groups` cycles per
 // lookup (a 16-element fp32 row: 2 cycles), so the peak is min(1, 1/groups) lookups per cycle;
-// a slot whose response arrived at cycle c is readable by combine at c+1; a bag's first output
-// beat leaves 2 cycles after its last group entered combine, if o_ready_i is high.
+// the scale engines take ScaleUnits mean bags per 27 cycles (sqrt-n: per 54). A slot whose last
+// beat was taken on m* at cycle c is readable by combine at c+1 (ICI: last flit at c, c+2). A
+// bag's first output beat leaves 2 cycles after its last group entered combine if o_ready_i is
+// high and, for mean and sqrt-n, once its scale is back: with idle engines, 30 (57) cycles after
+// its last beat was taken at ingest. With a 1-cycle memory a lookup offered at cycle 0 in a
+// one-lookup bag leaves at cycle 6 (sum), 31 (mean), 58 (sqrt-n).
 // Numerics: each lane of a bag is acc = +0, then acc = fp32_add(acc, fp32_mul(w, x)) in lookup
 // order; bf16 rows are widened exactly; mean multiplies by fp32_div(1, sum w), sqrt-n by
 // fp32_div(1, fp32_sqrt(sum fp32_mul(w, w))), sums in lookup order from +0 (docs/architecture.md
@@ -48,7 +54,9 @@ module sc_lookup #(
   parameter int unsigned HashWays = 4,         /// dedup table ways per set
   parameter int unsigned LookupDepth = 512,    /// lookup queue, ingest to combine
   parameter int unsigned FetchDepth = 64,      /// queue of rows to fetch
-  parameter int unsigned BagDepth = 16,        /// queue of finished bag records (sample, scale)
+  parameter int unsigned BagDepth = 16,        /// queue of finished bags, and of their scales
+  parameter int unsigned ScaleDepth = 16,      /// queue of bags waiting for a scale engine
+  parameter int unsigned ScaleUnits = 4,       /// scale engines (fp32_sqrt + fp32_div each), 1..8
   parameter int unsigned NumTables = 4,        /// embedding tables configured at once, 2 or 4
   parameter int unsigned ShardEntries = 256,   /// shard map entries (a power of two, <= 256)
   parameter int unsigned MaxOutstanding = 256, /// largest outstanding-request setting
@@ -144,6 +152,9 @@ module sc_lookup #(
   end
   if (MaxOutstanding < 1 || MaxOutstanding > 511) begin : gen_bad_out
     sc_lookup_MaxOutstanding_must_be_1_to_511 u_error();
+  end
+  if (ScaleUnits < 1 || ScaleUnits > 8) begin : gen_bad_scale
+    sc_lookup_ScaleUnits_must_be_1_to_8 u_error();
   end
   if (FlitW < sc_pkg::MinFlitW) begin : gen_bad_flit
     sc_lookup_FlitW_must_be_at_least_160 u_error();
@@ -325,7 +336,7 @@ module sc_lookup #(
   logic             need_alloc, ring_space, close, push_lk, lk_ok, alloc_ok, bag_ok, scale_needed;
   logic [SlotW-1:0] epoch_cnt_q;
   logic [RingW-1:0] ring_used;
-  logic             lk_full, nf_full, bq_full, sc_busy_q, push_bag_direct;
+  logic             lk_full, nf_full, bq_full, sr_full;
 
   assign ring_used = head_q - tail_q;
   assign ring_space = ring_used < RingW'(Slots);
@@ -335,9 +346,8 @@ module sc_lookup #(
   assign scale_needed = bag_end && (bag_has_q || is_lk) && b_comb != sc_pkg::CombSum;
   assign lk_ok = !push_lk || !lk_full;
   assign alloc_ok = !need_alloc || (ring_space && !nf_full);
-  assign bag_ok = !bag_end || (!sc_busy_q && !bq_full);
+  assign bag_ok = !bag_end || (!bq_full && (!scale_needed || !sr_full));
   assign in_go = in_v_q && lk_ok && alloc_ok && bag_ok;
-  assign push_bag_direct = in_go && bag_end && !scale_needed;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -403,47 +413,82 @@ module sc_lookup #(
     .pop_i(nf_pop), .data_o(nf_dout), .empty_o(nf_empty), .full_o(nf_full)
   );
 
-  // ---- scale unit: 1 / sum(w) or 1 / sqrt(sum(w*w)) per bag, while later bags stream in ---
-  localparam int unsigned BagW = SampleW + TabW + 32;
-  logic               sc_sqrt_q;     // waiting for the square root (then the division)
-  logic [SampleW-1:0] sc_sample_q;
-  logic [TabW-1:0]    sc_tab_q;
-  logic               sqrt_start, sqrt_done, div_start, div_done, sqrt_busy, div_busy;
-  logic [31:0]        sqrt_r, div_q, div_b;
-  logic               bq_push, bq_pop, bq_empty;
-  logic [BagW-1:0]    bq_din, bq_dout;
+  // ---- scale unit: 1 / sum(w) (mean) or 1 / sqrt(sum(w*w)) (sqrt-n) per bag ----------------
+  // Every bag end enters the bag queue {sample, table, scaled}; a scaled bag also queues its
+  // sums for the ScaleUnits engines (fp32_sqrt then fp32_div, 27 cycles each). Bags are dealt
+  // to the engines in turn and their scales collected in the same turn into the scale queue,
+  // so scales come out in bag order for the flush.
+  localparam int unsigned BagW = SampleW + TabW + 1;
+  localparam int unsigned SrW = 1 + 32 + 32;
+  localparam int unsigned EngW = ScaleUnits > 1 ? $clog2(ScaleUnits) : 1;
+  logic               bq_pop, bq_empty, sr_empty, deal, collect, sv_pop, sv_empty, sv_full;
+  logic [BagW-1:0]    bq_dout;
+  logic [SrW-1:0]     sr_dout;
+  logic               sr_sqrtn;
+  logic [31:0]        sr_sumw, sr_sumw2, sv_dout;
+  logic [EngW-1:0]    deal_q, coll_q;
+  logic [ScaleUnits-1:0]    eng_busy, eng_res_v;
+  logic [ScaleUnits*32-1:0] eng_res;
 
-  assign sqrt_start = in_go && scale_needed && b_comb == sc_pkg::CombSqrtn;
-  assign div_start = (in_go && scale_needed && b_comb != sc_pkg::CombSqrtn) ||
-                     (sc_busy_q && sc_sqrt_q && sqrt_done);
-  assign div_b = sc_busy_q ? sqrt_r : sumw_next;
-  fp32_sqrt u_sqrt (.clk_i, .rst_ni, .start_i(sqrt_start), .a_i(sumw2_next), .busy_o(sqrt_busy),
-                    .done_o(sqrt_done), .r_o(sqrt_r));
-  fp32_div u_div (.clk_i, .rst_ni, .start_i(div_start), .a_i(FpOne), .b_i(div_b), .busy_o(div_busy),
-                  .done_o(div_done), .q_o(div_q));
+  sc_fifo #(.Width(BagW), .Depth(BagDepth)) u_bagq (
+    .clk_i, .rst_ni, .push_i(in_go && bag_end), .data_i({b_sample, b_tab, scale_needed}), .pop_i(bq_pop),
+    .data_o(bq_dout), .empty_o(bq_empty), .full_o(bq_full)
+  );
+  sc_fifo #(.Width(SrW), .Depth(ScaleDepth)) u_scaleq (
+    .clk_i, .rst_ni, .push_i(in_go && scale_needed),
+    .data_i({b_comb == sc_pkg::CombSqrtn, sumw_next, sumw2_next}), .pop_i(deal),
+    .data_o(sr_dout), .empty_o(sr_empty), .full_o(sr_full)
+  );
+  assign {sr_sqrtn, sr_sumw, sr_sumw2} = sr_dout;
+  assign deal = !sr_empty && !eng_busy[deal_q] && !eng_res_v[deal_q];
+  assign collect = eng_res_v[coll_q] && !sv_full;
+
+  for (genvar e = 0; e < ScaleUnits; e++) begin : gen_scale
+    logic        start, busy_q, sqrt_phase_q, res_v_q, sqrt_done, div_done;
+    logic [31:0] res_q, sqrt_r, div_q;
+    assign start = deal && deal_q == EngW'(e);
+    fp32_sqrt u_sqrt (.clk_i, .rst_ni, .start_i(start && sr_sqrtn), .a_i(sr_sumw2), .busy_o(),
+                      .done_o(sqrt_done), .r_o(sqrt_r));
+    fp32_div u_div (.clk_i, .rst_ni, .start_i((start && !sr_sqrtn) || (sqrt_phase_q && sqrt_done)),
+                    .a_i(FpOne), .b_i(sqrt_phase_q ? sqrt_r : sr_sumw), .busy_o(), .done_o(div_done),
+                    .q_o(div_q));
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) begin
+        busy_q <= 1'b0;
+        sqrt_phase_q <= 1'b0;
+        res_v_q <= 1'b0;
+        res_q <= '0;
+      end else begin
+        if (start) begin
+          busy_q <= 1'b1;
+          sqrt_phase_q <= sr_sqrtn;
+        end
+        if (sqrt_phase_q && sqrt_done) sqrt_phase_q <= 1'b0;
+        if (busy_q && !sqrt_phase_q && div_done) begin
+          busy_q <= 1'b0;
+          res_v_q <= 1'b1;
+          res_q <= div_q;
+        end
+        if (collect && coll_q == EngW'(e)) res_v_q <= 1'b0;
+      end
+    end
+    assign eng_busy[e] = busy_q;
+    assign eng_res_v[e] = res_v_q;
+    assign eng_res[e*32 +: 32] = res_q;
+  end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      sc_busy_q <= 1'b0;
-      sc_sqrt_q <= 1'b0;
-      sc_sample_q <= '0;
-      sc_tab_q <= '0;
+      deal_q <= '0;
+      coll_q <= '0;
     end else begin
-      if (in_go && scale_needed) begin
-        sc_busy_q <= 1'b1;
-        sc_sqrt_q <= b_comb == sc_pkg::CombSqrtn;
-        sc_sample_q <= b_sample;
-        sc_tab_q <= b_tab;
-      end
-      if (sc_busy_q && sc_sqrt_q && sqrt_done) sc_sqrt_q <= 1'b0;
-      if (sc_busy_q && !sc_sqrt_q && div_done) sc_busy_q <= 1'b0;
+      if (deal) deal_q <= deal_q == EngW'(ScaleUnits - 1) ? '0 : deal_q + 1'b1;
+      if (collect) coll_q <= coll_q == EngW'(ScaleUnits - 1) ? '0 : coll_q + 1'b1;
     end
   end
-  assign bq_push = push_bag_direct || (sc_busy_q && !sc_sqrt_q && div_done);
-  assign bq_din = push_bag_direct ? {b_sample, b_tab, 32'd0} : {sc_sample_q, sc_tab_q, div_q};
-  sc_fifo #(.Width(BagW), .Depth(BagDepth)) u_bagq (
-    .clk_i, .rst_ni, .push_i(bq_push), .data_i(bq_din), .pop_i(bq_pop),
-    .data_o(bq_dout), .empty_o(bq_empty), .full_o(bq_full)
+  sc_fifo #(.Width(32), .Depth(BagDepth)) u_scalev (
+    .clk_i, .rst_ni, .push_i(collect), .data_i(eng_res[coll_q*32 +: 32]), .pop_i(sv_pop),
+    .data_o(sv_dout), .empty_o(sv_empty), .full_o(sv_full)
   );
 
   // ---- fetch: shard, then a local memory request or an ICI request packet -----------------
@@ -694,25 +739,26 @@ module sc_lookup #(
   logic [GW-1:0]      fg_q;
   logic [SampleW-1:0] bq_sample;
   logic [TabW-1:0]    bq_tab;
-  logic [31:0]        bq_scale;
+  logic               bq_scaled;
   logic               o_fire, o_scale;
   logic [Lanes*32-1:0] o_acc;
 
-  assign {bq_sample, bq_tab, bq_scale} = bq_dout;
-  assign o_scale = tc_comb_q[bq_tab] != sc_pkg::CombSum;
+  assign {bq_sample, bq_tab, bq_scaled} = bq_dout;
+  assign o_scale = bq_scaled;
   assign o_acc = acc_q[{fb_q, fg_q}];
-  assign o_valid_o = full_q[fb_q] && !bq_empty;
+  assign o_valid_o = full_q[fb_q] && !bq_empty && (!bq_scaled || !sv_empty);
   assign o_sample_o = bq_sample;
   assign o_table_o = bq_tab;
   assign o_group_o = fg_q;
   assign o_last_o = (GW+1)'(fg_q) + 1'b1 >= tc_groups_q[bq_tab];
   for (genvar l = 0; l < Lanes; l++) begin : gen_scale
     logic [31:0] p;
-    fp32_mul u_mul (.a_i(o_acc[l*32 +: 32]), .b_i(bq_scale), .p_o(p));
+    fp32_mul u_mul (.a_i(o_acc[l*32 +: 32]), .b_i(sv_dout), .p_o(p));
     assign o_data_o[l*32 +: 32] = zero_q[fb_q] ? 32'd0 : o_scale ? p : o_acc[l*32 +: 32];
   end
   assign o_fire = o_valid_o && o_ready_i;
   assign bq_pop = o_fire && o_last_o;
+  assign sv_pop = bq_pop && bq_scaled;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -738,7 +784,8 @@ module sc_lookup #(
 
   // ---- status ---------------------------------------------------------------------------------
   assign idle_o = !in_v_q && !bag_open_q && lk_empty && nf_empty && out_q == '0 && !rb_v_q &&
-                  !s2_v_q && full_q == 2'b00 && !sc_busy_q && !sqrt_busy && !div_busy && bq_empty;
+                  !s2_v_q && full_q == 2'b00 && bq_empty && sr_empty && sv_empty && eng_busy == '0 &&
+                  eng_res_v == '0;
 
   always_comb begin
     st_inc = '0;

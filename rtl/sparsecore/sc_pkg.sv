@@ -1,6 +1,8 @@
 // sc_pkg: constants, register layouts and the sharding function of the SparseCore lookup unit
-// (rtl/sparsecore/sc_lookup.sv). C++ twin of everything here: tb/sc_model.hpp (ScTableCfg,
-// shard_of, dedup_set), checked equal by tests/test_rtl_sc_lookup.cpp and tests/test_sc_model.cpp.
+// (rtl/sparsecore/sc_lookup.sv). C++ twin of everything here: tb/sc_model.hpp (TableCfg::word,
+// shard_magic, magic_div, fetch_requests, dedup_set). The functions are checked equal to their
+// twins through rtl/sparsecore/sc_hash.sv (tests/test_rtl_sc_hash.cpp); the sharding also end to
+// end by the memory models of tests/test_rtl_sc_lookup.cpp.
 //
 // Configuration registers (written through sc_lookup's cfg_* port, 128-bit data):
 //   CfgOwn           [89:0] own phext coordinate (phext_pkg::coord_t), [119:90] own global

@@ -33,6 +33,7 @@ struct ScArgs {
 };
 
 constexpr std::uint64_t kMaxLookups = 20'000'000;
+constexpr unsigned kScaleUnits = 4; // sc_lookup's default ScaleUnits (CMakeLists.txt builds vsc_lookup with it)
 constexpr std::uint32_t kMaxZipfVocab = 100'000'000; // the sampler keeps one double per id
 
 template <class T>
@@ -141,11 +142,16 @@ int run_sc(const ScArgs& a) {
   // the ICI request port one flit per cycle (two per remote request).
   const double lookups = double(s[StLookups]);
   const unsigned beats_per_req = t.sharding == Sharding::Column ? t.chunk() : t.beats();
+  // The scale engines (sc_lookup ScaleUnits = 4) take 27 cycles per mean bag, 54 per sqrt-n bag.
+  std::size_t scaled = 0;
+  for (const auto& b : bins) scaled += !b.lookups.empty() && t.combiner != Combiner::Sum;
+  const double scale_cycles = double(scaled) * (t.combiner == Combiner::Sqrtn ? 54 : 27) / kScaleUnits;
   const std::vector<std::pair<std::string, double>> bounds = {
       {"combine", peak},
       {"Spmem writes", s[StUnique] ? lookups / (double(s[StUnique]) * t.beats()) : 1e9},
       {"ICI responses", s[StRemoteReq] ? lookups / (double(s[StRemoteReq]) * (1 + 2 * beats_per_req)) : 1e9},
-      {"ICI requests", s[StRemoteReq] ? lookups / (2.0 * double(s[StRemoteReq])) : 1e9}};
+      {"ICI requests", s[StRemoteReq] ? lookups / (2.0 * double(s[StRemoteReq])) : 1e9},
+      {"scale engines", scaled ? lookups / scale_cycles : 1e9}};
   auto limit = bounds.front();
   for (const auto& b : bounds)
     if (b.second < limit.second) limit = b;
