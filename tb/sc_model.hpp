@@ -90,6 +90,13 @@ struct TableCfg {
                                   " beats to split evenly over " + std::to_string(shards) + " shards");
   }
 
+  /// What the RTL checks when the word is written (sc_lookup cfg_table_ok): a table it cannot
+  /// run has its lookups dropped (err_o[2]) instead of hanging the unit.
+  bool runnable(unsigned max_groups) const {
+    return groups >= 1 && groups <= max_groups && shards >= 1 && shards <= 256 &&
+           (sharding != Sharding::Column || (chunk() >= 1 && chunk() * shards == beats()));
+  }
+
   /// The sc_pkg table word, 4 x 32 bits (least significant word first).
   std::array<std::uint32_t, 4> word() const {
     std::array<std::uint32_t, 4> w{};
@@ -200,8 +207,17 @@ struct BagIn {
   unsigned sample = 0, table = 0;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> lookups; ///< (id, weight)
 };
-/// Split the stream into bags and apply the drop rules: a lookup is dropped when its id is past
-/// the table's vocabulary or its table differs from the bag's (the table of the bag's first beat).
+/// The RTL's largest row in groups of 8 (sc_lookup MaxGroups, the same in every build).
+inline constexpr unsigned kMaxGroups = 8;
+
+/// A lookup the unit drops: its table cannot run, its id is past the table's vocabulary, or its
+/// table differs from the bag's (the table of the bag's first beat).
+inline bool dropped_lookup(const Lookup& l, bool bag_open, unsigned bag_table, const std::vector<TableCfg>& tables) {
+  const TableCfg& t = tables.at(l.table);
+  return !l.empty && (!t.runnable(kMaxGroups) || (bag_open && l.table != bag_table) || l.id >= t.vocab);
+}
+
+/// Split the stream into bags and apply the drop rules (dropped_lookup).
 inline std::vector<BagIn> bags_of(const std::vector<Lookup>& in, const std::vector<TableCfg>& tables,
                                   std::uint64_t* dropped = nullptr) {
   std::vector<BagIn> out;
@@ -212,7 +228,7 @@ inline std::vector<BagIn> bags_of(const std::vector<Lookup>& in, const std::vect
       cur = BagIn{l.sample, l.table, {}};
     }
     const bool bag_end = l.last || l.empty;
-    const bool bad = !l.empty && ((open && l.table != cur.table) || l.id >= tables.at(l.table).vocab);
+    const bool bad = dropped_lookup(l, open, cur.table, tables);
     if (bad && dropped) ++*dropped;
     if (!l.empty && !bad) cur.lookups.emplace_back(l.id, l.weight);
     open = !bag_end;
@@ -318,7 +334,7 @@ inline Predicted predict_counts(const std::vector<Lookup>& in, const std::vector
   for (const Lookup& l : in) {
     if (!open) bag_table = l.table;
     const bool bag_end = l.last || l.empty;
-    const bool bad = !l.empty && ((open && l.table != bag_table) || l.id >= tables.at(l.table).vocab);
+    const bool bad = dropped_lookup(l, open, bag_table, tables);
     bool close = l.batch_end;
     if (bad) ++p.dropped;
     if (!l.empty && !bad) {

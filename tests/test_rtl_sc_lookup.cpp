@@ -269,6 +269,25 @@ TEST_CASE("sc_lookup: bad lookups are dropped, counted and flagged", "[sc]") {
   CHECK(r.bags[1].v.size() == 16);
 }
 
+TEST_CASE("sc_lookup: a table it cannot run drops its lookups and flags err_o[2] instead of hanging", "[sc]") {
+  // table 1: 16 fp32 elements (2 beats) column-sharded over 3 chips: no whole chunk per shard
+  std::vector<TableCfg> tables = {table(2, 1000, Combiner::Mean), table(2, 1000, Combiner::Sum, false, Sharding::Column, 3)};
+  REQUIRE(!tables[1].runnable(kMaxGroups));
+  std::vector<Lookup> in;
+  for (unsigned b = 0; b < 20; ++b)
+    for (unsigned i = 0; i < 3; ++i) in.push_back({b, b % 2, 10 * b + i, kOne, i == 2, false, false});
+  in.back().batch_end = true;
+  const auto map = slice_map(256, 0);
+  ScLookupTb<Vsc_lookup> tb(Big::params(), phtpu::test_seed(), phtpu::test_wave_path("sc_badcfg_big"));
+  tb.configure(tables, map, 8, false);
+  const auto r = tb.run(in, phtpu::test_seed(), {4}, {6}, {});
+  check(r, tables, in, Big::params(), map);
+  CHECK(r.stats[StDropped] == 30);
+  CHECK((r.err & 4u) == 4u);
+  for (std::size_t b = 1; b < r.bags.size(); b += 2)
+    for (auto x : r.bags[b].v) CHECK(x == 0u);
+}
+
 TEST_CASE("sc_lookup: a response packet of the wrong type is dropped and flagged", "[sc]") {
   const std::vector<TableCfg> tables = {table(2, 1000, Combiner::Sum, false, Sharding::Row, 2)};
   const auto in = bags({{1, 2, 3}, {4, 5}});
@@ -278,7 +297,7 @@ TEST_CASE("sc_lookup: a response packet of the wrong type is dropped and flagged
   const auto r = run<Big>("badresp", tables, in, map, 8, {2}, rem);
   check(r, tables, in, Big::params(), map);
   CHECK((r.err & 2u) == 2u);
-  CHECK((r.err & 1u) == 0u);
+  CHECK((r.err & 5u) == 0u);
 }
 
 TEST_CASE("sc_lookup: the outstanding-request limit holds", "[sc]") {

@@ -123,7 +123,8 @@ module sc_lookup #(
   output logic      [Lanes*32-1:0]           o_data_o,      ///< fp32 lane l in bits [l*32 +: 32]
   // Status
   output logic                               idle_o,        ///< nothing queued, in flight or open
-  output logic      [1:0]                    err_o,         ///< sticky: [0] lookup dropped, [1] bad response
+  output logic      [2:0]                    err_o,         ///< sticky: [0] lookup dropped, [1] bad response,
+                                                            ///< [2] lookup to a misconfigured table
   output logic      [NumStats*32-1:0]        stat_o         ///< sc_pkg::St* counters
 );
   localparam int unsigned RingW = SlotW + 1;
@@ -176,6 +177,7 @@ module sc_lookup #(
   logic [3:0]       tc_shift_q [NumTables];
   logic [32:0]      tc_magic_q [NumTables];
   logic [31:0]      tc_vocab_q [NumTables];
+  logic             tc_ok_q [NumTables];   // the table word is one the unit can run
   logic [89:0]      smap_q [ShardEntries];
   logic [89:0]      own_coord_q;
   logic [29:0]      own_gpos_q;
@@ -183,6 +185,25 @@ module sc_lookup #(
   logic [8:0]       cfg_out;
 
   assign cfg_out = cfg_data_i[8:0];
+
+  // A table word the unit can run (else its lookups are dropped and flag err_o[2], so a bad
+  // configuration cannot hang the unit on a row that never completes): 1..MaxGroups groups,
+  // a known mode, 1..256 shards, shift <= 8, and for column sharding chunk x shards = beats.
+  logic        cfg_table_ok;
+  logic [3:0]  cw_groups, cw_chunk, cw_shift;
+  logic [1:0]  cw_mode;
+  logic [8:0]  cw_shards;
+  logic [12:0] cw_span;
+  assign cw_groups = cfg_data_i[sc_pkg::TCfgGroups +: 4];
+  assign cw_chunk = cfg_data_i[sc_pkg::TCfgChunk +: 4];
+  assign cw_shift = cfg_data_i[sc_pkg::TCfgShift +: 4];
+  assign cw_mode = cfg_data_i[sc_pkg::TCfgMode +: 2];
+  assign cw_shards = cfg_data_i[sc_pkg::TCfgShards +: 9];
+  assign cw_span = 13'(cw_chunk) * 13'(cw_shards);
+  assign cfg_table_ok = cw_groups >= 4'd1 && 32'(cw_groups) <= MaxGroups && cw_mode != 2'd3 &&
+                        cw_shards >= 9'd1 && cw_shards <= 9'd256 && cw_shift <= 4'd8 &&
+                        (cw_mode != sc_pkg::ShardCol ||
+                         (cw_chunk != '0 && cw_span == 13'(t_beats(cw_groups[GW:0], cfg_data_i[sc_pkg::TCfgBf16]))));
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       own_coord_q <= '0;
@@ -199,6 +220,7 @@ module sc_lookup #(
         tc_shift_q[t] <= '0;
         tc_magic_q[t] <= '0;
         tc_vocab_q[t] <= '0;
+        tc_ok_q[t] <= 1'b0;
       end
     end else if (cfg_valid_i) begin
       if (cfg_addr_i == sc_pkg::CfgOwn) begin
@@ -222,6 +244,7 @@ module sc_lookup #(
           tc_shift_q[t] <= cfg_data_i[sc_pkg::TCfgShift +: 4];
           tc_magic_q[t] <= cfg_data_i[sc_pkg::TCfgMagic +: 33];
           tc_vocab_q[t] <= cfg_data_i[sc_pkg::TCfgVocab +: 32];
+          tc_ok_q[t] <= cfg_table_ok;
         end
     end
   end
@@ -285,7 +308,7 @@ module sc_lookup #(
   assign b_tab = bag_open_q ? bag_tab_q : in_tab_q;
   assign b_sample = bag_open_q ? bag_sample_q : in_sample_q;
   assign b_comb = tc_comb_q[b_tab];
-  assign bad = !in_empty_q && ((bag_open_q && in_tab_q != bag_tab_q) ||
+  assign bad = !in_empty_q && (!tc_ok_q[in_tab_q] || (bag_open_q && in_tab_q != bag_tab_q) ||
                                (in_id_q >= tc_vocab_q[in_tab_q]));
   assign is_lk = !in_empty_q && !bad;
   assign bag_end = in_last_q || in_empty_q;
@@ -813,22 +836,24 @@ module sc_lookup #(
   end
 
   logic [31:0] st_q [NumStats];
-  logic        err_lk_q, err_rp_q;
+  logic        err_lk_q, err_rp_q, err_cfg_q;
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       for (int i = 0; i < NumStats; i++) st_q[i] <= '0;
       err_lk_q <= 1'b0;
       err_rp_q <= 1'b0;
+      err_cfg_q <= 1'b0;
     end else begin
       for (int i = 0; i < NumStats; i++) st_q[i] <= st_q[i] + 32'(st_inc[i]);
       if (in_go && bad) err_lk_q <= 1'b1;
       if (rp_bad) err_rp_q <= 1'b1;
+      if (in_go && !in_empty_q && !tc_ok_q[in_tab_q]) err_cfg_q <= 1'b1;
     end
   end
   for (genvar i = 0; i < NumStats; i++) begin : gen_stat
     assign stat_o[i*32 +: 32] = st_q[i];
   end
-  assign err_o = {err_rp_q, err_lk_q};
+  assign err_o = {err_cfg_q, err_rp_q, err_lk_q};
 
 endmodule
 
