@@ -75,6 +75,17 @@ for d in 8 16 32 64; do
   printf '| %s | %s | %s | %s |\n' "$d" "$f" "$b" "$(python3 -c "print(f'{min(1, 8/$d):.3f}')")"
 done
 echo
+echo "Combiners at 8 elements (the peak is 1 lookup/cycle, so the scale engines, 4 bags per 27"
+echo "cycles for mean and per 54 for sqrt-n, would show here first), latency 200, every row local:"
+echo
+echo "| combiner | lookups/cycle | stall cycles at ingest for the scale engines |"
+echo "|---|---|---|"
+for c in sum mean sqrtn; do
+  run --dim 8 --shards 1 --mem-latency 200 --combiner "$c"
+  printf '| %s | %.3f | %s |\n' "$c" "$(field "$tmp/r.json" lookups_per_cycle)" \
+    "$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['counters']['stall_scale'])" "$tmp/r.json")"
+done
+echo
 echo "Simulation speed (no trace; the C++ memory models and the golden check included), median of 3:"
 echo
 speeds=()

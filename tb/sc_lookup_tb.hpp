@@ -33,7 +33,7 @@ namespace phtpu::sc {
 /// The RTL parameters a Verilated model was built with (CMakeLists.txt).
 struct ScParams {
   unsigned max_groups = 8, slots = 512, hash_sets = 256, hash_ways = 4, shard_entries = 256,
-           max_outstanding = 256;
+           max_outstanding = 256, scale_units = 4;
 };
 
 struct MemCfg {
@@ -41,7 +41,6 @@ struct MemCfg {
   unsigned capacity = 1024;   ///< requests the memory holds at once (its ready drops when full)
   bool out_of_order = false;  ///< answer ready requests in random order, beats interleaved
   double stall = 0;           ///< probability of a ready stall / a gap before a beat, per cycle
-  bool inject_bad = false;    ///< remote only: send one packet of the wrong type first
 };
 
 struct TbStalls {
@@ -130,6 +129,19 @@ public:
     }
   }
 
+  /// Make the remote side send one 3-flit packet of the wrong type (Write) before any response:
+  /// the unit must drop it and flag err_o[1].
+  void queue_bad_response() {
+    ici::HeadFields h;
+    h.dest = map_.own;
+    h.type = ici::PktType::Write;
+    h.len = 3;
+    Packet p;
+    p.flits = {ici::pack_head(h), ici::FlitData{1, 2, 3, 4, 5}, ici::FlitData{6, 7, 8, 9, 10}};
+    p.due = dut_.cycle();
+    rreq_.push_back(std::move(p));
+  }
+
   /// Play a lookup stream to the end (every bag out and the unit idle) and return the results.
   /// Throws std::runtime_error when nothing moves for `watchdog` cycles.
   RunResult run(const std::vector<Lookup>& in, std::uint64_t table_seed, const MemCfg& mem, const MemCfg& remote,
@@ -140,16 +152,6 @@ public:
     seed_ = table_seed;
     mem_ = mem;
     rem_ = remote;
-    if (rem_.inject_bad) { // a 3-flit Write packet: the unit must drop it and flag err_o[1]
-      ici::HeadFields h;
-      h.dest = map_.own;
-      h.type = ici::PktType::Write;
-      h.len = 3;
-      Packet p;
-      p.flits = {ici::pack_head(h), ici::FlitData{1, 2, 3, 4, 5}, ici::FlitData{6, 7, 8, 9, 10}};
-      p.due = dut_.cycle();
-      rreq_.push_back(std::move(p));
-    }
     const std::uint64_t start = dut_.cycle();
     std::uint64_t last_move = start;
     bool l_held = false;

@@ -33,7 +33,6 @@ struct ScArgs {
 };
 
 constexpr std::uint64_t kMaxLookups = 20'000'000;
-constexpr unsigned kScaleUnits = 4; // sc_lookup's default ScaleUnits (CMakeLists.txt builds vsc_lookup with it)
 constexpr std::uint32_t kMaxZipfVocab = 100'000'000; // the sampler keeps one double per id
 
 template <class T>
@@ -142,10 +141,10 @@ int run_sc(const ScArgs& a) {
   // the ICI request port one flit per cycle (two per remote request).
   const double lookups = double(s[StLookups]);
   const unsigned beats_per_req = t.sharding == Sharding::Column ? t.chunk() : t.beats();
-  // The scale engines (sc_lookup ScaleUnits = 4) take 27 cycles per mean bag, 54 per sqrt-n bag.
+  // The scale engines (sc_lookup ScaleUnits) take 27 cycles per mean bag, 54 per sqrt-n bag.
   std::size_t scaled = 0;
   for (const auto& b : bins) scaled += !b.lookups.empty() && t.combiner != Combiner::Sum;
-  const double scale_cycles = double(scaled) * (t.combiner == Combiner::Sqrtn ? 54 : 27) / kScaleUnits;
+  const double scale_cycles = double(scaled) * (t.combiner == Combiner::Sqrtn ? 54 : 27) / p.scale_units;
   const std::vector<std::pair<std::string, double>> bounds = {
       {"combine", peak},
       {"Spmem writes", s[StUnique] ? lookups / (double(s[StUnique]) * t.beats()) : 1e9},
