@@ -30,6 +30,10 @@
 // the packet's flits are consumed at the buffer head, credits are returned, and
 // drop_zmismatch_o / drop_out_of_shape_o count packets. Misaddressed traffic never blocks
 // the router.
+// Link hold (the OCS reconfiguration protocol, rtl/ocs/ocs_switch.sv): out_hold_i[p] stops new
+// packets from starting on output p while packets already in progress finish; out_idle_o[p]
+// says no output VC of p is held and all its credits are home, so nothing of ours is on that
+// link or in the buffers behind it.
 // Configuration: registers written with cfg_we_i (own coordinate, cube and slice shape, wrap
 // links, twist shifts), so one model serves every shape; write it while the network is idle.
 //
@@ -74,6 +78,8 @@ module ici_router #(
   output logic [NP*VcW-1:0]                       out_vc_o,
   output logic [NP*FlitW-1:0]                     out_data_o,
   input  wire logic [NP*NumVcs-1:0]               out_credit_i,   ///< credits returned by the receivers
+  input  wire logic [NP-1:0]                      out_hold_i,     ///< start no new packet on this output (link going down)
+  output logic [NP-1:0]                           out_idle_o,     ///< no packet in progress, every credit home
   // Status
   output logic [31:0]                             drop_zmismatch_o,    ///< packets for another slice (saturating)
   output logic [31:0]                             drop_out_of_shape_o, ///< packets outside the slice (saturating)
@@ -222,7 +228,8 @@ module ici_router #(
             ovc = IvcW'(m[MPort +: PW]) * IvcW'(NumVcs) + IvcW'(m[MVc +: VcW]);
             if (m[MDrop]) begin
               elig = elig | (NumIvc'(1) << i);
-            end else if (credit_q[ovc*CntW +: CntW] != '0 && (!m[MHead] || !ovc_busy_q[ovc])) begin
+            end else if (credit_q[ovc*CntW +: CntW] != '0 &&
+                         (!m[MHead] || (!ovc_busy_q[ovc] && !out_hold_i[m[MPort +: PW]]))) begin
               fwd = fwd | (NumIvc'(1) << i);
               elig = elig | (NumIvc'(1) << i);
             end
@@ -506,6 +513,15 @@ module ici_router #(
                        ici_pkg::RouteVcW'(NumVcs - 1));
     head_route = {dec[phext_pkg::DecodeW-1 -: 2], r[ici_pkg::RouteVcW +: PW], r[VcW-1:0]};
   endfunction
+
+  // ---- link status for the OCS protocol: from registered state only ------------------------
+  always_comb begin
+    for (int p = 0; p < NP; p++) begin
+      out_idle_o[p] = ovc_busy_q[p*NumVcs +: NumVcs] == '0;
+      for (int v = 0; v < NumVcs; v++)
+        if (credit_q[(p*NumVcs + v)*CntW +: CntW] != CntW'(BufDepth)) out_idle_o[p] = 1'b0;
+    end
+  end
 
 endmodule
 

@@ -1,0 +1,37 @@
+// chip_mem: the chip's local memory (the HBM of a TPU v4 chip, scaled to Words 128-bit words):
+// five read ports with one cycle of latency (data on rd_data_o the cycle after rd_en_i) and
+// two write ports. Each engine of chip_top owns a port, so none waits for another:
+//   read 0 host, 1 DMA sender, 2 collective adder, 3 lookup responder, 4 SparseCore fetch;
+//   write 0 host / MXU results / SparseCore results, 1 packet receiver.
+// A read and a write of one word in the same cycle read the old value. If both write ports
+// hit one word in the same cycle, port 1 wins. Addresses wrap modulo Words.
+`default_nettype none
+
+module chip_mem #(
+  parameter int unsigned Words = 4096, /// a power of two
+  localparam int unsigned AW = chip_pkg::AW,
+  localparam int unsigned W = chip_pkg::WordW,
+  localparam int unsigned IW = $clog2(Words)
+) (
+  input  wire logic          clk_i,
+  input  wire logic [4:0]    rd_en_i,
+  input  wire logic [5*AW-1:0] rd_addr_i,
+  output logic      [5*W-1:0]  rd_data_o,
+  input  wire logic [1:0]    wr_en_i,
+  input  wire logic [2*AW-1:0] wr_addr_i,
+  input  wire logic [2*W-1:0]  wr_data_i
+);
+  if ((1 << IW) != Words || IW > AW) begin : gen_bad_words
+    chip_mem_Words_must_be_a_power_of_two_up_to_2_to_the_AW u_error();
+  end
+  logic [W-1:0] mem_q [Words] /*verilator public*/; // public: the pod harness loads and checks data directly
+
+  always_ff @(posedge clk_i) begin
+    for (int r = 0; r < 5; r++)
+      if (rd_en_i[r]) rd_data_o[r*W +: W] <= mem_q[rd_addr_i[r*AW +: IW]];
+    if (wr_en_i[0]) mem_q[wr_addr_i[0 +: IW]] <= wr_data_i[0 +: W];
+    if (wr_en_i[1]) mem_q[wr_addr_i[AW +: IW]] <= wr_data_i[W +: W];
+  end
+endmodule
+
+`default_nettype wire

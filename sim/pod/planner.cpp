@@ -1,0 +1,245 @@
+// The OCS planner (planner.hpp has the wiring rule).
+#include "planner.hpp"
+
+#include "document.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+
+namespace phtpu::pod {
+
+std::string SliceSpec::str() const { return phext::shape_str(shape) + (twisted ? ":twisted" : ""); }
+
+Vec3 parse_shape(const std::string& text) {
+  try {
+    return phext::parse_shape(text, "slice shape");
+  } catch (const std::exception& e) {
+    throw PlanError(e.what());
+  }
+}
+
+SliceSpec parse_slice(const std::string& text) {
+  SliceSpec s;
+  const auto colon = text.find(':');
+  s.shape = parse_shape(text.substr(0, colon));
+  if (colon != std::string::npos) {
+    const std::string kind = text.substr(colon + 1);
+    if (kind == "twisted" || kind == "t") s.twisted = true;
+    else if (kind == "regular" || kind == "r") s.twisted = false;
+    else throw PlanError("slice '" + text + "': the kind after ':' must be 'twisted' or 'regular'");
+  }
+  return s;
+}
+
+void PodSpec::validate() const {
+  if (cube != 2 && cube != 4) throw PlanError(fmt::format("cube must be 2x2x2 or 4x4x4, not {0}x{0}x{0}", cube));
+  if (racks < 1 || racks > 64) throw PlanError(fmt::format("racks must be 1..64 (a TPU v4 pod has 64), not {}", racks));
+  if (spares >= racks) throw PlanError(fmt::format("{} spare racks leave none of the {} for slices", spares, racks));
+  if (electrical_latency < 1 || electrical_latency > 64)
+    throw PlanError("electrical link latency must be 1..64 cycles");
+  if (optical_latency < 1 || optical_latency > 256) throw PlanError("optical link latency must be 1..256 cycles");
+  if (settle_cycles > 1000000) throw PlanError("OCS settle time must be at most 1000000 cycles");
+  if (slices.empty()) throw PlanError("a pod needs at least one slice");
+  unsigned cubes = 0;
+  for (const SliceSpec& s : slices) {
+    for (int d = 0; d < 3; ++d)
+      if (s.shape[d] == 0 || s.shape[d] % cube != 0)
+        throw PlanError(fmt::format("slice {}: every dimension must be a whole number of {}x{}x{} cubes", s.str(),
+                                    cube, cube, cube));
+    try {
+      (void)net::Topology::torus(s.shape, s.twisted);
+    } catch (const std::exception& e) {
+      throw PlanError(fmt::format("slice {}: {}", s.str(), e.what()));
+    }
+    cubes += s.shape.volume() / (cube * cube * cube);
+  }
+  if (cubes > racks - spares)
+    throw PlanError(fmt::format("the slices need {} racks but the pod has {} ({} of them spare)", cubes, racks, spares));
+}
+
+unsigned Plan::face_index(int dim, Vec3 local, unsigned cube) {
+  const int a = dim == 0 ? 1 : 0, b = dim == 2 ? 1 : 2;
+  return local[a] + cube * local[b];
+}
+
+unsigned Plan::chip_of(unsigned rack, Vec3 local) const {
+  const unsigned c = spec_.cube;
+  return rack * chips_per_rack() + local.x + c * (local.y + c * local.z);
+}
+
+Plan::Plan(const PodSpec& spec) : spec_(spec) {
+  spec_.validate();
+  const unsigned c = spec_.cube;
+  sites_.resize(chip_count());
+  for (unsigned r = 0; r < spec_.racks; ++r)
+    for (unsigned i = 0; i < chips_per_rack(); ++i) {
+      ChipSite& s = sites_[r * chips_per_rack() + i];
+      s.rack = r;
+      s.local = {i % c, (i / c) % c, i / (c * c)};
+    }
+  peer_.assign(ocs_count(), std::vector<int>(ocs_ports(), -1));
+  // racks in order, spares are the last ones
+  unsigned next = 0;
+  for (std::size_t k = 0; k < spec_.slices.size(); ++k) {
+    const SliceSpec& ss = spec_.slices[k];
+    phext::SliceGeometry geo(ss.shape, {c, c, c}, {spec_.datacenter, spec_.pod, static_cast<unsigned>(k + 1)});
+    SlicePlan sp{ss, geo, net::Topology::torus(ss.shape, ss.twisted), {}};
+    const unsigned n = geo.cubes().volume();
+    for (unsigned i = 0; i < n; ++i) sp.rack_of_cube.push_back(next++);
+    slices_.push_back(std::move(sp));
+  }
+  for (unsigned s = 0; s < slices_.size(); ++s) wire_slice(s);
+}
+
+unsigned Plan::chip_at(unsigned slice, Vec3 g) const {
+  const SlicePlan& sp = slices_.at(slice);
+  const unsigned c = spec_.cube;
+  const Vec3 n = sp.geo.cubes();
+  const unsigned cube_index = g.x / c + n.x * (g.y / c + n.y * (g.z / c));
+  return chip_of(sp.rack_of_cube.at(cube_index), {g.x % c, g.y % c, g.z % c});
+}
+
+std::vector<unsigned> Plan::slice_chips(unsigned slice) const {
+  const SlicePlan& sp = slices_.at(slice);
+  std::vector<unsigned> out;
+  for (unsigned i = 0; i < sp.topo.nodes(); ++i) out.push_back(chip_at(slice, sp.topo.position(i)));
+  return out;
+}
+
+phext::Coordinate Plan::coordinate(unsigned chip) const {
+  const ChipSite& s = site(chip);
+  if (s.slice < 0) throw PlanError(fmt::format("chip {} belongs to no slice", chip));
+  return slices_[static_cast<unsigned>(s.slice)].geo.phext_of_global(s.global);
+}
+
+void Plan::wire_slice(unsigned s) {
+  SlicePlan& sp = slices_[s];
+  const unsigned c = spec_.cube;
+  for (unsigned i = 0; i < sp.topo.nodes(); ++i) {
+    const Vec3 g = sp.topo.position(i);
+    const unsigned chip = chip_at(s, g);
+    sites_[chip].slice = static_cast<int>(s);
+    sites_[chip].global = g;
+  }
+  for (unsigned i = 0; i < sp.topo.nodes(); ++i) {
+    const Vec3 g = sp.topo.position(i);
+    const unsigned chip = chip_at(s, g);
+    const Vec3 local = sites_[chip].local;
+    for (int d = 0; d < 3; ++d) {
+      if (local[d] != c - 1) continue; // only +d face chips: each optical circuit once
+      const auto nb = sp.topo.neighbor(g, net::port_of(d, +1));
+      if (!nb) throw std::logic_error("a torus slice without a +d link");
+      const unsigned other = chip_at(s, *nb);
+      const Vec3 ol = sites_[other].local;
+      const unsigned face = face_index(d, local, c);
+      if (ol[d] != 0 || face_index(d, ol, c) != face)
+        throw PlanError(fmt::format("slice {}: the link from {} along +{} lands at {}, not on the same face position "
+                                    "of a -{} face (twist not a whole number of cubes)",
+                                    sp.spec.str(), phext::position_str(g), "xyz"[d], phext::position_str(*nb),
+                                    "xyz"[d]));
+      const unsigned o = ocs_of(d, face);
+      const int a = static_cast<int>(2 * sites_[chip].rack), b = static_cast<int>(2 * sites_[other].rack + 1);
+      auto& p = peer_[o];
+      if (p[static_cast<unsigned>(a)] != -1 || p[static_cast<unsigned>(b)] != -1)
+        throw std::logic_error(fmt::format("OCS {} port {} or {} wired twice", o, a, b));
+      p[static_cast<unsigned>(a)] = b;
+      p[static_cast<unsigned>(b)] = a;
+    }
+  }
+}
+
+Plan Plan::with_slice(unsigned s, const SliceSpec& spec) const {
+  if (s >= slices_.size()) throw PlanError(fmt::format("no slice {} (the pod has {})", s + 1, slices_.size()));
+  PodSpec ps = spec_;
+  const unsigned c = spec_.cube;
+  if (spec.shape.volume() != slices_[s].spec.shape.volume())
+    throw PlanError(fmt::format("slice {} has {} chips; {} has {} (reconfiguration keeps the racks)",
+                                slices_[s].spec.str(), slices_[s].spec.shape.volume(), spec.str(),
+                                spec.shape.volume()));
+  ps.slices[s] = spec;
+  ps.validate();
+  Plan p = *this;
+  p.spec_ = ps;
+  // the slice's racks, in their old order, and its circuits removed
+  std::vector<unsigned> racks = slices_[s].rack_of_cube;
+  for (auto& ports : p.peer_)
+    for (unsigned r : racks)
+      for (unsigned k = 2 * r; k <= 2 * r + 1; ++k) ports[k] = -1;
+  phext::SliceGeometry geo(spec.shape, {c, c, c}, slices_[s].geo.zarm());
+  p.slices_[s] = SlicePlan{spec, geo, net::Topology::torus(spec.shape, spec.twisted), racks};
+  p.wire_slice(s);
+  return p;
+}
+
+nlohmann::json Plan::to_json() const {
+  using nlohmann::json;
+  json j;
+  j["cube"] = phext::shape_str({spec_.cube, spec_.cube, spec_.cube});
+  j["racks"] = spec_.racks;
+  j["spares"] = spec_.spares;
+  j["ocs_count"] = ocs_count();
+  j["ocs_ports"] = ocs_ports();
+  json sl = json::array();
+  for (std::size_t s = 0; s < slices_.size(); ++s) {
+    const SlicePlan& sp = slices_[s];
+    json e;
+    e["slice"] = s + 1;
+    e["shape"] = phext::shape_str(sp.spec.shape);
+    e["twisted"] = sp.spec.twisted;
+    e["topology"] = sp.topo.describe();
+    e["z_arm"] = fmt::format("{}.{}.{}", sp.geo.zarm().datacenter, sp.geo.zarm().pod, sp.geo.zarm().slice);
+    e["racks"] = sp.rack_of_cube;
+    e["shifts"] = {sp.topo.shift_xy(), sp.topo.shift_xz(), sp.topo.shift_yz()};
+    sl.push_back(e);
+  }
+  j["slices"] = sl;
+  json oc = json::array();
+  for (unsigned o = 0; o < ocs_count(); ++o) {
+    json pairs = json::array();
+    for (unsigned p = 0; p < ocs_ports(); ++p)
+      if (peer_[o][p] > static_cast<int>(p)) pairs.push_back({p, peer_[o][p]});
+    oc.push_back({{"ocs", o}, {"dim", std::string(1, "xyz"[o / (spec_.cube * spec_.cube)])},
+                  {"face", o % (spec_.cube * spec_.cube)}, {"pairs", pairs}});
+  }
+  j["ocs"] = oc;
+  return j;
+}
+
+std::string Plan::routing_phext() const {
+  phext::ScrollMap scrolls;
+  for (unsigned chip = 0; chip < chip_count(); ++chip) {
+    const ChipSite& s = sites_[chip];
+    if (s.slice < 0) continue;
+    const SlicePlan& sp = slices_[static_cast<unsigned>(s.slice)];
+    std::string text = fmt::format("chip {} rack {} local {} global {}; slice {} {}; wrap xyz {}{}{}; shifts {} {} {}",
+                                   chip, s.rack, phext::position_str(s.local), phext::position_str(s.global),
+                                   phext::shape_str(sp.spec.shape), sp.topo.describe(), int(sp.topo.wraps(0)),
+                                   int(sp.topo.wraps(1)), int(sp.topo.wraps(2)), sp.topo.shift_xy(),
+                                   sp.topo.shift_xz(), sp.topo.shift_yz());
+    for (int p = 0; p < net::kNumLinkPorts; ++p) {
+      const auto nb = sp.topo.neighbor(s.global, static_cast<net::Port>(p));
+      const bool optical = (net::port_sign(static_cast<net::Port>(p)) > 0 && s.local[net::port_dim(static_cast<net::Port>(p))] == spec_.cube - 1) ||
+                           (net::port_sign(static_cast<net::Port>(p)) < 0 && s.local[net::port_dim(static_cast<net::Port>(p))] == 0);
+      text += fmt::format("; {} {} {}", net::port_name(static_cast<net::Port>(p)),
+                          nb ? sp.geo.phext_of_global(*nb).str() : std::string("none"), optical ? "optical" : "electrical");
+    }
+    scrolls[sp.geo.phext_of_global(s.global)] = text;
+  }
+  return phext::implode(scrolls);
+}
+
+std::string Plan::ocs_text() const {
+  std::string out;
+  for (unsigned o = 0; o < ocs_count(); ++o) {
+    out += fmt::format("ocs {}.{}:", "xyz"[o / (spec_.cube * spec_.cube)], o % (spec_.cube * spec_.cube));
+    for (unsigned p = 0; p < ocs_ports(); ++p)
+      if (peer_[o][p] > static_cast<int>(p)) out += fmt::format(" {}<->{}", p, peer_[o][p]);
+    out += "\n";
+  }
+  return out;
+}
+
+} // namespace phtpu::pod

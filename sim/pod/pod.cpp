@@ -1,0 +1,573 @@
+// The scaled-pod harness (pod.hpp has the cycle convention).
+#include "pod.hpp"
+
+#include "Vchip_top.h"
+#include "Vchip_top__Syms.h"
+#include "Vocs_switch.h"
+#include "ici_flit.hpp"
+#include "verilated.h"
+#include "verilated_fst_c.h"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <chrono>
+#include <filesystem>
+
+namespace phtpu::pod {
+
+namespace {
+constexpr unsigned kFlitWords = ici::kFlitWords; // 5 x 32 bits
+constexpr unsigned kVcs = ici::kNumVcs;
+constexpr unsigned kNone = kOcsModelPorts; // "no circuit" in the OCS model
+
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+/// What crosses a link in one cycle: a flit and/or credit returns.
+struct LinkMsg {
+  std::uint8_t valid = 0, head = 0, tail = 0, vc = 0, credit = 0;
+  std::array<std::uint32_t, kFlitWords> data{};
+  bool any() const { return valid || credit; }
+};
+
+template <class W>
+void copy_bits_out(const W& wide, unsigned port, std::array<std::uint32_t, kFlitWords>& out) {
+  for (unsigned i = 0; i < kFlitWords; ++i) out[i] = wide[port * kFlitWords + i];
+}
+template <class W>
+void copy_bits_in(W& wide, unsigned port, const std::array<std::uint32_t, kFlitWords>& in) {
+  for (unsigned i = 0; i < kFlitWords; ++i) wide[port * kFlitWords + i] = in[i];
+}
+} // namespace
+
+struct Pod::Chip {
+  std::unique_ptr<Vchip_top> m;
+  struct End {
+    enum class Kind : std::uint8_t { Electrical, Optical } kind = Kind::Electrical;
+    unsigned far_chip = 0, far_port = 0; // electrical
+    unsigned ocs = 0, ocs_port = 0;      // optical
+    unsigned latency = 1;
+    std::vector<LinkMsg> ring;
+    unsigned busy = 0; // messages in the ring
+  };
+  std::array<End, 6> end;
+  std::array<LinkMsg, 6> in{}; // staged inputs of this cycle
+  unsigned in_mask = 0, credit_mask = 0;
+  std::uint8_t link_up = 0x3F;
+  std::uint8_t drained = 0x3F;
+  bool idle = false;
+  bool clock_now = false;
+  bool host_valid = false;
+};
+
+struct Pod::Ocs {
+  std::unique_ptr<Vocs_switch> m;
+  std::vector<LinkMsg> in;
+  std::uint64_t in_mask = 0, last_mask = 0;
+  std::vector<int> chip_of_port, link_of_port; // the chip and its link port at each OCS port
+  struct CfgOp {
+    bool commit = false;
+    unsigned port = 0, peer = kNone, settle = 0;
+  };
+  std::deque<CfgOp> ops;
+  bool busy = false, was_busy = false;
+};
+
+Pod::Pod(const Plan& plan) : plan_(plan), ctx_(std::make_unique<VerilatedContext>()) {
+  if (plan_.ocs_ports() > kOcsModelPorts)
+    throw PlanError(fmt::format("the pod harness's OCS model has {} ports: at most {} racks, not {}", kOcsModelPorts,
+                                kOcsModelPorts / 2, plan_.spec().racks));
+  ctx_->threads(1);
+  ctx_->traceEverOn(true);
+  const unsigned c = plan_.cube();
+  const unsigned n = plan_.chip_count();
+  hosts_.resize(n);
+  traced_.assign(n, 0);
+  for (unsigned o = 0; o < plan_.ocs_count(); ++o) {
+    auto oc = std::make_unique<Ocs>();
+    oc->m = std::make_unique<Vocs_switch>(ctx_.get(), fmt::format("ocs_{}_{}", "xyz"[o / (c * c)], o % (c * c)).c_str());
+    oc->in.resize(kOcsModelPorts);
+    oc->chip_of_port.assign(kOcsModelPorts, -1);
+    oc->link_of_port.assign(kOcsModelPorts, -1);
+    ocs_.push_back(std::move(oc));
+  }
+  for (unsigned i = 0; i < n; ++i) {
+    auto ch = std::make_unique<Chip>();
+    const ChipSite& s = plan_.site(i);
+    ch->m = std::make_unique<Vchip_top>(ctx_.get(), fmt::format("chip_r{}_{}_{}_{}", s.rack, s.local.x, s.local.y, s.local.z).c_str());
+    for (unsigned p = 0; p < 6; ++p) {
+      const int d = static_cast<int>(p / 2);
+      const int sign = p % 2 == 0 ? 1 : -1;
+      Chip::End& e = ch->end[p];
+      const bool face = sign > 0 ? s.local[d] == c - 1 : s.local[d] == 0;
+      if (face) {
+        e.kind = Chip::End::Kind::Optical;
+        e.ocs = plan_.ocs_of(d, Plan::face_index(d, s.local, c));
+        e.ocs_port = 2 * s.rack + (sign > 0 ? 0 : 1);
+        e.latency = plan_.spec().optical_latency;
+        ocs_[e.ocs]->chip_of_port[e.ocs_port] = static_cast<int>(i);
+        ocs_[e.ocs]->link_of_port[e.ocs_port] = static_cast<int>(p);
+      } else {
+        Vec3 l = s.local;
+        l[d] = static_cast<unsigned>(static_cast<int>(l[d]) + sign);
+        e.far_chip = plan_.chip_of(s.rack, l);
+        e.far_port = p ^ 1u;
+        e.latency = plan_.spec().electrical_latency;
+      }
+      e.ring.resize(e.latency);
+    }
+    chips_.push_back(std::move(ch));
+  }
+  // reset everything
+  for (auto& ch : chips_) {
+    Vchip_top& m = *ch->m;
+    m.rst_ni = 0;
+    m.clk_i = 0;
+    m.link_up_i = 0x3F;
+    m.eval();
+    m.clk_i = 1;
+    m.eval();
+    m.clk_i = 0;
+    m.rst_ni = 1;
+    m.eval();
+  }
+  for (auto& o : ocs_) {
+    Vocs_switch& m = *o->m;
+    m.rst_ni = 0;
+    m.clk_i = 0;
+    m.eval();
+    m.clk_i = 1;
+    m.eval();
+    m.clk_i = 0;
+    m.rst_ni = 1;
+    m.eval();
+    o->busy = true; // the first programming
+  }
+  // circuits for the plan (settle 0: the pod is built with its links up), routing registers
+  for (unsigned o = 0; o < plan_.ocs_count(); ++o) {
+    for (unsigned p = 0; p < plan_.ocs_ports(); ++p) {
+      const int q = plan_.peer(o, p);
+      if (q >= 0) ocs_[o]->ops.push_back({false, p, static_cast<unsigned>(q), 0});
+    }
+    ocs_[o]->ops.push_back({true, 0, 0, 0});
+  }
+  program_routing(plan_);
+  run_until_quiet(100000, "pod configuration");
+}
+
+Pod::~Pod() {
+  close_trace();
+  for (auto& ch : chips_) ch->m->final();
+  for (auto& o : ocs_) o->m->final();
+}
+
+void Pod::open_trace(const std::string& path, const std::vector<unsigned>& chips) {
+  std::filesystem::path p(path);
+  if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path());
+  trace_ = std::make_unique<VerilatedFstC>();
+  for (unsigned c : chips) {
+    if (c >= chips_.size()) throw PodError(fmt::format("no chip {} to trace (the pod has {})", c, chips_.size()));
+    chips_[c]->m->trace(trace_.get(), 99);
+    traced_[c] = 1;
+  }
+  for (auto& o : ocs_) o->m->trace(trace_.get(), 99);
+  trace_->open(path.c_str());
+  if (!trace_->isOpen()) {
+    trace_.reset();
+    throw PodError("cannot write waveform " + path);
+  }
+}
+
+void Pod::close_trace() {
+  if (trace_) trace_->close();
+  trace_.reset();
+  std::fill(traced_.begin(), traced_.end(), 0);
+}
+
+// ---- hosts ----------------------------------------------------------------------------------
+void Pod::write(unsigned chip, std::uint32_t addr, const Word& w) {
+  HostOp op;
+  op.kind = HostOp::Kind::Write;
+  op.addr = addr;
+  op.data = w;
+  hosts_.at(chip).ops.push_back(op);
+}
+
+void Pod::wait_stat(unsigned chip, unsigned stat, std::uint32_t value) {
+  HostOp op;
+  op.kind = HostOp::Kind::Wait;
+  op.stat = stat;
+  op.value = value;
+  hosts_.at(chip).ops.push_back(op);
+}
+
+void Pod::dma(unsigned chip, unsigned dest, chip::DmaOp op, unsigned sem, std::uint32_t laddr, std::uint32_t raddr,
+              std::uint32_t len) {
+  ici::FlitData d{};
+  ici::pack_coord(d, 0, raw_of(plan_.coordinate(dest)));
+  write(chip, chip::kRegionReg | chip::RegDmaDest, {d[0], d[1], d[2], 0});
+  write(chip, chip::kRegionReg | chip::RegDmaPush, chip::dma_cmd(op, sem, laddr, raddr, len));
+}
+
+void Pod::program_routing(const Plan& plan) {
+  for (unsigned s = 0; s < plan.slices().size(); ++s) program_routing(plan, s);
+}
+
+void Pod::program_routing(const Plan& plan, unsigned slice) {
+  constexpr unsigned G = phext::kRtlGlobalBits, C = phext::kRtlCubeDimBits;
+  const SlicePlan& sp = plan.slices().at(slice);
+  for (unsigned chip : plan.slice_chips(slice)) {
+    const Vec3 g = plan.site(chip).global;
+    ici::FlitData d{};
+    ici::pack_coord(d, 0, raw_of(sp.geo.phext_of_global(g)));
+    write(chip, chip::kRegionReg | chip::RegOwn, {d[0], d[1], d[2], 0});
+    write(chip, chip::kRegionReg | chip::RegOwnPos, {(g.x << (2 * G)) | (g.y << G) | g.z, 0, 0, 0});
+    const Vec3 cu = sp.geo.cube(), sh = sp.geo.slice();
+    write(chip, chip::kRegionReg | chip::RegCube, {(cu.x << (2 * C)) | (cu.y << C) | cu.z, 0, 0, 0});
+    write(chip, chip::kRegionReg | chip::RegSlice, {(sh.x << (2 * G)) | (sh.y << G) | sh.z, 0, 0, 0});
+    write(chip, chip::kRegionReg | chip::RegWrap,
+          {(sp.topo.wraps(0) ? 1u : 0u) | (sp.topo.wraps(1) ? 2u : 0u) | (sp.topo.wraps(2) ? 4u : 0u), 0, 0, 0});
+    write(chip, chip::kRegionReg | chip::RegShift,
+          {sp.topo.shift_xy() | (sp.topo.shift_xz() << G) | (sp.topo.shift_yz() << (2 * G)), 0, 0, 0});
+    write(chip, chip::kRegionReg | chip::RegApply, {0, 0, 0, 0});
+  }
+}
+
+bool Pod::quiet() const {
+  for (std::size_t i = 0; i < chips_.size(); ++i) {
+    const Chip& ch = *chips_[i];
+    if (!hosts_[i].ops.empty() || !ch.idle || ch.in_mask || ch.credit_mask) return false;
+    for (const auto& e : ch.end)
+      if (e.busy) return false;
+  }
+  for (const auto& o : ocs_)
+    if (o->busy || !o->ops.empty() || o->in_mask) return false;
+  return true;
+}
+
+std::uint64_t Pod::run_until_quiet(std::uint64_t limit, const std::string& what, std::uint64_t watchdog) {
+  const std::uint64_t start = cycle_;
+  last_move_ = cycle_;
+  const double t0 = now_seconds();
+  while (!quiet()) {
+    step();
+    if (cycle_ - last_move_ > watchdog) {
+      std::string where;
+      for (std::size_t i = 0; i < chips_.size() && where.size() < 200; ++i)
+        if (!hosts_[i].ops.empty())
+          where += fmt::format(" chip {} waits for counter {} >= {} (at {});", i, hosts_[i].ops.front().stat,
+                               hosts_[i].ops.front().value, stat(static_cast<unsigned>(i), hosts_[i].ops.front().stat));
+      throw PodError(fmt::format("{}: nothing moved for {} cycles at cycle {} (deadlock or a lost packet){}", what,
+                                 watchdog, cycle_, where));
+    }
+    if (cycle_ - start > limit) throw PodError(fmt::format("{}: not finished after {} cycles", what, limit));
+  }
+  st_.wall_seconds += now_seconds() - t0;
+  return cycle_ - start;
+}
+
+// ---- one cycle --------------------------------------------------------------------------------
+void Pod::step() {
+  bool moved = false;
+  // 1. due link messages
+  for (unsigned i = 0; i < chips_.size(); ++i) {
+    Chip& ch = *chips_[i];
+    for (unsigned p = 0; p < 6; ++p) {
+      Chip::End& e = ch.end[p];
+      if (!e.busy) continue;
+      LinkMsg& m = e.ring[cycle_ % e.latency];
+      if (!m.any()) continue;
+      if (e.kind == Chip::End::Kind::Electrical) {
+        Chip& far = *chips_[e.far_chip];
+        if (m.valid) {
+          far.in[e.far_port] = m;
+          far.in_mask |= 1u << e.far_port;
+          ++st_.flits_electrical;
+        }
+        if (m.credit) {
+          far.in[e.far_port].credit = m.credit;
+          far.credit_mask |= 1u << e.far_port;
+        }
+      } else {
+        Ocs& o = *ocs_[e.ocs];
+        o.in[e.ocs_port] = m;
+        o.in_mask |= std::uint64_t{1} << e.ocs_port;
+      }
+      m = LinkMsg{};
+      --e.busy;
+      moved = true;
+    }
+  }
+  // 2. OCSes: combinational circuits to the chips, then the clock edge
+  for (auto& op : ocs_) {
+    Ocs& o = *op;
+    if (!o.in_mask && !o.last_mask && !o.busy && o.ops.empty()) continue;
+    Vocs_switch& m = *o.m;
+    m.in_valid_i = 0;
+    m.in_head_i = 0;
+    m.in_tail_i = 0;
+    m.in_vc_i = 0;
+    m.in_credit_i = 0;
+    for (std::uint64_t mask = o.in_mask; mask; mask &= mask - 1) {
+      const unsigned p = static_cast<unsigned>(__builtin_ctzll(mask));
+      const LinkMsg& l = o.in[p];
+      if (l.valid) {
+        m.in_valid_i |= 1u << p;
+        if (l.head) m.in_head_i |= 1u << p;
+        if (l.tail) m.in_tail_i |= 1u << p;
+        if (l.vc) m.in_vc_i |= 1u << p;
+        copy_bits_in(m.in_data_i, p, l.data);
+        ++st_.flits_optical;
+      }
+      m.in_credit_i |= static_cast<std::uint64_t>(l.credit) << (p * kVcs);
+      o.in[p] = LinkMsg{};
+    }
+    o.last_mask = o.in_mask;
+    o.in_mask = 0;
+    // drained: from the chips at each port (ports without a chip are drained)
+    std::uint32_t drained = 0xFFFFFFFFu;
+    for (unsigned p = 0; p < plan_.ocs_ports(); ++p) {
+      const int c = o.chip_of_port[p];
+      if (c >= 0 && !((chips_[static_cast<unsigned>(c)]->drained >> o.link_of_port[p]) & 1u)) drained &= ~(1u << p);
+    }
+    m.drained_i = drained;
+    m.cfg_we_i = 0;
+    m.cfg_commit_i = 0;
+    if (!o.ops.empty()) {
+      const Ocs::CfgOp& c = o.ops.front();
+      if (c.commit) {
+        if (!m.cfg_busy_o) {
+          m.cfg_commit_i = 1;
+          m.cfg_settle_i = c.settle;
+          o.ops.pop_front();
+          o.busy = true;
+        }
+      } else if (!m.cfg_busy_o) {
+        m.cfg_we_i = 1;
+        m.cfg_port_i = static_cast<std::uint8_t>(c.port);
+        m.cfg_peer_i = static_cast<std::uint8_t>(c.peer);
+        o.ops.pop_front();
+      }
+    }
+    m.clk_i = 0;
+    m.eval();
+    const std::uint32_t ov = m.out_valid_o;
+    const std::uint64_t oc = m.out_credit_o;
+    if (ov || oc) {
+      for (unsigned q = 0; q < plan_.ocs_ports(); ++q) {
+        const bool v = (ov >> q) & 1u;
+        const unsigned cr = static_cast<unsigned>((oc >> (q * kVcs)) & ((1u << kVcs) - 1));
+        if (!v && !cr) continue;
+        const int c = o.chip_of_port[q];
+        if (c < 0) continue;
+        Chip& ch = *chips_[static_cast<unsigned>(c)];
+        const unsigned port = static_cast<unsigned>(o.link_of_port[q]);
+        if (v) {
+          LinkMsg& l = ch.in[port];
+          l.valid = 1;
+          l.head = (m.out_head_o >> q) & 1u;
+          l.tail = (m.out_tail_o >> q) & 1u;
+          l.vc = (m.out_vc_o >> q) & 1u;
+          copy_bits_out(m.out_data_o, q, l.data);
+          ch.in_mask |= 1u << port;
+        }
+        if (cr) {
+          ch.in[port].credit = static_cast<std::uint8_t>(cr);
+          ch.credit_mask |= 1u << port;
+        }
+      }
+    }
+    m.clk_i = 1;
+    m.eval();
+    // link status after the edge: it reaches the chips' link_up_i from the next cycle
+    const bool busy_now = m.cfg_busy_o || !o.ops.empty();
+    if (busy_now || o.was_busy) {
+      const std::uint32_t up = m.link_up_o;
+      for (unsigned p = 0; p < plan_.ocs_ports(); ++p) {
+        const int c = o.chip_of_port[p];
+        if (c < 0) continue;
+        Chip& ch = *chips_[static_cast<unsigned>(c)];
+        const unsigned bit = 1u << o.link_of_port[p];
+        // an unconnected port (a spare rack) is down; so is a dark one
+        ch.link_up = static_cast<std::uint8_t>(((up >> p) & 1u) ? (ch.link_up | bit) : (ch.link_up & ~bit));
+      }
+    }
+    o.was_busy = busy_now;
+    o.busy = busy_now;
+    if (m.lost_o) st_.lost = m.lost_o;
+  }
+  // 3. chips: negative edge with inputs (host bus handshake), then the positive edge
+  for (unsigned i = 0; i < chips_.size(); ++i) {
+    Chip& ch = *chips_[i];
+    Host& h = hosts_[i];
+    // waits that are satisfied pass at once
+    while (!h.ops.empty() && h.ops.front().kind == HostOp::Kind::Wait && stat(i, h.ops.front().stat) >= h.ops.front().value) {
+      h.ops.pop_front();
+      moved = true;
+    }
+    ch.host_valid = !h.ops.empty() && h.ops.front().kind == HostOp::Kind::Write;
+    ch.clock_now = ch.host_valid || ch.in_mask || ch.credit_mask || !ch.idle || traced_[i];
+    if (!ch.clock_now) continue;
+    Vchip_top& m = *ch.m;
+    m.in_valid_i = static_cast<std::uint8_t>(ch.in_mask);
+    m.in_head_i = 0;
+    m.in_tail_i = 0;
+    m.in_vc_i = 0;
+    std::uint16_t credits = 0;
+    for (unsigned p = 0; p < 6; ++p) {
+      const LinkMsg& l = ch.in[p];
+      if ((ch.in_mask >> p) & 1u) {
+        if (l.head) m.in_head_i |= static_cast<std::uint8_t>(1u << p);
+        if (l.tail) m.in_tail_i |= static_cast<std::uint8_t>(1u << p);
+        if (l.vc) m.in_vc_i |= static_cast<std::uint8_t>(1u << p);
+        copy_bits_in(m.in_data_i, p, l.data);
+      }
+      credits = static_cast<std::uint16_t>(credits | (l.credit << (p * kVcs)));
+      ch.in[p] = LinkMsg{};
+    }
+    m.out_credit_i = credits;
+    m.link_up_i = ch.link_up;
+    ch.in_mask = 0;
+    ch.credit_mask = 0;
+    m.h_valid_i = ch.host_valid;
+    if (ch.host_valid) {
+      const HostOp& op = h.ops.front();
+      m.h_we_i = 1;
+      m.h_addr_i = op.addr;
+      for (unsigned k = 0; k < 4; ++k) m.h_wdata_i[k] = op.data[k];
+    }
+    m.clk_i = 0;
+    m.eval();
+    if (ch.host_valid && m.h_ready_o) {
+      h.ops.pop_front();
+      moved = true;
+    }
+  }
+  if (trace_) trace_->dump(ctx_->time());
+  ctx_->timeInc(5);
+  for (unsigned i = 0; i < chips_.size(); ++i) {
+    Chip& ch = *chips_[i];
+    if (!ch.clock_now) continue;
+    Vchip_top& m = *ch.m;
+    m.clk_i = 1;
+    m.eval();
+    ++st_.chip_cycles;
+    // outputs into the link delay lines
+    const unsigned ov = m.out_valid_o;
+    const unsigned cr = m.in_credit_o;
+    if (ov || cr) {
+      moved = true;
+      for (unsigned p = 0; p < 6; ++p) {
+        const bool v = (ov >> p) & 1u;
+        const unsigned c = (cr >> (p * kVcs)) & ((1u << kVcs) - 1);
+        if (!v && !c) continue;
+        Chip::End& e = ch.end[p];
+        LinkMsg& l = e.ring[cycle_ % e.latency];
+        l.valid = v;
+        l.credit = static_cast<std::uint8_t>(c);
+        if (v) {
+          l.head = (m.out_head_o >> p) & 1u;
+          l.tail = (m.out_tail_o >> p) & 1u;
+          l.vc = (m.out_vc_o >> p) & 1u;
+          copy_bits_out(m.out_data_o, p, l.data);
+        }
+        ++e.busy;
+      }
+    }
+    ch.drained = m.drained_o;
+    ch.idle = m.idle_o && !ch.host_valid;
+    m.h_valid_i = 0;
+    m.in_valid_i = 0;
+    m.out_credit_i = 0;
+  }
+  if (trace_) trace_->dump(ctx_->time());
+  ctx_->timeInc(5);
+  if (moved) last_move_ = cycle_;
+  ++cycle_;
+  st_.cycles = cycle_;
+}
+
+// ---- backdoor -------------------------------------------------------------------------------
+Word Pod::peek(unsigned chip, std::uint32_t addr) const {
+  const auto& w = chips_.at(chip)->m->rootp->vlSymsp->TOP__chip_top__u_mem.mem_q[addr % kMemWords];
+  return {w[0], w[1], w[2], w[3]};
+}
+
+void Pod::poke(unsigned chip, std::uint32_t addr, const Word& v) {
+  auto& w = chips_.at(chip)->m->rootp->vlSymsp->TOP__chip_top__u_mem.mem_q[addr % kMemWords];
+  for (unsigned k = 0; k < 4; ++k) w[k] = v[k];
+}
+
+std::uint32_t Pod::stat(unsigned chip, unsigned k) const {
+  return chips_.at(chip)->m->rootp->vlSymsp->TOP__chip_top.stat_q[k];
+}
+
+// ---- OCS protocol ------------------------------------------------------------------------------
+int Pod::ocs_peer(unsigned o, unsigned port) const {
+  Vocs_switch& m = *ocs_.at(o)->m;
+  m.cfg_rd_port_i = static_cast<std::uint8_t>(port);
+  m.eval();
+  return m.cfg_rd_peer_o == kNone ? -1 : m.cfg_rd_peer_o;
+}
+
+bool Pod::ocs_rejected() const {
+  for (const auto& o : ocs_)
+    if (o->m->cfg_rejected_o) return true;
+  return false;
+}
+
+void Pod::ocs_commit_raw(unsigned o, const std::vector<int>& peers) {
+  Ocs& oc = *ocs_.at(o);
+  for (unsigned p = 0; p < peers.size(); ++p)
+    oc.ops.push_back({false, p, peers[p] < 0 ? kNone : static_cast<unsigned>(peers[p]), 0});
+  oc.ops.push_back({true, 0, 0, plan_.spec().settle_cycles});
+}
+
+std::uint64_t Pod::reconfigure(const Plan& next) {
+  if (next.ocs_count() != plan_.ocs_count() || next.ocs_ports() != plan_.ocs_ports())
+    throw PlanError("reconfiguration must keep the pod's racks and OCSes");
+  const std::uint64_t start = cycle_;
+  bool any = false;
+  for (unsigned o = 0; o < plan_.ocs_count(); ++o) {
+    bool changed = false;
+    for (unsigned p = 0; p < plan_.ocs_ports(); ++p) {
+      const int q = next.peer(o, p);
+      if (q != plan_.peer(o, p)) {
+        ocs_[o]->ops.push_back({false, p, q < 0 ? kNone : static_cast<unsigned>(q), 0});
+        changed = true;
+      }
+    }
+    if (changed) {
+      ocs_[o]->ops.push_back({true, 0, 0, next.spec().settle_cycles});
+      any = true;
+    }
+  }
+  plan_ = next;
+  if (!any) return 0;
+  last_move_ = cycle_;
+  for (;;) {
+    bool busy = false;
+    for (const auto& o : ocs_) busy = busy || o->busy || !o->ops.empty();
+    if (!busy) break;
+    step();
+    if (cycle_ - start > 10000000) throw PodError("OCS reconfiguration did not finish (a link never drained)");
+  }
+  if (ocs_rejected()) throw PodError("an OCS refused the new configuration");
+  ++st_.reconfigurations;
+  return cycle_ - start;
+}
+
+Vchip_top& Pod::model(unsigned chip) { return *chips_.at(chip)->m; }
+
+PodStats Pod::stats() const {
+  PodStats s = st_;
+  s.cycles = cycle_;
+  std::uint64_t lost = 0;
+  for (const auto& o : ocs_) lost += o->m->lost_o;
+  s.lost = lost;
+  return s;
+}
+
+} // namespace phtpu::pod
