@@ -57,6 +57,12 @@ sim: configure
 	$(BUILD)/phtpu sparsecore --batch 6 --valence 1:5 --vocab 1000000 --dim 16 --zipf 1.05 --mem-latency 30 \
 	    --remote-latency 60 --shards 4 --own-chip 1 --combiner mean --trace waves/sc.fst \
 	    --json $(BUILD)/reports/sparsecore.json
+	$(BUILD)/phtpu pod --config pods/small.json --workload allreduce,alltoall,embedding --bytes 4KiB \
+	    --reconfigure 2:2x2x4 --trace waves/pod.fst --trace-chips 0,64 --json $(BUILD)/reports/pod.json \
+	    --markdown $(BUILD)/reports/pod.md --plan-json $(BUILD)/reports/pod_plan.json \
+	    --plan-phext $(BUILD)/reports/pod_routing.phext
+	@echo "pod results: $(BUILD)/reports/pod.json, $(BUILD)/reports/pod.md; OCS plan and routing: $(BUILD)/reports/pod_plan.json, $(BUILD)/reports/pod_routing.phext(.after)"
+	@echo "open the scaled pod with:       gtkwave waves/pod.fst waves/pod.gtkw"
 	@echo "open the packet's journey with: gtkwave waves/ici_net.fst waves/ici_net.gtkw"
 	@echo "open the decoder run with:      gtkwave waves/phext_decoder.fst waves/phext_decoder.gtkw"
 	@echo "open the MXU tile with:         gtkwave waves/mxu.fst waves/mxu.gtkw"

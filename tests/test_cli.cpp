@@ -390,3 +390,32 @@ TEST_CASE("phtpu sparsecore rejects bad input with one line and exit 1", "[cli][
   }
   CHECK(run("sparsecore --batch abc").status == 2);
 }
+
+TEST_CASE("phtpu pod runs verified workloads on a scaled pod and reports them", "[cli][pod]") {
+  const auto r = run("pod --cube 2x2x2 --racks 3 --slice 2x2x4:twisted --slice 2x2x2 --workload allreduce,alltoall "
+                     "--bytes 1KiB --json " + (scratch() / "pod.json").string() + " -q");
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  const auto j = nlohmann::json::parse(slurp(scratch() / "pod.json"));
+  REQUIRE(j["results"].size() == 4);
+  for (const auto& e : j["results"]) {
+    CHECK(e["ok"] == true);
+    CHECK(e["cycles"].get<unsigned>() > 0);
+  }
+  CHECK(j["results"][0]["chips"] == 16);
+  CHECK(j["results"][2]["chips"] == 8);
+  CHECK(j["lost"] == 0);
+}
+
+TEST_CASE("phtpu pod rejects bad input with one line and exit 1", "[cli][pod]") {
+  for (const char* a : {"pod --cube 3x3x3", "pod --racks 2 --slice 4x4x4", "pod --slice 2x2x6:twisted",
+                        "pod --slice 2x2x3", "pod --slice 2x2x4:sideways", "pod --workload allsum",
+                        "pod --bytes 10", "pod --bytes 1GB", "pod --racks 40 --slice 2x2x2",
+                        "pod --reconfigure 1:2x2x2", "pod --config /nonexistent.json",
+                        "pod --json /nonexistent/dir/x.json"}) {
+    CAPTURE(a);
+    const auto r = run(a);
+    CHECK(r.status == 1);
+    CHECK(one_line(r.err));
+  }
+}

@@ -47,5 +47,6 @@ void add_decode_command(CLI::App& app, Action& action);
 void add_net_command(CLI::App& app, Action& action);
 void add_mxu_command(CLI::App& app, Action& action);
 void add_sparsecore_command(CLI::App& app, Action& action);
+void add_pod_command(CLI::App& app, Action& action);
 
 } // namespace phtpu::cli

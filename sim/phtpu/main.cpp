@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
   add_net_command(app, action);
   add_mxu_command(app, action);
   add_sparsecore_command(app, action);
+  add_pod_command(app, action);
 
   try {
     app.parse(argc, argv);

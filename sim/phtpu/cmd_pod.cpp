@@ -1,0 +1,298 @@
+// phtpu pod: build a scaled TPU v4 pod of Verilated chips and OCSes from a JSON config or flags,
+// run verified workloads on its slices, report cycles and bandwidths (sim/pod/).
+#include "cli.hpp"
+#include "collectives.hpp"
+#include "pod.hpp"
+#include "workloads.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <set>
+#include <iostream>
+
+namespace phtpu::cli {
+
+namespace {
+
+std::uint64_t parse_bytes(const std::string& text) {
+  std::size_t pos = 0;
+  unsigned long long v = 0;
+  try {
+    v = std::stoull(text, &pos);
+  } catch (const std::exception&) {
+    throw InputError("message size '" + text + "' is not a number of bytes (e.g. 4096, 64KiB, 1MiB)");
+  }
+  const std::string unit = text.substr(pos);
+  if (unit == "KiB" || unit == "K") v <<= 10;
+  else if (unit == "MiB" || unit == "M") v <<= 20;
+  else if (!unit.empty() && unit != "B") throw InputError("message size '" + text + "': unit must be B, KiB or MiB");
+  return v;
+}
+
+pod::PodSpec spec_from_json(const std::string& path) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(read_input(path));
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(fmt::format("{}: not valid JSON ({})", path, e.what()));
+  }
+  pod::PodSpec s;
+  try {
+    const std::set<std::string> known{"cube", "racks", "spares", "electrical_latency", "optical_latency",
+                                      "settle_cycles", "slices", "workloads", "bytes", "seed"};
+    for (auto it = j.begin(); it != j.end(); ++it)
+      if (!known.count(it.key())) throw InputError(fmt::format("{}: unknown key '{}'", path, it.key()));
+    if (j.contains("cube")) {
+      const phext::Vec3 c = pod::parse_shape(j["cube"].get<std::string>());
+      if (c.x != c.y || c.y != c.z) throw InputError(path + ": cube must be 2x2x2 or 4x4x4");
+      s.cube = c.x;
+    }
+    s.racks = j.value("racks", s.racks);
+    s.spares = j.value("spares", s.spares);
+    s.electrical_latency = j.value("electrical_latency", s.electrical_latency);
+    s.optical_latency = j.value("optical_latency", s.optical_latency);
+    s.settle_cycles = j.value("settle_cycles", s.settle_cycles);
+    for (const auto& sl : j.value("slices", nlohmann::json::array())) s.slices.push_back(pod::parse_slice(sl.get<std::string>()));
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(fmt::format("{}: {}", path, e.what()));
+  }
+  return s;
+}
+
+} // namespace
+
+void add_pod_command(CLI::App& app, Action& action) {
+  auto* cmd = app.add_subcommand("pod", "Build a scaled TPU v4 pod (Verilated chips and OCSes) and run verified "
+                                        "collectives, embedding lookups and a data-parallel step on its slices");
+  struct Opts {
+    std::string config, cube = "2x2x2", workloads = "allreduce,alltoall,embedding", bytes = "4KiB", json, csv,
+                                          plan_json, plan_phext, markdown, trace, trace_chips;
+    unsigned racks = 8, spares = 0, elat = 1, olat = 4, settle = 64;
+    std::vector<std::string> slices;
+    std::uint64_t seed = 1;
+    bool quiet = false;
+    std::string reconfigure;
+  };
+  auto o = std::make_shared<Opts>();
+  cmd->add_option("--config", o->config, "JSON pod description (pods/small.json); flags override it");
+  cmd->add_option("--cube", o->cube, "chips per cube: 2x2x2 or 4x4x4")->capture_default_str();
+  cmd->add_option("--racks", o->racks, "racks (cubes) in the pod; the harness's OCS model takes up to 16")->capture_default_str();
+  cmd->add_option("--spares", o->spares, "racks kept out of every slice")->capture_default_str();
+  cmd->add_option("--electrical-latency", o->elat, "in-cube link latency, cycles")->capture_default_str();
+  cmd->add_option("--optical-latency", o->olat, "chip-to-chip latency through an OCS, cycles")->capture_default_str();
+  cmd->add_option("--settle", o->settle, "OCS settle time, cycles")->capture_default_str();
+  cmd->add_option("--slice", o->slices, "a slice, in chips: 4x4x8 or 4x4x8:twisted (repeat for more)");
+  cmd->add_option("--workload", o->workloads,
+                  "comma-separated: allreduce, allreduce-hier, reducescatter, allgather, alltoall, scatter, gather, "
+                  "embedding, dp")->capture_default_str();
+  cmd->add_option("--bytes", o->bytes, "collective message size per chip (B, KiB, MiB; comma-separated sweep)")
+      ->capture_default_str();
+  cmd->add_option("--reconfigure", o->reconfigure,
+                  "after the workloads: turn slice N into SHAPE through the OCS protocol while slice 1 runs an "
+                  "all-reduce, then rerun the workloads on it (N:SHAPE, e.g. 2:2x2x4:twisted)");
+  cmd->add_option("--seed", o->seed, "random data")->capture_default_str();
+  cmd->add_option("--json", o->json, "write every measurement as JSON");
+  cmd->add_option("--csv", o->csv, "write every measurement as CSV");
+  cmd->add_option("--markdown", o->markdown, "write a short Markdown summary");
+  cmd->add_option("--plan-json", o->plan_json, "write the OCS circuits and slices as JSON");
+  cmd->add_option("--plan-phext", o->plan_phext, "write every chip's routing configuration as a phext document");
+  cmd->add_option("--trace", o->trace, "write an FST waveform of the traced chips and every OCS");
+  cmd->add_option("--trace-chips", o->trace_chips, "physical chip numbers to trace (default: 0)");
+  cmd->add_flag("-q,--quiet", o->quiet, "no progress on stderr");
+  action = [cmd, o]() -> int {
+    pod::PodSpec spec;
+    if (!o->config.empty()) spec = spec_from_json(o->config);
+    auto given = [cmd](const char* name) { return cmd->count(name) > 0; };
+    if (o->config.empty() || given("--cube")) {
+      const phext::Vec3 c = pod::parse_shape(o->cube);
+      if (c.x != c.y || c.y != c.z) throw InputError("--cube must be 2x2x2 or 4x4x4");
+      spec.cube = c.x;
+    }
+    if (o->config.empty() || given("--racks")) spec.racks = o->racks;
+    if (o->config.empty() || given("--spares")) spec.spares = o->spares;
+    if (o->config.empty() || given("--electrical-latency")) spec.electrical_latency = o->elat;
+    if (o->config.empty() || given("--optical-latency")) spec.optical_latency = o->olat;
+    if (o->config.empty() || given("--settle")) spec.settle_cycles = o->settle;
+    if (!o->slices.empty()) {
+      spec.slices.clear();
+      for (const auto& s : o->slices) spec.slices.push_back(pod::parse_slice(s));
+    }
+    if (spec.slices.empty()) spec.slices = {pod::parse_slice("4x4x4"), pod::parse_slice("2x2x4:twisted")};
+    std::vector<std::string> names;
+    for (std::size_t a = 0, b; a <= o->workloads.size(); a = b + 1) {
+      b = o->workloads.find(',', a);
+      if (b == std::string::npos) b = o->workloads.size();
+      if (b > a) names.push_back(o->workloads.substr(a, b - a));
+    }
+    for (const auto& n : names)
+      if (n != "embedding" && n != "dp") (void)pod::collective_from_name(n);
+    std::vector<std::uint64_t> sizes;
+    for (std::size_t a = 0, b; a <= o->bytes.size(); a = b + 1) {
+      b = o->bytes.find(',', a);
+      if (b == std::string::npos) b = o->bytes.size();
+      if (b > a) sizes.push_back(parse_bytes(o->bytes.substr(a, b - a)));
+    }
+    for (const auto& path : {o->json, o->csv, o->markdown, o->plan_json, o->plan_phext}) check_writable(path);
+    const pod::Plan plan(spec);
+    int recon_slice = -1;
+    pod::SliceSpec recon_spec;
+    if (!o->reconfigure.empty()) {
+      const auto colon = o->reconfigure.find(':');
+      if (colon == std::string::npos) throw InputError("--reconfigure wants N:SHAPE, e.g. 2:2x2x4:twisted");
+      try {
+        recon_slice = std::stoi(o->reconfigure.substr(0, colon)) - 1;
+      } catch (const std::exception&) {
+        throw InputError("--reconfigure: '" + o->reconfigure.substr(0, colon) + "' is not a slice number");
+      }
+      recon_spec = pod::parse_slice(o->reconfigure.substr(colon + 1));
+      if (recon_slice < 0) throw InputError("--reconfigure: slices are numbered from 1");
+      (void)plan.with_slice(static_cast<unsigned>(recon_slice), recon_spec); // fail before the run
+    }
+    if (plan.ocs_ports() > pod::kOcsModelPorts)
+      throw InputError(fmt::format("the pod harness's OCS model has {} ports: at most {} racks, not {}",
+                                   pod::kOcsModelPorts, pod::kOcsModelPorts / 2, spec.racks));
+    if (!o->quiet)
+      std::cerr << fmt::format("pod: {} racks of {}x{}x{} chips ({} chips), {} OCSes of {} ports, {} slice(s)\n",
+                               spec.racks, spec.cube, spec.cube, spec.cube, plan.chip_count(), plan.ocs_count(),
+                               plan.ocs_ports(), plan.slices().size());
+    if (!o->plan_json.empty()) write_output(o->plan_json, plan.to_json().dump(2) + "\n");
+    if (!o->plan_phext.empty()) write_output(o->plan_phext, plan.routing_phext());
+    pod::Pod p(plan);
+    if (!o->trace.empty()) {
+      std::vector<unsigned> chips{0};
+      if (!o->trace_chips.empty()) {
+        chips.clear();
+        for (std::size_t a = 0, b; a <= o->trace_chips.size(); a = b + 1) {
+          b = o->trace_chips.find(',', a);
+          if (b == std::string::npos) b = o->trace_chips.size();
+          try {
+            if (b > a) chips.push_back(static_cast<unsigned>(std::stoul(o->trace_chips.substr(a, b - a))));
+          } catch (const std::exception&) {
+            throw InputError("--trace-chips: '" + o->trace_chips.substr(a, b - a) + "' is not a chip number");
+          }
+        }
+      }
+      p.open_trace(o->trace, chips);
+    }
+    std::vector<pod::RunResult> results;
+    auto run_all = [&](unsigned s) {
+      for (const auto& n : names) {
+        if (n == "embedding") {
+          if (p.plan().slices()[s].geo.chip_count() > 64) continue;
+          results.push_back(pod::run_embedding(p, s, 16, 20, 256, 1.05, o->seed));
+        } else if (n == "dp") {
+          results.push_back(pod::run_dp_step(p, s, 32, o->seed));
+        } else {
+          for (std::uint64_t bytes : sizes) {
+            const auto c = pod::collective_from_name(n);
+            const unsigned chips = p.plan().slices()[s].geo.chip_count();
+            std::uint64_t b = bytes;
+            if (c == pod::Collective::AllToAll || c == pod::Collective::Scatter || c == pod::Collective::Gather)
+              b = std::max<std::uint64_t>(16ull * chips, bytes / (16ull * chips) * 16ull * chips); // whole blocks
+            results.push_back(pod::run_collective(p, c, s, b, o->seed + s));
+          }
+        }
+        if (!o->quiet) {
+          const auto& r = results.back();
+          std::cerr << fmt::format("  slice {} {:<16} {:<10} {:>9} cycles  {}\n", s + 1, r.shape, r.name, r.cycles,
+                                   r.ok ? "verified" : "MISMATCH");
+        }
+      }
+    };
+    for (unsigned s = 0; s < plan.slices().size(); ++s) run_all(s);
+    std::uint64_t recon_cycles = 0;
+    if (recon_slice >= 0) {
+      const unsigned rs = static_cast<unsigned>(recon_slice);
+      const pod::Plan next = p.plan().with_slice(rs, recon_spec);
+      // another slice keeps running an all-reduce through the reconfiguration
+      const unsigned other = rs == 0 && plan.slices().size() > 1 ? 1 : 0;
+      pod::Schedule sch;
+      pod::Memory ref;
+      const bool busy_other = other != rs;
+      if (busy_other) {
+        sch = pod::build_schedule(pod::Collective::AllReduce, p.plan(), other, 0, 256, 0);
+        for (unsigned c : p.plan().slice_chips(other)) {
+          ref[c].assign(pod::kMemWords, {});
+          for (unsigned a = 0; a < 256; ++a) {
+            const chip::Word w{0x3f800000u + a, 0x40000000u, 0x3f000000u + c, 0x3e800000u};
+            ref[c][a] = w;
+            p.poke(c, a, w);
+          }
+        }
+        pod::run_reference(sch, ref);
+        pod::submit(p, sch);
+      }
+      if (!o->quiet) std::cerr << fmt::format("  reconfiguring slice {} to {} ...\n", rs + 1, recon_spec.str());
+      recon_cycles = p.reconfigure(next);
+      p.program_routing(next, rs);
+      p.run_until_quiet(10'000'000, "after reconfiguration");
+      pod::RunResult r;
+      r.name = "reconfigure";
+      r.slice = rs;
+      r.shape = recon_spec.str();
+      r.chips = next.slices()[rs].geo.chip_count();
+      r.cycles = recon_cycles;
+      r.ok = p.stats().lost == 0;
+      for (const auto& [c, w] : ref)
+        for (unsigned a = 0; a < 256 && r.ok; ++a)
+          if (p.peek(c, a) != w[a]) r.ok = false;
+      r.detail = fmt::format("OCS drain, switch, settle ({} cycles of settle); {} flits lost; slice {} all-reduce during "
+                             "it bit-exact: {}", spec.settle_cycles, p.stats().lost, other + 1, r.ok ? "yes" : "no");
+      results.push_back(r);
+      if (!o->quiet) std::cerr << fmt::format("  slice {} reconfigured in {} cycles\n", rs + 1, recon_cycles);
+      if (!o->plan_json.empty()) write_output(o->plan_json, next.to_json().dump(2) + "\n");
+      if (!o->plan_phext.empty()) write_output(o->plan_phext + ".after", next.routing_phext());
+      run_all(rs);
+    }
+    p.close_trace();
+    const pod::PodStats st = p.stats();
+    // summary table
+    std::string table = fmt::format("{:<5} {:<16} {:>5} {:<15} {:>9} {:>9} {:>10} {:>10}  {}\n", "slice", "shape", "chips",
+                                    "workload", "bytes", "cycles", "algbw B/c", "busbw B/c", "check");
+    for (const auto& r : results)
+      table += fmt::format("{:<5} {:<16} {:>5} {:<15} {:>9} {:>9} {:>10.2f} {:>10.2f}  {}\n", r.slice + 1, r.shape, r.chips,
+                           r.name, r.name == "embedding" ? std::string("-") : std::to_string(r.bytes), r.cycles,
+                           r.algbw, r.busbw, r.ok ? "ok" : "FAILED: " + r.detail);
+    table += fmt::format("simulated {} cycles in {:.1f} s ({:.0f} cycles/s, {} chips); {} flits electrical, {} optical, "
+                         "{} lost\n",
+                         st.cycles, st.wall_seconds, st.wall_seconds > 0 ? double(st.cycles) / st.wall_seconds : 0.0,
+                         plan.chip_count(), st.flits_electrical, st.flits_optical, st.lost);
+    std::cout << table;
+    nlohmann::json j;
+    j["pod"] = plan.to_json();
+    j["pod"].erase("ocs");
+    j["cycles"] = st.cycles;
+    j["wall_seconds"] = st.wall_seconds;
+    j["flits_electrical"] = st.flits_electrical;
+    j["flits_optical"] = st.flits_optical;
+    j["lost"] = st.lost;
+    for (const auto& r : results)
+      j["results"].push_back({{"slice", r.slice + 1}, {"shape", r.shape}, {"chips", r.chips}, {"workload", r.name},
+                              {"bytes", r.bytes}, {"cycles", r.cycles}, {"algbw_bytes_per_cycle", r.algbw},
+                              {"busbw_bytes_per_cycle", r.busbw}, {"transfers", r.transfers}, {"ok", r.ok},
+                              {"detail", r.detail}});
+    if (!o->json.empty()) write_output(o->json, j.dump(2) + "\n");
+    if (!o->csv.empty()) {
+      std::string csv = "slice,shape,chips,workload,bytes,cycles,algbw_bytes_per_cycle,busbw_bytes_per_cycle,ok\n";
+      for (const auto& r : results)
+        csv += fmt::format("{},{},{},{},{},{},{:.4f},{:.4f},{}\n", r.slice + 1, r.shape, r.chips, r.name, r.bytes, r.cycles,
+                           r.algbw, r.busbw, r.ok ? 1 : 0);
+      write_output(o->csv, csv);
+    }
+    if (!o->markdown.empty()) {
+      std::string md = fmt::format("# phtpu pod\n\n{} racks of {}x{}x{} chips ({} chips), {} OCSes of {} ports.\n\n```\n{}```\n\n",
+                                   spec.racks, spec.cube, spec.cube, spec.cube, plan.chip_count(), plan.ocs_count(),
+                                   plan.ocs_ports(), table);
+      for (const auto& r : results) md += fmt::format("- slice {} {}: {}\n", r.slice + 1, r.name, r.detail);
+      write_output(o->markdown, md);
+    }
+    bool ok = st.lost == 0;
+    for (const auto& r : results) ok = ok && r.ok;
+    if (!ok) std::cerr << "phtpu pod: a result did not match its reference\n";
+    return ok ? 0 : 1;
+  };
+}
+
+} // namespace phtpu::cli
