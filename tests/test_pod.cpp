@@ -221,3 +221,36 @@ TEST_CASE("the OCS refuses a bad configuration and keeps its circuits", "[pod][o
   const RunResult r = run_collective(pod, Collective::AllReduce, 0, 16 * 16, 4);
   CHECK(r.ok);
 }
+
+TEST_CASE("chip DMA: host bus writes, remote reads answered by write-backs, adds, long transfers", "[pod][chip]") {
+  Pod pod{Plan(small_pod())};
+  const auto a = pod.plan().slice_chips(0);
+  const unsigned x = a[0], y = a[13]; // different racks: the path crosses an OCS
+  REQUIRE(pod.plan().site(x).rack != pod.plan().site(y).rack);
+  // the host bus writes memory
+  for (std::uint32_t i = 0; i < 40; ++i) pod.write(y, chip::kRegionMem | (200 + i), {i, i * 3, i * 5, 0xABCD0000u + i});
+  pod.run_until_quiet(10000, "host writes");
+  for (std::uint32_t i = 0; i < 40; ++i) REQUIRE(pod.peek(y, 200 + i) == chip::Word{i, i * 3, i * 5, 0xABCD0000u + i});
+  // x reads 40 words of y (3 write-back packets of up to 16 words), and a zero-length read is ignored
+  pod.dma(x, y, chip::DmaRead, 0, 1000, 200, 40);
+  pod.dma(x, y, chip::DmaRead, 0, 2000, 200, 0);
+  pod.run_until_quiet(10000, "remote read");
+  for (std::uint32_t i = 0; i < 40; ++i) REQUIRE(pod.peek(x, 1000 + i) == pod.peek(y, 200 + i));
+  CHECK(pod.peek(x, 2000) == chip::Word{});
+  CHECK(pod.stat(y, chip::StReadsServed) == 1);
+  CHECK(pod.stat(x, chip::StRespWords) == 40);
+  CHECK(pod.stat(x, chip::StWordsWritten) == 40);
+  // adds: twice the same 17 words (the second one back to back with the first) give 2x + y
+  const chip::Word one{0x3f800000u, 0x40000000u, 0xbf800000u, 0x00000000u}; // 1, 2, -1, 0
+  for (std::uint32_t i = 0; i < 17; ++i) {
+    pod.poke(x, 3000 + i, one);
+    pod.poke(y, 3000 + i, {0x40400000u, 0x40400000u, 0x40400000u, 0x40400000u}); // 3
+  }
+  pod.dma(x, y, chip::DmaAdd, 5, 3000, 3000, 17);
+  pod.dma(x, y, chip::DmaAdd, 5, 3000, 3000, 17);
+  pod.run_until_quiet(10000, "adds");
+  for (std::uint32_t i = 0; i < 17; ++i)
+    REQUIRE(pod.peek(y, 3000 + i) == chip::Word{0x40a00000u, 0x40e00000u, 0x3f800000u, 0x40400000u}); // 5, 7, 1, 3
+  CHECK(pod.stat(y, chip::sem_stat(true, 5)) == 34);
+  CHECK(pod.stat(y, chip::StWordsAdded) == 34);
+}
