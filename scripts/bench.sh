@@ -28,5 +28,7 @@ sim=$("$build/phtpu" decode --pod 16x16x16 --cube 4x4x4 --random 0 --json /dev/s
   scripts/bench-mxu.sh "$build"
   echo
   scripts/bench-sc.sh "$build"
+  echo
+  scripts/bench-pod.sh "$build"
 } > "$out"
 cat "$out"

@@ -419,3 +419,32 @@ TEST_CASE("phtpu pod rejects bad input with one line and exit 1", "[cli][pod]") 
     CHECK(one_line(r.err));
   }
 }
+
+// Regression against stored outputs (tests/data/pod_reference.json, written by the same command
+// with --json): the same measurements, all verified, cycle counts within 5 %. The pod is
+// deterministic, so a change beyond that is a real change of the RTL's timing or of the
+// schedules: look at it, then refresh the file with the command below if it is intended.
+TEST_CASE("phtpu pod: a two-slice regression run matches the stored reference outputs", "[cli][pod]") {
+  const std::string cmd = "pod --cube 2x2x2 --racks 4 --slice 2x2x4 --slice 2x2x4:twisted --workload "
+                          "allreduce,allreduce-hier,reducescatter,allgather,alltoall,scatter,gather,embedding,dp "
+                          "--bytes 1KiB,4KiB --seed 1 -q --json ";
+  const auto r = run(cmd + (scratch() / "regress.json").string());
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  const auto got = nlohmann::json::parse(slurp(scratch() / "regress.json"));
+  const auto want = nlohmann::json::parse(slurp(fs::path(PHTPU_SOURCE_DIR) / "tests/data/pod_reference.json"));
+  REQUIRE(got["results"].size() == want["results"].size());
+  for (std::size_t i = 0; i < want["results"].size(); ++i) {
+    const auto& g = got["results"][i];
+    const auto& w = want["results"][i];
+    CAPTURE(i, w["shape"], w["workload"], w["bytes"]);
+    CHECK(g["shape"] == w["shape"]);
+    CHECK(g["workload"] == w["workload"]);
+    CHECK(g["bytes"] == w["bytes"]);
+    CHECK(g["ok"] == true);
+    const double gc = g["cycles"].get<double>(), wc = w["cycles"].get<double>();
+    CHECK(std::abs(gc - wc) <= 0.05 * wc);
+  }
+  CHECK(got["lost"] == 0);
+  CHECK(got["flits_optical"].get<std::uint64_t>() > 0);
+}
