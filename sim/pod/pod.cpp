@@ -252,7 +252,7 @@ std::uint64_t Pod::run_until_quiet(std::uint64_t limit, const std::string& what,
   last_move_ = cycle_;
   const double t0 = now_seconds();
   while (!quiet()) {
-    step();
+    advance();
     if (cycle_ - last_move_ > watchdog) {
       std::string where;
       for (std::size_t i = 0; i < chips_.size() && where.size() < 200; ++i)
@@ -551,7 +551,7 @@ std::uint64_t Pod::reconfigure(const Plan& next) {
     bool busy = false;
     for (const auto& o : ocs_) busy = busy || o->busy || !o->ops.empty();
     if (!busy) break;
-    step();
+    advance();
     if (cycle_ - start > 10000000) throw PodError("OCS reconfiguration did not finish (a link never drained)");
   }
   if (ocs_rejected()) throw PodError("an OCS refused the new configuration");

@@ -24,6 +24,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -91,6 +92,9 @@ public:
   /// work remains, or after `limit` cycles. Returns the cycles taken.
   std::uint64_t run_until_quiet(std::uint64_t limit, const std::string& what, std::uint64_t watchdog = 50000);
   void step();
+  /// Who advances the pod by one cycle in run_until_quiet and reconfigure: step() itself by
+  /// default, or a SystemC clock (pod_fabric.hpp), which calls step() on its rising edge.
+  void set_stepper(std::function<void()> f) { stepper_ = std::move(f); }
 
   // ---- backdoor ---------------------------------------------------------------------------
   Word peek(unsigned chip, std::uint32_t addr) const;
@@ -137,6 +141,8 @@ private:
   std::vector<std::unique_ptr<Ocs>> ocs_;
   std::vector<Host> hosts_;
   std::vector<char> traced_;
+  void advance() { stepper_ ? stepper_() : step(); }
+  std::function<void()> stepper_;
   std::uint64_t cycle_ = 0, last_move_ = 0;
   PodStats st_{};
 };
