@@ -253,4 +253,9 @@ TEST_CASE("chip DMA: host bus writes, remote reads answered by write-backs, adds
     REQUIRE(pod.peek(y, 3000 + i) == chip::Word{0x40a00000u, 0x40e00000u, 0x3f800000u, 0x40400000u}); // 5, 7, 1, 3
   CHECK(pod.stat(y, chip::sem_stat(true, 5)) == 34);
   CHECK(pod.stat(y, chip::StWordsAdded) == 34);
+  // packets: x sent 1 read request and 2 x (16 + 1)-word adds; y answered with 3 write-backs
+  CHECK(pod.stat(x, chip::StPktsSent) == 5);
+  CHECK(pod.stat(y, chip::StPktsRecv) == 5);
+  CHECK(pod.stat(y, chip::StPktsSent) == 3);
+  CHECK(pod.stat(x, chip::StPktsRecv) == 3);
 }

@@ -15,7 +15,7 @@
 // router as flits leave), and a dispatcher that takes one whole packet at a time from one VC
 // (per-VC reassembly: packets reach their consumer unmixed) and hands it by type to:
 //   PktWrite / PktCollective  the receiver writes or fp32-adds each word at the tagged address
-//                             (a two-stage read-add-write pipeline with a forward, 1 word/cycle);
+//                             (a two-stage read-add-write pipeline, 1 word/cycle);
 //   PktReadReq                a DMA job that writes the asked words back (read response);
 //   PktEmbLookup              the lookup responder, which answers with the row beats;
 //   PktReadResp               the SparseCore's response port.
@@ -414,16 +414,15 @@ module chip_top #(
   logic s1_q, s1_add_q;
   logic [AW-1:0] s1_addr_q;
   logic [W-1:0] s1_data_q;
-  // Stage 0 (the flit is taken) reads the old word; stage 1 adds and writes it. A read in the
-  // same cycle as a write of that word sees the old value, so stage 1 takes the word written
-  // one cycle earlier (lw_*) when the addresses match: back-to-back adds to one word are exact.
-  logic lw_q;                       // the word written last cycle, for the forward
-  logic [AW-1:0] lw_addr_q;
-  logic [W-1:0] lw_data_q;
+  // Stage 0 (the flit is taken) reads the old word; stage 1 adds and writes it at the end of the
+  // next cycle. No forward is needed: the words of one packet have distinct addresses, and the
+  // head flit of the next packet takes a cycle, so a word written at the end of cycle t is read
+  // again at the end of cycle t+1 at the earliest, after the write (test_pod "[chip]" adds the
+  // same words back to back).
   logic [W-1:0] s1_old, s1_sum;
   logic rx_body_w;
   assign rx_body_w = f_take && kind_now == KWrite && !f_head;
-  assign s1_old = (lw_q && lw_addr_q == s1_addr_q) ? lw_data_q : m_rd_data[2*W +: W];
+  assign s1_old = m_rd_data[2*W +: W];
   for (genvar l = 0; l < W / 32; l++) begin : gen_add
     fp32_add u_add (.a_i(s1_old[l*32 +: 32]), .b_i(s1_data_q[l*32 +: 32]), .s_o(s1_sum[l*32 +: 32]));
   end
@@ -437,9 +436,6 @@ module chip_top #(
       s1_add_q <= 1'b0;
       s1_addr_q <= '0;
       s1_data_q <= '0;
-      lw_q <= 1'b0;
-      lw_addr_q <= '0;
-      lw_data_q <= '0;
     end else begin
       if (f_take && kind_now == KWrite && f_head) begin
         wr_add_q <= f_data[ici_pkg::HeadTypeLsb +: 3] == ici_pkg::PktCollective;
@@ -452,9 +448,6 @@ module chip_top #(
       s1_add_q <= wr_add_q;
       s1_addr_q <= wr_addr_q;
       s1_data_q <= f_data[W-1:0];
-      lw_q <= s1_q;
-      lw_addr_q <= s1_addr_q;
-      lw_data_q <= s1_add_q ? s1_sum : s1_data_q;
     end
   end
 
@@ -722,7 +715,7 @@ module chip_top #(
 
   // ==== counters, status, idle ============================================================
   logic rx_idle, dma_idle;
-  assign rx_idle = rx_empty == '1 && !locked_q && !s1_q && !lw_q;
+  assign rx_idle = rx_empty == '1 && !locked_q && !s1_q;
   assign dma_idle = hjob_empty && ijob_empty && d_rd_idle && d_pg_idle;
   always_comb begin
     status = '0;
