@@ -412,7 +412,8 @@ TEST_CASE("phtpu pod rejects bad input with one line and exit 1", "[cli][pod]") 
                         "pod --slice 2x2x3", "pod --slice 2x2x4:sideways", "pod --workload allsum",
                         "pod --bytes 10", "pod --bytes 1GB", "pod --racks 40 --slice 2x2x2",
                         "pod --reconfigure 1:2x2x2", "pod --config /nonexistent.json",
-                        "pod --json /nonexistent/dir/x.json"}) {
+                        "pod --json /nonexistent/dir/x.json", "pod --trace x.fst --trace-chips 500",
+                        "pod --trace x.fst --trace-chips 9.9.9/1.1.1/1.1.1"}) {
     CAPTURE(a);
     const auto r = run(a);
     CHECK(r.status == 1);

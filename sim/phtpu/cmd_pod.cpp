@@ -70,7 +70,7 @@ void add_pod_command(CLI::App& app, Action& action) {
   struct Opts {
     std::string config, cube = "2x2x2", workloads = "allreduce,alltoall,embedding", bytes = "4KiB", json, csv,
                                           plan_json, plan_phext, markdown, trace, trace_chips;
-    unsigned racks = 8, spares = 0, elat = 1, olat = 4, settle = 64;
+    unsigned racks = 11, spares = 0, elat = 1, olat = 4, settle = 64; // as pods/small.json (its 11th rack a spare)
     std::vector<std::string> slices;
     std::uint64_t seed = 1;
     bool quiet = false;
@@ -91,16 +91,19 @@ void add_pod_command(CLI::App& app, Action& action) {
   cmd->add_option("--bytes", o->bytes, "collective message size per chip (B, KiB, MiB; comma-separated sweep)")
       ->capture_default_str();
   cmd->add_option("--reconfigure", o->reconfigure,
-                  "after the workloads: turn slice N into SHAPE through the OCS protocol while slice 1 runs an "
-                  "all-reduce, then rerun the workloads on it (N:SHAPE, e.g. 2:2x2x4:twisted)");
+                  "after the workloads: turn slice N into SHAPE through the OCS protocol while another slice runs "
+                  "an all-reduce, then rerun the workloads on it (N:SHAPE, e.g. 2:2x2x4:twisted)");
   cmd->add_option("--seed", o->seed, "random data")->capture_default_str();
   cmd->add_option("--json", o->json, "write every measurement as JSON");
   cmd->add_option("--csv", o->csv, "write every measurement as CSV");
   cmd->add_option("--markdown", o->markdown, "write a short Markdown summary");
-  cmd->add_option("--plan-json", o->plan_json, "write the OCS circuits and slices as JSON");
-  cmd->add_option("--plan-phext", o->plan_phext, "write every chip's routing configuration as a phext document");
+  cmd->add_option("--plan-json", o->plan_json,
+                  "write the OCS circuits, slices and every chip's routing as JSON (after --reconfigure: FILE.after)");
+  cmd->add_option("--plan-phext", o->plan_phext,
+                  "write every chip's routing configuration as a phext document (after --reconfigure: FILE.after)");
   cmd->add_option("--trace", o->trace, "write an FST waveform of the traced chips and every OCS");
-  cmd->add_option("--trace-chips", o->trace_chips, "physical chip numbers to trace (default: 0)");
+  cmd->add_option("--trace-chips", o->trace_chips,
+                  "chips to trace: logical phext coordinates (1.1.2/1.1.1/1.2.1) or physical numbers (default: 0)");
   cmd->add_flag("-q,--quiet", o->quiet, "no progress on stderr");
   action = [cmd, o]() -> int {
     pod::PodSpec spec;
@@ -135,6 +138,8 @@ void add_pod_command(CLI::App& app, Action& action) {
       if (b == std::string::npos) b = o->bytes.size();
       if (b > a) sizes.push_back(parse_bytes(o->bytes.substr(a, b - a)));
     }
+    for (std::uint64_t b : sizes)
+      if (b == 0 || b % 16) throw InputError(fmt::format("message size {} B is not a positive multiple of 16 B", b));
     for (const auto& path : {o->json, o->csv, o->markdown, o->plan_json, o->plan_phext}) check_writable(path);
     const pod::Plan plan(spec);
     int recon_slice = -1;
@@ -151,6 +156,48 @@ void add_pod_command(CLI::App& app, Action& action) {
       if (recon_slice < 0) throw InputError("--reconfigure: slices are numbered from 1");
       (void)plan.with_slice(static_cast<unsigned>(recon_slice), recon_spec); // fail before the run
     }
+    // every collective of every size must fit every slice: check before the run starts
+    auto sized = [](pod::Collective c, unsigned chips, std::uint64_t bytes) {
+      if (c == pod::Collective::AllToAll || c == pod::Collective::Scatter || c == pod::Collective::Gather)
+        return std::max<std::uint64_t>(16ull * chips, bytes / (16ull * chips) * 16ull * chips); // whole blocks
+      return bytes;
+    };
+    for (unsigned s = 0; s < plan.slices().size(); ++s)
+      for (const auto& n : names) {
+        if (n == "embedding" || n == "dp") continue;
+        const auto c = pod::collective_from_name(n);
+        for (std::uint64_t b : sizes) {
+          const std::uint64_t words = sized(c, plan.slices()[s].geo.chip_count(), b) / 16;
+          const bool blocks = c == pod::Collective::AllToAll || c == pod::Collective::Scatter || c == pod::Collective::Gather;
+          if (words > pod::kMemWords) throw InputError(fmt::format("{} B per chip do not fit the chip's memory", b));
+          (void)pod::build_schedule(c, plan, s, 0, static_cast<std::uint32_t>(words), blocks ? static_cast<std::uint32_t>(words) : 0);
+        }
+      }
+    std::vector<unsigned> trace_chips{0};
+    if (!o->trace.empty()) {
+      std::vector<unsigned>& chips = trace_chips;
+      if (!o->trace_chips.empty()) {
+        chips.clear();
+        for (std::size_t a = 0, b; a <= o->trace_chips.size(); a = b + 1) {
+          b = o->trace_chips.find(',', a);
+          if (b == std::string::npos) b = o->trace_chips.size();
+          if (b == a) continue;
+          const std::string t = o->trace_chips.substr(a, b - a);
+          if (t.find('/') != std::string::npos) {
+            chips.push_back(plan.chip_of_coordinate(phext::Coordinate::parse(t))); // a logical coordinate
+            continue;
+          }
+          try {
+            chips.push_back(static_cast<unsigned>(std::stoul(t)));
+          } catch (const std::exception&) {
+            throw InputError("--trace-chips: '" + t + "' is neither a chip number nor a phext coordinate");
+          }
+        }
+      }
+      for (unsigned c : chips)
+        if (c >= plan.chip_count())
+          throw InputError(fmt::format("--trace-chips: no chip {} (the pod has {})", c, plan.chip_count()));
+    }
     if (plan.ocs_ports() > pod::kOcsModelPorts)
       throw InputError(fmt::format("the pod harness's OCS model has {} ports: at most {} racks, not {}",
                                    pod::kOcsModelPorts, pod::kOcsModelPorts / 2, spec.racks));
@@ -162,38 +209,23 @@ void add_pod_command(CLI::App& app, Action& action) {
     if (!o->plan_phext.empty()) write_output(o->plan_phext, plan.routing_phext());
     pod::Pod p(plan);
     pod::drive_with_systemc(p); // the SystemC clock steps the pod from here on
-    if (!o->trace.empty()) {
-      std::vector<unsigned> chips{0};
-      if (!o->trace_chips.empty()) {
-        chips.clear();
-        for (std::size_t a = 0, b; a <= o->trace_chips.size(); a = b + 1) {
-          b = o->trace_chips.find(',', a);
-          if (b == std::string::npos) b = o->trace_chips.size();
-          try {
-            if (b > a) chips.push_back(static_cast<unsigned>(std::stoul(o->trace_chips.substr(a, b - a))));
-          } catch (const std::exception&) {
-            throw InputError("--trace-chips: '" + o->trace_chips.substr(a, b - a) + "' is not a chip number");
-          }
-        }
-      }
-      p.open_trace(o->trace, chips);
-    }
+    if (!o->trace.empty()) p.open_trace(o->trace, trace_chips);
     std::vector<pod::RunResult> results;
     auto run_all = [&](unsigned s) {
       for (const auto& n : names) {
         if (n == "embedding") {
-          if (p.plan().slices()[s].geo.chip_count() > 64) continue;
+          if (p.plan().slices()[s].geo.chip_count() > 64) { // the SparseCore's shard map has 64 entries
+            std::cerr << fmt::format("  slice {}: embedding skipped (more than 64 chips, the shard map's size)\n", s + 1);
+            continue;
+          }
           results.push_back(pod::run_embedding(p, s, 16, 20, 256, 1.05, o->seed));
         } else if (n == "dp") {
           results.push_back(pod::run_dp_step(p, s, 32, o->seed));
         } else {
           for (std::uint64_t bytes : sizes) {
             const auto c = pod::collective_from_name(n);
-            const unsigned chips = p.plan().slices()[s].geo.chip_count();
-            std::uint64_t b = bytes;
-            if (c == pod::Collective::AllToAll || c == pod::Collective::Scatter || c == pod::Collective::Gather)
-              b = std::max<std::uint64_t>(16ull * chips, bytes / (16ull * chips) * 16ull * chips); // whole blocks
-            results.push_back(pod::run_collective(p, c, s, b, o->seed + s));
+            results.push_back(pod::run_collective(p, c, s, sized(c, p.plan().slices()[s].geo.chip_count(), bytes),
+                                                  o->seed + s));
           }
         }
         if (!o->quiet) {
@@ -244,7 +276,7 @@ void add_pod_command(CLI::App& app, Action& action) {
                              "it bit-exact: {}", spec.settle_cycles, p.stats().lost, other + 1, r.ok ? "yes" : "no");
       results.push_back(r);
       if (!o->quiet) std::cerr << fmt::format("  slice {} reconfigured in {} cycles\n", rs + 1, recon_cycles);
-      if (!o->plan_json.empty()) write_output(o->plan_json, next.to_json().dump(2) + "\n");
+      if (!o->plan_json.empty()) write_output(o->plan_json + ".after", next.to_json().dump(2) + "\n");
       if (!o->plan_phext.empty()) write_output(o->plan_phext + ".after", next.routing_phext());
       run_all(rs);
     }

@@ -115,6 +115,34 @@ phext::Coordinate Plan::coordinate(unsigned chip) const {
   return slices_[static_cast<unsigned>(s.slice)].geo.phext_of_global(s.global);
 }
 
+unsigned Plan::chip_of_coordinate(const phext::Coordinate& c) const {
+  for (unsigned s = 0; s < slices_.size(); ++s) {
+    const phext::SliceGeometry& g = slices_[s].geo;
+    const phext::Decoded d = g.decode(c);
+    if (d.status == phext::DecodeStatus::Ok) return chip_at(s, d.global);
+  }
+  throw PlanError("no chip of this pod has the coordinate " + c.str());
+}
+
+nlohmann::json Plan::chip_json(unsigned chip) const {
+  const ChipSite& s = sites_.at(chip);
+  const SlicePlan& sp = slices_.at(static_cast<unsigned>(s.slice));
+  nlohmann::json ports;
+  for (int p = 0; p < net::kNumLinkPorts; ++p) {
+    const auto port = static_cast<net::Port>(p);
+    const auto nb = sp.topo.neighbor(s.global, port);
+    const int d = net::port_dim(port);
+    const bool optical = net::port_sign(port) > 0 ? s.local[d] == spec_.cube - 1 : s.local[d] == 0;
+    ports[std::string(net::port_name(port))] = {{"to", nb ? sp.geo.phext_of_global(*nb).str() : std::string("none")},
+                                                {"link", optical ? "optical" : "electrical"}};
+  }
+  return {{"coordinate", sp.geo.phext_of_global(s.global).str()}, {"chip", chip}, {"rack", s.rack},
+          {"local", phext::position_str(s.local)}, {"global", phext::position_str(s.global)},
+          {"slice", phext::shape_str(sp.spec.shape)},
+          {"wrap", {sp.topo.wraps(0), sp.topo.wraps(1), sp.topo.wraps(2)}},
+          {"shifts", {sp.topo.shift_xy(), sp.topo.shift_xz(), sp.topo.shift_yz()}}, {"ports", ports}};
+}
+
 void Plan::wire_slice(unsigned s) {
   SlicePlan& sp = slices_[s];
   const unsigned c = spec_.cube;
@@ -205,6 +233,10 @@ nlohmann::json Plan::to_json() const {
                   {"face", o % (spec_.cube * spec_.cube)}, {"pairs", pairs}});
   }
   j["ocs"] = oc;
+  nlohmann::json chips = nlohmann::json::array();
+  for (unsigned c = 0; c < chip_count(); ++c)
+    if (sites_[c].slice >= 0) chips.push_back(chip_json(c));
+  j["chips"] = chips;
   return j;
 }
 

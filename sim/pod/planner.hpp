@@ -95,6 +95,8 @@ public:
   std::vector<unsigned> slice_chips(unsigned slice) const;
   /// The logical phext coordinate of a chip in a slice.
   phext::Coordinate coordinate(unsigned chip) const;
+  /// The chip at a logical coordinate (its Z arm names the slice); throws PlanError.
+  unsigned chip_of_coordinate(const phext::Coordinate& c) const;
 
   static unsigned face_index(int dim, Vec3 local, unsigned cube);
   unsigned ocs_of(int dim, unsigned face) const { return static_cast<unsigned>(dim) * spec_.cube * spec_.cube + face; }
@@ -106,8 +108,8 @@ public:
   /// other slices keep their circuits. Throws PlanError.
   Plan with_slice(unsigned s, const SliceSpec& spec) const;
 
-  /// OCS configuration and routing as JSON; every chip's routing configuration as a phext
-  /// document, one scroll per logical coordinate.
+  /// OCS configuration, slices and every slice chip's routing configuration as JSON; the
+  /// routing configurations as a phext document, one scroll per logical coordinate.
   nlohmann::json to_json() const;
   std::string routing_phext() const;
   /// One line per OCS: "ocs x.3: 0<->5 1<->4 ..." (connected ports only).
@@ -115,6 +117,7 @@ public:
 
 private:
   void wire_slice(unsigned s);
+  nlohmann::json chip_json(unsigned chip) const;
   PodSpec spec_;
   std::vector<SlicePlan> slices_;
   std::vector<ChipSite> sites_;
