@@ -290,9 +290,10 @@ void add_pod_command(CLI::App& app, Action& action) {
                            r.name, r.name == "embedding" ? std::string("-") : std::to_string(r.bytes), r.cycles,
                            r.algbw, r.busbw, r.ok ? "ok" : "FAILED: " + r.detail);
     table += fmt::format("simulated {} cycles ({} under the SystemC clock) in {:.1f} s ({:.0f} cycles/s, {} chips); "
-                         "{} flits electrical, {} optical, {} lost\n",
+                         "{} flits electrical, {} optical, {} lost; busiest link {} flits, mean {:.0f}\n",
                          st.cycles, pod::systemc_cycles(), st.wall_seconds, st.wall_seconds > 0 ? double(st.cycles) / st.wall_seconds : 0.0,
-                         plan.chip_count(), st.flits_electrical, st.flits_optical, st.lost);
+                         plan.chip_count(), st.flits_electrical, st.flits_optical, st.lost,
+                         st.link_flits_max, st.link_flits_mean);
     std::cout << table;
     nlohmann::json j;
     j["pod"] = plan.to_json();
@@ -302,6 +303,8 @@ void add_pod_command(CLI::App& app, Action& action) {
     j["flits_electrical"] = st.flits_electrical;
     j["flits_optical"] = st.flits_optical;
     j["lost"] = st.lost;
+    j["link_flits_max"] = st.link_flits_max;
+    j["link_flits_mean"] = st.link_flits_mean;
     for (const auto& r : results)
       j["results"].push_back({{"slice", r.slice + 1}, {"shape", r.shape}, {"chips", r.chips}, {"workload", r.name},
                               {"bytes", r.bytes}, {"cycles", r.cycles}, {"algbw_bytes_per_cycle", r.algbw},

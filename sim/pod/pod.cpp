@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <filesystem>
@@ -51,6 +52,7 @@ struct Pod::Chip {
     unsigned latency = 1;
     std::vector<LinkMsg> ring;
     unsigned busy = 0; // messages in the ring
+    std::uint64_t flits = 0; // sent on this link, for the load statistics
   };
   std::array<End, 6> end;
   std::array<LinkMsg, 6> in{}; // staged inputs of this cycle
@@ -468,6 +470,7 @@ void Pod::step() {
         l.valid = v;
         l.credit = static_cast<std::uint8_t>(c);
         if (v) {
+          ++e.flits;
           l.head = (m.out_head_o >> p) & 1u;
           l.tail = (m.out_tail_o >> p) & 1u;
           l.vc = (m.out_vc_o >> p) & 1u;
@@ -567,6 +570,16 @@ PodStats Pod::stats() const {
   std::uint64_t lost = 0;
   for (const auto& o : ocs_) lost += o->m->lost_o;
   s.lost = lost;
+  std::uint64_t links = 0, sum = 0;
+  for (std::size_t c = 0; c < chips_.size(); ++c) {
+    if (plan_.site(static_cast<unsigned>(c)).slice < 0) continue;
+    for (const auto& e : chips_[c]->end) {
+      ++links;
+      sum += e.flits;
+      s.link_flits_max = std::max(s.link_flits_max, e.flits);
+    }
+  }
+  s.link_flits_mean = links ? double(sum) / double(links) : 0;
   return s;
 }
 

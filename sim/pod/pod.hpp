@@ -60,6 +60,8 @@ struct PodStats {
   std::uint64_t lost = 0;              ///< flits that met a dark OCS port (must be 0)
   std::uint64_t reconfigurations = 0;
   double wall_seconds = 0;
+  std::uint64_t link_flits_max = 0;    ///< flits sent on the busiest link (one direction)
+  double link_flits_mean = 0;          ///< mean over the links of slice chips (both directions counted apart)
 };
 
 class Pod {
