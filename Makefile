@@ -78,6 +78,7 @@ synth: deps
 	RTL_CHECK_OUT=$(BUILD)/rtl-check scripts/rtl-check.sh synth
 
 bench: configure
+	cmake -S . -B $(BUILD) -DPHTPU_BENCH_MODELS=ON
 	cmake --build $(BUILD) -j $(JOBS) --target phtpu phtpu_bench phtpu_bench_mxu
 	scripts/bench.sh $(BUILD) docs/PERF.md
 

@@ -3,7 +3,9 @@
 // by the same MxuTileTb as the tests and `phtpu mxu`, and checked against the golden model.
 // Prints a Markdown table (median of --repeat runs); scripts/bench.sh puts it in docs/PERF.md.
 #include "Vmxu_tile_n16.h"
+#ifdef PHTPU_BENCH_N32
 #include "Vmxu_tile_n32.h"
+#endif
 #include "Vmxu_tile_n8.h"
 #include "mxu_tile_tb.hpp"
 
@@ -47,6 +49,8 @@ int main(int argc, char** argv) {
   fmt::print("| array | GEMM MxKxN | cycles | utilization | simulated cycles/s | ns per PE-cycle |\n|---|---|---|---|---|---|\n");
   bench<Vmxu_tile_n8, 8>(repeat, m);
   bench<Vmxu_tile_n16, 16>(repeat, m);
+#ifdef PHTPU_BENCH_N32
   bench<Vmxu_tile_n32, 32>(repeat, m);
+#endif
   return 0;
 }
