@@ -53,6 +53,14 @@ while read -r top files; do
     done
   fi
   tag=${top//[:=,]/_}
+  # a source written lib:FILE is linted as usual but read by yosys as a black box (a block that
+  # has its own synth line): the top's own logic is synthesized without re-synthesizing it
+  reads=""; plain=()
+  for f in "${srcs[@]}"; do
+    if [[ "$f" == lib:* ]]; then reads+="read_verilog -sv -lib ${f#lib:}; "; plain+=("${f#lib:}")
+    else reads+="read_verilog -sv $f; "; plain+=("$f"); fi
+  done
+  srcs=("${plain[@]}")
   if [ "$mode" = lint ]; then
     waivers=()
     for f in "${srcs[@]}"; do
@@ -66,7 +74,7 @@ while read -r top files; do
     log="$out_dir/synth-$tag.log"
     stat="$out_dir/synth-$tag.stat"
     if ! yosys -q -e "$yosys_errors" -l "$log" \
-         -p "read_verilog -sv ${srcs[*]}; ${chparam}synth -top $module; tee -o $stat stat" >/dev/null \
+         -p "${reads}${chparam}synth -top $module; tee -o $stat stat" >/dev/null \
          2> >(grep -v 'Replacing memory .* with list of registers' >&2); then
       echo "synth: $top FAILED (log: $log)" >&2
       grep -E 'ERROR|Warning' "$log" | head -5 >&2 || true

@@ -87,8 +87,6 @@ module chip_top #(
   // Status
   output logic                    idle_o
 );
-  import chip_pkg::*;
-
   if (MxuN * 32 > 2 * W || MxuN * 16 > W) begin : gen_bad_mxu
     chip_top_MxuN_must_be_at_most_8 u_error();
   end
@@ -162,10 +160,10 @@ module chip_top #(
   );
 
   // ==== registers and host bus ============================================================
-  logic [NumTables*AW-1:0] emb_base_q, emb_stride_q;
+  logic [chip_pkg::NumTables*AW-1:0] emb_base_q, emb_stride_q;
   logic [AW-1:0] sc_out_base_q, mxu_out_base_q;
   logic [3:0] sc_out_groups_q;
-  logic [NumStats*32-1:0] stat_q /*verilator public*/; // public: the pod harness polls semaphores
+  logic [chip_pkg::NumStats*32-1:0] stat_q /*verilator public*/; // public: the pod harness polls semaphores
   logic [31:0] status;
   logic [3:0] region;
   logic [7:0] reg_a;
@@ -182,21 +180,21 @@ module chip_top #(
     h_ready_o = 1'b1;
     if (h_we_i) begin
       case (region)
-        RegionReg: if (reg_a == RegDmaPush) h_ready_o = dma_push_ready;
-        RegionScLookup: h_ready_o = sc_l_ready;
-        RegionMxu: h_ready_o = h_addr_i[1:0] == 2'd0 ? mxu_cmd_ready : h_addr_i[1:0] == 2'd1 ? mxu_w_ready : mxu_a_ready;
+        chip_pkg::RegionReg: if (reg_a == chip_pkg::RegDmaPush) h_ready_o = dma_push_ready;
+        chip_pkg::RegionScLookup: h_ready_o = sc_l_ready;
+        chip_pkg::RegionMxu: h_ready_o = h_addr_i[1:0] == 2'd0 ? mxu_cmd_ready : h_addr_i[1:0] == 2'd1 ? mxu_w_ready : mxu_a_ready;
         default: h_ready_o = 1'b1;
       endcase
     end
   end
   assign host_take = h_valid_i && h_ready_o;
-  assign dma_push_valid = h_valid_i && h_we_i && region == RegionReg && reg_a == RegDmaPush;
-  assign sc_l_valid = h_valid_i && h_we_i && region == RegionScLookup;
-  assign sc_cfg_valid = h_valid_i && h_we_i && region == RegionScCfg;
-  assign mxu_cmd_valid = h_valid_i && h_we_i && region == RegionMxu && h_addr_i[1:0] == 2'd0;
-  assign mxu_w_valid = h_valid_i && h_we_i && region == RegionMxu && h_addr_i[1:0] == 2'd1;
-  assign mxu_a_valid = h_valid_i && h_we_i && region == RegionMxu && h_addr_i[1:0] == 2'd2;
-  assign cfg_we = host_take && h_we_i && region == RegionReg && reg_a == RegApply;
+  assign dma_push_valid = h_valid_i && h_we_i && region == chip_pkg::RegionReg && reg_a == chip_pkg::RegDmaPush;
+  assign sc_l_valid = h_valid_i && h_we_i && region == chip_pkg::RegionScLookup;
+  assign sc_cfg_valid = h_valid_i && h_we_i && region == chip_pkg::RegionScCfg;
+  assign mxu_cmd_valid = h_valid_i && h_we_i && region == chip_pkg::RegionMxu && h_addr_i[1:0] == 2'd0;
+  assign mxu_w_valid = h_valid_i && h_we_i && region == chip_pkg::RegionMxu && h_addr_i[1:0] == 2'd1;
+  assign mxu_a_valid = h_valid_i && h_we_i && region == chip_pkg::RegionMxu && h_addr_i[1:0] == 2'd2;
+  assign cfg_we = host_take && h_we_i && region == chip_pkg::RegionReg && reg_a == chip_pkg::RegApply;
   assign h_rvalid_o = host_rd_q;
   assign h_rdata_o = host_rd_mem_q ? m_rd_data[0 +: W] : host_rdata_q;
 
@@ -219,24 +217,24 @@ module chip_top #(
       host_rdata_q <= '0;
     end else begin
       host_rd_q <= host_take && !h_we_i;
-      host_rd_mem_q <= region == RegionMem;
-      if (host_take && h_we_i && region == RegionReg) begin
+      host_rd_mem_q <= region == chip_pkg::RegionMem;
+      if (host_take && h_we_i && region == chip_pkg::RegionReg) begin
         case (reg_a)
-          RegOwn: own_q <= h_wdata_i[CW-1:0];
-          RegCube: cube_q <= h_wdata_i[3*phext_pkg::CubeDimW-1:0];
-          RegSlice: slice_q <= h_wdata_i[3*GW-1:0];
-          RegWrap: wrap_q <= h_wdata_i[2:0];
-          RegShift: shift_q <= h_wdata_i[3*GW-1:0];
-          RegOwnPos: own_pos_q <= h_wdata_i[3*GW-1:0];
-          RegScOut: begin
+          chip_pkg::RegOwn: own_q <= h_wdata_i[CW-1:0];
+          chip_pkg::RegCube: cube_q <= h_wdata_i[3*phext_pkg::CubeDimW-1:0];
+          chip_pkg::RegSlice: slice_q <= h_wdata_i[3*GW-1:0];
+          chip_pkg::RegWrap: wrap_q <= h_wdata_i[2:0];
+          chip_pkg::RegShift: shift_q <= h_wdata_i[3*GW-1:0];
+          chip_pkg::RegOwnPos: own_pos_q <= h_wdata_i[3*GW-1:0];
+          chip_pkg::RegScOut: begin
             sc_out_base_q <= h_wdata_i[AW-1:0];
             sc_out_groups_q <= h_wdata_i[19:16];
           end
-          RegMxuOut: mxu_out_base_q <= h_wdata_i[AW-1:0];
-          RegDmaDest: dma_dest_q <= h_wdata_i[CW-1:0];
+          chip_pkg::RegMxuOut: mxu_out_base_q <= h_wdata_i[AW-1:0];
+          chip_pkg::RegDmaDest: dma_dest_q <= h_wdata_i[CW-1:0];
           default: begin
-            for (int t = 0; t < NumTables; t++) begin
-              if (reg_a == RegEmb + 8'(t)) begin
+            for (int t = 0; t < chip_pkg::NumTables; t++) begin
+              if (reg_a == chip_pkg::RegEmb + 8'(t)) begin
                 emb_base_q[t*AW +: AW] <= h_wdata_i[AW-1:0];
                 emb_stride_q[t*AW +: AW] <= h_wdata_i[16 +: AW];
               end
@@ -244,18 +242,18 @@ module chip_top #(
           end
         endcase
       end
-      if (host_take && !h_we_i && region == RegionReg) begin
+      if (host_take && !h_we_i && region == chip_pkg::RegionReg) begin
         host_rdata_q <= '0;
         case (reg_a)
-          RegOwn: host_rdata_q[CW-1:0] <= own_q;
-          RegCube: host_rdata_q[3*phext_pkg::CubeDimW-1:0] <= cube_q;
-          RegSlice: host_rdata_q[3*GW-1:0] <= slice_q;
-          RegWrap: host_rdata_q[2:0] <= wrap_q;
-          RegShift: host_rdata_q[3*GW-1:0] <= shift_q;
-          RegOwnPos: host_rdata_q[3*GW-1:0] <= own_pos_q;
+          chip_pkg::RegOwn: host_rdata_q[CW-1:0] <= own_q;
+          chip_pkg::RegCube: host_rdata_q[3*phext_pkg::CubeDimW-1:0] <= cube_q;
+          chip_pkg::RegSlice: host_rdata_q[3*GW-1:0] <= slice_q;
+          chip_pkg::RegWrap: host_rdata_q[2:0] <= wrap_q;
+          chip_pkg::RegShift: host_rdata_q[3*GW-1:0] <= shift_q;
+          chip_pkg::RegOwnPos: host_rdata_q[3*GW-1:0] <= own_pos_q;
           default: begin
-            for (int k = 0; k < NumStats; k++)
-              if (reg_a == RegStat + 8'(k)) host_rdata_q[31:0] <= stat_q[k*32 +: 32];
+            for (int k = 0; k < chip_pkg::NumStats; k++)
+              if (reg_a == chip_pkg::RegStat + 8'(k)) host_rdata_q[31:0] <= stat_q[k*32 +: 32];
           end
         endcase
       end
@@ -270,8 +268,8 @@ module chip_top #(
   logic [JobW-1:0] ijob_in;
   sc_fifo #(.Width(JobW), .Depth(4)) u_hjobs (
     .clk_i, .rst_ni, .push_i(dma_push_valid && !hjob_full),
-    .data_i({dma_dest_q, h_wdata_i[DmaOpLsb +: 2], h_wdata_i[DmaSemLsb +: 4], 1'b0, h_wdata_i[DmaLaddrLsb +: 16], h_wdata_i[DmaRaddrLsb +: 16],
-             h_wdata_i[DmaLenLsb +: 16]}),
+    .data_i({dma_dest_q, h_wdata_i[chip_pkg::DmaOpLsb +: 2], h_wdata_i[chip_pkg::DmaSemLsb +: 4], 1'b0, h_wdata_i[chip_pkg::DmaLaddrLsb +: 16], h_wdata_i[chip_pkg::DmaRaddrLsb +: 16],
+             h_wdata_i[chip_pkg::DmaLenLsb +: 16]}),
     .pop_i(hjob_pop), .data_o(hjob), .empty_o(hjob_empty), .full_o(hjob_full)
   );
   assign dma_push_ready = !hjob_full;
@@ -296,10 +294,10 @@ module chip_top #(
   logic [15:0] d_left, d_chunk;
   logic d_rd_start_ready, d_m_ready, d_step, d_last_step;
   assign d_left = j_len - d_done_q;
-  assign d_chunk = d_left > 16'(MaxBody) ? 16'(MaxBody) : d_left;
+  assign d_chunk = d_left > 16'(chip_pkg::MaxBody) ? 16'(chip_pkg::MaxBody) : d_left;
   // one step = one packet descriptor (and its reads)
-  assign d_step = j_valid && d_m_ready && (j_op == DmaRead || j_len == '0 || d_rd_start_ready);
-  assign d_last_step = j_op == DmaRead || d_left <= 16'(MaxBody);
+  assign d_step = j_valid && d_m_ready && (j_op == chip_pkg::DmaRead || j_len == '0 || d_rd_start_ready);
+  assign d_last_step = j_op == chip_pkg::DmaRead || d_left <= 16'(chip_pkg::MaxBody);
   assign hjob_pop = d_step && d_last_step && !j_from_i;
   assign ijob_pop = d_step && d_last_step && j_from_i;
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -315,12 +313,12 @@ module chip_top #(
   logic [W-1:0] d_rr_body;
   always_comb begin
     d_rr_body = '0;
-    d_rr_body[RrReplyLsb +: CW] = own_q;
-    d_rr_body[RrAddrLsb +: 16] = j_laddr;
-    d_rr_body[RrLenLsb +: 16] = j_len;
+    d_rr_body[chip_pkg::RrReplyLsb +: CW] = own_q;
+    d_rr_body[chip_pkg::RrAddrLsb +: 16] = j_laddr;
+    d_rr_body[chip_pkg::RrLenLsb +: 16] = j_len;
   end
   chip_reader u_dma_reader (
-    .clk_i, .rst_ni, .start_valid_i(d_step && j_op != DmaRead && j_len != '0), .start_ready_o(d_rd_start_ready),
+    .clk_i, .rst_ni, .start_valid_i(d_step && j_op != chip_pkg::DmaRead && j_len != '0), .start_ready_o(d_rd_start_ready),
     .start_addr_i(j_laddr + d_done_q), .start_count_i(d_chunk),
     .rd_en_o(d_rd_en), .rd_addr_o(d_rd_addr), .rd_data_i(m_rd_data[1*W +: W]),
     .w_valid_o(d_w_valid), .w_ready_i(d_w_ready), .w_data_o(d_w_data), .idle_o(d_rd_idle)
@@ -328,10 +326,10 @@ module chip_top #(
   chip_pktgen #(.FlitW(FlitW)) u_dma_pkt (
     .clk_i, .rst_ni, .own_pos_i(own_pos_q),
     .m_valid_i(d_step && j_len != '0), .m_ready_o(d_m_ready), .m_dest_i(j_dest),
-    .m_type_i(j_op == DmaRead ? ici_pkg::PktReadReq : j_op == DmaAdd ? ici_pkg::PktCollective : ici_pkg::PktWrite),
-    .m_nbody_i(j_op == DmaRead ? 5'd1 : 5'(d_chunk)),
-    .m_tag_i({11'd0, j_sem, j_resp, j_op == DmaRead ? j_raddr : j_raddr + d_done_q}),
-    .m_inline_i(j_op == DmaRead), .m_body_i(d_rr_body),
+    .m_type_i(j_op == chip_pkg::DmaRead ? ici_pkg::PktReadReq : j_op == chip_pkg::DmaAdd ? ici_pkg::PktCollective : ici_pkg::PktWrite),
+    .m_nbody_i(j_op == chip_pkg::DmaRead ? 5'd1 : 5'(d_chunk)),
+    .m_tag_i({11'd0, j_sem, j_resp, j_op == chip_pkg::DmaRead ? j_raddr : j_raddr + d_done_q}),
+    .m_inline_i(j_op == chip_pkg::DmaRead), .m_body_i(d_rr_body),
     .w_valid_i(d_w_valid), .w_ready_o(d_w_ready), .w_data_i(d_w_data),
     .f_valid_o(d_f_valid), .f_ready_i(d_f_ready), .f_head_o(d_f_head), .f_tail_o(d_f_tail), .f_data_o(d_f_data),
     .idle_o(d_pg_idle)
@@ -439,9 +437,9 @@ module chip_top #(
     end else begin
       if (f_take && kind_now == KWrite && f_head) begin
         wr_add_q <= f_data[ici_pkg::HeadTypeLsb +: 3] == ici_pkg::PktCollective;
-        wr_resp_q <= f_data[TagRespBit];
-        wr_sem_q <= f_data[TagSemLsb +: 4];
-        wr_addr_q <= f_data[TagAddrLsb +: AW];
+        wr_resp_q <= f_data[chip_pkg::TagRespBit];
+        wr_sem_q <= f_data[chip_pkg::TagSemLsb +: 4];
+        wr_addr_q <= f_data[chip_pkg::TagAddrLsb +: AW];
       end
       if (rx_body_w) wr_addr_q <= wr_addr_q + 1'b1;
       s1_q <= rx_body_w;
@@ -455,11 +453,11 @@ module chip_top #(
   logic [15:0] rr_addr_q;
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) rr_addr_q <= '0;
-    else if (f_take && kind_now == KReadReq && f_head) rr_addr_q <= f_data[TagAddrLsb +: 16];
+    else if (f_take && kind_now == KReadReq && f_head) rr_addr_q <= f_data[chip_pkg::TagAddrLsb +: 16];
   end
   assign ijob_push = f_take && kind_now == KReadReq && !f_head;
-  assign ijob_in = {f_data[RrReplyLsb +: CW], DmaWrite, 4'd0, 1'b1, rr_addr_q, f_data[RrAddrLsb +: 16],
-                    f_data[RrLenLsb +: 16]};
+  assign ijob_in = {f_data[chip_pkg::RrReplyLsb +: CW], chip_pkg::DmaWrite, 4'd0, 1'b1, rr_addr_q, f_data[chip_pkg::RrAddrLsb +: 16],
+                    f_data[chip_pkg::RrLenLsb +: 16]};
 
   // ---- lookup responder: requests -> row beats (memory read port 3) -----------------------
   // request: {reply coordinate, local row, table, head tag}
@@ -534,9 +532,9 @@ module chip_top #(
   ) u_sc (
     .clk_i, .rst_ni,
     .cfg_valid_i(sc_cfg_valid), .cfg_addr_i(h_addr_i[sc_pkg::CfgAddrW-1:0]), .cfg_data_i(h_wdata_i),
-    .l_valid_i(sc_l_valid), .l_ready_o(sc_l_ready), .l_sample_i(h_wdata_i[LkSampleLsb +: 16]),
-    .l_table_i(h_wdata_i[LkTableLsb +: 2]), .l_id_i(h_wdata_i[LkIdLsb +: 32]), .l_weight_i(h_wdata_i[LkWeightLsb +: 32]),
-    .l_last_i(h_wdata_i[LkLast]), .l_empty_i(h_wdata_i[LkEmpty]), .l_batch_end_i(h_wdata_i[LkBatchEnd]),
+    .l_valid_i(sc_l_valid), .l_ready_o(sc_l_ready), .l_sample_i(h_wdata_i[chip_pkg::LkSampleLsb +: 16]),
+    .l_table_i(h_wdata_i[chip_pkg::LkTableLsb +: 2]), .l_id_i(h_wdata_i[chip_pkg::LkIdLsb +: 32]), .l_weight_i(h_wdata_i[chip_pkg::LkWeightLsb +: 32]),
+    .l_last_i(h_wdata_i[chip_pkg::LkLast]), .l_empty_i(h_wdata_i[chip_pkg::LkEmpty]), .l_batch_end_i(h_wdata_i[chip_pkg::LkBatchEnd]),
     .mq_valid_o(sc_mq_valid), .mq_ready_i(sc_mq_ready), .mq_tag_o(sc_mq_tag), .mq_table_o(sc_mq_table),
     .mq_row_o(sc_mq_row), .mq_beat_o(sc_mq_beat), .mq_nbeats_o(sc_mq_nbeats),
     .mr_valid_i(sc_mr_valid), .mr_ready_o(sc_mr_ready), .mr_tag_i(sc_mr_tag), .mr_beat_i(sc_mr_beat),
@@ -615,9 +613,9 @@ module chip_top #(
   logic [MxuAW-1:0] mx_r_addr;
   mxu_tile #(.N(MxuN), .AccRows(MxuRows)) u_mxu (
     .clk_i, .rst_ni,
-    .cmd_valid_i(mxu_cmd_valid), .cmd_ready_o(mxu_cmd_ready), .cmd_op_i(h_wdata_i[MxuOpLsb +: 2]),
-    .cmd_acc_i(h_wdata_i[MxuAcc]), .cmd_addr_i(h_wdata_i[MxuAddrLsb +: MxuAW]),
-    .cmd_count_i(h_wdata_i[MxuCountLsb +: MxuAW + 1]),
+    .cmd_valid_i(mxu_cmd_valid), .cmd_ready_o(mxu_cmd_ready), .cmd_op_i(h_wdata_i[chip_pkg::MxuOpLsb +: 2]),
+    .cmd_acc_i(h_wdata_i[chip_pkg::MxuAcc]), .cmd_addr_i(h_wdata_i[chip_pkg::MxuAddrLsb +: MxuAW]),
+    .cmd_count_i(h_wdata_i[chip_pkg::MxuCountLsb +: MxuAW + 1]),
     .w_valid_i(mxu_w_valid), .w_ready_o(mxu_w_ready), .w_data_i(h_wdata_i[MxuN*16-1:0]),
     .a_valid_i(mxu_a_valid), .a_ready_o(mxu_a_ready), .a_data_i(h_wdata_i[MxuN*16-1:0]),
     .r_valid_o(mx_r_valid), .r_ready_i(mx_r_ready), .r_data_o(mx_r_data), .r_addr_o(mx_r_addr),
@@ -629,7 +627,7 @@ module chip_top #(
   localparam int unsigned MxWords = (MxuN * 32 + W - 1) / W;
   logic host_wr, mx_half_q, sc_half_q, w0_mx, w0_sc;
   logic [2*W-1:0] mx_row, sc_row;
-  assign host_wr = host_take && h_we_i && region == RegionMem;
+  assign host_wr = host_take && h_we_i && region == chip_pkg::RegionMem;
   assign mx_row = (2 * W)'(mx_r_data);
   assign sc_row = sc_o_data;
   assign w0_mx = !host_wr && mx_r_valid;
@@ -662,7 +660,7 @@ module chip_top #(
     end
   end
 
-  assign m_rd_en = {s_rd_en, l_rd_en, rx_body_w, d_rd_en, host_take && !h_we_i && region == RegionMem};
+  assign m_rd_en = {s_rd_en, l_rd_en, rx_body_w, d_rd_en, host_take && !h_we_i && region == chip_pkg::RegionMem};
   assign m_rd_addr = {s_rd_addr, l_rd_addr, wr_addr_q, d_rd_addr, h_addr_i[AW-1:0]};
 
   // ==== send: whole packets into the router's local input, responses first ================
@@ -719,14 +717,14 @@ module chip_top #(
   assign dma_idle = hjob_empty && ijob_empty && d_rd_idle && d_pg_idle;
   always_comb begin
     status = '0;
-    status[SbIdle] = idle_o;
-    status[SbDmaIdle] = dma_idle;
-    status[SbScIdle] = sc_idle;
-    status[SbMxuIdle] = mx_idle;
-    status[SbCfgOk] = cfg_ok;
-    status[SbScErr +: 3] = sc_err;
-    status[SbMxuErr] = mx_err;
-    status[SbOverflow] = overflow;
+    status[chip_pkg::SbIdle] = idle_o;
+    status[chip_pkg::SbDmaIdle] = dma_idle;
+    status[chip_pkg::SbScIdle] = sc_idle;
+    status[chip_pkg::SbMxuIdle] = mx_idle;
+    status[chip_pkg::SbCfgOk] = cfg_ok;
+    status[chip_pkg::SbScErr +: 3] = sc_err;
+    status[chip_pkg::SbMxuErr] = mx_err;
+    status[chip_pkg::SbOverflow] = overflow;
   end
   assign idle_o = occ_q == '0 && r_out_valid == '0 && r_in_credit == '0 && out_credit_i == '0 && in_valid_i == '0 &&
                   !tx_lock_q && rx_idle && dma_idle && lq_empty && l_rd_idle && l_pg_idle && sq_empty && s_rd_idle &&
@@ -738,20 +736,20 @@ module chip_top #(
       stat_q <= '0;
     end else begin
       occ_q <= occ_q + occ_in - occ_out;
-      if (rx_body_w && !wr_add_q) stat_q[StWordsWritten*32 +: 32] <= stat_q[StWordsWritten*32 +: 32] + 1;
-      if (rx_body_w && wr_add_q) stat_q[StWordsAdded*32 +: 32] <= stat_q[StWordsAdded*32 +: 32] + 1;
-      if (rx_body_w && wr_resp_q) stat_q[StRespWords*32 +: 32] <= stat_q[StRespWords*32 +: 32] + 1;
-      if (s_ok && s_head) stat_q[StPktsSent*32 +: 32] <= stat_q[StPktsSent*32 +: 32] + 1;
-      if (f_take && f_head) stat_q[StPktsRecv*32 +: 32] <= stat_q[StPktsRecv*32 +: 32] + 1;
-      if (lq_pop) stat_q[StLookupsServed*32 +: 32] <= stat_q[StLookupsServed*32 +: 32] + 1;
-      if (ijob_push) stat_q[StReadsServed*32 +: 32] <= stat_q[StReadsServed*32 +: 32] + 1;
-      if (f_take && f_head && kind_now == KBad) stat_q[StBadPkts*32 +: 32] <= stat_q[StBadPkts*32 +: 32] + 1;
-      for (int k = 0; k < 2 * NumSems; k++)
+      if (rx_body_w && !wr_add_q) stat_q[chip_pkg::StWordsWritten*32 +: 32] <= stat_q[chip_pkg::StWordsWritten*32 +: 32] + 1;
+      if (rx_body_w && wr_add_q) stat_q[chip_pkg::StWordsAdded*32 +: 32] <= stat_q[chip_pkg::StWordsAdded*32 +: 32] + 1;
+      if (rx_body_w && wr_resp_q) stat_q[chip_pkg::StRespWords*32 +: 32] <= stat_q[chip_pkg::StRespWords*32 +: 32] + 1;
+      if (s_ok && s_head) stat_q[chip_pkg::StPktsSent*32 +: 32] <= stat_q[chip_pkg::StPktsSent*32 +: 32] + 1;
+      if (f_take && f_head) stat_q[chip_pkg::StPktsRecv*32 +: 32] <= stat_q[chip_pkg::StPktsRecv*32 +: 32] + 1;
+      if (lq_pop) stat_q[chip_pkg::StLookupsServed*32 +: 32] <= stat_q[chip_pkg::StLookupsServed*32 +: 32] + 1;
+      if (ijob_push) stat_q[chip_pkg::StReadsServed*32 +: 32] <= stat_q[chip_pkg::StReadsServed*32 +: 32] + 1;
+      if (f_take && f_head && kind_now == KBad) stat_q[chip_pkg::StBadPkts*32 +: 32] <= stat_q[chip_pkg::StBadPkts*32 +: 32] + 1;
+      for (int k = 0; k < 2 * chip_pkg::NumSems; k++)
         if (rx_body_w && k == 32'({wr_add_q, wr_sem_q}))
-          stat_q[(StSem + k)*32 +: 32] <= stat_q[(StSem + k)*32 +: 32] + 1;
-      stat_q[StStatus*32 +: 32] <= status;
-      stat_q[StDropZ*32 +: 32] <= drop_z;
-      stat_q[StDropShape*32 +: 32] <= drop_shape;
+          stat_q[(chip_pkg::StSem + k)*32 +: 32] <= stat_q[(chip_pkg::StSem + k)*32 +: 32] + 1;
+      stat_q[chip_pkg::StStatus*32 +: 32] <= status;
+      stat_q[chip_pkg::StDropZ*32 +: 32] <= drop_z;
+      stat_q[chip_pkg::StDropShape*32 +: 32] <= drop_shape;
     end
   end
 
