@@ -9,7 +9,6 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <fstream>
 #include <set>
 #include <iostream>
 
@@ -307,7 +306,7 @@ void add_pod_command(CLI::App& app, Action& action) {
     j["link_flits_mean"] = st.link_flits_mean;
     for (const auto& r : results)
       j["results"].push_back({{"slice", r.slice + 1}, {"shape", r.shape}, {"chips", r.chips}, {"workload", r.name},
-                              {"bytes", r.bytes}, {"cycles", r.cycles}, {"algbw_bytes_per_cycle", r.algbw},
+                              {"bytes", r.bytes}, {"lookups", r.lookups}, {"cycles", r.cycles}, {"algbw_bytes_per_cycle", r.algbw},
                               {"busbw_bytes_per_cycle", r.busbw}, {"transfers", r.transfers}, {"ok", r.ok},
                               {"detail", r.detail}});
     if (!o->json.empty()) write_output(o->json, j.dump(2) + "\n");

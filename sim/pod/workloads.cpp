@@ -155,7 +155,6 @@ RunResult run_embedding(Pod& pod, unsigned s, unsigned batch, unsigned valence_m
     pod.write(chip, chip::kRegionReg | chip::RegScOut, {out_base | (t.groups << 16), 0, 0, 0});
   }
   pod.run_until_quiet(1'000'000, "embedding configuration");
-  const std::uint64_t start = pod.cycle();
   std::uint64_t lookups = 0;
   for (unsigned k = 0; k < S; ++k) {
     std::mt19937_64 rng(seed * 1000 + k);
@@ -175,9 +174,8 @@ RunResult run_embedding(Pod& pod, unsigned s, unsigned batch, unsigned valence_m
   r.slice = s;
   r.shape = shape_of(plan, s);
   r.chips = S;
-  r.cycles = pod.run_until_quiet(50'000'000, "embedding lookup");
-  (void)start;
-  r.bytes = lookups; // lookups, reported as such
+  r.cycles = pod.run_until_quiet(50'000'000, "embedding lookup"); // from the first lookup to the last bag
+  r.lookups = lookups;
   r.algbw = r.cycles ? double(lookups) / double(r.cycles) / S : 0; // lookups per chip per cycle
   std::uint64_t served = 0;
   for (unsigned k = 0; k < S && r.detail.empty(); ++k) {

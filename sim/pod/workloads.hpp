@@ -18,9 +18,10 @@ struct RunResult {
   unsigned slice = 0;
   std::string shape;      ///< the slice's shape ("4x4x4:twisted")
   unsigned chips = 0;
-  std::uint64_t bytes = 0;   ///< per chip
+  std::uint64_t bytes = 0;   ///< per chip (collectives, the data-parallel step's all-reduce)
+  std::uint64_t lookups = 0; ///< embedding: lookups of all chips
   std::uint64_t cycles = 0;
-  double algbw = 0, busbw = 0; ///< bytes per cycle (nccl-tests conventions, per chip)
+  double algbw = 0, busbw = 0; ///< bytes per cycle (nccl-tests conventions, per chip); embedding: algbw is lookups per chip per cycle
   std::size_t transfers = 0;
   bool ok = false;
   std::string detail;     ///< what was checked, or the first mismatch
