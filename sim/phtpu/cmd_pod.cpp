@@ -296,7 +296,8 @@ void add_pod_command(CLI::App& app, Action& action) {
     std::cout << table;
     nlohmann::json j;
     j["pod"] = plan.to_json();
-    j["pod"].erase("ocs");
+    j["pod"].erase("ocs");   // the plan has its own files (--plan-json, --plan-phext)
+    j["pod"].erase("chips");
     j["cycles"] = st.cycles;
     j["wall_seconds"] = st.wall_seconds;
     j["flits_electrical"] = st.flits_electrical;
