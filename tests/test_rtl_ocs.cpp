@@ -157,7 +157,7 @@ struct Rig {
 
 } // namespace
 
-TEST_CASE("OCS circuits carry flits and credits both ways; bad tables are refused", "[rtl][ocs]") {
+TEST_CASE("OCS circuits carry flits and credits both ways, and bad tables are refused", "[rtl][ocs]") {
   Rig r;
   for (unsigned p = 0; p < 4; ++p) r.stage(p, static_cast<int>(p ^ 1u)); // 0<->1, 2<->3
   r.commit(0);
@@ -192,7 +192,7 @@ TEST_CASE("OCS circuits carry flits and credits both ways; bad tables are refuse
   CHECK(r.m.reconfigs_o == 1);
 }
 
-TEST_CASE("OCS reconfiguration under load loses no flit; ports not changed keep running", "[rtl][ocs]") {
+TEST_CASE("OCS reconfiguration under load loses no flit while ports not changed keep running", "[rtl][ocs]") {
   Rig r;
   for (unsigned p = 0; p < 6; ++p) r.stage(p, static_cast<int>(p ^ 1u)); // 0<->1, 2<->3, 4<->5
   r.commit(0);
