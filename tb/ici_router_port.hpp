@@ -1,5 +1,8 @@
 // Port access and configuration of a Verilated ici_router (rtl/ici/ici_router.sv) for any
-// C++ driver: the router unit tests, the network harness (sim/net/network.cpp) and phtpu.
+// C++ driver: the router unit tests, the network harness (sim/net/network.cpp) and phtpu. The
+// link-port helpers (drive_input, read_output, input_credits) also serve every model with the
+// same flit ports: the chip top (rtl/chip/chip_top.sv, 6 ports) and the OCS
+// (rtl/ocs/ocs_switch.sv, up to 32 ports), in the pod harness (sim/pod/pod.cpp).
 // Include the model header (Vici_router.h) first. Ports are flat vectors, port p's slice
 // at [p*W +: W]; with 160-bit flits each port's data is five whole 32-bit words.
 #pragma once
@@ -8,6 +11,7 @@
 #include "topology.hpp"
 
 #include <cstdint>
+#include <type_traits>
 
 namespace phtpu::ici {
 
@@ -38,18 +42,20 @@ void set_config(Model& m, const phext::SliceGeometry& geo, const net::Topology& 
 
 inline unsigned bit(std::uint32_t v, unsigned i) { return (v >> i) & 1u; }
 
-/// Present `f` on input port p (or nothing when `valid` is false).
+/// Present `f` on input port p (or nothing when `valid` is false). Port vectors of any width
+/// up to 32 ports.
 template <class Model>
 void drive_input(Model& m, unsigned p, bool valid, const Flit& f = {}) {
+  using V = std::remove_reference_t<decltype(m.in_valid_i)>;
   const std::uint32_t mask = 1u << p;
   if (!valid) {
-    m.in_valid_i = static_cast<std::uint8_t>(m.in_valid_i & ~mask);
+    m.in_valid_i = static_cast<V>(m.in_valid_i & ~mask);
     return;
   }
-  m.in_valid_i = static_cast<std::uint8_t>(m.in_valid_i | mask);
-  m.in_head_i = static_cast<std::uint8_t>(f.head ? (m.in_head_i | mask) : (m.in_head_i & ~mask));
-  m.in_tail_i = static_cast<std::uint8_t>(f.tail ? (m.in_tail_i | mask) : (m.in_tail_i & ~mask));
-  m.in_vc_i = static_cast<std::uint8_t>((m.in_vc_i & ~mask) | ((f.vc & 1u) << p)); // VcW = 1
+  m.in_valid_i = static_cast<V>(m.in_valid_i | mask);
+  m.in_head_i = static_cast<V>(f.head ? (m.in_head_i | mask) : (m.in_head_i & ~mask));
+  m.in_tail_i = static_cast<V>(f.tail ? (m.in_tail_i | mask) : (m.in_tail_i & ~mask));
+  m.in_vc_i = static_cast<V>((m.in_vc_i & ~mask) | ((f.vc & 1u) << p)); // VcW = 1
   for (unsigned w = 0; w < kFlitWords; ++w)
     m.in_data_i[p * kFlitWords + w] = f.data[w];
 }
@@ -73,7 +79,20 @@ Flit read_output(Model& m, unsigned p) {
 /// Credits the router returns on input port p this cycle (bit v = VC v).
 template <class Model>
 unsigned input_credits(Model& m, unsigned p) {
-  return (m.in_credit_o >> (p * kNumVcs)) & ((1u << kNumVcs) - 1);
+  return static_cast<unsigned>((m.in_credit_o >> (p * kNumVcs)) & ((1u << kNumVcs) - 1));
+}
+
+/// Hold reset low over one clock edge, then release it (the model's clock ends low).
+template <class Model>
+void reset(Model& m) {
+  m.rst_ni = 0;
+  m.clk_i = 0;
+  m.eval();
+  m.clk_i = 1;
+  m.eval();
+  m.clk_i = 0;
+  m.rst_ni = 1;
+  m.eval();
 }
 
 static_assert(kNumVcs == 2, "drive_input packs one VC bit per port");

@@ -8,6 +8,7 @@
 // credit two cycles after the flit. Every flit carries (sender, packet, index); the receiver
 // checks it comes from the port that was its peer when the packet started, in order.
 #include "Vocs_switch.h"
+#include "ici_router_port.hpp"
 #include "verilated.h"
 
 #include <catch2/catch.hpp>
@@ -48,14 +49,7 @@ struct Rig {
 
   Rig() {
     m.drained_i = 0xFFFFFFFFu; // idle endpoints (traffic() recomputes it)
-    m.rst_ni = 0;
-    m.clk_i = 0;
-    m.eval();
-    m.clk_i = 1;
-    m.eval();
-    m.rst_ni = 1;
-    m.clk_i = 0;
-    m.eval();
+    phtpu::ici::reset(m);
   }
   void tick() {
     m.clk_i = 1;

@@ -7,42 +7,45 @@
 
 namespace phtpu::net {
 
-IciFabric::IciFabric(const sc_core::sc_module_name& name) : sc_core::sc_module(name), clk("clk") {
-  SC_HAS_PROCESS(IciFabric);
+ClockedFabric::ClockedFabric(const sc_core::sc_module_name& name) : sc_core::sc_module(name), clk("clk") {
+  SC_HAS_PROCESS(ClockedFabric);
   SC_METHOD(on_clock);
   sensitive << clk.pos();
   dont_initialize();
 }
 
-void IciFabric::on_clock() {
-  if (net_ && !net_->finished()) net_->step();
+void ClockedFabric::on_clock() {
+  if (step_) step_();
 }
 
 namespace {
 struct Elaborated {
-  sc_core::sc_clock clock{"ici_clk", 1, sc_core::SC_NS};
-  IciFabric fabric{"ici_fabric"};
+  sc_core::sc_clock clock{"clk", 1, sc_core::SC_NS};
+  ClockedFabric fabric{"fabric"};
   Elaborated() { fabric.clk(clock); }
 };
-Elaborated& elaborated() {
+} // namespace
+
+ClockedFabric& systemc_fabric() {
   static std::unique_ptr<Elaborated> e;
   if (!e) {
     setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0); // keep stdout and stderr for results
     e = std::make_unique<Elaborated>();
   }
-  return *e;
+  return e->fabric;
 }
-} // namespace
 
 NetStats run_systemc(Network& net, const std::function<void(const Network&)>& progress, std::uint64_t chunk) {
-  Elaborated& e = elaborated();
-  e.fabric.attach(&net);
+  ClockedFabric& f = systemc_fabric();
+  f.attach([&net] {
+    if (!net.finished()) net.step();
+  });
   const auto t0 = std::chrono::steady_clock::now();
   while (!net.finished()) {
     sc_core::sc_start(static_cast<double>(chunk), sc_core::SC_NS);
     if (progress) progress(net);
   }
-  e.fabric.attach(nullptr);
+  f.attach({});
   net.add_wall_seconds(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   return net.stats();
 }

@@ -5,6 +5,7 @@
 #include "Vchip_top__Syms.h"
 #include "Vocs_switch.h"
 #include "ici_flit.hpp"
+#include "ici_router_port.hpp"
 #include "verilated.h"
 #include "verilated_fst_c.h"
 
@@ -18,7 +19,6 @@
 namespace phtpu::pod {
 
 namespace {
-constexpr unsigned kFlitWords = ici::kFlitWords; // 5 x 32 bits
 constexpr unsigned kVcs = ici::kNumVcs;
 constexpr unsigned kNone = kOcsModelPorts; // "no circuit" in the OCS model
 
@@ -28,19 +28,11 @@ double now_seconds() {
 
 /// What crosses a link in one cycle: a flit and/or credit returns.
 struct LinkMsg {
-  std::uint8_t valid = 0, head = 0, tail = 0, vc = 0, credit = 0;
-  std::array<std::uint32_t, kFlitWords> data{};
+  bool valid = false;
+  std::uint8_t credit = 0;
+  ici::Flit flit;
   bool any() const { return valid || credit; }
 };
-
-template <class W>
-void copy_bits_out(const W& wide, unsigned port, std::array<std::uint32_t, kFlitWords>& out) {
-  for (unsigned i = 0; i < kFlitWords; ++i) out[i] = wide[port * kFlitWords + i];
-}
-template <class W>
-void copy_bits_in(W& wide, unsigned port, const std::array<std::uint32_t, kFlitWords>& in) {
-  for (unsigned i = 0; i < kFlitWords; ++i) wide[port * kFlitWords + i] = in[i];
-}
 } // namespace
 
 struct Pod::Chip {
@@ -124,27 +116,11 @@ Pod::Pod(const Plan& plan) : plan_(plan), ctx_(std::make_unique<VerilatedContext
   }
   // reset everything
   for (auto& ch : chips_) {
-    Vchip_top& m = *ch->m;
-    m.rst_ni = 0;
-    m.clk_i = 0;
-    m.link_up_i = 0x3F;
-    m.eval();
-    m.clk_i = 1;
-    m.eval();
-    m.clk_i = 0;
-    m.rst_ni = 1;
-    m.eval();
+    ch->m->link_up_i = 0x3F;
+    ici::reset(*ch->m);
   }
   for (auto& o : ocs_) {
-    Vocs_switch& m = *o->m;
-    m.rst_ni = 0;
-    m.clk_i = 0;
-    m.eval();
-    m.clk_i = 1;
-    m.eval();
-    m.clk_i = 0;
-    m.rst_ni = 1;
-    m.eval();
+    ici::reset(*o->m);
     o->busy = true; // the first programming
   }
   // circuits for the plan (settle 0: the pod is built with its links up), routing registers
@@ -308,19 +284,12 @@ void Pod::step() {
     if (!o.in_mask && !o.last_mask && !o.busy && o.ops.empty()) continue;
     Vocs_switch& m = *o.m;
     m.in_valid_i = 0;
-    m.in_head_i = 0;
-    m.in_tail_i = 0;
-    m.in_vc_i = 0;
     m.in_credit_i = 0;
     for (std::uint64_t mask = o.in_mask; mask; mask &= mask - 1) {
       const unsigned p = static_cast<unsigned>(__builtin_ctzll(mask));
       const LinkMsg& l = o.in[p];
       if (l.valid) {
-        m.in_valid_i |= 1u << p;
-        if (l.head) m.in_head_i |= 1u << p;
-        if (l.tail) m.in_tail_i |= 1u << p;
-        if (l.vc) m.in_vc_i |= 1u << p;
-        copy_bits_in(m.in_data_i, p, l.data);
+        ici::drive_input(m, p, true, l.flit);
         ++st_.flits_optical;
       }
       m.in_credit_i |= static_cast<std::uint64_t>(l.credit) << (p * kVcs);
@@ -368,11 +337,8 @@ void Pod::step() {
         const unsigned port = static_cast<unsigned>(o.link_of_port[q]);
         if (v) {
           LinkMsg& l = ch.in[port];
-          l.valid = 1;
-          l.head = (m.out_head_o >> q) & 1u;
-          l.tail = (m.out_tail_o >> q) & 1u;
-          l.vc = (m.out_vc_o >> q) & 1u;
-          copy_bits_out(m.out_data_o, q, l.data);
+          l.valid = true;
+          l.flit = ici::read_output(m, q);
           ch.in_mask |= 1u << port;
         }
         if (cr) {
@@ -413,19 +379,11 @@ void Pod::step() {
     ch.clock_now = ch.host_valid || ch.in_mask || ch.credit_mask || !ch.idle || traced_[i];
     if (!ch.clock_now) continue;
     Vchip_top& m = *ch.m;
-    m.in_valid_i = static_cast<std::uint8_t>(ch.in_mask);
-    m.in_head_i = 0;
-    m.in_tail_i = 0;
-    m.in_vc_i = 0;
+    m.in_valid_i = 0;
     std::uint16_t credits = 0;
     for (unsigned p = 0; p < 6; ++p) {
       const LinkMsg& l = ch.in[p];
-      if ((ch.in_mask >> p) & 1u) {
-        if (l.head) m.in_head_i |= static_cast<std::uint8_t>(1u << p);
-        if (l.tail) m.in_tail_i |= static_cast<std::uint8_t>(1u << p);
-        if (l.vc) m.in_vc_i |= static_cast<std::uint8_t>(1u << p);
-        copy_bits_in(m.in_data_i, p, l.data);
-      }
+      if ((ch.in_mask >> p) & 1u) ici::drive_input(m, p, true, l.flit);
       credits = static_cast<std::uint16_t>(credits | (l.credit << (p * kVcs)));
       ch.in[p] = LinkMsg{};
     }
@@ -458,12 +416,11 @@ void Pod::step() {
     ++st_.chip_cycles;
     // outputs into the link delay lines
     const unsigned ov = m.out_valid_o;
-    const unsigned cr = m.in_credit_o;
-    if (ov || cr) {
+    if (ov || m.in_credit_o) {
       moved = true;
       for (unsigned p = 0; p < 6; ++p) {
         const bool v = (ov >> p) & 1u;
-        const unsigned c = (cr >> (p * kVcs)) & ((1u << kVcs) - 1);
+        const unsigned c = ici::input_credits(m, p);
         if (!v && !c) continue;
         Chip::End& e = ch.end[p];
         LinkMsg& l = e.ring[cycle_ % e.latency];
@@ -471,10 +428,7 @@ void Pod::step() {
         l.credit = static_cast<std::uint8_t>(c);
         if (v) {
           ++e.flits;
-          l.head = (m.out_head_o >> p) & 1u;
-          l.tail = (m.out_tail_o >> p) & 1u;
-          l.vc = (m.out_vc_o >> p) & 1u;
-          copy_bits_out(m.out_data_o, p, l.data);
+          l.flit = ici::read_output(m, p);
         }
         ++e.busy;
       }
@@ -561,8 +515,6 @@ std::uint64_t Pod::reconfigure(const Plan& next) {
   ++st_.reconfigurations;
   return cycle_ - start;
 }
-
-Vchip_top& Pod::model(unsigned chip) { return *chips_.at(chip)->m; }
 
 PodStats Pod::stats() const {
   PodStats s = st_;

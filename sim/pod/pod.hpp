@@ -119,8 +119,6 @@ public:
   int ocs_peer(unsigned o, unsigned port) const;
 
   PodStats stats() const;
-  /// The Verilated model of a chip (debugging and white-box tests).
-  Vchip_top& model(unsigned chip);
 
 private:
   struct Chip;
