@@ -754,8 +754,10 @@ module chip_top #(
   end
 
   logic unused;
-  assign unused = ^{rx_full, sc_o_table, sc_o_last, sc_stat, sc_mr_data[0], lq_full & 1'b0, h_addr_i[27:16],
-                    mx_row[0], r_idle[NL], sq_beat[0]};
+  // outputs the chip does not need: FIFO full flags the credits already bound, the bag's table
+  // and last flag (results land by sample and group), the SparseCore's counters, the local
+  // port's idle flag, the host address bits between the region and the word address
+  assign unused = ^{rx_full, sc_o_table, sc_o_last, sc_stat, h_addr_i[27:16], r_idle[NL]};
 endmodule
 
 `default_nettype wire
