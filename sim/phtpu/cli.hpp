@@ -48,5 +48,7 @@ void add_net_command(CLI::App& app, Action& action);
 void add_mxu_command(CLI::App& app, Action& action);
 void add_sparsecore_command(CLI::App& app, Action& action);
 void add_pod_command(CLI::App& app, Action& action);
+void add_model_command(CLI::App& app, Action& action);
+void add_avail_command(CLI::App& app, Action& action);
 
 } // namespace phtpu::cli

@@ -49,6 +49,8 @@ int main(int argc, char** argv) {
   add_mxu_command(app, action);
   add_sparsecore_command(app, action);
   add_pod_command(app, action);
+  add_model_command(app, action);
+  add_avail_command(app, action);
 
   try {
     app.parse(argc, argv);
