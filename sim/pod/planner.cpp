@@ -42,6 +42,8 @@ void PodSpec::validate() const {
     throw PlanError("electrical link latency must be 1..64 cycles");
   if (optical_latency < 1 || optical_latency > 256) throw PlanError("optical link latency must be 1..256 cycles");
   if (settle_cycles > 1000000) throw PlanError("OCS settle time must be at most 1000000 cycles");
+  if (los_cycles > 100000) throw PlanError("loss-of-signal detection time must be at most 100000 cycles");
+  if (timeout_cycles > 100000000) throw PlanError("slice timeout must be at most 100000000 cycles");
   if (slices.empty()) throw PlanError("a pod needs at least one slice");
   unsigned cubes = 0;
   for (const SliceSpec& s : slices) {
@@ -202,12 +204,195 @@ Plan Plan::with_slice(unsigned s, const SliceSpec& spec) const {
   return p;
 }
 
+int Plan::slice_of_rack(unsigned r) const {
+  for (unsigned s = 0; s < slices_.size(); ++s)
+    for (unsigned q : slices_[s].rack_of_cube)
+      if (q == r) return static_cast<int>(s);
+  return -1;
+}
+
+std::vector<unsigned> Plan::spare_racks() const {
+  std::vector<unsigned> out;
+  for (unsigned r = spec_.racks - spec_.spares; r < spec_.racks; ++r)
+    if (slice_of_rack(r) < 0 && std::find(failed_.begin(), failed_.end(), r) == failed_.end()) out.push_back(r);
+  return out;
+}
+
+std::string Plan::ocs_name(unsigned o) const {
+  return fmt::format("{}.{}", "xyz"[o / (spec_.cube * spec_.cube)], o % (spec_.cube * spec_.cube));
+}
+
+unsigned Plan::rack_of(const Fault& f) const {
+  switch (f.kind) {
+  case FaultKind::Chip:
+  case FaultKind::Link:
+    if (f.chip >= chip_count()) throw PlanError(fmt::format("no chip {} (the pod has {})", f.chip, chip_count()));
+    if (f.kind == FaultKind::Link && f.port >= 6) throw PlanError(fmt::format("no link port {} (0..5)", f.port));
+    return site(f.chip).rack;
+  case FaultKind::OcsPort:
+    if (f.ocs >= ocs_count()) throw PlanError(fmt::format("no OCS {} (the pod has {})", f.ocs, ocs_count()));
+    if (f.ocs_port >= ocs_ports())
+      throw PlanError(fmt::format("OCS {} has no port {} (ports 0..{}: two per rack)", ocs_name(f.ocs), f.ocs_port,
+                                  ocs_ports() - 1));
+    return f.ocs_port / 2;
+  case FaultKind::Rack:
+    if (f.rack >= spec_.racks) throw PlanError(fmt::format("no rack {} (the pod has {})", f.rack, spec_.racks));
+    return f.rack;
+  }
+  throw std::logic_error("fault kind");
+}
+
+Plan Plan::with_rack_replaced(unsigned failed, int spare) const {
+  if (failed >= spec_.racks) throw PlanError(fmt::format("no rack {} (the pod has {})", failed, spec_.racks));
+  const int s = slice_of_rack(failed);
+  if (s < 0) throw PlanError(fmt::format("rack {} serves no slice: nothing to replace", failed));
+  const std::vector<unsigned> free = spare_racks();
+  unsigned to = 0;
+  if (spare < 0) {
+    if (free.empty())
+      throw PlanError(spec_.spares == 0
+                          ? fmt::format("no spare rack to replace rack {}: the pod has no spares", failed)
+                          : fmt::format("no spare rack left to replace rack {}: all {} are in use or failed", failed,
+                                        spec_.spares));
+    to = free.front();
+  } else {
+    to = static_cast<unsigned>(spare);
+    if (std::find(free.begin(), free.end(), to) == free.end())
+      throw PlanError(fmt::format("rack {} is not a usable spare (spares: the last {} racks, unused and healthy)", to,
+                                  spec_.spares));
+  }
+  Plan p = *this;
+  SlicePlan& sp = p.slices_[static_cast<unsigned>(s)];
+  for (auto& ports : p.peer_)
+    for (unsigned r : sp.rack_of_cube)
+      for (unsigned k = 2 * r; k <= 2 * r + 1; ++k) ports[k] = -1;
+  std::replace(sp.rack_of_cube.begin(), sp.rack_of_cube.end(), failed, to);
+  for (unsigned i = 0; i < chips_per_rack(); ++i) {
+    ChipSite& cs = p.sites_[failed * chips_per_rack() + i];
+    cs.slice = -1;
+    cs.global = {};
+  }
+  p.failed_.push_back(failed);
+  p.wire_slice(static_cast<unsigned>(s));
+  return p;
+}
+
+std::string fault_kind_name(FaultKind k) {
+  switch (k) {
+  case FaultKind::Chip: return "chip";
+  case FaultKind::Link: return "link";
+  case FaultKind::OcsPort: return "ocs-port";
+  case FaultKind::Rack: return "rack";
+  }
+  return "?";
+}
+
+std::string Fault::str(unsigned cube) const {
+  static const char* ports[] = {"+x", "-x", "+y", "-y", "+z", "-z"};
+  switch (kind) {
+  case FaultKind::Chip: return fmt::format("chip {}", chip);
+  case FaultKind::Link: return fmt::format("link {}.{}", chip, port < 6 ? ports[port] : "?");
+  case FaultKind::OcsPort: return fmt::format("ocs {}.{} port {}", "xyz"[ocs / (cube * cube) % 3], ocs % (cube * cube), ocs_port);
+  case FaultKind::Rack: return fmt::format("rack {}", rack);
+  }
+  return "?";
+}
+
+namespace {
+unsigned parse_unsigned(const std::string& t, const std::string& what, const std::string& text) {
+  std::size_t pos = 0;
+  unsigned long v = 0;
+  try {
+    if (t.empty() || !std::isdigit(static_cast<unsigned char>(t[0]))) throw std::invalid_argument(t);
+    v = std::stoul(t, &pos);
+  } catch (const std::exception&) {
+    pos = 0;
+  }
+  if (pos == 0 || pos != t.size() || v > 0xFFFFFFFFul)
+    throw PlanError(fmt::format("fault '{}': {} '{}' is not a number", text, what, t));
+  return static_cast<unsigned>(v);
+}
+} // namespace
+
+Fault parse_fault(const std::string& text, const Plan& plan) {
+  const std::string usage = "chip:N@C, link:N.+x@C, ocs:x.3:P@C or rack:R@C";
+  const auto colon = text.find(':'), at = text.rfind('@');
+  if (colon == std::string::npos || at == std::string::npos || at < colon)
+    throw PlanError(fmt::format("fault '{}': want {}", text, usage));
+  const std::string kind = text.substr(0, colon), what = text.substr(colon + 1, at - colon - 1);
+  Fault f;
+  {
+    const std::string c = text.substr(at + 1);
+    std::size_t pos = 0;
+    try {
+      if (c.empty() || !std::isdigit(static_cast<unsigned char>(c[0]))) throw std::invalid_argument(c);
+      f.cycle = std::stoull(c, &pos);
+    } catch (const std::exception&) {
+      pos = 0;
+    }
+    if (pos == 0 || pos != c.size()) throw PlanError(fmt::format("fault '{}': cycle '{}' is not a number", text, c));
+  }
+  auto chip_of = [&](const std::string& t) {
+    if (t.find('/') != std::string::npos) {
+      try {
+        return plan.chip_of_coordinate(phext::Coordinate::parse(t));
+      } catch (const PlanError&) {
+        throw;
+      } catch (const std::exception& e) {
+        throw PlanError(fmt::format("fault '{}': {}", text, e.what()));
+      }
+    }
+    return parse_unsigned(t, "chip", text);
+  };
+  if (kind == "chip") {
+    f.kind = FaultKind::Chip;
+    f.chip = chip_of(what);
+  } else if (kind == "link") {
+    f.kind = FaultKind::Link;
+    const auto dot = what.rfind('.');
+    const std::string port = dot == std::string::npos ? "" : what.substr(dot + 1);
+    static const char* names[] = {"+x", "-x", "+y", "-y", "+z", "-z"};
+    unsigned p = 6;
+    for (unsigned k = 0; k < 6; ++k) {
+      std::string lower = port;
+      for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      if (lower == names[k]) p = k;
+    }
+    if (p == 6) throw PlanError(fmt::format("fault '{}': a link is CHIP.PORT with PORT one of +x -x +y -y +z -z", text));
+    f.chip = chip_of(what.substr(0, dot));
+    f.port = p;
+  } else if (kind == "ocs") {
+    f.kind = FaultKind::OcsPort;
+    const auto c2 = what.find(':');
+    const std::string name = what.substr(0, c2);
+    if (c2 == std::string::npos || name.size() < 3 || name[1] != '.' || (name[0] != 'x' && name[0] != 'y' && name[0] != 'z'))
+      throw PlanError(fmt::format("fault '{}': an OCS port is D.I:P (D = x, y or z, I its face position, P the port)", text));
+    const unsigned face = parse_unsigned(name.substr(2), "face position", text);
+    if (face >= plan.cube() * plan.cube())
+      throw PlanError(fmt::format("fault '{}': face positions are 0..{}", text, plan.cube() * plan.cube() - 1));
+    f.ocs = plan.ocs_of(name[0] - 'x', face);
+    f.ocs_port = parse_unsigned(what.substr(c2 + 1), "port", text);
+  } else if (kind == "rack") {
+    f.kind = FaultKind::Rack;
+    f.rack = parse_unsigned(what, "rack", text);
+  } else {
+    throw PlanError(fmt::format("fault '{}': unknown kind '{}' (want {})", text, kind, usage));
+  }
+  try {
+    (void)plan.rack_of(f);
+  } catch (const PlanError& e) {
+    throw PlanError(fmt::format("fault '{}': {}", text, e.what()));
+  }
+  return f;
+}
+
 nlohmann::json Plan::to_json() const {
   using nlohmann::json;
   json j;
   j["cube"] = phext::shape_str({spec_.cube, spec_.cube, spec_.cube});
   j["racks"] = spec_.racks;
   j["spares"] = spec_.spares;
+  j["failed_racks"] = failed_;
   j["ocs_count"] = ocs_count();
   j["ocs_ports"] = ocs_ports();
   json sl = json::array();

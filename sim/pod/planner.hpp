@@ -24,6 +24,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -54,6 +55,13 @@ struct PodSpec {
   unsigned electrical_latency = 1; ///< cycles, in-cube links
   unsigned optical_latency = 4;    ///< cycles, chip to chip through an OCS
   unsigned settle_cycles = 64;     ///< OCS mirror settle time in cycles (ms in reality)
+  /// Fault detection (pod.hpp, "Faults"): cycles from a link losing its far end (chip, link or
+  /// OCS port failed) to the surviving receiver's loss-of-signal dropping its link_up_i; 0
+  /// models no loss-of-signal detection, so only the timeout finds faults.
+  unsigned los_cycles = 16;
+  /// A slice whose hosts wait while no flit moves in it for this many cycles has timed out
+  /// (the software watchdog; only armed once a fault has been injected). 0: off.
+  unsigned timeout_cycles = 2000;
   std::vector<SliceSpec> slices;
   unsigned datacenter = 1, pod = 1; ///< the Z arm's first two fields
   void validate() const;            ///< throws PlanError
@@ -66,6 +74,20 @@ struct SlicePlan {
   net::Topology topo;
   std::vector<unsigned> rack_of_cube; ///< logical cube cx + nx*(cy + ny*cz) -> rack
 };
+
+/// A part that fails at a given cycle (pod.hpp, "Faults", says what each kind does).
+enum class FaultKind : std::uint8_t { Chip, Link, OcsPort, Rack };
+struct Fault {
+  FaultKind kind = FaultKind::Chip;
+  unsigned chip = 0;              ///< Chip, Link: the physical chip
+  unsigned port = 0;              ///< Link: the chip's link port, 0..5 = +x -x +y -y +z -z
+  unsigned ocs = 0, ocs_port = 0; ///< OcsPort: OCS index (Plan::ocs_of) and its port
+  unsigned rack = 0;              ///< Rack
+  std::uint64_t cycle = 0;        ///< the cycle from which the part is dead
+  /// "chip 5", "link 5.+x", "ocs x.3 port 4", "rack 2" (cube: chips per cube edge, for OCS names).
+  std::string str(unsigned cube) const;
+};
+std::string fault_kind_name(FaultKind k); ///< "chip", "link", "ocs-port", "rack"
 
 struct ChipSite {
   int slice = -1;  ///< -1: a spare or idle rack
@@ -108,6 +130,23 @@ public:
   /// other slices keep their circuits. Throws PlanError.
   Plan with_slice(unsigned s, const SliceSpec& spec) const;
 
+  /// Fault repair (DESIGN.md §3): slice s's logical cube held by rack `failed` moves to a spare
+  /// rack (`spare`, or the first healthy unused one of the pod's last spec().spares racks); every
+  /// chip position keeps its logical phext coordinate, the spare's chips take the failed
+  /// ones'. The failed rack leaves every slice and is never used as a spare again. The other
+  /// slices keep their circuits. Throws PlanError (no such rack, in no slice, no spare left).
+  Plan with_rack_replaced(unsigned failed, int spare = -1) const;
+  /// The rack a repair replaces for `f`: the failed chip's, the link's chip's, the OCS port's
+  /// (port 2r and 2r+1 belong to rack r), the rack itself. Throws PlanError when out of range.
+  unsigned rack_of(const Fault& f) const;
+  /// The slice rack r serves, or -1 (a spare, idle or failed rack).
+  int slice_of_rack(unsigned r) const;
+  /// Spare racks still usable (unused, not failed), in order.
+  std::vector<unsigned> spare_racks() const;
+  const std::vector<unsigned>& failed_racks() const { return failed_; }
+  /// "x.3" for OCS index o.
+  std::string ocs_name(unsigned o) const;
+
   /// OCS configuration, slices and every slice chip's routing configuration as JSON; the
   /// routing configurations as a phext document, one scroll per logical coordinate.
   nlohmann::json to_json() const;
@@ -122,6 +161,12 @@ private:
   std::vector<SlicePlan> slices_;
   std::vector<ChipSite> sites_;
   std::vector<std::vector<int>> peer_;
+  std::vector<unsigned> failed_; ///< racks replaced after a fault
 };
+
+/// A fault from text: "chip:N@C" (N a chip number or a logical phext coordinate), "link:N.P@C"
+/// (P one of +x -x +y -y +z -z), "ocs:D.I:P@C" (OCS of dimension D = x|y|z and face position I,
+/// port P), "rack:R@C"; C is the cycle. Checked against `plan`; throws PlanError (one line).
+Fault parse_fault(const std::string& text, const Plan& plan);
 
 } // namespace phtpu::pod

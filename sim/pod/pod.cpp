@@ -45,6 +45,7 @@ struct Pod::Chip {
     std::vector<LinkMsg> ring;
     unsigned busy = 0; // messages in the ring
     std::uint64_t flits = 0; // sent on this link, for the load statistics
+    bool failed = false;     // a link fault: both directions dropped
   };
   std::array<End, 6> end;
   std::array<LinkMsg, 6> in{}; // staged inputs of this cycle
@@ -54,6 +55,9 @@ struct Pod::Chip {
   bool idle = false;
   bool clock_now = false;
   bool host_valid = false;
+  bool dead = false;          // a chip fault: never clocked again
+  std::uint8_t los = 0;       // loss of signal per port: link_up_i forced low
+  std::uint64_t heads_in = 0, heads_out = 0; // head flits in from links, out to links (since the last flush)
 };
 
 struct Pod::Ocs {
@@ -73,6 +77,11 @@ Pod::Pod(const Plan& plan) : plan_(plan), ctx_(std::make_unique<VerilatedContext
   if (plan_.ocs_ports() > kOcsModelPorts)
     throw PlanError(fmt::format("the pod harness's OCS model has {} ports: at most {} racks, not {}", kOcsModelPorts,
                                 kOcsModelPorts / 2, plan_.spec().racks));
+  drops_.assign(plan_.slices().size() + 1, {});
+  heads_dropped_at_flush_.assign(plan_.slices().size(), 0);
+  slice_last_move_.assign(plan_.slices().size(), 0);
+  slice_timed_out_.assign(plan_.slices().size(), 0);
+  dark_.assign(std::size_t{plan_.ocs_count()} * kOcsModelPorts, 0);
   ctx_->threads(1);
   ctx_->traceEverOn(true);
   const unsigned c = plan_.cube();
@@ -216,7 +225,7 @@ void Pod::program_routing(const Plan& plan, unsigned slice) {
 bool Pod::quiet() const {
   for (std::size_t i = 0; i < chips_.size(); ++i) {
     const Chip& ch = *chips_[i];
-    if (!hosts_[i].ops.empty() || !ch.idle || ch.in_mask || ch.credit_mask) return false;
+    if (!hosts_[i].ops.empty() || (!ch.idle && !ch.dead) || ch.in_mask || ch.credit_mask) return false;
     for (const auto& e : ch.end)
       if (e.busy) return false;
   }
@@ -246,9 +255,64 @@ std::uint64_t Pod::run_until_quiet(std::uint64_t limit, const std::string& what,
   return cycle_ - start;
 }
 
+std::uint64_t Pod::run_until(const std::function<bool()>& done, std::uint64_t limit, const std::string& what) {
+  const std::uint64_t start = cycle_;
+  const double t0 = now_seconds();
+  while (!done()) {
+    advance();
+    if (cycle_ - start > limit) throw PodError(fmt::format("{}: not finished after {} cycles", what, limit));
+  }
+  st_.wall_seconds += now_seconds() - t0;
+  return cycle_ - start;
+}
+
+bool Pod::slice_quiet(unsigned s) const {
+  for (unsigned c : plan_.slice_chips(s)) {
+    const Chip& ch = *chips_[c];
+    if (!hosts_[c].ops.empty() || (!ch.idle && !ch.dead) || ch.in_mask || ch.credit_mask) return false;
+    for (const auto& e : ch.end)
+      if (e.busy) return false;
+  }
+  return true;
+}
+
 // ---- one cycle --------------------------------------------------------------------------------
 void Pod::step() {
   bool moved = false;
+  // 0. faults due now, loss of signal due now
+  if (!pending_faults_.empty()) {
+    std::vector<Fault> later;
+    for (const Fault& f : pending_faults_) {
+      if (f.cycle <= cycle_) apply_fault(f);
+      else later.push_back(f);
+    }
+    pending_faults_ = std::move(later);
+  }
+  if (!pending_los_.empty()) {
+    std::vector<Los> later;
+    for (const Los& l : pending_los_) {
+      if (l.cycle > cycle_) {
+        later.push_back(l);
+        continue;
+      }
+      Chip& ch = *chips_[l.chip];
+      if (ch.dead) continue;
+      ch.los = static_cast<std::uint8_t>(ch.los | (1u << l.port));
+      Detection d;
+      d.how = Detection::How::LinkDown;
+      d.cycle = cycle_;
+      d.slice = plan_.site(l.chip).slice;
+      d.chip = l.chip;
+      d.port = l.port;
+      detections_.push_back(d);
+    }
+    pending_los_ = std::move(later);
+  }
+  auto touch = [this](unsigned chip) {
+    if (!armed_) return;
+    const int sl = plan_.site(chip).slice;
+    if (sl >= 0) slice_last_move_[static_cast<unsigned>(sl)] = cycle_;
+  };
   // 1. due link messages
   for (unsigned i = 0; i < chips_.size(); ++i) {
     Chip& ch = *chips_[i];
@@ -257,12 +321,20 @@ void Pod::step() {
       if (!e.busy) continue;
       LinkMsg& m = e.ring[cycle_ % e.latency];
       if (!m.any()) continue;
-      if (e.kind == Chip::End::Kind::Electrical) {
+      const int sl = plan_.site(i).slice;
+      if (e.failed) {
+        drop(sl, DropCause::FailedLink, m.valid, m.flit.head, m.credit);
+      } else if (e.kind == Chip::End::Kind::Electrical && chips_[e.far_chip]->dead) {
+        drop(sl, DropCause::DeadChip, m.valid, m.flit.head, m.credit);
+      } else if (e.kind == Chip::End::Kind::Optical && dark_[e.ocs * kOcsModelPorts + e.ocs_port]) {
+        drop(sl, DropCause::FailedOcsPort, m.valid, m.flit.head, m.credit);
+      } else if (e.kind == Chip::End::Kind::Electrical) {
         Chip& far = *chips_[e.far_chip];
         if (m.valid) {
           far.in[e.far_port] = m;
           far.in_mask |= 1u << e.far_port;
           ++st_.flits_electrical;
+          if (m.flit.head) ++far.heads_in;
         }
         if (m.credit) {
           far.in[e.far_port].credit = m.credit;
@@ -279,8 +351,8 @@ void Pod::step() {
     }
   }
   // 2. OCSes: combinational circuits to the chips, then the clock edge
-  for (auto& op : ocs_) {
-    Ocs& o = *op;
+  for (unsigned oi = 0; oi < ocs_.size(); ++oi) {
+    Ocs& o = *ocs_[oi];
     if (!o.in_mask && !o.last_mask && !o.busy && o.ops.empty()) continue;
     Vocs_switch& m = *o.m;
     m.in_valid_i = 0;
@@ -301,7 +373,10 @@ void Pod::step() {
     std::uint32_t drained = 0xFFFFFFFFu;
     for (unsigned p = 0; p < plan_.ocs_ports(); ++p) {
       const int c = o.chip_of_port[p];
-      if (c >= 0 && !((chips_[static_cast<unsigned>(c)]->drained >> o.link_of_port[p]) & 1u)) drained &= ~(1u << p);
+      // a dead chip counts as drained: nothing of it will ever arrive
+      if (c >= 0 && !chips_[static_cast<unsigned>(c)]->dead &&
+          !((chips_[static_cast<unsigned>(c)]->drained >> o.link_of_port[p]) & 1u))
+        drained &= ~(1u << p);
     }
     m.drained_i = drained;
     m.cfg_we_i = 0;
@@ -335,11 +410,21 @@ void Pod::step() {
         if (c < 0) continue;
         Chip& ch = *chips_[static_cast<unsigned>(c)];
         const unsigned port = static_cast<unsigned>(o.link_of_port[q]);
+        const ici::Flit fl = v ? ici::read_output(m, q) : ici::Flit{};
+        const int sl = plan_.site(static_cast<unsigned>(c)).slice;
+        if (dark_[oi * kOcsModelPorts + q] || ch.end[port].failed || ch.dead) {
+          drop(sl, dark_[oi * kOcsModelPorts + q] ? DropCause::FailedOcsPort
+                   : ch.end[port].failed          ? DropCause::FailedLink
+                                                  : DropCause::DeadChip,
+               v, fl.head, cr);
+          continue;
+        }
         if (v) {
           LinkMsg& l = ch.in[port];
           l.valid = true;
-          l.flit = ici::read_output(m, q);
+          l.flit = fl;
           ch.in_mask |= 1u << port;
+          if (fl.head) ++ch.heads_in;
         }
         if (cr) {
           ch.in[port].credit = static_cast<std::uint8_t>(cr);
@@ -370,11 +455,17 @@ void Pod::step() {
   for (unsigned i = 0; i < chips_.size(); ++i) {
     Chip& ch = *chips_[i];
     Host& h = hosts_[i];
+    if (ch.dead) {
+      ch.clock_now = false;
+      continue;
+    }
     // waits that are satisfied pass at once
     while (!h.ops.empty() && h.ops.front().kind == HostOp::Kind::Wait && stat(i, h.ops.front().stat) >= h.ops.front().value) {
       h.ops.pop_front();
       moved = true;
+      touch(i);
     }
+    if (ch.in_mask) touch(i);
     ch.host_valid = !h.ops.empty() && h.ops.front().kind == HostOp::Kind::Write;
     ch.clock_now = ch.host_valid || ch.in_mask || ch.credit_mask || !ch.idle || traced_[i];
     if (!ch.clock_now) continue;
@@ -388,7 +479,7 @@ void Pod::step() {
       ch.in[p] = LinkMsg{};
     }
     m.out_credit_i = credits;
-    m.link_up_i = ch.link_up;
+    m.link_up_i = ch.link_up & static_cast<std::uint8_t>(~ch.los);
     ch.in_mask = 0;
     ch.credit_mask = 0;
     m.h_valid_i = ch.host_valid;
@@ -403,6 +494,7 @@ void Pod::step() {
     if (ch.host_valid && m.h_ready_o) {
       h.ops.pop_front();
       moved = true;
+      touch(i);
     }
   }
   if (trace_) trace_->dump(ctx_->time());
@@ -418,6 +510,7 @@ void Pod::step() {
     const unsigned ov = m.out_valid_o;
     if (ov || m.in_credit_o) {
       moved = true;
+      if (ov) touch(i);
       for (unsigned p = 0; p < 6; ++p) {
         const bool v = (ov >> p) & 1u;
         const unsigned c = ici::input_credits(m, p);
@@ -429,6 +522,7 @@ void Pod::step() {
         if (v) {
           ++e.flits;
           l.flit = ici::read_output(m, p);
+          if (l.flit.head) ++ch.heads_out;
         }
         ++e.busy;
       }
@@ -442,6 +536,7 @@ void Pod::step() {
   if (trace_) trace_->dump(ctx_->time());
   ctx_->timeInc(5);
   if (moved) last_move_ = cycle_;
+  if (armed_) check_timeouts();
   ++cycle_;
   st_.cycles = cycle_;
 }
@@ -514,6 +609,178 @@ std::uint64_t Pod::reconfigure(const Plan& next) {
   if (ocs_rejected()) throw PodError("an OCS refused the new configuration");
   ++st_.reconfigurations;
   return cycle_ - start;
+}
+
+// ---- faults ----------------------------------------------------------------------------------
+std::string drop_cause_name(DropCause c) {
+  switch (c) {
+  case DropCause::DeadChip: return "dead-chip";
+  case DropCause::FailedLink: return "failed-link";
+  case DropCause::FailedOcsPort: return "failed-ocs-port";
+  case DropCause::Purged: return "purged";
+  }
+  return "?";
+}
+
+std::string Detection::str() const {
+  static const char* ports[] = {"+x", "-x", "+y", "-y", "+z", "-z"};
+  if (how == How::Timeout) return fmt::format("timeout of slice {} (cycle {})", slice + 1, cycle);
+  return fmt::format("link down at chip {} port {} (cycle {})", chip, port < 6 ? ports[port] : "?", cycle);
+}
+
+void Pod::drop(int slice, DropCause cause, bool valid, bool head, unsigned credit) {
+  Drops& d = drops_[slice < 0 ? drops_.size() - 1 : static_cast<std::size_t>(slice)][static_cast<unsigned>(cause)];
+  if (valid) {
+    ++d.flits;
+    ++st_.fault_flits;
+    if (head) ++d.heads;
+  }
+  if (credit) d.credits += static_cast<unsigned>(__builtin_popcount(credit));
+}
+
+const Drops& Pod::drops(int slice, DropCause cause) const {
+  if (slice >= static_cast<int>(plan_.slices().size())) throw PlanError(fmt::format("no slice {}", slice + 1));
+  return drops_[slice < 0 ? drops_.size() - 1 : static_cast<std::size_t>(slice)][static_cast<unsigned>(cause)];
+}
+
+bool Pod::dead(unsigned chip) const { return chips_.at(chip)->dead; }
+
+void Pod::inject(const Fault& f) {
+  (void)plan_.rack_of(f); // range checks
+  if (!armed_)
+    for (auto& t : slice_last_move_) t = cycle_;
+  armed_ = true;
+  if (f.cycle <= cycle_) apply_fault(f);
+  else pending_faults_.push_back(f);
+}
+
+bool Pod::faces_fault(unsigned chip, unsigned port) const {
+  const Chip::End& e = chips_[chip]->end[port];
+  if (e.failed) return true;
+  if (e.kind == Chip::End::Kind::Electrical) return chips_[e.far_chip]->dead;
+  if (dark_[e.ocs * kOcsModelPorts + e.ocs_port]) return true;
+  const int q = plan_.peer(e.ocs, e.ocs_port);
+  if (q < 0) return false; // unconnected: the OCS keeps it down anyway
+  if (dark_[e.ocs * kOcsModelPorts + static_cast<unsigned>(q)]) return true;
+  const Ocs& o = *ocs_[e.ocs];
+  const int fc = o.chip_of_port[static_cast<unsigned>(q)];
+  if (fc < 0) return false;
+  const Chip& far = *chips_[static_cast<unsigned>(fc)];
+  return far.dead || far.end[static_cast<unsigned>(o.link_of_port[static_cast<unsigned>(q)])].failed;
+}
+
+void Pod::apply_fault(const Fault& f) {
+  switch (f.kind) {
+  case FaultKind::Chip: chips_[f.chip]->dead = true; break;
+  case FaultKind::Rack:
+    for (unsigned i = 0; i < plan_.chips_per_rack(); ++i) chips_[f.rack * plan_.chips_per_rack() + i]->dead = true;
+    break;
+  case FaultKind::Link: {
+    Chip::End& e = chips_[f.chip]->end[f.port];
+    e.failed = true;
+    if (e.kind == Chip::End::Kind::Electrical) chips_[e.far_chip]->end[e.far_port].failed = true;
+    break;
+  }
+  case FaultKind::OcsPort: dark_[f.ocs * kOcsModelPorts + f.ocs_port] = 1; break;
+  }
+  // loss of signal at every surviving receiver that now faces the failed part
+  const unsigned los = plan_.spec().los_cycles;
+  if (los == 0) return;
+  for (unsigned c = 0; c < chips_.size(); ++c) {
+    if (chips_[c]->dead) continue;
+    for (unsigned p = 0; p < 6; ++p) {
+      if (((chips_[c]->los >> p) & 1u) || !faces_fault(c, p)) continue;
+      bool pending = false;
+      for (const Los& l : pending_los_) pending = pending || (l.chip == c && l.port == p);
+      if (!pending) pending_los_.push_back({cycle_ + los, c, p});
+    }
+  }
+}
+
+void Pod::refresh_link_status() {
+  for (unsigned c = 0; c < chips_.size(); ++c) {
+    Chip& ch = *chips_[c];
+    if (ch.dead) continue;
+    for (unsigned p = 0; p < 6; ++p)
+      if (((ch.los >> p) & 1u) && !faces_fault(c, p)) ch.los = static_cast<std::uint8_t>(ch.los & ~(1u << p));
+  }
+  std::vector<Los> keep;
+  for (const Los& l : pending_los_)
+    if (faces_fault(l.chip, l.port)) keep.push_back(l);
+  pending_los_ = std::move(keep);
+}
+
+void Pod::check_timeouts() {
+  const unsigned t = plan_.spec().timeout_cycles;
+  if (t == 0) return;
+  for (unsigned s = 0; s < slice_last_move_.size(); ++s) {
+    if (slice_timed_out_[s] || cycle_ - slice_last_move_[s] <= t) continue;
+    bool waiting = false;
+    for (unsigned c : plan_.slice_chips(s)) waiting = waiting || !hosts_[c].ops.empty();
+    if (!waiting) {
+      slice_last_move_[s] = cycle_; // idle, not stuck: watch the next window
+      continue;
+    }
+    Detection d;
+    d.how = Detection::How::Timeout;
+    d.cycle = cycle_;
+    d.slice = static_cast<int>(s);
+    detections_.push_back(d);
+    slice_timed_out_[s] = 1;
+  }
+}
+
+SliceFlush Pod::flush_slice(unsigned s) {
+  if (s >= plan_.slices().size()) throw PlanError(fmt::format("no slice {} (the pod has {})", s + 1, plan_.slices().size()));
+  SliceFlush f;
+  f.slice = s;
+  f.cycle = cycle_;
+  for (unsigned c : plan_.slice_chips(s)) {
+    Chip& ch = *chips_[c];
+    const std::uint64_t sent = stat(c, chip::StPktsSent), recv = stat(c, chip::StPktsRecv);
+    f.pkts_sent += sent;
+    f.pkts_recv += recv;
+    const std::int64_t inside = static_cast<std::int64_t>(ch.heads_in + sent) - static_cast<std::int64_t>(ch.heads_out + recv);
+    if (inside < 0)
+      throw std::logic_error(fmt::format("chip {}: more packets left than entered ({}): harness accounting broken", c, inside));
+    f.heads_in_chips += static_cast<std::uint64_t>(inside);
+    f.host_ops += hosts_[c].ops.size();
+    hosts_[c].ops.clear();
+    for (auto& e : ch.end) {
+      for (auto& m : e.ring) {
+        if (!m.any()) continue;
+        if (m.valid) {
+          ++f.flits_purged;
+          if (m.flit.head) ++f.heads_purged;
+        }
+        drop(static_cast<int>(s), DropCause::Purged, m.valid, m.flit.head, m.credit);
+        m = LinkMsg{};
+      }
+      e.busy = 0;
+    }
+    ch.in = {};
+    ch.in_mask = ch.credit_mask = 0;
+    ch.heads_in = ch.heads_out = 0;
+    if (ch.dead) continue;
+    Vchip_top& m = *ch.m;
+    m.in_valid_i = 0;
+    m.out_credit_i = 0;
+    m.h_valid_i = 0;
+    m.link_up_i = ch.link_up & static_cast<std::uint8_t>(~ch.los);
+    ici::reset(m);
+    ch.idle = m.idle_o;
+    ch.drained = m.drained_o;
+    ch.host_valid = false;
+    ++f.chips_reset;
+  }
+  std::uint64_t heads = 0;
+  for (DropCause c : {DropCause::DeadChip, DropCause::FailedLink, DropCause::FailedOcsPort})
+    heads += drops_[s][static_cast<unsigned>(c)].heads;
+  f.heads_dropped = heads - heads_dropped_at_flush_[s];
+  heads_dropped_at_flush_[s] = heads;
+  slice_last_move_[s] = cycle_;
+  slice_timed_out_[s] = 0;
+  return f;
 }
 
 PodStats Pod::stats() const {

@@ -17,11 +17,34 @@
 // lookups, MXU rows) and waits on a counter (a semaphore: "StSem + k >= n"). Memory is loaded
 // and read through a backdoor (the host's PCIe DMA is not modelled), counters are read the
 // same way (an interrupt would do it on a real host).
+//
+// Faults (inject(); the kinds are planner.hpp's Fault). From its cycle on, a failed part:
+// - chip: is never clocked again (its outputs fall silent; what it had already put on a wire
+//   still arrives); flits that reach it are dropped and counted (DropCause::DeadChip);
+// - link (one chip port): flits and credits in both directions are dropped and counted
+//   (FailedLink), whatever is on the wire included; an electrical link fails at both ends;
+// - OCS port: light lost; flits into it from its chip and out of it to its chip are dropped
+//   and counted (FailedOcsPort);
+// - rack: all its chips fail.
+// Detection. Every surviving receiver whose far end is gone (dead chip, failed link, dark OCS
+// port at either end of its circuit) drops its link_up_i los_cycles later (PodSpec: the
+// loss-of-signal time, 16 cycles by default), so its router starts no new packet there; each
+// such event is a Detection (LinkDown). Independently, a slice whose hosts wait while no flit
+// moves in it for timeout_cycles (PodSpec) has timed out (Detection::Timeout). Both are only
+// armed once a fault has been injected.
+// Repair (workloads.hpp run_fault_repair does all of it): flush_slice() restarts the affected
+// slice's job: it reads the packet counters, discards the host programs, purges the slice's
+// link delay lines and resets its surviving chips (router buffers with packets waiting for
+// credits from a dead chip included) while every other slice keeps running; reconfigure() to
+// Plan::with_rack_replaced (dead chips count as drained) and program_routing() bring the slice
+// back on a spare rack; refresh_link_status() clears loss-of-signal where the far end is
+// healthy again.
 #pragma once
 
 #include "chip_regs.hpp"
 #include "planner.hpp"
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -52,6 +75,52 @@ inline constexpr unsigned kMemWords = 16384;
 /// The chip's MXU array size and accumulator rows (chip_top defaults).
 inline constexpr unsigned kMxuN = 4, kMxuRows = 64;
 
+/// Where a flit was dropped because of a fault (Purged: in a link delay line cleared by
+/// flush_slice, i.e. on a wire when the job was restarted).
+enum class DropCause : std::uint8_t { DeadChip, FailedLink, FailedOcsPort, Purged };
+inline constexpr unsigned kDropCauses = 4;
+std::string drop_cause_name(DropCause c); ///< "dead-chip", "failed-link", "failed-ocs-port", "purged"
+
+struct Drops {
+  std::uint64_t flits = 0;   ///< data flits
+  std::uint64_t heads = 0;   ///< of them head flits: whole packets whose head never arrived
+  std::uint64_t credits = 0; ///< credit returns (flow control, no data)
+  Drops& operator+=(const Drops& o) {
+    flits += o.flits;
+    heads += o.heads;
+    credits += o.credits;
+    return *this;
+  }
+};
+
+/// How a fault was noticed.
+struct Detection {
+  enum class How : std::uint8_t { LinkDown, Timeout } how = How::LinkDown;
+  std::uint64_t cycle = 0;
+  int slice = -1;       ///< the slice of the chip that noticed (Timeout: the slice)
+  unsigned chip = 0;    ///< LinkDown: the surviving chip and its port
+  unsigned port = 0;
+  std::string str() const; ///< "link down at chip 5 port +x (cycle 312)", "timeout of slice 1 (cycle 2312)"
+};
+
+/// What flush_slice found and threw away. Packets are counted by the chips' own counters
+/// (StPktsSent, StPktsRecv: sent = injected at a source, received = head taken by the
+/// destination's receiver) since the slice's last restart; the harness counts the heads it
+/// dropped or purged on links, and the heads inside each chip by conservation (heads that
+/// entered from links + injected - left on links - received). Nothing is lost silently:
+/// lost() == heads_dropped + heads_purged + heads_in_chips (the fault tests check it).
+struct SliceFlush {
+  unsigned slice = 0;
+  std::uint64_t cycle = 0;
+  std::uint64_t pkts_sent = 0, pkts_recv = 0;
+  std::uint64_t heads_dropped = 0;  ///< at failed parts, since the last flush
+  std::uint64_t heads_purged = 0, flits_purged = 0;
+  std::uint64_t heads_in_chips = 0; ///< packets in routers and receivers, discarded by the reset
+  std::uint64_t host_ops = 0;       ///< host operations abandoned
+  unsigned chips_reset = 0;
+  std::uint64_t lost() const { return pkts_sent - pkts_recv; }
+};
+
 struct PodStats {
   std::uint64_t cycles = 0;
   std::uint64_t chip_cycles = 0;       ///< chip evaluations performed (idle ones skipped)
@@ -59,6 +128,7 @@ struct PodStats {
   std::uint64_t flits_optical = 0;     ///< flits that crossed OCS circuits
   std::uint64_t lost = 0;              ///< flits that met a dark OCS port (must be 0)
   std::uint64_t reconfigurations = 0;
+  std::uint64_t fault_flits = 0;       ///< flits dropped at failed parts or purged (drops() has them by cause and slice)
   double wall_seconds = 0;
   std::uint64_t link_flits_max = 0;    ///< flits sent on the busiest link (one direction)
   double link_flits_mean = 0;          ///< mean over the links of slice chips (both directions counted apart)
@@ -93,7 +163,14 @@ public:
   /// Step until quiet(); throws PodError when nothing has moved for `watchdog` cycles while
   /// work remains, or after `limit` cycles. Returns the cycles taken.
   std::uint64_t run_until_quiet(std::uint64_t limit, const std::string& what, std::uint64_t watchdog = 50000);
+  /// Step until `done()` (checked before every cycle); PodError after `limit` cycles.
+  std::uint64_t run_until(const std::function<bool()>& done, std::uint64_t limit, const std::string& what);
+  /// Slice s's hosts have finished and its chips and links are empty (other slices may run).
+  bool slice_quiet(unsigned s) const;
   void step();
+  /// Called after every cycle that run_until*, reconfigure advance (e.g. to keep another
+  /// slice's workloads going back to back); empty to remove.
+  void set_cycle_hook(std::function<void()> f) { hook_ = std::move(f); }
   /// Who advances the pod by one cycle in run_until_quiet and reconfigure: step() itself by
   /// default, or a SystemC clock (pod_fabric.hpp), which calls step() on its rising edge.
   void set_stepper(std::function<void()> f) { stepper_ = std::move(f); }
@@ -120,6 +197,22 @@ public:
 
   PodStats stats() const;
 
+  // ---- faults (see the header comment) --------------------------------------------------
+  /// Schedule a fault: the part fails at the start of cycle f.cycle (now if that has passed).
+  /// Throws PlanError for parts the pod does not have.
+  void inject(const Fault& f);
+  bool dead(unsigned chip) const;
+  /// Every detection so far, in order.
+  const std::vector<Detection>& detections() const { return detections_; }
+  /// Flits dropped for `cause` on chips of slice s (-1: chips in no slice), cumulative.
+  const Drops& drops(int slice, DropCause cause) const;
+  /// Restart slice s's job: see SliceFlush. The chips of the slice's racks (the failed rack's
+  /// included) lose their host programs and link contents; the live ones are reset.
+  SliceFlush flush_slice(unsigned s);
+  /// Recompute loss of signal for every live chip from the failed parts and the current
+  /// circuits (after a repair: ports that face a healthy chip again come up).
+  void refresh_link_status();
+
 private:
   struct Chip;
   struct Ocs;
@@ -141,10 +234,32 @@ private:
   std::vector<std::unique_ptr<Ocs>> ocs_;
   std::vector<Host> hosts_;
   std::vector<char> traced_;
-  void advance() { stepper_ ? stepper_() : step(); }
+  void advance() {
+    stepper_ ? stepper_() : step();
+    if (hook_) hook_();
+  }
   std::function<void()> stepper_;
   std::uint64_t cycle_ = 0, last_move_ = 0;
   PodStats st_{};
+  // faults
+  void apply_fault(const Fault& f);
+  bool faces_fault(unsigned chip, unsigned port) const;
+  void drop(int slice, DropCause cause, bool valid, bool head, unsigned credit);
+  void check_timeouts();
+  std::function<void()> hook_;
+  std::vector<Fault> pending_faults_;
+  struct Los {
+    std::uint64_t cycle;
+    unsigned chip, port;
+  };
+  std::vector<Los> pending_los_;
+  std::vector<Detection> detections_;
+  std::vector<std::array<Drops, kDropCauses>> drops_; ///< per slice, the last: no slice
+  std::vector<std::uint64_t> heads_dropped_at_flush_;
+  std::vector<std::uint64_t> slice_last_move_;
+  std::vector<char> slice_timed_out_;
+  std::vector<char> dark_; ///< per OCS port (o * kOcsModelPorts + p)
+  bool armed_ = false;     ///< a fault has been injected
 };
 
 } // namespace phtpu::pod

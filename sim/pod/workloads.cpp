@@ -9,7 +9,10 @@
 
 #include <fmt/format.h>
 
+#include <nlohmann/json.hpp>
+
 #include <cmath>
+#include <map>
 #include <random>
 
 namespace phtpu::pod {
@@ -41,7 +44,7 @@ std::string compare(const Pod& pod, const Memory& ref, std::uint32_t lo, std::ui
 }
 } // namespace
 
-RunResult run_collective(Pod& pod, Collective c, unsigned s, std::uint64_t bytes, std::uint64_t seed) {
+PendingCollective start_collective(Pod& pod, Collective c, unsigned s, std::uint64_t bytes, std::uint64_t seed) {
   const Plan& plan = pod.plan();
   if (bytes == 0 || bytes % 16) throw PlanError(fmt::format("message size {} B is not a positive multiple of 16 B", bytes));
   const std::uint32_t words = static_cast<std::uint32_t>(bytes / 16);
@@ -50,9 +53,15 @@ RunResult run_collective(Pod& pod, Collective c, unsigned s, std::uint64_t bytes
   const Schedule sch = build_schedule(c, plan, s, base, words, out);
   const std::vector<unsigned> chips = plan.slice_chips(s);
   std::mt19937_64 rng(seed);
-  Memory ref;
+  PendingCollective p;
+  p.c = c;
+  p.slice = s;
+  p.bytes = bytes;
+  p.words = words;
+  p.lo = blocks ? out : base;
+  p.transfers = sch.transfers();
   for (unsigned chip : chips) {
-    auto& m = ref[chip];
+    auto& m = p.ref[chip];
     m.assign(kMemWords, chip::Word{});
     for (std::uint32_t a = 0; a < words + out; ++a) {
       chip::Word w{};
@@ -61,34 +70,41 @@ RunResult run_collective(Pod& pod, Collective c, unsigned s, std::uint64_t bytes
       pod.poke(chip, a, w);
     }
   }
-  const Memory input = ref;
-  run_reference(sch, ref);
+  if (c == Collective::AllReduce || c == Collective::AllReduceHier) p.input = p.ref;
+  run_reference(sch, p.ref);
   submit(pod, sch);
+  p.start_cycle = pod.cycle();
+  return p;
+}
+
+RunResult finish_collective(const Pod& pod, const PendingCollective& p) {
+  const Plan& plan = pod.plan();
+  const Collective c = p.c;
+  const std::vector<unsigned> chips = plan.slice_chips(p.slice);
   RunResult r;
   r.name = collective_name(c);
-  r.slice = s;
-  r.shape = shape_of(plan, s);
+  r.slice = p.slice;
+  r.shape = shape_of(plan, p.slice);
   r.chips = static_cast<unsigned>(chips.size());
-  r.bytes = bytes;
-  r.transfers = sch.transfers();
-  r.cycles = pod.run_until_quiet(50'000'000, r.name);
-  r.algbw = r.cycles ? double(bytes) / double(r.cycles) : 0;
+  r.bytes = p.bytes;
+  r.transfers = p.transfers;
+  r.cycles = pod.cycle() - p.start_cycle;
+  r.algbw = r.cycles ? double(p.bytes) / double(r.cycles) : 0;
   r.busbw = r.algbw * bus_factor(c, r.chips);
-  const std::uint32_t lo = blocks ? out : base;
-  r.detail = compare(pod, ref, lo, words);
+  r.detail = compare(pod, p.ref, p.lo, p.words);
   r.ok = r.detail.empty();
   if (r.ok && (c == Collective::AllReduce || c == Collective::AllReduceHier)) {
     // the reference itself against the definition: the exact sum within (n-1) u sum|x|
     const double u = std::ldexp(1.0, -24);
-    for (std::uint32_t a = base; a < base + words && r.ok; ++a)
+    for (std::uint32_t a = p.lo; a < p.lo + p.words && r.ok; ++a)
       for (unsigned l = 0; l < 4; ++l) {
         double sum = 0, abs = 0;
         for (unsigned chip : chips) {
-          const double v = as_float(input.at(chip)[a][l]);
+          const double v = as_float(p.input.at(chip)[a][l]);
           sum += v;
           abs += std::fabs(v);
         }
-        const double got = as_float(ref.at(chips[0])[a][l]);
+        const double got = as_float(p.ref.at(chips[0])[a][l]);
         if (std::fabs(got - sum) > (r.chips - 1) * u * abs * 1.0001) {
           r.ok = false;
           r.detail = fmt::format("word {} lane {}: {} is not the sum {} within the fp32 bound", a, l, got, sum);
@@ -96,9 +112,15 @@ RunResult run_collective(Pod& pod, Collective c, unsigned s, std::uint64_t bytes
       }
   }
   if (r.ok)
-    r.detail = fmt::format("{} chips x {} words bit-exact with the C++ reference{}", r.chips, words,
+    r.detail = fmt::format("{} chips x {} words bit-exact with the C++ reference{}", r.chips, p.words,
                            c == Collective::AllReduce || c == Collective::AllReduceHier ? "; sums within (n-1)u sum|x|" : "");
   return r;
+}
+
+RunResult run_collective(Pod& pod, Collective c, unsigned s, std::uint64_t bytes, std::uint64_t seed) {
+  const PendingCollective p = start_collective(pod, c, s, bytes, seed);
+  pod.run_until_quiet(50'000'000, collective_name(c));
+  return finish_collective(pod, p);
 }
 
 RunResult run_embedding(Pod& pod, unsigned s, unsigned batch, unsigned valence_max, unsigned vocab_per_chip,
@@ -251,6 +273,218 @@ RunResult run_dp_step(Pod& pod, unsigned s, unsigned rows, std::uint64_t seed) {
     r.detail = fmt::format("{} GEMMs ({}x{}x{}) bit-exact with the MXU golden model, then their all-reduce bit-exact "
                            "({} cycles of GEMM)", r.chips, rows, N, N, gemm_cycles);
   return r;
+}
+
+// ---- fault, detection, repair, re-run ----------------------------------------------------------
+FaultReport run_fault_repair(Pod& pod, Fault f, const FaultScenario& sc) {
+  const Plan before = pod.plan();
+  FaultReport rep;
+  rep.failed_rack = before.rack_of(f); // range checks
+  rep.component = f.str(before.cube());
+  const int affected = before.slice_of_rack(rep.failed_rack);
+  if (affected < 0)
+    throw PlanError(fmt::format("fault {}: rack {} serves no slice, so there is nothing to repair", rep.component,
+                                rep.failed_rack));
+  const unsigned s = static_cast<unsigned>(affected);
+  rep.slice = s;
+  (void)before.with_rack_replaced(rep.failed_rack); // no spare left: fail before the run
+  if (!pod.quiet()) throw PodError("a fault run starts on a quiet pod");
+  // the logical coordinate of every position of the slice, and the cube that will move
+  const SlicePlan& sp0 = before.slices()[s];
+  std::vector<phext::Coordinate> coords;
+  for (unsigned i = 0; i < sp0.topo.nodes(); ++i) coords.push_back(before.coordinate(before.chip_at(s, sp0.topo.position(i))));
+  for (unsigned k = 0; k < sp0.rack_of_cube.size(); ++k)
+    if (sp0.rack_of_cube[k] == rep.failed_rack) rep.cube = k;
+  std::array<Drops, kDropCauses> drops0{};
+  for (unsigned k = 0; k < kDropCauses; ++k) drops0[k] = pod.drops(affected, static_cast<DropCause>(k));
+  std::uint64_t other_dropped0 = 0;
+  for (unsigned o = 0; o < before.slices().size(); ++o)
+    for (unsigned k = 0; o != s && k < kDropCauses; ++k) other_dropped0 += pod.drops(static_cast<int>(o), static_cast<DropCause>(k)).flits;
+
+  // the workloads: the affected slice's, and the others back to back (driven by the cycle hook)
+  rep.start_cycle = pod.cycle();
+  f.cycle += rep.start_cycle;
+  rep.fault = f;
+  rep.fault_cycle = f.cycle;
+  const PendingCollective work = start_collective(pod, sc.work, s, sc.bytes, sc.seed); // abandoned by the restart
+  (void)work;
+  std::map<unsigned, PendingCollective> others;
+  std::map<unsigned, unsigned> rounds;
+  bool keep_going = true;
+  for (unsigned o = 0; o < before.slices().size(); ++o)
+    if (o != s) others.emplace(o, start_collective(pod, sc.other, o, sc.other_bytes, sc.seed + 100 + o));
+  pod.set_cycle_hook([&] {
+    for (auto it = others.begin(); it != others.end();) {
+      if (!pod.slice_quiet(it->first)) {
+        ++it;
+        continue;
+      }
+      rep.other_runs.push_back(finish_collective(pod, it->second));
+      const unsigned o = it->first;
+      if (keep_going) {
+        it->second = start_collective(pod, sc.other, o, sc.other_bytes, sc.seed + 100 + o + 1000 * ++rounds[o]);
+        ++it;
+      } else {
+        it = others.erase(it);
+      }
+    }
+  });
+  struct Unhook {
+    Pod& p;
+    ~Unhook() { p.set_cycle_hook({}); }
+  } unhook{pod};
+
+  // fault and detection
+  pod.inject(f);
+  const std::size_t seen = pod.detections().size();
+  bool quiet_at_fault = false;
+  auto detected = [&] {
+    if (pod.cycle() == f.cycle) quiet_at_fault = pod.slice_quiet(s);
+    for (std::size_t k = seen; k < pod.detections().size(); ++k)
+      if (pod.detections()[k].slice == affected) return true;
+    return false;
+  };
+  try {
+    pod.run_until(detected, f.cycle - pod.cycle() + sc.detect_limit, "fault detection");
+  } catch (const PodError&) {
+    throw PodError(fmt::format("fault {} at cycle {}: not detected within {} cycles (an idle slice with loss-of-signal "
+                               "detection off is never noticed)",
+                               rep.component, f.cycle, sc.detect_limit));
+  }
+  for (std::size_t k = seen; k < pod.detections().size(); ++k)
+    if (pod.detections()[k].slice == affected) rep.detections.push_back(pod.detections()[k]);
+  rep.detected = rep.detections.front();
+  rep.detect_cycle = rep.detected.cycle;
+  rep.work_done_before_fault = quiet_at_fault;
+
+  // repair: restart the slice's job, move the cube to a spare rack, routing, then re-run
+  rep.flush = pod.flush_slice(s);
+  const Plan next = pod.plan().with_rack_replaced(rep.failed_rack);
+  rep.spare_rack = next.slices()[s].rack_of_cube[rep.cube];
+  rep.ocs_cycles = pod.reconfigure(next);
+  rep.ocs_done_cycle = pod.cycle();
+  pod.refresh_link_status();
+  pod.program_routing(next, s);
+  pod.run_until([&] { return pod.slice_quiet(s); }, 1'000'000, "routing registers of the repaired slice");
+  rep.repaired_cycle = pod.cycle();
+  rep.coords_unchanged = true;
+  const SlicePlan& sp1 = pod.plan().slices()[s];
+  for (unsigned i = 0; i < sp1.topo.nodes(); ++i) {
+    const unsigned chip = pod.plan().chip_at(s, sp1.topo.position(i));
+    rep.coords_unchanged = rep.coords_unchanged && pod.plan().coordinate(chip) == coords[i] &&
+                           pod.plan().chip_of_coordinate(coords[i]) == chip;
+  }
+  const PendingCollective again = start_collective(pod, sc.work, s, sc.bytes, sc.seed);
+  pod.run_until([&] { return pod.slice_quiet(s); }, 50'000'000, "re-run on the repaired slice");
+  rep.rerun = finish_collective(pod, again);
+  rep.rerun_done_cycle = pod.cycle();
+  keep_going = false;
+  pod.run_until([&] { return others.empty(); }, 50'000'000, "the other slices' collectives");
+
+  // accounting
+  for (unsigned k = 0; k < kDropCauses; ++k) {
+    const Drops& d = pod.drops(affected, static_cast<DropCause>(k));
+    rep.drops[k] = {d.flits - drops0[k].flits, d.heads - drops0[k].heads, d.credits - drops0[k].credits};
+  }
+  for (unsigned o = 0; o < before.slices().size(); ++o) {
+    if (o == s) continue;
+    for (unsigned k = 0; k < kDropCauses; ++k) rep.other_dropped += pod.drops(static_cast<int>(o), static_cast<DropCause>(k)).flits;
+    for (unsigned chip : pod.plan().slice_chips(o)) {
+      rep.other_pkts_sent += pod.stat(chip, chip::StPktsSent);
+      rep.other_pkts_recv += pod.stat(chip, chip::StPktsRecv);
+    }
+  }
+  rep.other_dropped -= other_dropped0;
+  rep.ocs_lost = pod.stats().lost;
+  rep.lost_accounted = rep.flush.lost() == rep.flush.heads_dropped + rep.flush.heads_purged + rep.flush.heads_in_chips;
+  std::string why;
+  auto need = [&](bool c, const std::string& w) {
+    if (!c && why.empty()) why = w;
+  };
+  need(rep.rerun.ok, "re-run: " + rep.rerun.detail);
+  for (const RunResult& r : rep.other_runs) need(r.ok, fmt::format("slice {} {}: {}", r.slice + 1, r.name, r.detail));
+  need(!rep.other_runs.empty() || before.slices().size() == 1, "no other slice ran");
+  need(rep.other_dropped == 0, fmt::format("{} flits dropped in slices the fault did not touch", rep.other_dropped));
+  need(rep.other_pkts_sent == rep.other_pkts_recv,
+       fmt::format("the other slices sent {} packets and received {}", rep.other_pkts_sent, rep.other_pkts_recv));
+  need(rep.ocs_lost == 0, fmt::format("{} flits met a dark OCS port (protocol violation)", rep.ocs_lost));
+  need(rep.coords_unchanged, "a logical coordinate changed");
+  need(rep.lost_accounted, fmt::format("{} packets lost but {} accounted for", rep.flush.lost(),
+                                       rep.flush.heads_dropped + rep.flush.heads_purged + rep.flush.heads_in_chips));
+  rep.ok = why.empty();
+  rep.detail = rep.ok ? fmt::format("{} repaired on spare rack {}; {}", rep.component, rep.spare_rack, rep.rerun.detail) : why;
+  return rep;
+}
+
+std::string FaultReport::summary() const {
+  std::uint64_t flits = 0;
+  for (unsigned k = 0; k < kDropCauses; ++k) flits += drops[k].flits;
+  std::string by;
+  for (unsigned k = 0; k < kDropCauses; ++k)
+    if (drops[k].flits) by += fmt::format("{}{} {}", by.empty() ? "" : ", ", drops[k].flits, drop_cause_name(static_cast<DropCause>(k)));
+  std::uint64_t other_ok = 0;
+  for (const RunResult& r : other_runs) other_ok += r.ok ? 1 : 0;
+  return fmt::format(
+             "fault {} at cycle {} (slice {}, rack {} = logical cube {}): detected at {} (+{}) by {}{}\n",
+             component, fault_cycle, slice + 1, failed_rack, cube, detect_cycle, detect_latency(), detected.str(),
+             detections.size() > 1 ? fmt::format(" and {} more", detections.size() - 1) : std::string()) +
+         fmt::format("  repaired at {} (+{} after detection: job restart, OCS protocol {} cycles, routing) on spare rack "
+                     "{}; re-run {} done at {} (+{}): {}; recovery {} cycles\n",
+                     repaired_cycle, repair_latency(), ocs_cycles, spare_rack, rerun.name, rerun_done_cycle,
+                     rerun_cycles(), rerun.ok ? "verified" : "MISMATCH", recovery_cycles()) +
+         fmt::format("  slice {}: {} packets lost = {} sent - {} received: {} dropped at the failed part, {} on wires "
+                     "purged, {} in routers reset; {} flits dropped ({}); {} host ops abandoned\n",
+                     slice + 1, flush.lost(), flush.pkts_sent, flush.pkts_recv, flush.heads_dropped, flush.heads_purged,
+                     flush.heads_in_chips, flits, by.empty() ? "none" : by, flush.host_ops) +
+         fmt::format("  other slices: {} of {} collectives verified during fault and repair, {} flits dropped, {} packets "
+                     "sent, {} received; OCS lost {}; coordinates unchanged: {}\n",
+                     other_ok, other_runs.size(), other_dropped, other_pkts_sent, other_pkts_recv, ocs_lost,
+                     coords_unchanged ? "yes" : "NO");
+}
+
+nlohmann::json FaultReport::to_json(const Plan& plan) const {
+  using nlohmann::json;
+  json d = json::array();
+  for (const Detection& x : detections)
+    d.push_back({{"cycle", x.cycle}, {"how", x.how == Detection::How::LinkDown ? "link-down" : "timeout"},
+                 {"chip", x.chip}, {"port", x.port}, {"text", x.str()}});
+  json drops_j;
+  for (unsigned k = 0; k < kDropCauses; ++k)
+    drops_j[drop_cause_name(static_cast<DropCause>(k))] = {
+        {"flits", drops[k].flits}, {"heads", drops[k].heads}, {"credits", drops[k].credits}};
+  json others = json::array();
+  for (const RunResult& r : other_runs)
+    others.push_back({{"slice", r.slice + 1}, {"workload", r.name}, {"cycles", r.cycles}, {"ok", r.ok}});
+  return {{"fault", component},
+          {"kind", fault_kind_name(fault.kind)},
+          {"slice", slice + 1},
+          {"failed_rack", failed_rack},
+          {"spare_rack", spare_rack},
+          {"logical_cube", cube},
+          {"cycles",
+           {{"start", start_cycle}, {"fault", fault_cycle}, {"detected", detect_cycle}, {"ocs_done", ocs_done_cycle},
+            {"repaired", repaired_cycle}, {"rerun_done", rerun_done_cycle}}},
+          {"recovery",
+           {{"detect", detect_latency()}, {"repair", repair_latency()}, {"ocs_protocol", ocs_cycles},
+            {"rerun", rerun_cycles()}, {"total", recovery_cycles()}}},
+          {"detection", {{"first", detected.str()}, {"events", d}}},
+          {"lost",
+           {{"packets_sent", flush.pkts_sent}, {"packets_received", flush.pkts_recv}, {"packets_lost", flush.lost()},
+            {"dropped_at_fault", flush.heads_dropped}, {"purged_from_links", flush.heads_purged},
+            {"in_routers_reset", flush.heads_in_chips}, {"flits_purged", flush.flits_purged},
+            {"host_ops_abandoned", flush.host_ops}, {"chips_reset", flush.chips_reset},
+            {"accounted", lost_accounted}, {"flits_by_cause", drops_j}}},
+          {"other_slices",
+           {{"collectives", others}, {"flits_dropped", other_dropped}, {"packets_sent", other_pkts_sent},
+            {"packets_received", other_pkts_recv}}},
+          {"ocs_lost", ocs_lost},
+          {"coordinates_unchanged", coords_unchanged},
+          {"work_done_before_fault", work_done_before_fault},
+          {"rerun", {{"workload", rerun.name}, {"shape", rerun.shape}, {"cycles", rerun.cycles}, {"ok", rerun.ok},
+                     {"detail", rerun.detail}}},
+          {"failed_racks", plan.failed_racks()},
+          {"ok", ok},
+          {"detail", detail}};
 }
 
 } // namespace phtpu::pod
