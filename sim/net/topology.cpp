@@ -85,6 +85,21 @@ Topology Topology::of_slice(const phext::SliceGeometry& slice, bool twisted) {
   return mesh(slice.slice());
 }
 
+Vec3 Topology::translate(Vec3 p, Vec3 delta) const {
+  unsigned x = p.x + delta.x, y = p.y + delta.y, z = p.z + delta.z;
+  // (X, y, z) is (0, y + sxy, z + sxz); (x, Y, z) is (x, 0, z + syz) (the wrap links' landings)
+  while (x >= shape_.x) {
+    x -= shape_.x;
+    y += sxy_;
+    z += sxz_;
+  }
+  while (y >= shape_.y) {
+    y -= shape_.y;
+    z += syz_;
+  }
+  return {x, y, z % shape_.z};
+}
+
 Vec3 Topology::position(unsigned index) const {
   return {index % shape_.x, index / shape_.x % shape_.y, index / (shape_.x * shape_.y)};
 }

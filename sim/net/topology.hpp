@@ -95,6 +95,11 @@ public:
   /// The node reached by leaving `p` through link port `out`; nullopt when that port has no
   /// link (mesh edge). Local returns p itself.
   std::optional<Vec3> neighbor(Vec3 p, Port out) const;
+  /// p + delta in the topology's group: Z^3 modulo the wrap lattice for a torus (a regular
+  /// torus adds coordinate-wise modulo the shape; a twisted one also shifts by the twist when
+  /// a coordinate wraps), coordinate-wise modulo the shape for a mesh. For a torus this is a
+  /// symmetry: the route from p to p + delta is the translate of the route from 0 to delta.
+  Vec3 translate(Vec3 p, Vec3 delta) const;
   /// True when the link leaving `p` through `out` is a wrap link (the dateline of its ring).
   bool is_wrap(Vec3 p, Port out) const;
 

@@ -9,6 +9,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <stdexcept>
 #include <string>
@@ -37,6 +38,9 @@ std::string read_input(const std::string& path);
 void check_writable(const std::string& path);
 /// Write bytes to a file, or standard output for "-" or "".
 void write_output(const std::string& path, std::string_view bytes);
+
+/// "4096", "64KiB", "1MiB", "2GiB" (also K, M, G, B) -> bytes; throws InputError naming the text.
+std::uint64_t parse_byte_size(const std::string& text);
 
 /// `datacenter.pod.slice` (each 1..999) -> Z arm; throws InputError naming the text.
 phext::ZArm parse_zarm(const std::string& text);

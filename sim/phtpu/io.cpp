@@ -50,6 +50,26 @@ void write_output(const std::string& path, std::string_view bytes) {
         fmt::format("{}: write error", path.empty() || path == "-" ? "<stdout>" : phext::printable(path, 256)));
 }
 
+std::uint64_t parse_byte_size(const std::string& text) {
+  std::size_t pos = 0;
+  unsigned long long v = 0;
+  const auto bad = [&] { return InputError("message size '" + text + "' is not a number of bytes (e.g. 4096, 64KiB, 1MiB, 2GiB)"); };
+  if (text.empty() || text[0] < '0' || text[0] > '9') throw bad();
+  try {
+    v = std::stoull(text, &pos);
+  } catch (const std::exception&) {
+    throw bad();
+  }
+  const std::string unit = text.substr(pos);
+  unsigned shift = 0;
+  if (unit == "KiB" || unit == "K") shift = 10;
+  else if (unit == "MiB" || unit == "M") shift = 20;
+  else if (unit == "GiB" || unit == "G") shift = 30;
+  else if (!unit.empty() && unit != "B") throw InputError("message size '" + text + "': unit must be B, KiB, MiB or GiB");
+  if (v > (~0ull >> shift)) throw InputError("message size '" + text + "' is too large");
+  return v << shift;
+}
+
 phext::ZArm parse_zarm(const std::string& text) {
   // The arm grammar is the coordinate's: reuse the strict parser on a padded coordinate.
   if (text.find_first_of("/;") == std::string::npos) {

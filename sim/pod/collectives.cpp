@@ -175,8 +175,15 @@ Schedule build_schedule(Collective c, const Plan& plan, unsigned s, std::uint32_
     if (words % n) throw PlanError(fmt::format("{} needs a multiple of {} words (one block per chip)", collective_name(c), n));
     const std::uint32_t b = words / n;
     std::vector<Transfer> st;
+    // All-to-all: chip p sends its k-th block to p + position(k) in the topology's group
+    // (net::Topology::translate), k = 1 .. n-1: at every moment the chips' transfers form one
+    // translation, which loads every link of a direction alike (the analytic model's all-to-all,
+    // sim/model/collective_model.hpp). Sending in block order instead (every chip to chip 0
+    // first, then chip 1, ...) makes a moving hot spot; the model exposed it.
+    const net::Topology& topo = plan.slices()[s].topo;
     for (unsigned i = 0; i < n; ++i)
-      for (unsigned j = 0; j < n; ++j) {
+      for (unsigned k = 0; k < n; ++k) {
+        const unsigned j = c == Collective::AllToAll ? topo.index(topo.translate(topo.position(i), topo.position(k))) : k;
         if (i == j) continue;
         if (c == Collective::AllToAll) st.push_back({chips[i], chips[j], base + j * b, out + i * b, b, false, 0});
         else if (c == Collective::Scatter && i == 0) st.push_back({chips[0], chips[j], base + j * b, out, b, false, 0});
