@@ -449,3 +449,54 @@ TEST_CASE("phtpu pod: a two-slice regression run matches the stored reference ou
   CHECK(got["lost"] == 0);
   CHECK(got["flits_optical"].get<std::uint64_t>() > 0);
 }
+
+// Faults (sim/pod/pod.hpp "Faults"): a rack fails during an all-reduce; the run reports
+// detection, repair on the spare, the re-run, the lost packets and the other slice, and
+// fails (exit 1) only if something did not check out.
+TEST_CASE("phtpu pod --fault repairs a failed rack on the spare and reports recovery and losses", "[cli][pod][faults]") {
+  const auto r = run("pod --cube 2x2x2 --racks 4 --spares 1 --slice 2x2x4 --slice 2x2x2 --workload allreduce "
+                     "--bytes 4KiB --fault rack:1@300 -q --json " + (scratch() / "fault.json").string() +
+                     " --markdown " + (scratch() / "fault.md").string());
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.out.find("fault rack 1 at cycle") != std::string::npos);
+  const auto j = nlohmann::json::parse(slurp(scratch() / "fault.json"));
+  REQUIRE(j["faults"].size() == 1);
+  const auto& f = j["faults"][0];
+  CHECK(f["ok"] == true);
+  CHECK(f["kind"] == "rack");
+  CHECK(f["slice"] == 1);
+  CHECK(f["failed_rack"] == 1);
+  CHECK(f["spare_rack"] == 3);
+  CHECK(f["recovery"]["detect"] == 16); // the default loss-of-signal time
+  CHECK(f["recovery"]["total"].get<unsigned>() ==
+        f["recovery"]["detect"].get<unsigned>() + f["recovery"]["repair"].get<unsigned>() +
+            f["recovery"]["rerun"].get<unsigned>());
+  CHECK(f["lost"]["accounted"] == true);
+  CHECK(f["other_slices"]["flits_dropped"] == 0);
+  CHECK(f["coordinates_unchanged"] == true);
+  CHECK(f["ocs_lost"] == 0);
+  CHECK(j["lost"] == 0);
+  // the re-run and the repair are rows of the results, both verified
+  bool rerun = false, repair = false;
+  for (const auto& e : j["results"]) {
+    CHECK(e["ok"] == true);
+    rerun = rerun || e["workload"] == "allreduce (re-run)";
+    repair = repair || e["workload"] == "fault-repair";
+  }
+  CHECK(rerun);
+  CHECK(repair);
+  CHECK(slurp(scratch() / "fault.md").find("## Fault rack 1") != std::string::npos);
+}
+
+TEST_CASE("phtpu pod rejects bad fault specs with one line and exit 1", "[cli][pod][faults]") {
+  const std::string pod = "pod --cube 2x2x2 --racks 4 --slice 2x2x4 --slice 2x2x2 --workload allreduce --bytes 1KiB ";
+  for (const char* a : {"--spares 1 --fault chip:32@1", "--spares 1 --fault disk:1@1", "--spares 1 --fault link:1.+w@1",
+                        "--spares 1 --fault ocs:x.0:8@1", "--spares 1 --fault rack:1", "--spares 1 --fault rack:1@x",
+                        "--spares 1 --fault rack:3@1" /* the spare: no slice */, "--fault rack:1@1" /* no spare */}) {
+    CAPTURE(a);
+    const auto r = run(pod + a);
+    CHECK(r.status == 1);
+    CHECK(one_line(r.err));
+  }
+}

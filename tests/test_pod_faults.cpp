@@ -69,7 +69,8 @@ void check_repaired(const FaultReport& r, const PodSpec& spec, DropCause cause) 
   CHECK(r.flush.lost() > 0);
   CHECK(r.drops[static_cast<unsigned>(cause)].flits > 0);
   for (unsigned k = 0; k < kDropCauses; ++k)
-    if (k != static_cast<unsigned>(cause) && k != static_cast<unsigned>(DropCause::Purged)) CHECK(r.drops[k].flits == 0);
+    if (k != static_cast<unsigned>(cause) && k != static_cast<unsigned>(DropCause::Purged))
+      CHECK(r.drops[k].flits == 0);
   // the other slice: collectives verified during fault and repair, nothing dropped or lost
   CHECK(r.other_runs.size() >= 2);
   for (const RunResult& o : r.other_runs) {
@@ -156,7 +157,8 @@ TEST_CASE("a chip fails mid all-reduce: link down, repaired on the spare, re-run
   CHECK(pod.dead(9));
   CHECK(!r.work_done_before_fault);
   // the chips that noticed are the dead chip's neighbours
-  for (const Detection& d : r.detections) CHECK(!pod.dead(d.chip));
+  for (const Detection& d : r.detections)
+    CHECK(!pod.dead(d.chip));
   // the structured report
   const auto j = r.to_json(pod.plan());
   CHECK(j["kind"] == "chip");
@@ -164,14 +166,15 @@ TEST_CASE("a chip fails mid all-reduce: link down, repaired on the spare, re-run
   CHECK(j["lost"]["accounted"] == true);
 }
 
-TEST_CASE("a link fails mid all-reduce, electrical or optical: both ends see it, the rack is replaced", "[pod][faults]") {
+TEST_CASE("a link fails mid all-reduce, electrical or optical: both ends see it, the rack is replaced",
+          "[pod][faults]") {
   const PodSpec spec = fault_pod();
   const bool optical = GENERATE(false, true);
   Pod pod{Plan(spec)};
   Fault f;
   f.kind = FaultKind::Link;
-  f.chip = 4;                  // rack 0, local (0,0,1)
-  f.port = optical ? 4u : 0u;  // +z: the rack's +z face, through OCS z.0; +x: to chip 5 in the rack
+  f.chip = 4;                      // rack 0, local (0,0,1)
+  f.port = optical ? 4u : 0u;      // +z: the rack's +z face, through OCS z.0; +x: to chip 5 in the rack
   f.cycle = optical ? 380u : 100u; // when the all-reduce's z (x) phase uses the link
   const FaultReport r = run_fault_repair(pod, f, scenario());
   INFO((optical ? "optical" : "electrical"));
@@ -220,7 +223,8 @@ TEST_CASE("a whole rack fails mid all-reduce: its logical cube moves to the spar
   check_repaired(r, spec, DropCause::DeadChip);
   CHECK(r.cube == 0);
   CHECK(r.flush.chips_reset == 8); // rack 1's survivors; rack 0's chips are dead
-  for (unsigned c = 0; c < 8; ++c) CHECK(pod.dead(c));
+  for (unsigned c = 0; c < 8; ++c)
+    CHECK(pod.dead(c));
   // the slice's first cube now lives in rack 3
   CHECK(pod.plan().site(pod.plan().chip_of_coordinate(phext::Coordinate::parse("1.1.1/1.1.1/1.1.1"))).rack == 3);
 }

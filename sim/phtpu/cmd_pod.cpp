@@ -41,7 +41,8 @@ pod::PodSpec spec_from_json(const std::string& path) {
   pod::PodSpec s;
   try {
     const std::set<std::string> known{"cube", "racks", "spares", "electrical_latency", "optical_latency",
-                                      "settle_cycles", "slices", "workloads", "bytes", "seed"};
+                                      "settle_cycles", "los_cycles", "timeout_cycles", "slices", "workloads", "bytes",
+                                      "seed"};
     for (auto it = j.begin(); it != j.end(); ++it)
       if (!known.count(it.key())) throw InputError(fmt::format("{}: unknown key '{}'", path, it.key()));
     if (j.contains("cube")) {
@@ -54,6 +55,8 @@ pod::PodSpec spec_from_json(const std::string& path) {
     s.electrical_latency = j.value("electrical_latency", s.electrical_latency);
     s.optical_latency = j.value("optical_latency", s.optical_latency);
     s.settle_cycles = j.value("settle_cycles", s.settle_cycles);
+    s.los_cycles = j.value("los_cycles", s.los_cycles);
+    s.timeout_cycles = j.value("timeout_cycles", s.timeout_cycles);
     for (const auto& sl : j.value("slices", nlohmann::json::array())) s.slices.push_back(pod::parse_slice(sl.get<std::string>()));
   } catch (const nlohmann::json::exception& e) {
     throw InputError(fmt::format("{}: {}", path, e.what()));
@@ -70,6 +73,8 @@ void add_pod_command(CLI::App& app, Action& action) {
     std::string config, cube = "2x2x2", workloads = "allreduce,alltoall,embedding", bytes = "4KiB", json, csv,
                                           plan_json, plan_phext, markdown, trace, trace_chips;
     unsigned racks = 11, spares = 0, elat = 1, olat = 4, settle = 64; // as pods/small.json (its 11th rack a spare)
+    unsigned los = 16, timeout = 2000;
+    std::string fault;
     std::vector<std::string> slices;
     std::uint64_t seed = 1;
     bool quiet = false;
@@ -92,6 +97,17 @@ void add_pod_command(CLI::App& app, Action& action) {
   cmd->add_option("--reconfigure", o->reconfigure,
                   "after the workloads: turn slice N into SHAPE through the OCS protocol while another slice runs "
                   "an all-reduce, then rerun the workloads on it (N:SHAPE, e.g. 2:2x2x4:twisted)");
+  cmd->add_option("--fault", o->fault,
+                  "after the workloads (and --reconfigure): a part fails C cycles into a run of the first collective "
+                  "of --workload on its slice while the other slices run all-reduces; it is detected, its rack's "
+                  "logical cube moves to a spare rack (needs --spares 1 or more) and the collective is re-run. "
+                  "chip:N@C (N a chip number or phext coordinate), link:N.P@C (P: +x -x +y -y +z -z), "
+                  "ocs:D.I:P@C (OCS D.I, D = x|y|z, I the face position; port P = 2*rack or 2*rack+1), rack:R@C");
+  cmd->add_option("--los-cycles", o->los,
+                  "loss-of-signal time: cycles from a far end failing to link_up falling at the survivor (0: no "
+                  "link-down detection, only the timeout)")->capture_default_str();
+  cmd->add_option("--timeout-cycles", o->timeout,
+                  "a slice whose hosts wait with no flit moving this long has timed out (0: off)")->capture_default_str();
   cmd->add_option("--seed", o->seed, "random data")->capture_default_str();
   cmd->add_option("--json", o->json, "write every measurement as JSON");
   cmd->add_option("--csv", o->csv, "write every measurement as CSV");
@@ -118,6 +134,8 @@ void add_pod_command(CLI::App& app, Action& action) {
     if (o->config.empty() || given("--electrical-latency")) spec.electrical_latency = o->elat;
     if (o->config.empty() || given("--optical-latency")) spec.optical_latency = o->olat;
     if (o->config.empty() || given("--settle")) spec.settle_cycles = o->settle;
+    if (o->config.empty() || given("--los-cycles")) spec.los_cycles = o->los;
+    if (o->config.empty() || given("--timeout-cycles")) spec.timeout_cycles = o->timeout;
     if (!o->slices.empty()) {
       spec.slices.clear();
       for (const auto& s : o->slices) spec.slices.push_back(pod::parse_slice(s));
@@ -154,6 +172,26 @@ void add_pod_command(CLI::App& app, Action& action) {
       recon_spec = pod::parse_slice(o->reconfigure.substr(colon + 1));
       if (recon_slice < 0) throw InputError("--reconfigure: slices are numbered from 1");
       (void)plan.with_slice(static_cast<unsigned>(recon_slice), recon_spec); // fail before the run
+    }
+    // the fault: parsed, in a slice, a spare to repair it (before the run)
+    pod::Fault fault;
+    pod::Collective fault_work = pod::Collective::AllReduce;
+    if (!o->fault.empty()) {
+      try {
+        fault = pod::parse_fault(o->fault, plan);
+        if (spec.spares == 0) throw pod::PlanError("a repair needs a spare rack: --spares 1 or more");
+        const unsigned rack = plan.rack_of(fault);
+        if (plan.slice_of_rack(rack) < 0)
+          throw pod::PlanError(fmt::format("{} is in rack {}, which serves no slice", fault.str(spec.cube), rack));
+        (void)plan.with_rack_replaced(rack);
+      } catch (const pod::PlanError& e) {
+        throw InputError(std::string("--fault: ") + e.what());
+      }
+      for (const auto& n : names)
+        if (n != "embedding" && n != "dp") {
+          fault_work = pod::collective_from_name(n);
+          break;
+        }
     }
     // every collective of every size must fit every slice: check before the run starts
     auto sized = [](pod::Collective c, unsigned chips, std::uint64_t bytes) {
@@ -279,6 +317,38 @@ void add_pod_command(CLI::App& app, Action& action) {
       if (!o->plan_phext.empty()) write_output(o->plan_phext + ".after", next.routing_phext());
       run_all(rs);
     }
+    std::vector<pod::FaultReport> faults;
+    if (!o->fault.empty()) {
+      const unsigned fs = static_cast<unsigned>(p.plan().slice_of_rack(p.plan().rack_of(fault)));
+      pod::FaultScenario sc;
+      sc.work = fault_work;
+      sc.bytes = sized(fault_work, p.plan().slices()[fs].geo.chip_count(), sizes.front());
+      sc.other = pod::Collective::AllReduce;
+      sc.other_bytes = sizes.front();
+      sc.seed = o->seed;
+      if (!o->quiet)
+        std::cerr << fmt::format("  fault {} {} cycles into a {} on slice {} ...\n", fault.str(spec.cube), fault.cycle,
+                                 pod::collective_name(fault_work), fs + 1);
+      faults.push_back(pod::run_fault_repair(p, fault, sc));
+      const pod::FaultReport& fr = faults.back();
+      results.push_back(fr.rerun);
+      results.back().name += " (re-run)";
+      pod::RunResult r;
+      r.name = "fault-repair";
+      r.slice = fr.slice;
+      r.shape = p.plan().slices()[fr.slice].spec.str();
+      r.chips = p.plan().slices()[fr.slice].geo.chip_count();
+      r.cycles = fr.recovery_cycles();
+      r.ok = fr.ok;
+      r.detail = fr.ok ? fmt::format("{}: detected +{} by {}, repaired +{} on rack {}, re-run +{}; {} packets lost, all "
+                                     "accounted for; other slices {} collectives verified, 0 lost",
+                                     fr.component, fr.detect_latency(), fr.detected.str(), fr.repair_latency(),
+                                     fr.spare_rack, fr.rerun_cycles(), fr.flush.lost(), fr.other_runs.size())
+                       : fr.detail;
+      results.push_back(r);
+      if (!o->quiet) std::cerr << fr.summary();
+      if (!o->plan_json.empty()) write_output(o->plan_json + ".repaired", p.plan().to_json().dump(2) + "\n");
+    }
     p.close_trace();
     const pod::PodStats st = p.stats();
     // summary table
@@ -293,6 +363,7 @@ void add_pod_command(CLI::App& app, Action& action) {
                          st.cycles, pod::systemc_cycles(), st.wall_seconds, st.wall_seconds > 0 ? double(st.cycles) / st.wall_seconds : 0.0,
                          plan.chip_count(), st.flits_electrical, st.flits_optical, st.lost,
                          st.link_flits_max, st.link_flits_mean);
+    for (const auto& fr : faults) table += fr.summary();
     std::cout << table;
     nlohmann::json j;
     j["pod"] = plan.to_json();
@@ -305,6 +376,8 @@ void add_pod_command(CLI::App& app, Action& action) {
     j["lost"] = st.lost;
     j["link_flits_max"] = st.link_flits_max;
     j["link_flits_mean"] = st.link_flits_mean;
+    j["fault_flits"] = st.fault_flits;
+    for (const auto& fr : faults) j["faults"].push_back(fr.to_json(p.plan()));
     for (const auto& r : results)
       j["results"].push_back({{"slice", r.slice + 1}, {"shape", r.shape}, {"chips", r.chips}, {"workload", r.name},
                               {"bytes", r.bytes}, {"lookups", r.lookups}, {"cycles", r.cycles}, {"algbw_bytes_per_cycle", r.algbw},
@@ -323,10 +396,28 @@ void add_pod_command(CLI::App& app, Action& action) {
                                    spec.racks, spec.cube, spec.cube, spec.cube, plan.chip_count(), plan.ocs_count(),
                                    plan.ocs_ports(), table);
       for (const auto& r : results) md += fmt::format("- slice {} {}: {}\n", r.slice + 1, r.name, r.detail);
+      for (const auto& fr : faults) {
+        md += fmt::format("\n## Fault {}\n\n| event | cycle | after the fault |\n|---|---:|---:|\n", fr.component);
+        md += fmt::format("| fault (slice {}, rack {}, logical cube {}) | {} | 0 |\n", fr.slice + 1, fr.failed_rack,
+                          fr.cube, fr.fault_cycle);
+        md += fmt::format("| detected: {} | {} | {} |\n", fr.detected.str(), fr.detect_cycle, fr.detect_latency());
+        md += fmt::format("| OCS protocol done ({} cycles), spare rack {} | {} | {} |\n", fr.ocs_cycles, fr.spare_rack,
+                          fr.ocs_done_cycle, fr.ocs_done_cycle - fr.fault_cycle);
+        md += fmt::format("| repaired (routing written) | {} | {} |\n", fr.repaired_cycle, fr.repaired_cycle - fr.fault_cycle);
+        md += fmt::format("| {} re-run verified: {} | {} | {} |\n\n", fr.rerun.name, fr.rerun.ok ? "yes" : "NO",
+                          fr.rerun_done_cycle, fr.recovery_cycles());
+        md += fmt::format("Lost in slice {}: {} packets ({} sent, {} received): {} dropped at the failed part, {} purged "
+                          "from links, {} in routers reset; accounted for: {}. Other slices: {} collectives verified, "
+                          "{} flits dropped. OCS protocol losses: {}. Logical coordinates unchanged: {}.\n",
+                          fr.slice + 1, fr.flush.lost(), fr.flush.pkts_sent, fr.flush.pkts_recv, fr.flush.heads_dropped,
+                          fr.flush.heads_purged, fr.flush.heads_in_chips, fr.lost_accounted ? "yes" : "NO",
+                          fr.other_runs.size(), fr.other_dropped, fr.ocs_lost, fr.coords_unchanged ? "yes" : "NO");
+      }
       write_output(o->markdown, md);
     }
     bool ok = st.lost == 0;
     for (const auto& r : results) ok = ok && r.ok;
+    for (const auto& fr : faults) ok = ok && fr.ok;
     if (!ok) std::cerr << "phtpu pod: a result did not match its reference\n";
     return ok ? 0 : 1;
   };
