@@ -500,3 +500,96 @@ TEST_CASE("phtpu pod rejects bad fault specs with one line and exit 1", "[cli][p
     CHECK(one_line(r.err));
   }
 }
+
+// ---- phtpu avail (sim/phtpu/cmd_avail.cpp, sim/model/availability.hpp) --------------------------
+
+namespace {
+std::vector<std::vector<std::string>> csv_rows(const std::string& text) {
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    std::vector<std::string> cells;
+    std::size_t a = 0;
+    for (std::size_t b; (b = line.find(',', a)) != std::string::npos; a = b + 1) cells.push_back(line.substr(a, b - a));
+    cells.push_back(line.substr(a));
+    rows.push_back(cells);
+  }
+  return rows;
+}
+} // namespace
+
+TEST_CASE("phtpu avail: the CSV and JSON agree with the closed forms within four standard errors", "[cli][avail]") {
+  const auto csv = scratch() / "avail.csv", json = scratch() / "avail.json";
+  const auto r = run("avail --host-availability 0.99,0.999 --slices 64,1024,2048,4096 --trials 4000 --seed 3 -q "
+                     "--csv " + csv.string() + " --json " + json.string());
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.err.empty());
+  CHECK(r.out.find("with OCS") != std::string::npos);
+  const auto rows = csv_rows(slurp(csv));
+  REQUIRE(rows.size() == 1 + 2 * 4);
+  CHECK(slurp(csv).substr(0, slurp(csv).find('\n')) ==
+        "host_availability,slice_chips,shape_cubes,ocs_mc,ocs_ci95,ocs_closed,noocs_mc,noocs_ci95,noocs_closed");
+  const std::vector<std::string> shapes{"1x1x1", "2x2x4", "2x4x4", "4x4x4"};
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    const auto& row = rows[i];
+    REQUIRE(row.size() == 9);
+    CAPTURE(row[0], row[1]);
+    CHECK(row[2] == shapes[(i - 1) % 4]);
+    const double a = std::stod(row[0]), p = std::pow(a, 16);
+    const double ocs = std::stod(row[3]), ocs_closed = std::stod(row[5]);
+    // a goodput in [0, 1] with mean m has variance at most m (1 - m)
+    CHECK(std::abs(ocs - ocs_closed) <= 4 * std::sqrt(ocs_closed * (1 - ocs_closed) / 4000) + 1e-12);
+    CHECK(std::stod(row[6]) <= ocs + 1e-12);
+    if (row[1] == "64") { // one-cube slices: both schedulers take every healthy rack, E = p_rack
+      CHECK(ocs_closed == Approx(p).epsilon(1e-9));
+      CHECK(std::stod(row[8]) == Approx(p).epsilon(1e-9));
+      CHECK(row[3] == row[6]); // the same trials, the same count
+    }
+    if (row[1] == "4096") { // the whole pod: p_rack^64 for both
+      CHECK(ocs_closed == Approx(std::pow(p, 64)).epsilon(1e-9));
+      CHECK(std::stod(row[8]) == Approx(std::pow(p, 64)).epsilon(1e-9));
+    }
+    if (row[1] == "1024") CHECK(row[8].empty()); // no closed form without OCS
+    if (!row[8].empty()) {
+      const double m = std::stod(row[8]);
+      CHECK(std::abs(std::stod(row[6]) - m) <= 4 * std::sqrt(m * (1 - m) / 4000) + 1e-12);
+    }
+  }
+  const auto j = nlohmann::json::parse(slurp(json));
+  CHECK(j["trials"] == 4000);
+  CHECK(j["seed"] == 3);
+  CHECK(j["noocs_packer"] == "optimal");
+  CHECK(j["pod"]["racks"] == 64);
+  REQUIRE(j["points"].size() == 8);
+  for (const auto& pt : j["points"]) {
+    CHECK(pt["dominance_violations"] == 0);
+    CHECK(pt["search_unfinished"] == 0);
+  }
+  CHECK(j["points"][2]["shape_chips"] == "8x16x16");
+  CHECK(j["points"][1]["noocs"]["goodput_closed"].is_null());
+  // the same seed again gives the same numbers
+  const auto again = run("avail --host-availability 0.99,0.999 --slices 64,1024,2048,4096 --trials 4000 --seed 3 -q "
+                         "--csv -");
+  REQUIRE(again.status == 0);
+  CHECK(again.out == slurp(csv));
+}
+
+TEST_CASE("phtpu avail: bad availabilities, sizes, trials and options exit 1 with one line", "[cli][avail]") {
+  for (const char* bad :
+       {"--host-availability 1.5", "--host-availability 0", "--host-availability 0.9,", "--host-availability x",
+        "--slices 100", "--slices 8192", "--slices 64:", "--slices 4096:64", "--slices 448", "--slices 64,,128",
+        "--trials 0", "--trials -3", "--trials many", "--seed x", "--packer best", "--draw chips",
+        "--rack-grid 4x4x5", "--rack-grid 0x4x4", "--json /nonexistent-dir/avail.json"}) {
+    CAPTURE(bad);
+    // (an option given twice is bad usage, so --trials 10 only where the case sets no --trials)
+    const std::string b = bad;
+    const auto r = run("avail " + (b.rfind("--trials", 0) == 0 ? b : "--trials 10 " + b));
+    CHECK(r.status == 1);
+    CHECK(one_line(r.err));
+    CHECK(r.out.empty());
+  }
+  const auto u = run("avail --no-such-option");
+  CHECK(u.status == 2);
+  CHECK(one_line(u.err));
+}

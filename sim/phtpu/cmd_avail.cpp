@@ -130,8 +130,8 @@ void print_table(const model::AvailResult& r) {
              "blocks, no wraparound.\n",
              c.pod.chips(), c.trials, c.seed, c.draw == model::Draw::hosts ? "hosts" : "racks",
              model::packer_name(c.packer));
-  fmt::print("{:>7} {:>7} {:>6} {:>6} {:>9} | {:>18} {:>8} | {:>18} {:>8} | {:>6} {:>6}\n", "host_a", "rack_a", "chips",
-             "cubes", "chips", "with OCS (MC)", "closed", "without OCS (MC)", "closed", "fit", "fit");
+  fmt::print("{:>7} {:>7} {:>6} {:>6} {:>9} | {:>18} {:>8} | {:>18} {:>8} | {:>6} {:>6}\n", "host_a", "rack_a", "slice",
+             "shape", "shape", "with OCS (MC)", "closed", "without OCS (MC)", "closed", "fit", "fit");
   fmt::print("{:>7} {:>7} {:>6} {:>6} {:>9} | {:>18} {:>8} | {:>18} {:>8} | {:>6} {:>6}\n", "", "", "chips", "cubes",
              "chips", "goodput ± CI95", "", "goodput ± CI95", "", "OCS", "no-OCS");
   double last = -1;
