@@ -138,6 +138,15 @@ TEST_CASE("first-fit is a lower bound: a hand-built 2x3 pattern where it places 
   const std::uint64_t healthy = (1u << 0) | (1u << 1) | (1u << 2) | (1u << 4);
   CHECK(bp.first_fit(healthy) == 1);
   CHECK(bp.optimal(healthy) == 2);
+  CHECK_FALSE(bp.first_fit_is_optimal());
+  // where first-fit is provably optimal its closed form is given: 2x4x4 slabs (two fit only on the
+  // full grid), the whole pod, single racks; 2x2x2 blocks on the 4x4x4 grid are not proved
+  const CubeBox g{4, 4, 4};
+  CHECK(BlockPacker(g, CubeBox{2, 4, 4}).first_fit_is_optimal());
+  CHECK(BlockPacker(g, CubeBox{4, 4, 4}).first_fit_is_optimal());
+  CHECK(BlockPacker(g, CubeBox{1, 1, 1}).first_fit_is_optimal());
+  CHECK_FALSE(BlockPacker(g, CubeBox{2, 2, 2}).first_fit_is_optimal());
+  CHECK(BlockPacker(CubeBox{2, 2, 2}, CubeBox{2, 2, 2}).first_fit_is_optimal());
 }
 
 TEST_CASE("one failed corner rack of the 4x4x4 grid leaves exactly seven 2x2x2 blocks", "[avail]") {

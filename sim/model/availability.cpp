@@ -265,6 +265,21 @@ unsigned BlockPacker::optimal(std::uint64_t healthy, std::uint64_t node_budget, 
   return total;
 }
 
+bool BlockPacker::first_fit_is_optimal() const {
+  if (cubes_ == 1 || capacity_ <= 1) return true;
+  if (capacity_ == 2 && first_fit(all_) == 2) {
+    bool only_full = true;
+    for (std::uint64_t a : placements_)
+      for (std::uint64_t b : placements_)
+        if ((a & b) == 0 && (a | b) != all_) only_full = false;
+    if (only_full) return true;
+  }
+  if (racks_ > 16) return false;
+  for (std::uint64_t m = 0; m <= all_; ++m)
+    if (first_fit(m) != optimal(m)) return false;
+  return true;
+}
+
 const char* packer_name(Packer p) { return p == Packer::optimal ? "optimal" : "first-fit"; }
 
 Packer packer_from_name(const std::string& name) {
@@ -460,9 +475,8 @@ AvailResult run_availability(const AvailConfig& c, const std::function<void(std:
       pt.ocs_closed = closed_ocs_goodput(racks, pt.rack_availability, k);
       pt.ocs_fit_closed = closed_ocs_fit(racks, pt.rack_availability, k);
       const BlockPacker& bp = packers[res.points.size() % ns];
-      // the inclusion-exclusion form is the optimal packer's; first-fit equals it when a single
-      // block is all the grid holds (first-fit then places one whenever one fits) or for k = 1
-      if (c.packer == Packer::optimal || k == 1 || bp.capacity() == 1)
+      // the inclusion-exclusion form is the optimal packer's; first-fit's where it is optimal too
+      if (c.packer == Packer::optimal || bp.first_fit_is_optimal())
         pt.noocs_closed = closed_noocs_goodput(bp, pt.rack_availability);
       pt.noocs_fit_closed = closed_noocs_fit(bp, pt.rack_availability);
       res.points.push_back(pt);

@@ -87,6 +87,10 @@ public:
   unsigned optimal(std::uint64_t healthy) const;
   /// The same with a node budget: returns the best packing found and whether the search finished.
   unsigned optimal(std::uint64_t healthy, std::uint64_t node_budget, bool* finished) const;
+  /// Whether first-fit finds the optimum on every rack state, where that is cheap to prove: one-rack
+  /// blocks; at most one block fits; two fit only on the full grid and first-fit finds them there;
+  /// or, on grids of at most 16 racks, by checking every state.
+  bool first_fit_is_optimal() const;
   /// The most blocks the full (all healthy) grid holds.
   unsigned capacity() const { return capacity_; }
 
