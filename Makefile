@@ -7,6 +7,7 @@
 #   make lint    verilator --lint-only -Wall over every RTL top (rtl/tops.list)
 #   make synth   yosys synth over every RTL top, reporting cells
 #   make bench   benchmarks; results go to docs/PERF.md
+#   make report  the analytic model's figures (docs/figures/) and tables (docs/model-results.md)
 #   make fuzz    libFuzzer over the coordinate parser and the document reader (FUZZ_SECONDS each,
 #                FUZZ_TARGETS to pick one)
 #   make clean   remove build outputs and generated waveforms
@@ -28,12 +29,12 @@ SIM_CUBE     ?= 2x2x2
 
 CMAKE_ARGS ?= -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
 
-.PHONY: all deps configure build sim test lint synth bench fuzz clean help
+.PHONY: all deps configure build sim test lint synth bench report fuzz clean help
 
 all: build
 
 help:
-	@sed -n '1,12p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,13p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@scripts/install-deps.sh
@@ -81,6 +82,10 @@ bench: configure
 	cmake -S . -B $(BUILD) -DPHTPU_BENCH_MODELS=ON
 	cmake --build $(BUILD) -j $(JOBS) --target phtpu phtpu_bench phtpu_bench_mxu
 	scripts/bench.sh $(BUILD) docs/PERF.md
+
+report: configure
+	cmake --build $(BUILD) -j $(JOBS) --target phtpu
+	scripts/report.sh $(BUILD)
 
 fuzz: deps
 	cmake -S . -B $(FUZZ_BUILD) -DPHTPU_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \

@@ -147,6 +147,7 @@ Machine tpu_v4_machine(const Calibration& cal) {
   m.electrical_latency = 52;
   m.optical_latency = 157;
   m.credit_flits = 0;                  // assumed deep enough buffers: links run at full rate
+  m.serial_sends = false;              // many DMAs in flight (§1: "tens of thousands" of requests)
   // receive cost: a reduction reads and writes HBM once per received byte (1200 GB/s, §1)
   m.chip_cycles_per_byte = 2 * 1.05e9 / 1200e9;
   // carried over from the RTL calibration (a step's DMA issue and semaphore wait in cycles;

@@ -113,8 +113,9 @@ PhaseShape ring_phase(const net::Topology& t, int d, const Machine& m) {
         rate = std::min(rate, o ? rate_o : rate_e);
       }
       ps.latency = std::max(ps.latency, lat + m.router_cycles);
-      // the DMA engine sends one transfer after the other, each at its path's slowest link
-      send += (1 + m.header_fraction) / rate;
+      // one DMA engine sends one transfer after the other, each at its path's slowest link;
+      // several engines send them at once
+      send = m.serial_sends ? send + (1 + m.header_fraction) / rate : std::max(send, (1 + m.header_fraction) / rate);
     }
     ps.send_cycles_per_chunk_byte = std::max(ps.send_cycles_per_chunk_byte, send);
   }
@@ -232,8 +233,9 @@ Estimate estimate(Collective c, const net::Topology& t, double bytes, const Mach
   e.chips = t.nodes();
   e.bytes = bytes;
   for (const StepGroup& g : step_groups(c, t, bytes, m, metrics)) {
-    const double chip = std::max(g.chip_bytes * m.chip_cycles_per_byte, g.send_cycles);
-    const double link = c == Collective::AllToAll ? g.link_cycles / m.alltoall_efficiency : g.link_cycles;
+    // the sends are bound by the links their routes take: both count as link time
+    const double chip = g.chip_bytes * m.chip_cycles_per_byte;
+    const double link = std::max(g.send_cycles, c == Collective::AllToAll ? g.link_cycles / m.alltoall_efficiency : g.link_cycles);
     e.steps += g.steps;
     e.overhead_cycles += g.steps * m.step_cycles;
     e.latency_cycles += g.steps * g.latency;
@@ -247,7 +249,10 @@ Estimate estimate(Collective c, const net::Topology& t, double bytes, const Mach
     e.busbw = e.algbw * bus_factor(c, e.chips);
   }
   const double lat = e.latency_cycles + e.overhead_cycles;
-  e.bound = e.link_cycles >= std::max(e.chip_cycles, lat) ? "links" : e.chip_cycles >= lat ? "chip" : "latency";
+  e.bound = e.cycles == 0 ? "-"
+            : e.link_cycles >= std::max(e.chip_cycles, lat) ? "links"
+            : e.chip_cycles >= lat                           ? "chip"
+                                                             : "latency";
   return e;
 }
 

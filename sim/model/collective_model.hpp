@@ -53,6 +53,7 @@ struct Machine {
   double router_cycles = 2;           ///< a flit's cycles through one router
   double credit_flits = 8;            ///< credits per VC (the downstream buffer); 0: unlimited
   double credit_extra = 3;            ///< cycles of a credit loop beyond the two link traversals
+  bool serial_sends = true;           ///< one DMA engine: a chip's transfers of a step go one after the other
   // calibrated (calibration.hpp) for the RTL; carried over to TPU v4 where stated
   double chip_cycles_per_byte = 1.0 / 16; ///< receive (add or write) cost per byte
   double step_cycles = 0;             ///< fixed cost of one synchronised step (DMA issue, semaphore)
