@@ -25,7 +25,8 @@ PACKAGES=(
   nlohmann-json3-dev
   libfmt-dev
   libxxhash-dev
-  gnuplot-nox
+  gnuplot-nox       # make report (svg, pngcairo)
+  jq                # scripts/calibrate-model.sh
   clang             # libFuzzer (make fuzz)
   libclang-rt-14-dev
 )

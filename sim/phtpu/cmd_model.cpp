@@ -156,11 +156,14 @@ void print_compute() {
                e.flops_per_s / 1e12, e.peak_flops_per_s / 1e12, 100 * e.utilization);
   }
   const model::SparseCoreConfig sc;
-  for (unsigned dim : {16u, 64u, 128u}) {
-    const auto e = model::sparsecore_rate(dim, 4, 1.44, 64, sc);
-    fmt::print("  SparseCore fp32 rows of {}: {:.2f} G lookups/s per chip ({}-bound; compute {:.2f}, HBM {:.2f}, ICI {:.2f})\n",
-               dim, e.lookups_per_s / 1e9, e.bound, e.compute_bound / 1e9, e.hbm_bound / 1e9, e.ici_bound / 1e9);
-  }
+  fmt::print("  SparseCore, 1.44 lookups per unique row (the RTL's Zipf 1.05 workload, PERF.md):\n");
+  for (unsigned shards : {1u, 64u})
+    for (unsigned dim : {16u, 64u, 128u}) {
+      const auto e = model::sparsecore_rate(dim, 4, 1.44, shards, sc);
+      fmt::print("    fp32 rows of {:>3}, {}: {:.2f} G lookups/s per chip ({}-bound; compute {:.2f}, HBM {:.2f}, ICI {})\n",
+                 dim, shards == 1 ? "all local      " : "sharded over 64", e.lookups_per_s / 1e9, e.bound,
+                 e.compute_bound / 1e9, e.hbm_bound / 1e9, shards == 1 ? std::string("-") : fmt::format("{:.2f}", e.ici_bound / 1e9));
+    }
 }
 
 int run_model(const ModelArgs& a) {
