@@ -16,21 +16,6 @@ namespace phtpu::cli {
 
 namespace {
 
-std::uint64_t parse_bytes(const std::string& text) {
-  std::size_t pos = 0;
-  unsigned long long v = 0;
-  try {
-    v = std::stoull(text, &pos);
-  } catch (const std::exception&) {
-    throw InputError("message size '" + text + "' is not a number of bytes (e.g. 4096, 64KiB, 1MiB)");
-  }
-  const std::string unit = text.substr(pos);
-  if (unit == "KiB" || unit == "K") v <<= 10;
-  else if (unit == "MiB" || unit == "M") v <<= 20;
-  else if (!unit.empty() && unit != "B") throw InputError("message size '" + text + "': unit must be B, KiB or MiB");
-  return v;
-}
-
 pod::PodSpec spec_from_json(const std::string& path) {
   nlohmann::json j;
   try {
@@ -70,7 +55,7 @@ void add_pod_command(CLI::App& app, Action& action) {
   auto* cmd = app.add_subcommand("pod", "Build a scaled TPU v4 pod (Verilated chips and OCSes) and run verified "
                                         "collectives, embedding lookups and a data-parallel step on its slices");
   struct Opts {
-    std::string config, cube = "2x2x2", workloads = "allreduce,alltoall,embedding", bytes = "4KiB", json, csv,
+    std::string config, cube = "2x2x2", workloads = "allreduce,embedding,alltoall", bytes = "4KiB", json, csv,
                                           plan_json, plan_phext, markdown, trace, trace_chips;
     unsigned racks = 11, spares = 0, elat = 1, olat = 4, settle = 64; // as pods/small.json (its 11th rack a spare)
     unsigned los = 16, timeout = 2000;
@@ -153,7 +138,7 @@ void add_pod_command(CLI::App& app, Action& action) {
     for (std::size_t a = 0, b; a <= o->bytes.size(); a = b + 1) {
       b = o->bytes.find(',', a);
       if (b == std::string::npos) b = o->bytes.size();
-      if (b > a) sizes.push_back(parse_bytes(o->bytes.substr(a, b - a)));
+      if (b > a) sizes.push_back(parse_byte_size(o->bytes.substr(a, b - a)));
     }
     for (std::uint64_t b : sizes)
       if (b == 0 || b % 16) throw InputError(fmt::format("message size {} B is not a positive multiple of 16 B", b));
