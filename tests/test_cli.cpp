@@ -593,3 +593,88 @@ TEST_CASE("phtpu avail: bad availabilities, sizes, trials and options exit 1 wit
   CHECK(u.status == 2);
   CHECK(one_line(u.err));
 }
+
+// ---- phtpu model (sim/model): figures checked against hand values and published facts ----------
+TEST_CASE("phtpu model: a shape's metrics and collective times through the JSON", "[cli][model]") {
+  const auto r = run("model --shape 4x4x8 --twisted --workload allreduce,alltoall --bytes 64MiB,1MiB --json " +
+                     (scratch() / "model.json").string());
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  const auto j = nlohmann::json::parse(slurp(scratch() / "model.json"));
+  CHECK(j["machine"]["name"] == "TPU v4");
+  CHECK(j["machine"]["clock_hz"] == 1.05e9);
+  REQUIRE(j["shapes"].size() == 1);
+  const auto& s = j["shapes"][0];
+  CHECK(s["shape"] == "4x4x8:twisted");
+  CHECK(s["chips"] == 128);
+  // twisted 4x4x8 (hand-derived in tests/test_model.cpp): bisection 64 links, diameter 6
+  CHECK(s["bisection_links"] == 64);
+  CHECK(s["diameter"] == 6);
+  CHECK(s["bisection_bytes_per_s_one_way"].get<double>() == Approx(64 * 45e9));
+  REQUIRE(s["estimates"].size() == 4);
+  for (const auto& e : s["estimates"]) {
+    CHECK(e["seconds"].get<double>() > 0);
+    CHECK(e["calibration_error"].get<double>() > 0);
+    // nothing beats the links: a chip's 6 links move at most 6 x 45 GB/s
+    CHECK(e["algbw_bytes_per_s"].get<double>() < 6 * 45e9);
+  }
+  // 64 times the bytes takes between 32 and 64 times as long (latency and steps are fixed)
+  const double big = s["estimates"][0]["seconds"], small = s["estimates"][1]["seconds"];
+  CHECK(big / small > 32);
+  CHECK(big / small <= 64.0001);
+  CHECK(r.out.find("4x4x8:twisted") != std::string::npos);
+}
+
+TEST_CASE("phtpu model: the RTL machine reproduces a scaled-pod measurement", "[cli][model]") {
+  // docs/PERF.md "Scaled pod" (issue 6, before the model existed): all-reduce of 64 KiB per chip
+  // on 4x4x4 took 9,862 cycles on the RTL
+  const auto r = run("model --shape 4x4x4 --machine rtl --workload allreduce --bytes 64KiB --json " +
+                     (scratch() / "rtl.json").string());
+  REQUIRE(r.status == 0);
+  const auto j = nlohmann::json::parse(slurp(scratch() / "rtl.json"));
+  const double cycles = j["shapes"][0]["estimates"][0]["cycles"];
+  CHECK(std::abs(cycles / 9862 - 1) < 0.05);
+}
+
+TEST_CASE("phtpu model --table covers every offered shape and --calibration states its errors", "[cli][model]") {
+  const auto t = run("model --table --workload allreduce --bytes 1MiB --csv " + (scratch() / "t.csv").string());
+  REQUIRE(t.status == 0);
+  std::istringstream csv(slurp(scratch() / "t.csv"));
+  std::string line;
+  std::getline(csv, line);
+  CHECK(line.rfind("shape,chips,diameter", 0) == 0);
+  std::vector<std::string> shapes;
+  while (std::getline(csv, line)) shapes.push_back(line.substr(0, line.find(',')));
+  // 6 meshes below a cube, 20 tori 4i x 4j x 4k (i <= j <= k <= 4), 4 twisted (n x n x 2n, n x 2n x 2n)
+  CHECK(shapes.size() == 30);
+  for (const char* want : {"1x1x1", "2x4x4", "4x4x4", "4x4x8:twisted", "4x8x8:twisted", "8x8x16:twisted",
+                           "8x16x16:twisted", "12x12x12", "16x16x16"})
+    CHECK(std::count(shapes.begin(), shapes.end(), want) == 1);
+  // 16x16x16: diameter 24, 3 x 256 x 64 / 4095 = 12.0029 hops on average, 512 bisection links
+  CHECK(slurp(scratch() / "t.csv").find("16x16x16,4096,24,12.0029,512,") != std::string::npos);
+
+  const auto c = run("model --calibration --json " + (scratch() / "cal.json").string());
+  REQUIRE(c.status == 0);
+  const auto j = nlohmann::json::parse(slurp(scratch() / "cal.json"));
+  CHECK(j["points"].size() >= 48);
+  CHECK(j["max_error"]["allreduce"].get<double>() <= 0.05);
+  CHECK(j["max_error"]["alltoall"].get<double>() <= 0.30);
+  CHECK(c.out.find("held out") != std::string::npos);
+}
+
+TEST_CASE("phtpu model: bad shapes, sizes and options exit 1 or 2 with one line", "[cli][model]") {
+  for (const char* bad : {"--shape 4x4x6", "--shape 4x4x4 --twisted", "--shape 2x2x2 --twisted", "--shape 4x4",
+                          "--shape 4x4x8 --bytes 12XB", "--shape 4x4x8 --bytes 0", "--shape 4x4x8 --workload broadcast",
+                          "--shape 4x4x8 --machine tpu9", "--shape 4x4x8 --json /nonexistent-dir/m.json"}) {
+    CAPTURE(bad);
+    const auto r = run(std::string("model ") + bad);
+    CHECK(r.status == 1);
+    CHECK(one_line(r.err));
+  }
+  for (const char* usage : {"", "--table --shape 4x4x4", "--no-such-option"}) {
+    CAPTURE(usage);
+    const auto r = run(std::string("model ") + usage);
+    CHECK(r.status == 2);
+    CHECK(one_line(r.err));
+  }
+}
