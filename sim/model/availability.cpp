@@ -51,6 +51,10 @@ void validate(const PodLayout& pod) {
         fmt::format("rack grid {} must have 1 to 64 racks (a pod holds 64, 4x4x4)", pod.grid.str()));
   if (pod.hosts_per_rack == 0 || pod.chips_per_host == 0)
     throw std::invalid_argument("a rack needs at least one host and a host at least one chip");
+  // bounded so that chips per rack fits comfortably and a trial stays cheap
+  if (pod.hosts_per_rack > 1024 || pod.chips_per_host > 1024)
+    throw std::invalid_argument(fmt::format("at most 1024 hosts per rack and 1024 chips per host, not {} and {}",
+                                            pod.hosts_per_rack, pod.chips_per_host));
 }
 
 double rack_availability(double host_availability, unsigned hosts_per_rack) {

@@ -46,6 +46,7 @@ Machine rtl_machine(const CalibrationSet& set) {
   m.optical_latency = set.optical_latency;
   m.router_cycles = 2;            // input buffer + output register (rtl/ici/ici_router.sv)
   m.credit_flits = 8;             // BufDepth (rtl/chip/chip_top.sv)
+  m.chip_cycles_per_byte = 1.0 / 16; // the read-add-write pipeline takes one 16-byte word per cycle
   m.credit_extra = 2;             // credit loop = 2L + 2: the flit's buffer write, the credit register
   return m;
 }
@@ -87,6 +88,13 @@ Calibration calibrate(const CalibrationSet& set, const std::vector<std::string>&
   auto fitted = [&](const Measurement& m) {
     return std::find(fit_shapes.begin(), fit_shapes.end(), m.shape) != fit_shapes.end();
   };
+  // each fitted parameter needs measurements to fit on
+  for (bool alltoall : {false, true})
+    if (std::none_of(set.points.begin(), set.points.end(), [&](const Measurement& m) {
+          return fitted(m) && (m.collective == Collective::AllToAll) == alltoall;
+        }))
+      throw std::invalid_argument(fmt::format("calibration data: no {} measurement on the fit shapes ({})",
+                                              alltoall ? "all-to-all" : "ring-collective", fmt::join(fit_shapes, ", ")));
   auto cost = [&](bool alltoall, double a, double b, double eta) {
     double s = 0;
     for (std::size_t i = 0; i < set.points.size(); ++i) {
@@ -97,17 +105,17 @@ Calibration calibrate(const CalibrationSet& set, const std::vector<std::string>&
     }
     return s;
   };
-  // ring collectives: step cost and per-byte cost, by a grid then a finer grid around the best
-  double best = 1e300, a = 0, b = 1.0 / 16;
-  auto search = [&](double a0, double a1, double da, double b0, double b1, double db) {
-    for (double x = a0; x <= a1; x += da)
-      for (double y = b0; y <= b1; y += db) {
-        const double c = cost(false, x, y, 1);
-        if (c < best) best = c, a = x, b = y;
-      }
+  // ring collectives: the step cost, by a grid then a finer grid around the best
+  const double b = cal.machine.chip_cycles_per_byte;
+  double best = 1e300, a = 0;
+  auto search = [&](double a0, double a1, double da) {
+    for (double x = a0; x <= a1; x += da) {
+      const double c = cost(false, x, b, 1);
+      if (c < best) best = c, a = x;
+    }
   };
-  search(0, 300, 2, 0.0625, 0.0625, 1);
-  search(std::max(0.0, a - 2), a + 2, 0.05, b, b, 1);
+  search(0, 300, 2);
+  search(std::max(0.0, a - 2), a + 2, 0.05);
   // all-to-all: the share of the channel-load bound reached
   double eta = 1, best_e = 1e300;
   for (double e = 0.02; e <= 1.0; e += 0.0005) {
@@ -115,7 +123,6 @@ Calibration calibrate(const CalibrationSet& set, const std::vector<std::string>&
     if (c < best_e) best_e = c, eta = e;
   }
   cal.machine.step_cycles = a;
-  cal.machine.chip_cycles_per_byte = b;
   cal.machine.alltoall_efficiency = eta;
   for (std::size_t i = 0; i < set.points.size(); ++i) {
     CalPoint p;
@@ -123,6 +130,8 @@ Calibration calibrate(const CalibrationSet& set, const std::vector<std::string>&
     p.predicted = group_cycles(p.m.collective, groups[i], a, b, eta);
     p.error = p.predicted / p.m.cycles - 1;
     p.fitted = fitted(p.m);
+    if (p.m.collective == Collective::AllToAll)
+      for (const StepGroup& g : groups[i]) p.lockstep_cycles += g.steps * g.link_cycles;
     cal.points.push_back(p);
   }
   return cal;

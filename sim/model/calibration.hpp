@@ -6,9 +6,10 @@
 // and all-to-all at 4, 16 and 64 KiB per chip, each checked bit for bit) and compiled into the
 // binary (sim/model/data/calibration_pod.json).
 //
-// Fitting. Three parameters are fitted, by least squares on the relative error, on the FIT
-// shapes only (2x2x4 and 4x4x4 by default): step_cycles and chip_cycles_per_byte on the ring
-// collectives, then alltoall_efficiency on the all-to-alls. Every other measurement (4x4x8,
+// Fitting. Two parameters are fitted, by least squares on the relative error, on the FIT
+// shapes only (2x2x4 and 4x4x4 by default): step_cycles on the ring collectives, then
+// alltoall_efficiency on the all-to-alls. The chip's receive rate is the RTL's design value
+// (one 16-byte word per cycle); a fit of it lands on that value anyway. Every other measurement (4x4x8,
 // 4x4x8:twisted, 2x2x4:twisted) is a prediction the fit never saw. The error table lists all of
 // them, marked fitted or held out; "the calibration error a number rests on" is the largest
 // |error| of that collective over all calibrated shapes.
@@ -49,6 +50,7 @@ struct CalPoint {
   double predicted = 0;
   double error = 0; ///< (predicted - measured) / measured
   bool fitted = false;
+  double lockstep_cycles = 0; ///< all-to-all: the sum of its steps' busiest links (efficiency 1)
 };
 
 struct Calibration {

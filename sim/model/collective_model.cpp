@@ -57,6 +57,8 @@ net::Topology parse_topology(const std::string& text, unsigned cube) {
   } catch (const std::exception& e) {
     throw std::invalid_argument(e.what());
   }
+  if (std::uint64_t{v.x} * v.y * v.z > kPodChips)
+    throw std::invalid_argument(fmt::format("shape {}: {} chips, but a TPU v4 pod has {}", s, std::uint64_t{v.x} * v.y * v.z, kPodChips));
   bool all_multiple = true, all_small = true;
   for (int d = 0; d < 3; ++d) {
     all_multiple = all_multiple && v[d] % cube == 0;
@@ -132,8 +134,7 @@ PhaseShape ring_phase(const net::Topology& t, int d, const Machine& m) {
 
 } // namespace
 
-std::vector<StepGroup> step_groups(Collective c, const net::Topology& t, double bytes, const Machine& m,
-                                   const TopologyMetrics* metrics) {
+std::vector<StepGroup> step_groups(Collective c, const net::Topology& t, double bytes, const Machine& m) {
   std::vector<StepGroup> out;
   const unsigned n = t.nodes();
   if (n < 2) return out;
@@ -142,7 +143,6 @@ std::vector<StepGroup> step_groups(Collective c, const net::Topology& t, double 
     // schedule). On a torus a translation's routes are translates of the route 0 -> delta, so
     // every link of direction P carries as many of the step's blocks as that route has P hops.
     // A mesh has no such symmetry: its steps are routed chip by chip (it has at most 32 chips).
-    (void)metrics;
     const double block = bytes / n;
     const double rate_e = link_rate(m, m.electrical_latency), rate_o = link_rate(m, m.optical_latency);
     const bool torus = t.wraps(0) || t.wraps(1) || t.wraps(2);
@@ -216,31 +216,41 @@ std::vector<StepGroup> step_groups(Collective c, const net::Topology& t, double 
   return out;
 }
 
+namespace {
+/// One step of group g with the calibrated parameters: the chip's receive time and the link
+/// time (its own sends included: they are bound by the links their routes take).
+struct StepParts {
+  double chip = 0, link = 0;
+};
+StepParts step_parts(Collective c, const StepGroup& g, double chip_cycles_per_byte, double alltoall_efficiency) {
+  return {g.chip_bytes * chip_cycles_per_byte,
+          std::max(g.send_cycles, c == Collective::AllToAll ? g.link_cycles / alltoall_efficiency : g.link_cycles)};
+}
+} // namespace
+
 double group_cycles(Collective c, const std::vector<StepGroup>& g, double step_cycles, double chip_cycles_per_byte,
                     double alltoall_efficiency) {
   double t = 0;
   for (const StepGroup& s : g) {
-    const double link = c == Collective::AllToAll ? s.link_cycles / alltoall_efficiency : s.link_cycles;
-    t += s.steps * (step_cycles + s.latency + std::max({s.chip_bytes * chip_cycles_per_byte, s.send_cycles, link}));
+    const StepParts p = step_parts(c, s, chip_cycles_per_byte, alltoall_efficiency);
+    t += s.steps * (step_cycles + s.latency + std::max(p.chip, p.link));
   }
   return t;
 }
 
-Estimate estimate(Collective c, const net::Topology& t, double bytes, const Machine& m, const TopologyMetrics* metrics) {
+Estimate estimate(Collective c, const net::Topology& t, double bytes, const Machine& m) {
   Estimate e;
   e.collective = c;
   e.shape = shape_label(t);
   e.chips = t.nodes();
   e.bytes = bytes;
-  for (const StepGroup& g : step_groups(c, t, bytes, m, metrics)) {
-    // the sends are bound by the links their routes take: both count as link time
-    const double chip = g.chip_bytes * m.chip_cycles_per_byte;
-    const double link = std::max(g.send_cycles, c == Collective::AllToAll ? g.link_cycles / m.alltoall_efficiency : g.link_cycles);
+  for (const StepGroup& g : step_groups(c, t, bytes, m)) {
+    const StepParts p = step_parts(c, g, m.chip_cycles_per_byte, m.alltoall_efficiency);
     e.steps += g.steps;
     e.overhead_cycles += g.steps * m.step_cycles;
     e.latency_cycles += g.steps * g.latency;
-    if (chip >= link) e.chip_cycles += g.steps * chip;
-    else e.link_cycles += g.steps * link;
+    if (p.chip >= p.link) e.chip_cycles += g.steps * p.chip;
+    else e.link_cycles += g.steps * p.link;
   }
   e.cycles = e.overhead_cycles + e.latency_cycles + e.chip_cycles + e.link_cycles;
   e.seconds = e.cycles / m.clock_hz;

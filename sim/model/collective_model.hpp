@@ -17,19 +17,20 @@
 //   link time  = bytes crossing the link x (1 + header) / link rate,
 //   link rate  = link_bytes_per_cycle x min(1, credits / credit round trip): a VC's credit
 //                loop of a long (optical) link can throttle it below one flit per cycle.
-// All-to-all: T = step_cycles + latency(diameter) + max(chip time, link time / efficiency),
-// link time from the exact all-to-all link load (topology_metrics.hpp); `efficiency` is the
-// share of the channel-load bound the routers reach under this load (head-of-line blocking,
-// measured on the RTL).
+// All-to-all: step k sends every chip's block to p + position(k) (Topology::translate); the
+// steps' busiest links are summed (lock step) and divided by `efficiency`, the share of that
+// bound the RTL reaches (its steps drift out of lock step; docs/model.md), plus one step cost
+// and the longest route.
 //
-// Three parameters are calibrated on the RTL (calibration.hpp): step_cycles, the chip's
-// per-byte cost and the all-to-all efficiency; everything else is a design value of the RTL
-// or, for TPU v4, a published fact (reference/tpuv4-facts.md; machine.cpp cites each one).
+// Two parameters are calibrated on the RTL (calibration.hpp): step_cycles and the all-to-all
+// efficiency; everything else is a design value of the RTL or, for TPU v4, a published fact or
+// a stated assumption (reference/tpuv4-facts.md; calibration.cpp, tpu_v4_machine, cites each).
 #pragma once
 
 #include "topology.hpp"
 #include "topology_metrics.hpp"
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -85,19 +86,19 @@ struct StepGroup {
   double latency = 0, chip_bytes = 0, link_cycles = 0;
   double send_cycles = 0; ///< the slowest chip's DMA sends in a step, one after the other
 };
-std::vector<StepGroup> step_groups(Collective c, const net::Topology& t, double bytes, const Machine& m,
-                                   const TopologyMetrics* metrics = nullptr);
+std::vector<StepGroup> step_groups(Collective c, const net::Topology& t, double bytes, const Machine& m);
 /// Cycles of the groups with the machine's calibrated parameters.
 double group_cycles(Collective c, const std::vector<StepGroup>& g, double step_cycles, double chip_cycles_per_byte,
                     double alltoall_efficiency);
 
-/// The time of collective `c` of `bytes` per chip on topology `t` (metrics: the topology's, for
-/// the all-to-all; computed when null).
-Estimate estimate(Collective c, const net::Topology& t, double bytes, const Machine& m,
-                  const TopologyMetrics* metrics = nullptr);
+/// The time of collective `c` of `bytes` per chip on topology `t`.
+Estimate estimate(Collective c, const net::Topology& t, double bytes, const Machine& m);
 
+/// Chips in a TPU v4 pod: the largest slice the model takes (tpuv4-facts.md §3).
+inline constexpr std::uint64_t kPodChips = 4096;
 /// "4x4x8" / "4x4x8:twisted" / "4x4x8:t" -> topology (a torus from one cube up, a mesh below;
-/// `cube` is the machine's cube edge). Throws std::invalid_argument with a one-line message.
+/// `cube` is the machine's cube edge; at most kPodChips chips). Throws std::invalid_argument with
+/// a one-line message.
 net::Topology parse_topology(const std::string& text, unsigned cube);
 std::string shape_label(const net::Topology& t); ///< "4x4x8" or "4x4x8:twisted"
 

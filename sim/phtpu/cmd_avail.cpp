@@ -190,7 +190,12 @@ void add_avail_command(CLI::App& app, Action& action) {
       if (!a->json.empty()) write_output(a->json, to_json(res).dump(2) + "\n");
       if (!a->csv.empty()) write_output(a->csv, to_csv(res));
       for (const auto& p : res.points)
-        if (p.dominance_violations || p.search_unfinished) return 1;
+        if (p.dominance_violations || p.search_unfinished) {
+          fmt::print(stderr, "phtpu avail: check failed at availability {} and {} chips: {} trials where OCS ran fewer "
+                             "chips, {} packings not finished\n",
+                     p.host_availability, p.slice_chips, p.dominance_violations, p.search_unfinished);
+          return 1;
+        }
       return 0;
     };
   });

@@ -124,6 +124,7 @@ int run_calibration(const ModelArgs& a, const model::Calibration& cal) {
                    {"model_cycles", p.predicted},
                    {"error", p.error},
                    {"set", set}});
+    if (p.lockstep_cycles > 0) pts.back()["lockstep_cycles"] = p.lockstep_cycles;
     csv << fmt::format("{},{},{},{},{},{:.1f},{:.5f},{}\n", p.m.shape, model::collective_name(p.m.collective), p.m.bytes,
                        p.m.chips, p.m.cycles, p.predicted, p.error, p.fitted ? "fitted" : "held_out");
   }
@@ -221,7 +222,7 @@ int run_model(const ModelArgs& a) {
     bool first = true;
     for (model::Collective c : work)
       for (double b : sizes) {
-        const model::Estimate e = model::estimate(c, t, b, m, &met);
+        const model::Estimate e = model::estimate(c, t, b, m);
         const double err = cal.max_error(c);
         js["estimates"].push_back(estimate_json(e, err));
         fmt::print("{:<15} {:>5} {:>4} {:>6} {:>6} {:>9} | {:<13} {:>9} {:>11} {:>11.1f} {:<7} {:>5.1f}%\n",

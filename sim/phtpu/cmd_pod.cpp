@@ -162,6 +162,8 @@ void add_pod_command(CLI::App& app, Action& action) {
     pod::Fault fault;
     pod::Collective fault_work = pod::Collective::AllReduce;
     if (!o->fault.empty()) {
+      // a coordinate in the fault names a chip of the plan before any reconfiguration
+      if (!o->reconfigure.empty()) throw InputError("--fault and --reconfigure: give one of them per run");
       try {
         fault = pod::parse_fault(o->fault, plan);
         if (spec.spares == 0) throw pod::PlanError("a repair needs a spare rack: --spares 1 or more");

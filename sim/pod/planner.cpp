@@ -44,6 +44,8 @@ void PodSpec::validate() const {
   if (settle_cycles > 1000000) throw PlanError("OCS settle time must be at most 1000000 cycles");
   if (los_cycles > 100000) throw PlanError("loss-of-signal detection time must be at most 100000 cycles");
   if (timeout_cycles > 100000000) throw PlanError("slice timeout must be at most 100000000 cycles");
+  if (los_cycles == 0 && timeout_cycles == 0)
+    throw PlanError("loss-of-signal detection and the slice timeout cannot both be off: a fault would never be found");
   if (slices.empty()) throw PlanError("a pod needs at least one slice");
   unsigned cubes = 0;
   for (const SliceSpec& s : slices) {
@@ -331,6 +333,9 @@ Fault parse_fault(const std::string& text, const Plan& plan) {
       pos = 0;
     }
     if (pos == 0 || pos != c.size()) throw PlanError(fmt::format("fault '{}': cycle '{}' is not a number", text, c));
+    if (f.cycle > kMaxFaultCycle)
+      throw PlanError(fmt::format("fault '{}': the cycle must be at most {} (counted from the fault run's start)", text,
+                                  kMaxFaultCycle));
   }
   auto chip_of = [&](const std::string& t) {
     if (t.find('/') != std::string::npos) {
@@ -451,7 +456,7 @@ std::string Plan::routing_phext() const {
 std::string Plan::ocs_text() const {
   std::string out;
   for (unsigned o = 0; o < ocs_count(); ++o) {
-    out += fmt::format("ocs {}.{}:", "xyz"[o / (spec_.cube * spec_.cube)], o % (spec_.cube * spec_.cube));
+    out += fmt::format("ocs {}:", ocs_name(o));
     for (unsigned p = 0; p < ocs_ports(); ++p)
       if (peer_[o][p] > static_cast<int>(p)) out += fmt::format(" {}<->{}", p, peer_[o][p]);
     out += "\n";

@@ -39,6 +39,10 @@ public:
   using std::invalid_argument::invalid_argument;
 };
 
+/// The latest cycle a fault may be scheduled at (counted from the fault run's start): a run of
+/// the scaled pod takes seconds per 10,000 cycles.
+inline constexpr std::uint64_t kMaxFaultCycle = 10'000'000;
+
 struct SliceSpec {
   Vec3 shape{4, 4, 4}; ///< chips
   bool twisted = false;

@@ -222,13 +222,17 @@ void Pod::program_routing(const Plan& plan, unsigned slice) {
   }
 }
 
+bool Pod::chip_quiet(unsigned i) const {
+  const Chip& ch = *chips_[i];
+  if (!hosts_[i].ops.empty() || (!ch.idle && !ch.dead) || ch.in_mask || ch.credit_mask) return false;
+  for (const auto& e : ch.end)
+    if (e.busy) return false;
+  return true;
+}
+
 bool Pod::quiet() const {
-  for (std::size_t i = 0; i < chips_.size(); ++i) {
-    const Chip& ch = *chips_[i];
-    if (!hosts_[i].ops.empty() || (!ch.idle && !ch.dead) || ch.in_mask || ch.credit_mask) return false;
-    for (const auto& e : ch.end)
-      if (e.busy) return false;
-  }
+  for (unsigned i = 0; i < chips_.size(); ++i)
+    if (!chip_quiet(i)) return false;
   for (const auto& o : ocs_)
     if (o->busy || !o->ops.empty() || o->in_mask) return false;
   return true;
@@ -267,12 +271,8 @@ std::uint64_t Pod::run_until(const std::function<bool()>& done, std::uint64_t li
 }
 
 bool Pod::slice_quiet(unsigned s) const {
-  for (unsigned c : plan_.slice_chips(s)) {
-    const Chip& ch = *chips_[c];
-    if (!hosts_[c].ops.empty() || (!ch.idle && !ch.dead) || ch.in_mask || ch.credit_mask) return false;
-    for (const auto& e : ch.end)
-      if (e.busy) return false;
-  }
+  for (unsigned c : plan_.slice_chips(s))
+    if (!chip_quiet(c)) return false;
   return true;
 }
 
@@ -321,13 +321,19 @@ void Pod::step() {
       if (!e.busy) continue;
       LinkMsg& m = e.ring[cycle_ % e.latency];
       if (!m.any()) continue;
-      const int sl = plan_.site(i).slice;
-      if (e.failed) {
-        drop(sl, DropCause::FailedLink, m.valid, m.flit.head, m.credit);
-      } else if (e.kind == Chip::End::Kind::Electrical && chips_[e.far_chip]->dead) {
-        drop(sl, DropCause::DeadChip, m.valid, m.flit.head, m.credit);
-      } else if (e.kind == Chip::End::Kind::Optical && dark_[e.ocs * kOcsModelPorts + e.ocs_port]) {
-        drop(sl, DropCause::FailedOcsPort, m.valid, m.flit.head, m.credit);
+      // (the fault checks only once a fault was injected: this loop is the harness's hot path)
+      bool dropped = false;
+      if (armed_) {
+        const int sl = plan_.site(i).slice;
+        dropped = true;
+        if (e.failed) drop(sl, DropCause::FailedLink, m.valid, m.flit.head, m.credit);
+        else if (e.kind == Chip::End::Kind::Electrical && chips_[e.far_chip]->dead)
+          drop(sl, DropCause::DeadChip, m.valid, m.flit.head, m.credit);
+        else if (e.kind == Chip::End::Kind::Optical && dark_[e.ocs * kOcsModelPorts + e.ocs_port])
+          drop(sl, DropCause::FailedOcsPort, m.valid, m.flit.head, m.credit);
+        else dropped = false;
+      }
+      if (dropped) {
       } else if (e.kind == Chip::End::Kind::Electrical) {
         Chip& far = *chips_[e.far_chip];
         if (m.valid) {
@@ -411,8 +417,8 @@ void Pod::step() {
         Chip& ch = *chips_[static_cast<unsigned>(c)];
         const unsigned port = static_cast<unsigned>(o.link_of_port[q]);
         const ici::Flit fl = v ? ici::read_output(m, q) : ici::Flit{};
-        const int sl = plan_.site(static_cast<unsigned>(c)).slice;
-        if (dark_[oi * kOcsModelPorts + q] || ch.end[port].failed || ch.dead) {
+        if (armed_ && (dark_[oi * kOcsModelPorts + q] || ch.end[port].failed || ch.dead)) {
+          const int sl = plan_.site(static_cast<unsigned>(c)).slice;
           drop(sl, dark_[oi * kOcsModelPorts + q] ? DropCause::FailedOcsPort
                    : ch.end[port].failed          ? DropCause::FailedLink
                                                   : DropCause::DeadChip,

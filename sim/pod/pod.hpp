@@ -214,6 +214,7 @@ public:
   void refresh_link_status();
 
 private:
+  bool chip_quiet(unsigned chip) const; ///< nothing queued, in flight or waiting at this chip
   struct Chip;
   struct Ocs;
   struct HostOp {
