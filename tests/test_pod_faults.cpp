@@ -67,6 +67,11 @@ void check_repaired(const FaultReport& r, const PodSpec& spec, DropCause cause) 
   CHECK(r.lost_accounted);
   CHECK(r.flush.lost() == r.flush.heads_dropped + r.flush.heads_purged + r.flush.heads_in_chips);
   CHECK(r.flush.lost() > 0);
+  // heads_in_chips comes from conservation, so bound it independently: packets held in the
+  // slice's chips at the reset fit their buffers (every packet has a head flit in one of them):
+  // per chip 7 router inputs x 2 VCs x 8 flits (rtl/ici) plus the receiver's 2 per-VC FIFOs of 8
+  const std::uint64_t chips = spec.slices[0].shape.volume();
+  CHECK(r.flush.heads_in_chips <= chips * (7 * 2 * 8 + 2 * 8));
   CHECK(r.drops[static_cast<unsigned>(cause)].flits > 0);
   for (unsigned k = 0; k < kDropCauses; ++k)
     if (k != static_cast<unsigned>(cause) && k != static_cast<unsigned>(DropCause::Purged))
