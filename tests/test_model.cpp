@@ -290,5 +290,8 @@ TEST_CASE("bad shapes and calibration files give one-line errors", "[model]") {
   CHECK_THROWS_WITH(model::parse_calibration("{"), Catch::Contains("calibration data"));
   CHECK_THROWS_WITH(model::parse_calibration(R"({"electrical_latency":1,"optical_latency":4,"measurements":[]})"),
                     Catch::Contains("no measurements"));
-  CHECK_THROWS_WITH(model::collective_from_name("broadcast"), Catch::Contains("unknown workload"));
+  CHECK_THROWS_WITH(collective_from_name("broadcast"), Catch::Contains("unknown collective"));
+  // the pod runs scatter, the model does not predict it: refused, not priced as something else
+  CHECK_THROWS_WITH(model::estimate(Collective::Scatter, Topology::torus({4, 4, 4}), 4096, ideal_machine()),
+                    Catch::Contains("does not cover scatter"));
 }

@@ -11,26 +11,10 @@
 
 namespace phtpu::model {
 
-std::string collective_name(Collective c) {
-  switch (c) {
-  case Collective::AllReduce: return "allreduce";
-  case Collective::ReduceScatter: return "reducescatter";
-  case Collective::AllGather: return "allgather";
-  case Collective::AllToAll: return "alltoall";
-  }
-  return "?";
-}
+bool modelled(Collective c) { return std::find(std::begin(kCollectives), std::end(kCollectives), c) != std::end(kCollectives); }
 
-Collective collective_from_name(const std::string& s) {
-  for (Collective c : kCollectives)
-    if (collective_name(c) == s) return c;
-  throw std::invalid_argument("unknown workload '" + s + "' (allreduce, reducescatter, allgather, alltoall)");
-}
 
-double bus_factor(Collective c, unsigned n) {
-  if (n <= 1) return 0;
-  return c == Collective::AllReduce ? 2.0 * (n - 1) / n : double(n - 1) / n;
-}
+
 
 double link_rate(const Machine& m, double lat) {
   if (m.credit_flits <= 0) return m.link_bytes_per_cycle;
@@ -80,11 +64,9 @@ net::Topology parse_topology(const std::string& text, unsigned cube) {
 namespace {
 
 /// Is the link leaving p through `port` optical (it leaves the chip's cube)?
-bool optical(const net::Topology& t, phext::Vec3 p, net::Port port, unsigned cube) {
+bool optical(phext::Vec3 p, net::Port port, unsigned cube) {
   const int d = net::port_dim(port);
-  const bool face = net::port_sign(port) > 0 ? p[d] % cube == cube - 1 : p[d] % cube == 0;
-  (void)t;
-  return face;
+  return net::port_sign(port) > 0 ? p[d] % cube == cube - 1 : p[d] % cube == 0;
 }
 
 struct PhaseShape {
@@ -110,7 +92,7 @@ PhaseShape ring_phase(const net::Topology& t, int d, const Machine& m) {
       for (const auto& h : net::route(t, p, q, 2)) {
         if (h.hop.port == net::Port::Local) continue;
         load[std::size_t{t.index(h.node)} * 6 + static_cast<unsigned>(h.hop.port)] += 1;
-        const bool o = optical(t, h.node, h.hop.port, m.cube);
+        const bool o = optical(h.node, h.hop.port, m.cube);
         lat += m.router_cycles + (o ? m.optical_latency : m.electrical_latency);
         rate = std::min(rate, o ? rate_o : rate_e);
       }
@@ -125,7 +107,7 @@ PhaseShape ring_phase(const net::Topology& t, int d, const Machine& m) {
     for (unsigned port = 0; port < 6; ++port) {
       const double l = load[std::size_t{i} * 6 + port];
       if (l == 0) continue;
-      const bool o = optical(t, t.position(i), static_cast<net::Port>(port), m.cube);
+      const bool o = optical(t.position(i), static_cast<net::Port>(port), m.cube);
       ps.link_cycles_per_chunk_byte =
           std::max(ps.link_cycles_per_chunk_byte, l * (1 + m.header_fraction) / (o ? rate_o : rate_e));
     }
@@ -135,6 +117,9 @@ PhaseShape ring_phase(const net::Topology& t, int d, const Machine& m) {
 } // namespace
 
 std::vector<StepGroup> step_groups(Collective c, const net::Topology& t, double bytes, const Machine& m) {
+  if (!modelled(c))
+    throw std::invalid_argument("the model does not cover " + collective_name(c) +
+                                " (allreduce, reducescatter, allgather, alltoall)");
   std::vector<StepGroup> out;
   const unsigned n = t.nodes();
   if (n < 2) return out;
@@ -153,21 +138,19 @@ std::vector<StepGroup> step_groups(Collective c, const net::Topology& t, double 
       const phext::Vec3 delta = t.position(k);
       double step = 0, lat = 0;
       if (torus) {
+        // every direction of a torus has optical links (its wraps), and a translation loads
+        // all links of a direction alike: the busiest carries the most hops of one direction
         std::array<double, 6> hops{};
-        std::array<bool, 6> opt{};
         double rate = m.link_bytes_per_cycle;
         for (const auto& h : net::route(t, {0, 0, 0}, delta, 2)) {
           if (h.hop.port == net::Port::Local) continue;
-          const auto port = static_cast<unsigned>(h.hop.port);
-          hops[port] += 1;
-          const bool o = optical(t, h.node, h.hop.port, m.cube);
-          opt[port] = opt[port] || o || t.wraps(static_cast<int>(port / 2));
+          hops[static_cast<unsigned>(h.hop.port)] += 1;
+          const bool o = optical(h.node, h.hop.port, m.cube);
           rate = std::min(rate, o ? rate_o : rate_e);
           lat += m.router_cycles + (o ? m.optical_latency : m.electrical_latency);
         }
-        step = block * (1 + m.header_fraction) / rate; // the sender's one transfer
-        for (unsigned port = 0; port < 6; ++port)
-          step = std::max(step, hops[port] * block * (1 + m.header_fraction) / (opt[port] ? rate_o : rate_e));
+        const double wire = block * (1 + m.header_fraction);
+        step = std::max(wire / rate, *std::max_element(hops.begin(), hops.end()) * wire / rate_o);
       } else {
         load.assign(std::size_t{n} * 6, 0);
         for (unsigned i = 0; i < n; ++i) {

@@ -27,6 +27,7 @@
 // a stated assumption (reference/tpuv4-facts.md; calibration.cpp, tpu_v4_machine, cites each).
 #pragma once
 
+#include "collective_kind.hpp"
 #include "topology.hpp"
 #include "topology_metrics.hpp"
 
@@ -36,13 +37,14 @@
 
 namespace phtpu::model {
 
-enum class Collective { AllReduce, ReduceScatter, AllGather, AllToAll };
-std::string collective_name(Collective c);            ///< "allreduce", ... (the pod's names)
-Collective collective_from_name(const std::string& s); ///< throws std::invalid_argument
+using phtpu::Collective;
+using phtpu::collective_from_name;
+using phtpu::collective_name;
+/// The collectives the model predicts (the pod's schedules also run allreduce-hier, scatter and
+/// gather; estimate() refuses them).
 inline constexpr Collective kCollectives[] = {Collective::AllReduce, Collective::ReduceScatter, Collective::AllGather,
                                               Collective::AllToAll};
-/// nccl-tests bus-bandwidth factor: 2(n-1)/n for all-reduce, (n-1)/n for the others.
-double bus_factor(Collective c, unsigned n);
+bool modelled(Collective c);
 
 struct Machine {
   std::string name;

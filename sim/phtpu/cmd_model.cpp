@@ -176,7 +176,10 @@ int run_model(const ModelArgs& a) {
   std::vector<model::Collective> work;
   for (const auto& w : a.workloads) {
     try {
-      work.push_back(model::collective_from_name(w));
+      const model::Collective c = model::collective_from_name(w);
+      if (!model::modelled(c))
+        throw InputError("the model covers allreduce, reducescatter, allgather and alltoall, not " + w);
+      work.push_back(c);
     } catch (const std::invalid_argument& e) {
       throw InputError(e.what());
     }

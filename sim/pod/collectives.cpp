@@ -12,26 +12,7 @@
 
 namespace phtpu::pod {
 
-std::string collective_name(Collective c) {
-  switch (c) {
-  case Collective::AllReduce: return "allreduce";
-  case Collective::AllReduceHier: return "allreduce-hier";
-  case Collective::ReduceScatter: return "reducescatter";
-  case Collective::AllGather: return "allgather";
-  case Collective::AllToAll: return "alltoall";
-  case Collective::Scatter: return "scatter";
-  case Collective::Gather: return "gather";
-  }
-  return "?";
-}
 
-Collective collective_from_name(const std::string& name) {
-  for (Collective c : {Collective::AllReduce, Collective::AllReduceHier, Collective::ReduceScatter,
-                       Collective::AllGather, Collective::AllToAll, Collective::Scatter, Collective::Gather})
-    if (collective_name(c) == name) return c;
-  throw PlanError("unknown collective '" + name +
-                  "' (allreduce, allreduce-hier, reducescatter, allgather, alltoall, scatter, gather)");
-}
 
 std::size_t Schedule::transfers() const {
   std::size_t n = 0;
@@ -39,17 +20,6 @@ std::size_t Schedule::transfers() const {
   return n;
 }
 
-double bus_factor(Collective c, unsigned n) {
-  if (n <= 1) return 0;
-  switch (c) {
-  case Collective::AllReduce:
-  case Collective::AllReduceHier: return 2.0 * (n - 1) / n;
-  case Collective::ReduceScatter:
-  case Collective::AllGather:
-  case Collective::AllToAll: return double(n - 1) / n;
-  default: return 1.0;
-  }
-}
 
 namespace {
 

@@ -24,6 +24,7 @@
 #pragma once
 
 #include "chip_regs.hpp"
+#include "collective_kind.hpp"
 #include "planner.hpp"
 
 #include <cstdint>
@@ -35,9 +36,10 @@ namespace phtpu::pod {
 
 class Pod;
 
-enum class Collective { AllReduce, AllReduceHier, ReduceScatter, AllGather, AllToAll, Scatter, Gather };
-std::string collective_name(Collective c);
-Collective collective_from_name(const std::string& name); ///< throws PlanError
+using phtpu::bus_factor;
+using phtpu::Collective;
+using phtpu::collective_from_name;
+using phtpu::collective_name;
 
 struct Transfer {
   unsigned src = 0, dst = 0; ///< physical chips
@@ -66,8 +68,5 @@ void run_reference(const Schedule& sch, Memory& mem);
 /// start from the chips' current counters).
 void submit(Pod& pod, const Schedule& sch);
 
-/// nccl-tests conventions: algorithm bandwidth = bytes / time; bus bandwidth = algbw times
-/// 2(n-1)/n (all-reduce), (n-1)/n (reduce-scatter, all-gather, all-to-all), 1 (scatter, gather).
-double bus_factor(Collective c, unsigned n);
 
 } // namespace phtpu::pod
