@@ -17,6 +17,7 @@
 using phext::Vec3;
 using phtpu::net::find_cycle;
 using phtpu::net::Hop;
+using phtpu::net::MsgClass;
 using phtpu::net::Offset;
 using phtpu::net::PathHop;
 using phtpu::net::Port;
@@ -221,7 +222,7 @@ TEST_CASE("the channel dependency graph is acyclic with 2 VCs on every shape", "
   CHECK((r.dependencies > 0) == (t.nodes() > 2)); // every shape with 3 or more chips has 2-hop routes
 }
 
-TEST_CASE("the channel dependency graph is acyclic with 4 VCs", "[net][routing][cdg]") {
+TEST_CASE("the channel dependency graph is acyclic with 4 VCs, both classes", "[net][routing][cdg]") {
   const ShapeCase s = GENERATE(values<ShapeCase>({
       {{2, 2, 2}, Kind::Torus},
       {{4, 4, 4}, Kind::Torus},
@@ -235,6 +236,54 @@ TEST_CASE("the channel dependency graph is acyclic with 4 VCs", "[net][routing][
   const phtpu::net::CdgResult r = phtpu::net::check_channel_dependencies(t, 4);
   INFO(r.cycle);
   CHECK(r.acyclic);
+  CHECK(r.channels <= std::size_t{t.nodes()} * 6 * 4);
+}
+
+// Protocol deadlock (DESIGN.md §5): a request delivered at a chip may wait for a response
+// channel there (a read or a row lookup is answered), so the endpoints join the two classes'
+// networks. With a VC pair per class the joined graph stays acyclic; with the classes on one
+// pair (2 VCs) the ejection -> injection edge closes a cycle on every shape.
+TEST_CASE("with message classes the protocol dependency graph is acyclic on every shape", "[net][routing][cdg][protocol]") {
+  const ShapeCase s = GENERATE(from_range(kShapes));
+  const Topology t = make(s);
+  CAPTURE(t.describe());
+  const phtpu::net::CdgResult r = phtpu::net::check_channel_dependencies(t, 4, true);
+  INFO(r.cycle);
+  CHECK(r.acyclic);
+  // the endpoints add edges: every node's injections and ejections, both classes
+  const phtpu::net::CdgResult links = phtpu::net::check_channel_dependencies(t, 4);
+  CHECK(r.dependencies > links.dependencies);
+  CHECK(r.channels == links.channels);
+}
+
+TEST_CASE("negative control: with the classes merged the protocol dependency closes a cycle", "[net][routing][cdg][protocol]") {
+  const ShapeCase s = GENERATE(from_range(kShapes));
+  const Topology t = make(s);
+  CAPTURE(t.describe());
+  const phtpu::net::CdgResult r = phtpu::net::check_channel_dependencies(t, 2, true);
+  CHECK_FALSE(r.acyclic);
+  INFO(r.cycle);
+  // the cycle runs through a request ejection and a response injection of one node
+  CHECK(r.cycle.find("eject") != std::string::npos);
+  CHECK(r.cycle.find("inject") != std::string::npos);
+  // ... and the network alone, without the protocol edge, has none
+  CHECK(phtpu::net::check_channel_dependencies(t, 2).acyclic);
+}
+
+TEST_CASE("the protocol cycle on a ring of two chips, by hand", "[net][routing][cdg][protocol]") {
+  // 1x1x2 mesh, 2 VCs shared: chip 0 sends a read request to chip 1 on (0)+Z (VC 1: dest z = 1)
+  // and chip 1's answer comes back on (1)-Z (VC 0), both classes through the same ejection and
+  // injection channels; so eject(1) -> inject(1) -> (1)-Z -> eject(0) -> inject(0) -> (0)+Z
+  // -> eject(1). With 4 VCs the response goes on VC 2 and ends at eject(0)/vc2, which leads nowhere.
+  const Topology t = Topology::mesh({1, 1, 2});
+  const phtpu::net::CdgResult merged = phtpu::net::check_channel_dependencies(t, 2, true);
+  CHECK_FALSE(merged.acyclic);
+  const phtpu::net::CdgResult split = phtpu::net::check_channel_dependencies(t, 4, true);
+  CHECK(split.acyclic);
+  CHECK(split.channels == 4); // (0)+Z and (1)-Z, one VC of each class each
+  CHECK(route_str(phtpu::net::route(t, {0, 0, 0}, {0, 0, 1}, 4)) == "(0,0,0)+Z/1 (0,0,1)local/1");
+  CHECK(route_str(phtpu::net::route(t, {0, 0, 1}, {0, 0, 0}, 4, ~0u, MsgClass::Response)) ==
+        "(0,0,1)-Z/2 (0,0,0)local/2");
 }
 
 TEST_CASE("find_cycle finds cycles and self-loops and accepts DAGs", "[net][routing][cdg]") {
@@ -306,10 +355,16 @@ TEST_CASE("VC rules hand-worked on the 4x4x4 torus", "[net][routing][vc]") {
   // each new dimension chooses afresh; delivery keeps the arrival VC
   CHECK(route_str(t, {0, 0, 0}, {3, 1, 0}) == "(0,0,0)-X/1 (3,0,0)+Y/1 (3,1,0)local/1");
   CHECK(route_str(t, {1, 0, 0}, {0, 3, 2}) == "(1,0,0)-X/0 (0,0,0)-Y/1 (0,3,0)+Z/0 (0,3,1)+Z/0 (0,3,2)local/0");
-  // with 4 VCs a non-crossing packet may use VC 2 or 3, a crossing one still 0 then 1
-  CHECK(route_str(t, {1, 0, 0}, {3, 0, 0}, 4) == "(1,0,0)+X/3 (2,0,0)+X/3 (3,0,0)local/3");
+  // with 4 VCs requests keep VCs 0 and 1, responses take the same rules on VCs 2 and 3
+  CHECK(route_str(t, {1, 0, 0}, {3, 0, 0}, 4) == "(1,0,0)+X/1 (2,0,0)+X/1 (3,0,0)local/1");
   CHECK(route_str(t, {2, 0, 0}, {0, 0, 0}, 4) == "(2,0,0)+X/0 (3,0,0)+X/1 (0,0,0)local/1");
-  CHECK(route_str(t, {0, 0, 1}, {0, 2, 1}, 4) == "(0,0,1)+Y/2 (0,1,1)+Y/2 (0,2,1)local/2");
+  const auto resp = [&](Vec3 a, Vec3 b) { return route_str(phtpu::net::route(t, a, b, 4, ~0u, MsgClass::Response)); };
+  CHECK(resp({1, 0, 0}, {3, 0, 0}) == "(1,0,0)+X/3 (2,0,0)+X/3 (3,0,0)local/3");
+  CHECK(resp({2, 0, 0}, {0, 0, 0}) == "(2,0,0)+X/2 (3,0,0)+X/3 (0,0,0)local/3");
+  CHECK(resp({0, 0, 1}, {0, 2, 1}) == "(0,0,1)+Y/2 (0,1,1)+Y/2 (0,2,1)local/2");
+  // on 2 VCs the classes share the pair: the same route for both
+  CHECK(route_str(phtpu::net::route(t, {2, 0, 0}, {0, 0, 0}, 2, ~0u, MsgClass::Response)) ==
+        "(2,0,0)+X/0 (3,0,0)+X/1 (0,0,0)local/1");
 
   // next_hop on its own: straight on keeps the input VC, unless it takes the wrap link
   using phtpu::net::next_hop;
@@ -323,6 +378,10 @@ TEST_CASE("VC rules hand-worked on the 4x4x4 torus", "[net][routing][vc]") {
   CHECK(next_hop(t, {1, 1, 0}, {1, 3, 0}, Port::Local, 1, 2) == Hop{Port::YP, 1});
   CHECK(next_hop(t, {1, 1, 1}, {1, 1, 1}, Port::XM, 1, 2) == Hop{Port::Local, 1});
   CHECK(next_hop(t, {1, 1, 1}, {1, 1, 1}, Port::Local, 0, 2) == Hop{Port::Local, 0});
+  // a response keeps its class on every hop, delivery included
+  CHECK(next_hop(t, {1, 0, 0}, {3, 0, 0}, Port::XM, 3, 4, MsgClass::Response) == Hop{Port::XP, 3});
+  CHECK(next_hop(t, {3, 0, 0}, {0, 0, 0}, Port::XM, 2, 4, MsgClass::Response) == Hop{Port::XP, 3});
+  CHECK(next_hop(t, {1, 1, 1}, {1, 1, 1}, Port::XM, 3, 4, MsgClass::Response) == Hop{Port::Local, 3});
 }
 
 TEST_CASE("VC rules on the 2x2x2 mesh follow the destination parity", "[net][routing][vc]") {
@@ -418,13 +477,15 @@ TEST_CASE("the injection VC only reaches the local port of a packet sent to itse
   }
 }
 
-TEST_CASE("the oracle rejects positions outside the topology and fewer than two VCs", "[net][routing]") {
+TEST_CASE("the oracle rejects positions outside the topology and VC counts other than 2 and 4", "[net][routing]") {
   const Topology t = Topology::torus({4, 4, 4});
   CHECK_THROWS_AS(phtpu::net::minimal_offset(t, {4, 0, 0}, {0, 0, 0}), std::invalid_argument);
   CHECK_THROWS_AS(phtpu::net::next_hop(t, {0, 0, 0}, {0, 0, 4}, Port::Local, 0, 2), std::invalid_argument);
   CHECK_THROWS_AS(phtpu::net::next_hop(t, {0, 0, 0}, {1, 0, 0}, Port::Local, 0, 1), std::invalid_argument);
   CHECK_THROWS_AS(phtpu::net::route(t, {0, 0, 0}, {1, 0, 0}, 1), std::invalid_argument);
   CHECK_THROWS_AS(phtpu::net::bfs_distances(t, {0, 9, 0}), std::invalid_argument);
+  CHECK_THROWS_AS(phtpu::net::next_hop(t, {0, 0, 0}, {1, 0, 0}, Port::Local, 0, 3), std::invalid_argument);
   CHECK_THROWS_AS(phtpu::net::check_channel_dependencies(t, 1), std::invalid_argument);
-  CHECK_THROWS_AS(phtpu::net::check_channel_dependencies(t, 11), std::invalid_argument);
+  CHECK_THROWS_AS(phtpu::net::check_channel_dependencies(t, 3), std::invalid_argument);
+  CHECK_THROWS_AS(phtpu::net::check_channel_dependencies(t, 8, true), std::invalid_argument);
 }

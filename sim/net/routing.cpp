@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdint>
 #include <cstdlib>
@@ -68,12 +69,15 @@ Offset minimal_offset_unchecked(const Topology& t, Vec3 here, Vec3 dest) {
   return best;
 }
 
-Hop next_hop_unchecked(const Topology& t, Vec3 here, Vec3 dest, Port in_port, unsigned in_vc, unsigned num_vcs) {
+Hop next_hop_unchecked(const Topology& t, Vec3 here, Vec3 dest, Port in_port, unsigned in_vc, unsigned num_vcs,
+                       MsgClass cls) {
   const Offset delta = minimal_offset_unchecked(t, here, dest);
+  const unsigned base = class_vc_base(cls, num_vcs);
+  in_vc %= kVcsPerClass; // the VC inside the class's pair (the class itself never changes)
   int d = 0;
   while (d < 3 && delta[d] == 0)
     ++d;
-  if (d == 3) return {Port::Local, in_vc};
+  if (d == 3) return {Port::Local, base + in_vc};
   const int sign = delta[d] > 0 ? 1 : -1;
   const Port out = static_cast<Port>(2 * d + (sign > 0 ? 0 : 1));
   const bool wrap_now = t.is_wrap(here, out);
@@ -84,8 +88,8 @@ Hop next_hop_unchecked(const Topology& t, Vec3 here, Vec3 dest, Port in_port, un
   if (port_dim(in_port) == d) // straight on
     vc = wrap_now ? 1u : in_vc;
   else // entering dimension d (or the network)
-    vc = crossing ? (wrap_now ? 1u : 0u) : dest[d] % num_vcs;
-  return {out, vc};
+    vc = crossing ? (wrap_now ? 1u : 0u) : dest[d] % kVcsPerClass;
+  return {out, base + vc};
 }
 
 void check_inside(const Topology& t, Vec3 p, const char* what) {
@@ -94,18 +98,40 @@ void check_inside(const Topology& t, Vec3 p, const char* what) {
 }
 
 void check_vcs(unsigned num_vcs) {
-  if (num_vcs < 2) throw std::invalid_argument(fmt::format("routing needs num_vcs >= 2, not {}", num_vcs));
+  if (num_vcs != 2 && num_vcs != 4)
+    throw std::invalid_argument(fmt::format("routing needs 2 VCs (one pair, classes shared) or 4 (a pair per "
+                                            "message class), not {}",
+                                            num_vcs));
 }
 
-std::string channel_str(const Topology& t, unsigned channel, unsigned num_vcs) {
-  const unsigned vc = channel % num_vcs;
-  const unsigned port = channel / num_vcs % kNumLinkPorts;
-  const unsigned node = channel / num_vcs / kNumLinkPorts;
-  return fmt::format("({}){}/vc{}", phext::position_str(t.position(node)), port_name(static_cast<Port>(port)), vc);
+// Channel numbering of the dependency graph: link channels (node * 6 + port) * V + vc, then the
+// injection channels (local input) and the ejection channels (local output) of every node.
+struct ChannelIds {
+  unsigned nodes, vcs;
+  std::size_t links() const { return std::size_t{nodes} * kNumLinkPorts * vcs; }
+  std::size_t inject(unsigned node, unsigned vc) const { return links() + std::size_t{node} * vcs + vc; }
+  std::size_t eject(unsigned node, unsigned vc) const { return links() + std::size_t{nodes + node} * vcs + vc; }
+  std::size_t total() const { return links() + std::size_t{2} * nodes * vcs; }
+};
+
+std::string channel_str(const Topology& t, const ChannelIds& ids, std::size_t channel) {
+  const unsigned v = ids.vcs;
+  if (channel < ids.links()) {
+    const auto vc = static_cast<unsigned>(channel % v);
+    const auto port = static_cast<unsigned>(channel / v % kNumLinkPorts);
+    const auto node = static_cast<unsigned>(channel / v / kNumLinkPorts);
+    return fmt::format("({}){}/vc{}", phext::position_str(t.position(node)), port_name(static_cast<Port>(port)), vc);
+  }
+  const std::size_t e = channel - ids.links();
+  const auto vc = static_cast<unsigned>(e % v);
+  const auto node = static_cast<unsigned>(e / v % ids.nodes);
+  return fmt::format("({}){}/vc{}", phext::position_str(t.position(node)), e / v < ids.nodes ? "inject" : "eject", vc);
 }
 } // namespace
 
 int Offset::length() const { return std::abs(x) + std::abs(y) + std::abs(z); }
+
+std::string_view class_name(MsgClass c) { return c == MsgClass::Request ? "request" : "response"; }
 
 Offset minimal_offset(const Topology& t, Vec3 here, Vec3 dest) {
   check_inside(t, here, "position");
@@ -113,23 +139,23 @@ Offset minimal_offset(const Topology& t, Vec3 here, Vec3 dest) {
   return minimal_offset_unchecked(t, here, dest);
 }
 
-Hop next_hop(const Topology& t, Vec3 here, Vec3 dest, Port in_port, unsigned in_vc, unsigned num_vcs) {
+Hop next_hop(const Topology& t, Vec3 here, Vec3 dest, Port in_port, unsigned in_vc, unsigned num_vcs, MsgClass cls) {
   check_inside(t, here, "position");
   check_inside(t, dest, "destination");
   check_vcs(num_vcs);
-  return next_hop_unchecked(t, here, dest, in_port, in_vc, num_vcs);
+  return next_hop_unchecked(t, here, dest, in_port, in_vc, num_vcs, cls);
 }
 
-std::vector<PathHop> route(const Topology& t, Vec3 src, Vec3 dest, unsigned num_vcs, unsigned inject_vc) {
+std::vector<PathHop> route(const Topology& t, Vec3 src, Vec3 dest, unsigned num_vcs, unsigned inject_vc, MsgClass cls) {
   check_inside(t, src, "source");
   check_inside(t, dest, "destination");
   check_vcs(num_vcs);
   std::vector<PathHop> path;
   Vec3 node = src;
   Port in_port = Port::Local;
-  unsigned vc = inject_vc;
+  unsigned vc = inject_vc == ~0u ? class_vc_base(cls, num_vcs) : inject_vc;
   for (;;) {
-    const Hop hop = next_hop_unchecked(t, node, dest, in_port, vc, num_vcs);
+    const Hop hop = next_hop_unchecked(t, node, dest, in_port, vc, num_vcs, cls);
     path.push_back({node, hop});
     if (hop.port == Port::Local) return path;
     if (path.size() > t.nodes())
@@ -207,12 +233,10 @@ bool find_cycle(const std::vector<std::vector<unsigned>>& adjacency, std::vector
   return false;
 }
 
-CdgResult check_channel_dependencies(const Topology& t, unsigned num_vcs) {
+CdgResult check_channel_dependencies(const Topology& t, unsigned num_vcs, bool protocol) {
   check_vcs(num_vcs);
-  const unsigned per_node = kNumLinkPorts * num_vcs; // successor channels of one node: (port, vc)
-  if (per_node > 64)
-    throw std::invalid_argument(fmt::format("check_channel_dependencies supports up to 10 VCs, not {}", num_vcs));
   const unsigned n = t.nodes();
+  const ChannelIds ids{n, num_vcs};
   std::vector<Vec3> pos(n);
   std::vector<unsigned> link(std::size_t{n} * kNumLinkPorts, kNoNode); // neighbour index per (node, port)
   for (unsigned i = 0; i < n; ++i) {
@@ -222,61 +246,93 @@ CdgResult check_channel_dependencies(const Topology& t, unsigned num_vcs) {
         link[std::size_t{i} * kNumLinkPorts + static_cast<unsigned>(port)] = t.index(*q);
   }
 
-  // Channel id = (node * 6 + port) * num_vcs + vc. The successor of a channel is always a
-  // channel of the node the link leads to, so its edges fit in one mask over (port, vc).
-  const std::size_t channels = std::size_t{n} * per_node;
-  std::vector<std::uint64_t> succ(channels, 0);
-  std::vector<std::uint8_t> used(channels, 0);
-  for (unsigned src = 0; src < n; ++src) {
-    for (unsigned dst = 0; dst < n; ++dst) {
-      if (src == dst) continue;
-      for (unsigned inject_vc = 0; inject_vc < num_vcs; ++inject_vc) {
-        unsigned node = src;
-        Port in_port = Port::Local;
-        unsigned vc = inject_vc;
-        std::size_t prev = SIZE_MAX;
-        for (unsigned steps = 0;; ++steps) {
-          const Hop hop = next_hop_unchecked(t, pos[node], pos[dst], in_port, vc, num_vcs);
-          if (hop.port == Port::Local) break;
-          const unsigned port = static_cast<unsigned>(hop.port);
-          if (steps >= n || hop.vc >= num_vcs)
-            throw std::logic_error(fmt::format("routing bug: route ({}) -> ({}) in the {} loops or leaves the VCs",
-                                               phext::position_str(pos[src]), phext::position_str(pos[dst]),
-                                               t.describe()));
-          const std::size_t ch = (std::size_t{node} * kNumLinkPorts + port) * num_vcs + hop.vc;
-          used[ch] = 1;
-          if (prev != SIZE_MAX) succ[prev] |= std::uint64_t{1} << (port * num_vcs + hop.vc);
-          prev = ch;
-          const unsigned next = link[std::size_t{node} * kNumLinkPorts + port];
-          if (next == kNoNode)
-            throw std::logic_error(fmt::format("routing bug: ({}) has no {} link in the {}",
-                                               phext::position_str(pos[node]), port_name(hop.port), t.describe()));
-          node = next;
-          in_port = opposite(hop.port);
-          vc = hop.vc;
+  // The successor of a link channel is a channel of the node the link leads to, the successor of
+  // an injection channel one of its own node: either fits in one mask over (port 0..5 = link,
+  // 6 = ejection) x VC, at most 7 x 4 bits.
+  const unsigned slots = (kNumLinkPorts + 1) * num_vcs;
+  const unsigned eject_slot = kNumLinkPorts * num_vcs;
+  std::vector<std::uint32_t> succ(ids.total(), 0);
+  std::vector<std::uint8_t> used(ids.links(), 0);
+  // (with 2 VCs the classes' routes are the same channels: one class covers both)
+  const std::vector<MsgClass> classes = protocol || num_vcs > kVcsPerClass
+                                            ? std::vector<MsgClass>{MsgClass::Request, MsgClass::Response}
+                                            : std::vector<MsgClass>{MsgClass::Request};
+  for (const MsgClass cls : classes) {
+    const unsigned base = class_vc_base(cls, num_vcs);
+    for (unsigned src = 0; src < n; ++src) {
+      for (unsigned dst = 0; dst < n; ++dst) {
+        if (src == dst && !protocol) continue; // no link channel: nothing to depend on
+        for (unsigned inject_vc = base; inject_vc < base + kVcsPerClass; ++inject_vc) {
+          unsigned node = src;
+          Port in_port = Port::Local;
+          unsigned vc = inject_vc;
+          std::size_t prev = protocol ? ids.inject(src, inject_vc) : SIZE_MAX;
+          for (unsigned steps = 0;; ++steps) {
+            const Hop hop = next_hop_unchecked(t, pos[node], pos[dst], in_port, vc, num_vcs, cls);
+            if (hop.vc < base || hop.vc >= base + kVcsPerClass || steps > n)
+              throw std::logic_error(fmt::format("routing bug: {} route ({}) -> ({}) in the {} loops or leaves its "
+                                                 "class's VCs",
+                                                 class_name(cls), phext::position_str(pos[src]),
+                                                 phext::position_str(pos[dst]), t.describe()));
+            if (hop.port == Port::Local) {
+              if (protocol) succ[prev] |= std::uint32_t{1} << (eject_slot + hop.vc);
+              break;
+            }
+            const unsigned port = static_cast<unsigned>(hop.port);
+            const std::size_t ch = (std::size_t{node} * kNumLinkPorts + port) * num_vcs + hop.vc;
+            used[ch] = 1;
+            if (prev != SIZE_MAX) succ[prev] |= std::uint32_t{1} << (port * num_vcs + hop.vc);
+            prev = ch;
+            const unsigned next = link[std::size_t{node} * kNumLinkPorts + port];
+            if (next == kNoNode)
+              throw std::logic_error(fmt::format("routing bug: ({}) has no {} link in the {}",
+                                                 phext::position_str(pos[node]), port_name(hop.port), t.describe()));
+            node = next;
+            in_port = opposite(hop.port);
+            vc = hop.vc;
+          }
         }
       }
     }
   }
 
   CdgResult result;
-  std::vector<std::vector<unsigned>> adjacency(channels);
-  for (std::size_t ch = 0; ch < channels; ++ch) {
+  std::vector<std::vector<unsigned>> adjacency(ids.total());
+  auto add_mask = [&](std::size_t ch, unsigned to_node) {
+    const std::uint32_t mask = succ[ch];
+    for (unsigned bit = 0; bit < slots; ++bit) {
+      if (!((mask >> bit) & 1u)) continue;
+      const std::size_t to = bit >= eject_slot ? ids.eject(to_node, bit - eject_slot)
+                                               : std::size_t{to_node} * kNumLinkPorts * num_vcs + bit;
+      adjacency[ch].push_back(static_cast<unsigned>(to));
+    }
+  };
+  for (std::size_t ch = 0; ch < ids.links(); ++ch) {
     result.channels += used[ch];
-    const std::uint64_t mask = succ[ch];
-    if (!mask) continue;
-    const unsigned to_node = link[ch / num_vcs]; // ch / num_vcs = node * 6 + port
-    for (unsigned bit = 0; bit < per_node; ++bit)
-      if ((mask >> bit) & 1u) adjacency[ch].push_back(to_node * per_node + bit);
-    result.dependencies += adjacency[ch].size();
+    if (succ[ch]) add_mask(ch, link[ch / num_vcs]); // ch / num_vcs = node * 6 + port
+  }
+  if (protocol) {
+    const unsigned req = class_vc_base(MsgClass::Request, num_vcs), resp = class_vc_base(MsgClass::Response, num_vcs);
+    for (unsigned node = 0; node < n; ++node)
+      for (unsigned v = 0; v < kVcsPerClass; ++v) {
+        add_mask(ids.inject(node, req + v), node);
+        add_mask(ids.inject(node, resp + v), node); // (the same channels when the classes share VCs)
+        for (unsigned w = 0; w < kVcsPerClass; ++w) // a delivered request may wait to send a response
+          adjacency[ids.eject(node, req + v)].push_back(static_cast<unsigned>(ids.inject(node, resp + w)));
+      }
+  }
+  for (auto& a : adjacency) {
+    std::sort(a.begin(), a.end());
+    a.erase(std::unique(a.begin(), a.end()), a.end());
+    result.dependencies += a.size();
   }
 
   std::vector<unsigned> cycle;
   if (find_cycle(adjacency, &cycle)) {
     result.acyclic = false;
     for (const unsigned ch : cycle)
-      result.cycle += channel_str(t, ch, num_vcs) + " -> ";
-    result.cycle += channel_str(t, cycle.front(), num_vcs);
+      result.cycle += channel_str(t, ids, ch) + " -> ";
+    result.cycle += channel_str(t, ids, cycle.front());
   }
   return result;
 }
