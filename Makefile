@@ -58,7 +58,7 @@ sim: configure
 	$(BUILD)/phtpu sparsecore --batch 6 --valence 1:5 --vocab 1000000 --dim 16 --zipf 1.05 --mem-latency 30 \
 	    --remote-latency 60 --shards 4 --own-chip 1 --combiner mean --trace waves/sc.fst \
 	    --json $(BUILD)/reports/sparsecore.json
-	$(BUILD)/phtpu pod --config pods/small.json --workload allreduce,embedding,alltoall --bytes 4KiB \
+	$(BUILD)/phtpu pod --config pods/small.json --workload allreduce,alltoall,embedding --bytes 4KiB \
 	    --reconfigure 2:2x2x4 --trace waves/pod.fst --trace-chips 0,64 --json $(BUILD)/reports/pod.json \
 	    --markdown $(BUILD)/reports/pod.md --plan-json $(BUILD)/reports/pod_plan.json \
 	    --plan-phext $(BUILD)/reports/pod_routing.phext

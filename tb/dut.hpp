@@ -7,7 +7,13 @@
 //
 // The trace is flushed and closed in the destructor, so a failing Catch2 REQUIRE (which
 // throws) still leaves a complete waveform; flush() can be called at any time.
+// RTL assertions (models verilated with --assert; `ifndef SYNTHESIS blocks in rtl/): a failed
+// assertion prints its message and tick() throws RtlAssertion, so the test fails at the cycle
+// it happened (Verilator's default, aborting the process, would lose the trace). A test that
+// provokes a violation on purpose turns them off with assertions(false) around it.
 #pragma once
+
+#include "rtl_assert.hpp"
 
 #include <verilated.h>
 #include <verilated_fst_c.h>
@@ -27,6 +33,8 @@ public:
   explicit Dut(const std::string& name = "top") : ctx_(std::make_unique<VerilatedContext>()) {
     ctx_->threads(1); // default is hardware_concurrency() (TOOLCHAIN.md §9.9)
     ctx_->traceEverOn(true);
+    report_assertions(*ctx_);
+    make_current(*ctx_);
     model_ = std::make_unique<Model>(ctx_.get(), name.c_str());
     model_->clk_i = 0;
     model_->rst_ni = 1;
@@ -35,6 +43,7 @@ public:
   Dut(const Dut&) = delete;
   Dut& operator=(const Dut&) = delete;
   ~Dut() {
+    make_current(*ctx_);
     if (trace_) trace_->close();
     model_->final();
   }
@@ -75,6 +84,10 @@ public:
     ctx_->timeInc(kHalfPeriod);
     dump();
     ++cycle_;
+    if (ctx_->gotError()) {
+      flush();
+      throw_if_failed(*ctx_, "cycle " + std::to_string(cycle_));
+    }
   }
   void ticks(std::uint64_t n) {
     for (std::uint64_t i = 0; i < n; ++i)
@@ -91,6 +104,8 @@ public:
   }
 
   std::uint64_t cycle() const { return cycle_; }
+  /// Evaluate the model's assertions (on by default; off to provoke a violation on purpose).
+  void assertions(bool on) { ctx_->assertOn(on); }
 
   /// Half a clock period in trace time units (1 ns with --timescale 1ns/1ns): a 10 ns clock.
   static constexpr std::uint64_t kHalfPeriod = 5;

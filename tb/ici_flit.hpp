@@ -12,9 +12,12 @@
 
 namespace phtpu::ici {
 
-/// The router configuration every C++ user builds (CMakeLists.txt verilates ici_router with
-/// its defaults): 2 VCs, 8-flit buffers, 160-bit flits.
-inline constexpr unsigned kNumVcs = 2;
+/// The router configurations the C++ side drives (CMakeLists.txt verilates them): 8-flit
+/// buffers, 160-bit flits, and 2 VCs (the bare network harness's default: the message classes
+/// share them) or 4 (the chip's router: a VC pair per message class).
+inline constexpr unsigned kNetVcs = 2;
+inline constexpr unsigned kChipVcs = 4;
+inline constexpr unsigned kMaxVcs = 4;
 inline constexpr unsigned kBufDepth = 8;
 inline constexpr unsigned kFlitBits = 160;
 inline constexpr unsigned kFlitWords = kFlitBits / 32;
@@ -23,13 +26,16 @@ static_assert(kFlitBits % 32 == 0, "port slices are word aligned");
 // Head flit layout (ici_pkg::Head*).
 inline constexpr unsigned kHeadDestLsb = 0;
 inline constexpr unsigned kHeadTypeLsb = 90, kHeadTypeBits = 3;
+inline constexpr unsigned kHeadClassBit = kHeadTypeLsb + kHeadTypeBits - 1; ///< the type's top bit
 inline constexpr unsigned kHeadLenLsb = 93, kHeadLenBits = 5;
 inline constexpr unsigned kHeadSrcLsb = 98;
 inline constexpr unsigned kHeadTagLsb = 128;
 inline constexpr unsigned kMaxPacketFlits = (1u << kHeadLenBits) - 1;
 
-/// Packet types (ici_pkg::Pkt*).
-enum class PktType : unsigned { Write = 0, ReadReq = 1, ReadResp = 2, EmbLookup = 3, Collective = 4 };
+/// Packet types (ici_pkg::Pkt*): requests 0..3, responses 4..5 (the top bit is the message class).
+enum class PktType : unsigned { Write = 0, ReadReq = 1, EmbLookup = 2, Collective = 3, ReadResp = 4, ReadData = 5 };
+/// The message class of a packet type: 0 request, 1 response (ici_pkg::HeadClassBit).
+inline unsigned class_of(PktType t) { return (static_cast<unsigned>(t) >> (kHeadTypeBits - 1)) & 1u; }
 
 using FlitData = std::array<std::uint32_t, kFlitWords>;
 
@@ -110,12 +116,14 @@ inline HeadFields unpack_head(const FlitData& d) {
 }
 
 /// A head flit to the raw destination fields `dest` (malformed ones too), tagged for identification.
-inline Flit head_flit(const RawFields& dest, phext::Vec3 src, unsigned vc, std::uint32_t tag, unsigned len = 1) {
+inline Flit head_flit(const RawFields& dest, phext::Vec3 src, unsigned vc, std::uint32_t tag, unsigned len = 1,
+                      PktType type = PktType::Write) {
   HeadFields h;
   h.dest = dest;
   h.src = src;
   h.len = len;
   h.tag = tag;
+  h.type = type;
   Flit f;
   f.head = true;
   f.tail = len == 1;
@@ -126,8 +134,8 @@ inline Flit head_flit(const RawFields& dest, phext::Vec3 src, unsigned vc, std::
 
 /// A head flit to global position `dest` of `geo`.
 inline Flit head_to(const phext::SliceGeometry& geo, phext::Vec3 src, phext::Vec3 dest, unsigned vc, std::uint32_t tag,
-                    unsigned len = 1) {
-  return head_flit(raw_of(geo.phext_of_global(dest)), src, vc, tag, len);
+                    unsigned len = 1, PktType type = PktType::Write) {
+  return head_flit(raw_of(geo.phext_of_global(dest)), src, vc, tag, len, type);
 }
 
 inline Flit body(unsigned vc, std::uint32_t tag, unsigned index, bool tail) {

@@ -3,8 +3,11 @@
 // link-port helpers (drive_input, read_output, input_credits) also serve every model with the
 // same flit ports: the chip top (rtl/chip/chip_top.sv, 6 ports) and the OCS
 // (rtl/ocs/ocs_switch.sv, up to 32 ports), in the pod harness (sim/pod/pod.cpp).
-// Include the model header (Vici_router.h) first. Ports are flat vectors, port p's slice
-// at [p*W +: W]; with 160-bit flits each port's data is five whole 32-bit words.
+// Include the model header (Vici_router.h, ...) first. Ports are flat vectors, port p's slice
+// at [p*W +: W]; with 160-bit flits each port's data is five whole 32-bit words. The helpers
+// take the model's VC count (2 or 4) as a template argument: it sets the width of the VC
+// fields (1 or 2 bits per port) and of the credit fields (one bit per VC per port). Vectors
+// wider than 64 bits (an OCS's credits) are Verilator's VlWide word arrays.
 #pragma once
 
 #include "ici_flit.hpp"
@@ -16,6 +19,55 @@
 namespace phtpu::ici {
 
 using net::Port;
+
+/// Bits of a VC number on a link of a router with `vcs` VCs.
+constexpr unsigned vc_bits(unsigned vcs) { return vcs > 2 ? 2 : 1; }
+
+/// Bits [lsb, lsb+width) of a port vector, width <= 32 (integral or VlWide).
+template <class T>
+std::enable_if_t<std::is_integral_v<T>, std::uint32_t> get_field(const T& v, unsigned lsb, unsigned width) {
+  return static_cast<std::uint32_t>((static_cast<std::uint64_t>(v) >> lsb) & ((std::uint64_t{1} << width) - 1));
+}
+template <std::size_t N>
+std::uint32_t get_field(const VlWide<N>& v, unsigned lsb, unsigned width) {
+  std::uint64_t w = v[lsb / 32];
+  if (lsb % 32 + width > 32) w |= static_cast<std::uint64_t>(v[lsb / 32 + 1]) << 32;
+  return static_cast<std::uint32_t>((w >> (lsb % 32)) & ((std::uint64_t{1} << width) - 1));
+}
+/// Set bits [lsb, lsb+width) of a port vector to `value`, width <= 32.
+template <class T>
+std::enable_if_t<std::is_integral_v<T>> set_field(T& v, unsigned lsb, unsigned width, std::uint32_t value) {
+  const std::uint64_t mask = ((std::uint64_t{1} << width) - 1) << lsb;
+  v = static_cast<T>((static_cast<std::uint64_t>(v) & ~mask) | ((static_cast<std::uint64_t>(value) << lsb) & mask));
+}
+template <std::size_t N>
+void set_field(VlWide<N>& v, unsigned lsb, unsigned width, std::uint32_t value) {
+  for (unsigned done = 0; done < width;) {
+    const unsigned w = (lsb + done) / 32, off = (lsb + done) % 32, n = std::min(width - done, 32 - off);
+    const std::uint32_t mask = (n == 32 ? ~0u : ((1u << n) - 1)) << off;
+    v[w] = (v[w] & ~mask) | ((static_cast<std::uint32_t>(value >> done) << off) & mask);
+    done += n;
+  }
+}
+/// Any bit set in a port vector.
+template <class T>
+std::enable_if_t<std::is_integral_v<T>, bool> any_bit(const T& v) {
+  return v != 0;
+}
+template <std::size_t N>
+bool any_bit(const VlWide<N>& v) {
+  for (std::size_t i = 0; i < N; ++i)
+    if (v[i]) return true;
+  return false;
+}
+template <class T>
+std::enable_if_t<std::is_integral_v<T>> clear_vector(T& v) {
+  v = 0;
+}
+template <std::size_t N>
+void clear_vector(VlWide<N>& v) {
+  for (std::size_t i = 0; i < N; ++i) v[i] = 0;
+}
 
 /// Present `own` on cfg_own_i (coord_t: 90 bits in three 32-bit words).
 template <class Model>
@@ -40,46 +92,40 @@ void set_config(Model& m, const phext::SliceGeometry& geo, const net::Topology& 
   m.cfg_we_i = 1;
 }
 
-inline unsigned bit(std::uint32_t v, unsigned i) { return (v >> i) & 1u; }
+inline unsigned bit(std::uint64_t v, unsigned i) { return static_cast<unsigned>((v >> i) & 1u); }
 
-/// Present `f` on input port p (or nothing when `valid` is false). Port vectors of any width
-/// up to 32 ports.
-template <class Model>
+/// Present `f` on input port p (or nothing when `valid` is false), on a model with `Vcs` VCs.
+template <unsigned Vcs, class Model>
 void drive_input(Model& m, unsigned p, bool valid, const Flit& f = {}) {
-  using V = std::remove_reference_t<decltype(m.in_valid_i)>;
-  const std::uint32_t mask = 1u << p;
-  if (!valid) {
-    m.in_valid_i = static_cast<V>(m.in_valid_i & ~mask);
-    return;
-  }
-  m.in_valid_i = static_cast<V>(m.in_valid_i | mask);
-  m.in_head_i = static_cast<V>(f.head ? (m.in_head_i | mask) : (m.in_head_i & ~mask));
-  m.in_tail_i = static_cast<V>(f.tail ? (m.in_tail_i | mask) : (m.in_tail_i & ~mask));
-  m.in_vc_i = static_cast<V>((m.in_vc_i & ~mask) | ((f.vc & 1u) << p)); // VcW = 1
+  set_field(m.in_valid_i, p, 1, valid ? 1u : 0u);
+  if (!valid) return;
+  set_field(m.in_head_i, p, 1, f.head ? 1u : 0u);
+  set_field(m.in_tail_i, p, 1, f.tail ? 1u : 0u);
+  set_field(m.in_vc_i, p * vc_bits(Vcs), vc_bits(Vcs), f.vc);
   for (unsigned w = 0; w < kFlitWords; ++w)
     m.in_data_i[p * kFlitWords + w] = f.data[w];
 }
 
 template <class Model>
 bool output_valid(Model& m, unsigned p) {
-  return bit(m.out_valid_o, p) != 0;
+  return get_field(m.out_valid_o, p, 1) != 0;
 }
 
-template <class Model>
+template <unsigned Vcs, class Model>
 Flit read_output(Model& m, unsigned p) {
   Flit f;
-  f.head = bit(m.out_head_o, p) != 0;
-  f.tail = bit(m.out_tail_o, p) != 0;
-  f.vc = bit(m.out_vc_o, p);
+  f.head = get_field(m.out_head_o, p, 1) != 0;
+  f.tail = get_field(m.out_tail_o, p, 1) != 0;
+  f.vc = get_field(m.out_vc_o, p * vc_bits(Vcs), vc_bits(Vcs));
   for (unsigned w = 0; w < kFlitWords; ++w)
     f.data[w] = m.out_data_o[p * kFlitWords + w];
   return f;
 }
 
 /// Credits the router returns on input port p this cycle (bit v = VC v).
-template <class Model>
+template <unsigned Vcs, class Model>
 unsigned input_credits(Model& m, unsigned p) {
-  return static_cast<unsigned>((m.in_credit_o >> (p * kNumVcs)) & ((1u << kNumVcs) - 1));
+  return get_field(m.in_credit_o, p * Vcs, Vcs);
 }
 
 /// Hold reset low over one clock edge, then release it (the model's clock ends low).
@@ -94,7 +140,5 @@ void reset(Model& m) {
   m.rst_ni = 1;
   m.eval();
 }
-
-static_assert(kNumVcs == 2, "drive_input packs one VC bit per port");
 
 } // namespace phtpu::ici

@@ -6,7 +6,8 @@
 // credit with its cycle. Output credits are returned from the cycle after a flit leaves, one
 // per VC per cycle (the credit interface), unless that output port is held (backpressure) —
 // then they are owed until hold(port, false).
-// Include Vici_router.h first.
+// Any router configuration with 160-bit flits and 8-flit buffers: RouterTb<Vici_router, 2> (2 VCs,
+// IciRouterTb), RouterTb<Vici_router_chip, 4> (the chip's router). Include the model header first.
 #pragma once
 
 #include "dut.hpp"
@@ -20,8 +21,10 @@
 
 namespace phtpu::ici {
 
-class IciRouterTb {
+template <class Model, unsigned Vcs>
+class RouterTb {
 public:
+  static constexpr unsigned kVcs = Vcs;
   struct Out {
     unsigned port;
     Flit flit;
@@ -33,7 +36,7 @@ public:
     std::uint64_t cycle; ///< cycle whose edge sampled it
   };
 
-  explicit IciRouterTb(Dut<Vici_router>& dut) : dut_(dut) {
+  explicit RouterTb(Dut<Model>& dut) : dut_(dut) {
     for (auto& p : credits_) p.fill(kBufDepth);
     dut_->in_valid_i = 0;
     dut_->out_credit_i = 0;
@@ -60,30 +63,30 @@ public:
       const Flit& f = queue_[p].front();
       if (!ignore_credits_ && credits_[p][f.vc] == 0) continue;
       if (credits_[p][f.vc] > 0) --credits_[p][f.vc];
-      drive_input(dut_.model(), p, true, f);
+      drive_input<Vcs>(dut_.model(), p, true, f);
       sent_.push_back({p, f, dut_.cycle()});
       queue_[p].pop_front();
     }
     // credits for the flits that left, one per VC per cycle, unless the port is held
-    std::uint16_t oc = 0;
+    std::uint32_t oc = 0;
     for (unsigned p = 0; p < net::kNumPorts; ++p) {
       if (held_[p]) continue;
-      for (unsigned v = 0; v < kNumVcs; ++v)
+      for (unsigned v = 0; v < Vcs; ++v)
         if (owed_[p][v] > 0) {
           --owed_[p][v];
-          oc = static_cast<std::uint16_t>(oc | (1u << (p * kNumVcs + v)));
+          oc |= 1u << (p * Vcs + v);
         }
     }
-    dut_->out_credit_i = oc;
+    set_field(dut_->out_credit_i, 0, net::kNumPorts * Vcs, oc);
     dut_.tick();
     for (unsigned p = 0; p < net::kNumPorts; ++p) {
       if (output_valid(dut_.model(), p)) {
-        const Flit f = read_output(dut_.model(), p);
+        const Flit f = read_output<Vcs>(dut_.model(), p);
         outs_.push_back({p, f, dut_.cycle()});
         ++owed_[p][f.vc];
       }
-      const unsigned c = input_credits(dut_.model(), p);
-      for (unsigned v = 0; v < kNumVcs; ++v)
+      const unsigned c = input_credits<Vcs>(dut_.model(), p);
+      for (unsigned v = 0; v < Vcs; ++v)
         if ((c >> v) & 1u) {
           ++credits_[p][v];
           ++credits_returned_[p][v];
@@ -113,15 +116,17 @@ public:
   }
   unsigned credits_returned(unsigned port, unsigned vc) const { return credits_returned_[port][vc]; }
   unsigned credits_available(unsigned port, unsigned vc) const { return credits_[port][vc]; }
+  /// Credits the router is still owed for flits it sent (returned once the port is not held).
+  unsigned credits_owed(unsigned port, unsigned vc) const { return owed_[port][vc]; }
   /// Send even without a credit (to provoke err_overflow_o).
   void ignore_credits(bool on) { ignore_credits_ = on; }
 
 private:
-  Dut<Vici_router>& dut_;
+  Dut<Model>& dut_;
   std::array<std::deque<Flit>, net::kNumPorts> queue_;
-  std::array<std::array<unsigned, kNumVcs>, net::kNumPorts> credits_{};
-  std::array<std::array<unsigned, kNumVcs>, net::kNumPorts> credits_returned_{};
-  std::array<std::array<unsigned, kNumVcs>, net::kNumPorts> owed_{}; // credits owed to the router
+  std::array<std::array<unsigned, Vcs>, net::kNumPorts> credits_{};
+  std::array<std::array<unsigned, Vcs>, net::kNumPorts> credits_returned_{};
+  std::array<std::array<unsigned, Vcs>, net::kNumPorts> owed_{}; // credits owed to the router
   std::array<bool, net::kNumPorts> held_{};
   std::vector<Out> outs_;
   std::vector<Sent> sent_;

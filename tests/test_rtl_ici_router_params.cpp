@@ -1,6 +1,7 @@
 // ici_router at non-default parameters: 4 VCs, 4-flit buffers, 192-bit flits (CMakeLists.txt
 // verilates this configuration as Vici_router_4vc). Every route's port and VC is checked
-// against the oracle with 4 VCs, and backpressure stops a stream after exactly BufDepth flits.
+// against the oracle with 4 VCs (both message classes), and backpressure stops a stream after
+// exactly BufDepth flits.
 #include "Vici_router_4vc.h"
 #include "dut.hpp"
 #include "ici_router_port.hpp"
@@ -16,6 +17,7 @@ using phext::SliceGeometry;
 using phext::Vec3;
 using phtpu::Dut;
 using phtpu::net::Hop;
+using phtpu::net::MsgClass;
 using phtpu::net::Port;
 using phtpu::net::Topology;
 
@@ -92,8 +94,11 @@ private:
   std::array<bool, kNp> held_{};
 };
 
-phtpu::ici::FlitData head(const SliceGeometry& geo, Vec3 src, Vec3 dest, std::uint32_t tag) {
-  return phtpu::ici::head_to(geo, src, dest, 0, tag).data;
+phtpu::ici::FlitData head(const SliceGeometry& geo, Vec3 src, Vec3 dest, std::uint32_t tag,
+                          MsgClass cls = MsgClass::Request) {
+  return phtpu::ici::head_to(geo, src, dest, 0, tag, 1,
+                             cls == MsgClass::Response ? phtpu::ici::PktType::ReadData : phtpu::ici::PktType::Write)
+      .data;
 }
 
 } // namespace
@@ -119,9 +124,10 @@ TEST_CASE("4 VCs: every route's port and VC equals the oracle's with 4 VCs", "[r
       unsigned p;
       do p = static_cast<unsigned>(rng() % kNp);
       while (p != kNp - 1 && !topo.neighbor(own, static_cast<Port>(p)));
-      const unsigned vc = static_cast<unsigned>(rng() % kVcs);
-      want[d] = phtpu::net::next_hop(topo, own, topo.position(d), static_cast<Port>(p), vc, kVcs);
-      drv.offer(p, vc, head(geo, own, topo.position(d), d));
+      const unsigned vc = static_cast<unsigned>(rng() % kVcs); // its class is vc / 2
+      const auto cls = static_cast<MsgClass>(vc / 2);
+      want[d] = phtpu::net::next_hop(topo, own, topo.position(d), static_cast<Port>(p), vc, kVcs, cls);
+      drv.offer(p, vc, head(geo, own, topo.position(d), d, cls));
     }
     drv.drain();
     REQUIRE(drv.outs.size() == topo.nodes());
@@ -148,11 +154,11 @@ TEST_CASE("4-flit buffers: an output without credits stops after 4 flits and res
   phtpu::ici::set_config(dut.model(), geo, topo, own);
   dut.tick();
   Driver drv(dut);
-  const Hop h = phtpu::net::next_hop(topo, own, dest, Port::Local, 2, kVcs);
+  const Hop h = phtpu::net::next_hop(topo, own, dest, Port::Local, 2, kVcs, MsgClass::Response);
   REQUIRE(h.port == Port::XP);
   drv.hold(static_cast<unsigned>(Port::XP), true);
   for (std::uint32_t i = 0; i < 12; ++i)
-    drv.offer(kNp - 1, 2, head(geo, own, dest, i));
+    drv.offer(kNp - 1, 2, head(geo, own, dest, i, MsgClass::Response));
   for (int i = 0; i < 40; ++i) drv.step();
   CHECK(drv.outs.size() == kDepth);
   CHECK(drv.credits(kNp - 1, 2) == 0);

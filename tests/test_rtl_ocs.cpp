@@ -7,8 +7,10 @@
 // drained once no packet is in progress and every credit is home. A receiver returns each
 // credit two cycles after the flit. Every flit carries (sender, packet, index); the receiver
 // checks it comes from the port that was its peer when the packet started, in order.
+// The switch is the pod's (32 ports, 4 VCs: a credit line per VC of the chips' routers).
 #include "Vocs_switch.h"
 #include "ici_router_port.hpp"
+#include "rtl_assert.hpp"
 #include "verilated.h"
 
 #include <catch2/catch.hpp>
@@ -21,11 +23,13 @@
 
 namespace {
 
-constexpr unsigned kPorts = 32, kVcs = 2, kDepth = 8, kNone = kPorts;
+constexpr unsigned kPorts = 32, kVcs = phtpu::ici::kChipVcs, kDepth = 8, kNone = kPorts;
+using phtpu::ici::get_field;
+using phtpu::ici::set_field;
 
 struct Endpoint {
   // sender
-  unsigned credits[kVcs] = {kDepth, kDepth};
+  unsigned credits[kVcs] = {kDepth, kDepth, kDepth, kDepth};
   bool in_packet = false;
   unsigned vc = 0, sent_in_packet = 0, len = 0, packet = 0;
   bool obey = true;      // false: ignores link_up (the negative control)
@@ -48,20 +52,31 @@ struct Rig {
   unsigned errors = 0;
 
   Rig() {
+    phtpu::report_assertions(ctx);
+    phtpu::make_current(ctx);
     m.drained_i = 0xFFFFFFFFu; // idle endpoints (traffic() recomputes it)
     phtpu::ici::reset(m);
   }
+  ~Rig() { phtpu::make_current(ctx); }
+  Rig(const Rig&) = delete;
+  Rig& operator=(const Rig&) = delete;
   void tick() {
     m.clk_i = 1;
     m.eval();
     m.clk_i = 0;
     m.eval();
     ++cycle;
+    phtpu::throw_if_failed(ctx, "the OCS at cycle " + std::to_string(cycle));
   }
   /// Configuration cycles carry no traffic (the endpoints pause).
   void quiet_links() {
     m.in_valid_i = 0;
-    m.in_credit_i = 0;
+    phtpu::ici::clear_vector(m.in_credit_i);
+  }
+  unsigned peer_of(unsigned p) {
+    m.cfg_rd_port_i = static_cast<std::uint8_t>(p);
+    m.eval();
+    return m.cfg_rd_peer_o;
   }
   void stage(unsigned p, int q) {
     quiet_links();
@@ -82,17 +97,18 @@ struct Rig {
   }
   /// One cycle of traffic on the ports in `active`.
   void traffic(const std::vector<unsigned>& active) {
-    m.in_valid_i = m.in_head_i = m.in_tail_i = m.in_vc_i = 0;
-    m.in_credit_i = 0;
+    m.in_valid_i = m.in_head_i = m.in_tail_i = 0;
+    m.in_vc_i = 0;
+    phtpu::ici::clear_vector(m.in_credit_i);
     const std::uint32_t up = m.link_up_o;
     for (unsigned p : active) {
       Endpoint& e = ep[p];
       // credits owed by this receiver
       // one credit per VC per cycle (a credit line is a pulse): later ones wait a cycle
       while (!e.credit_due.empty() && e.credit_due.front().first <= cycle) {
-        const std::uint64_t bit = std::uint64_t{1} << (p * kVcs + e.credit_due.front().second);
-        if (m.in_credit_i & bit) break;
-        m.in_credit_i |= bit;
+        const unsigned bit = p * kVcs + e.credit_due.front().second;
+        if (get_field(m.in_credit_i, bit, 1)) break;
+        set_field(m.in_credit_i, bit, 1, 1);
         e.credit_due.pop_front();
       }
       const bool link_up = (up >> p) & 1u;
@@ -110,7 +126,7 @@ struct Rig {
       m.in_valid_i |= 1u << p;
       if (e.sent_in_packet == 0) m.in_head_i |= 1u << p;
       if (e.sent_in_packet + 1 == e.len) m.in_tail_i |= 1u << p;
-      if (e.vc) m.in_vc_i |= 1u << p;
+      set_field(m.in_vc_i, 2 * p, 2, e.vc);
       m.in_data_i[p * 5 + 0] = p;
       m.in_data_i[p * 5 + 1] = e.packet;
       m.in_data_i[p * 5 + 2] = e.sent_in_packet;
@@ -121,16 +137,17 @@ struct Rig {
     std::uint32_t drained = 0;
     for (unsigned p = 0; p < kPorts; ++p) {
       const Endpoint& e = ep[p];
-      if (!e.in_packet && e.credits[0] == kDepth && e.credits[1] == kDepth) drained |= 1u << p;
+      bool home = true;
+      for (unsigned v = 0; v < kVcs; ++v) home = home && e.credits[v] == kDepth;
+      if (!e.in_packet && home) drained |= 1u << p;
     }
     m.drained_i = drained;
     m.eval();
     // what the switch delivers this cycle
     const std::uint32_t ov = m.out_valid_o;
-    const std::uint64_t oc = m.out_credit_o;
     for (unsigned q = 0; q < kPorts; ++q) {
       for (unsigned v = 0; v < kVcs; ++v)
-        if ((oc >> (q * kVcs + v)) & 1u) ++ep[q].credits[v];
+        if (get_field(m.out_credit_o, q * kVcs + v, 1)) ++ep[q].credits[v];
       if (!((ov >> q) & 1u)) continue;
       const unsigned from = m.out_data_o[q * 5 + 0], pkt = m.out_data_o[q * 5 + 1], idx = m.out_data_o[q * 5 + 2];
       Endpoint& r = ep[q];
@@ -143,7 +160,7 @@ struct Rig {
         ++errors; // a flit of a packet went missing or arrived out of order
       }
       r.last[from] = {pkt, idx};
-      r.credit_due.push_back({cycle + 2, ((m.out_vc_o >> q) & 1u)});
+      r.credit_due.push_back({cycle + 2, get_field(m.out_vc_o, 2 * q, 2)});
     }
     tick();
   }
@@ -234,8 +251,10 @@ TEST_CASE("OCS reconfiguration under load loses no flit while ports not changed 
   CHECK(r.ep[2].last.count(0) == 1); // port 0's traffic now reaches port 2
 }
 
-TEST_CASE("OCS counts the flits of an endpoint that ignores the protocol", "[rtl][ocs]") {
-  Rig r;
+namespace {
+// Ports 0..3 paired, traffic, then a rewiring 0<->2, 1<->3 with a long settle, during which
+// port 0 stops obeying link_up once its new circuit is switched in (it sends into the dark).
+void disobey_during_settle(Rig& r) {
   for (unsigned p = 0; p < 4; ++p) r.stage(p, static_cast<int>(p ^ 1u));
   r.commit(0);
   for (int i = 0; i < 40; ++i) r.tick();
@@ -247,14 +266,85 @@ TEST_CASE("OCS counts the flits of an endpoint that ignores the protocol", "[rtl
   r.stage(1, 3);
   r.stage(3, 1);
   r.commit(100);
-  // port 0 obeys until the switch has happened, then sends into the dark settle period
   for (int i = 0; i < 2000 && r.m.cfg_busy_o; ++i) {
-    r.m.cfg_rd_port_i = 0;
-    r.m.eval();
-    if (r.m.cfg_rd_peer_o == 2) r.ep[0].obey = false;
-    else r.ep[0].obey = true;
+    r.ep[0].obey = r.peer_of(0) != 2;
     r.traffic(all);
   }
+}
+} // namespace
+
+TEST_CASE("OCS counts the flits of an endpoint that ignores the protocol", "[rtl][ocs]") {
+  Rig r;
+  r.ctx.assertOn(false); // the violation is provoked on purpose: lost_o is under test
+  disobey_during_settle(r);
   CHECK(!r.m.cfg_busy_o);
   CHECK(r.m.lost_o > 0);
+}
+
+TEST_CASE("assertions: a flit into a dark port stops the run at once", "[rtl][ocs][assert]") {
+  Rig r;
+  CHECK_THROWS_AS(disobey_during_settle(r), phtpu::RtlAssertion);
+  CHECK(r.m.lost_o == 1); // the assertion fired at the edge that counted the first one: nothing ran on
+}
+
+TEST_CASE("a commit while busy is refused, and the reconfiguration in progress completes with its own table",
+          "[rtl][ocs]") {
+  Rig r;
+  for (unsigned p = 0; p < 4; ++p) r.stage(p, static_cast<int>(p ^ 1u)); // 0<->1, 2<->3
+  r.commit(0);
+  for (int i = 0; i < 40 && r.m.cfg_busy_o; ++i) r.tick();
+  REQUIRE(!r.m.cfg_busy_o);
+  // rewire to 0<->2, 1<->3 with a settle time, then commit again while it runs
+  r.stage(0, 2);
+  r.stage(2, 0);
+  r.stage(1, 3);
+  r.stage(3, 1);
+  r.commit(30);
+  r.tick();
+  REQUIRE(r.m.cfg_busy_o);
+  CHECK(!r.m.cfg_rejected_o);
+  r.commit(0); // while busy: refused ...
+  CHECK(r.m.cfg_rejected_o);
+  CHECK(r.m.cfg_busy_o); // ... and the reconfiguration in progress goes on
+  for (int i = 0; i < 200 && r.m.cfg_busy_o; ++i) r.tick();
+  REQUIRE(!r.m.cfg_busy_o);
+  CHECK(r.peer_of(0) == 2); // its own table took effect
+  CHECK(r.peer_of(1) == 3);
+  CHECK(r.m.reconfigs_o == 2);
+  CHECK(r.m.cfg_rejected_o); // the refusal stays visible until the next commit
+  // the next commit, while idle, is taken (nothing staged changes: a no-op reconfiguration)
+  r.commit(0);
+  CHECK(!r.m.cfg_rejected_o);
+  for (int i = 0; i < 200 && r.m.cfg_busy_o; ++i) r.tick();
+  CHECK(r.peer_of(0) == 2);
+  CHECK(r.m.reconfigs_o == 3);
+}
+
+TEST_CASE("a circuit write while busy, or to no port, is refused and flagged, not dropped in silence", "[rtl][ocs]") {
+  Rig r;
+  for (unsigned p = 0; p < 2; ++p) r.stage(p, static_cast<int>(p ^ 1u));
+  CHECK(!r.m.cfg_we_refused_o);
+  r.commit(20);
+  r.tick();
+  REQUIRE(r.m.cfg_busy_o);
+  r.stage(2, 3); // while busy
+  CHECK(r.m.cfg_we_refused_o);
+  for (int i = 0; i < 200 && r.m.cfg_busy_o; ++i) r.tick();
+  REQUIRE(!r.m.cfg_busy_o);
+  CHECK(r.m.cfg_we_refused_o); // sticky until the next commit is taken
+  CHECK(r.peer_of(0) == 1);
+  CHECK(r.peer_of(2) == kNone); // the refused write changed nothing
+  // the refused write was never staged: committing now leaves port 2 unconnected
+  r.commit(0);
+  CHECK(!r.m.cfg_we_refused_o);
+  for (int i = 0; i < 200 && r.m.cfg_busy_o; ++i) r.tick();
+  CHECK(r.peer_of(2) == kNone);
+  // a port number past the last is refused too
+  r.stage(kPorts, 0);
+  CHECK(r.m.cfg_we_refused_o);
+  r.commit(0);
+  for (int i = 0; i < 200 && r.m.cfg_busy_o; ++i) r.tick();
+  CHECK(!r.m.cfg_we_refused_o);
+  CHECK(!r.m.cfg_rejected_o);
+  CHECK(r.peer_of(0) == 1);
 }

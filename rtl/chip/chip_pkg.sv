@@ -9,17 +9,21 @@
 //   RegionMxu       addr[1:0]: 0 MXU command (MxuCmd* layout), 1 weight row, 2 activation row
 // Reads return h_rdata_o with h_rvalid_o one cycle after the request was taken.
 //
-// Memory words are 128 bits (4 fp32). Packets (ici_pkg head layout) the chip sends and takes:
-//   PktWrite       head tag [143:128] remote word address, [144] read-response flag, [148:145]
-//                  semaphore class (the receiver counts words per type and class: StSem);
-//                  then 1..MaxBody body flits of one word each (data bits [127:0]).
+// Memory words are 128 bits (4 fp32). Packets (ici_pkg head layout) the chip sends and takes;
+// requests (message class 0) first, then responses (class 1):
+//   PktWrite       head tag [143:128] remote word address, [148:145] semaphore class (the
+//                  receiver counts words per type and class: StSem); then 1..MaxBody body
+//                  flits of one word each (data bits [127:0]).
 //   PktCollective  the same layout; the receiver ADDS each word into its memory (4 fp32 lanes,
 //                  fp32_add) instead of writing it.
-//   PktReadReq     head tag [143:128] the word address to read at the receiver; one body flit:
-//                  [89:0] reply-to coordinate, [105:90] reply word address, [121:106] words.
-//                  The receiver answers with PktWrite packets flagged read-response.
+//   PktReadReq     head tag [143:128] the word address to read at the receiver, [148:145] the
+//                  semaphore class of the answer; one body flit: [89:0] reply-to coordinate,
+//                  [105:90] reply word address, [121:106] words. The receiver answers with
+//                  PktReadData packets.
 //   PktEmbLookup   a SparseCore row request (sc_pkg): served from the embedding table layout
 //                  below, answered with PktReadResp.
+//   PktReadData    the words a PktReadReq asked for, in the PktWrite layout (written at the
+//                  tagged address, counted as written words, read-response words and StSem).
 //   PktReadResp    a SparseCore row response: delivered whole to the local SparseCore.
 // Embedding tables in memory: beat b of local row r of table t is the word pair at
 // base[t] + r * stride[t] + 2 * b (a 256-bit beat is two words, low half first).
@@ -84,12 +88,12 @@ package chip_pkg;
   // Counters (RegStat + k), 32 bits, wrapping
   localparam int unsigned StWordsWritten = 0;  // words written by PktWrite packets received
   localparam int unsigned StWordsAdded = 1;    // words added by PktCollective packets received
-  localparam int unsigned StRespWords = 2;     // of the written words, read responses
+  localparam int unsigned StRespWords = 2;     // of the written words, read data (PktReadData)
   localparam int unsigned StPktsSent = 3;      // packets injected
-  localparam int unsigned StPktsRecv = 4;      // packets ejected
-  localparam int unsigned StLookupsServed = 5; // SparseCore row requests answered
-  localparam int unsigned StReadsServed = 6;   // read requests answered
-  localparam int unsigned StBadPkts = 7;       // packets of an unknown type, dropped
+  localparam int unsigned StPktsRecv = 4;      // packets ejected (heads taken by the receiver)
+  localparam int unsigned StLookupsServed = 5; // SparseCore row requests queued for an answer
+  localparam int unsigned StReadsServed = 6;   // read requests queued for an answer
+  localparam int unsigned StBadPkts = 7;       // packets of an unknown type or the wrong class, dropped
   localparam int unsigned StStatus = 8;        // status bits (Sb*)
   localparam int unsigned StDropZ = 9;         // router: packets for another slice
   localparam int unsigned StDropShape = 10;    // router: packets outside the slice
@@ -100,9 +104,8 @@ package chip_pkg;
   localparam int unsigned SbScErr = 5;         // 3 bits
   localparam int unsigned SbMxuErr = 8, SbOverflow = 9;
 
-  // Packet tag fields
+  // Packet tag fields (bit 144 and bits 149.. are 0)
   localparam int unsigned TagAddrLsb = 128;
-  localparam int unsigned TagRespBit = 144;
   localparam int unsigned TagSemLsb = 145;   // 4 bits
   localparam int unsigned RrReplyLsb = 0;
   localparam int unsigned RrAddrLsb = 90;

@@ -1,26 +1,35 @@
 // chip_top: one TPU v4 chip of the scaled pod: the ICI router, an MXU tile (the TensorCore's
-// matrix unit), a SparseCore lookup tile, a local memory, a host/DMA engine that sends and
-// receives packets, and the configuration registers. The six torus ports are the chip's pins
-// (electrical links inside a cube, optical ones through an OCS between cubes).
+// matrix unit), a SparseCore lookup tile, a local memory, two packet engines (the host's DMA
+// and the responder), the receive path, and the configuration registers. The six torus ports
+// are the chip's pins (electrical links inside a cube, optical ones through an OCS between cubes).
 //
 //        host bus (h_*)                                   six ICI links (in_*/out_*, credits)
-//   regs ─┬─ memory (chip_mem) ─┬─ DMA: commands → reader → packetizer ─┐       │
-//         │                     ├─ receiver: write / add (fp32) ◄──┐    ├─ tx ─► router ◄─►
-//         │                     ├─ responder: row requests → reader ─┤──┘        │
-//         │                     ├─ SparseCore local fetch ◄─ sc_lookup ─ requests┘
-//         │                     └─ results of the MXU and the SparseCore
+//   regs ─┬─ memory (chip_mem) ─┬─ DMA (chip_dma): host jobs → requests ─────────┐    │
+//         │                     ├─ receiver: write / add (fp32) ◄─┐              ├─ tx ─► router ◄─►
+//         │                     ├─ responder (chip_dma): read data, rows ◄─ jobs ┤    │
+//         │                     ├─ SparseCore local fetch ◄─ sc_lookup ─ requests┘    │
+//         │                     └─ results of the MXU and the SparseCore  rx: requests, responses
 //         └─ MXU commands/rows, SparseCore configuration and lookups
 //
-// Receive path (router local output): one FIFO per VC (BufDepth flits, credits back to the
-// router as flits leave), and a dispatcher that takes one whole packet at a time from one VC
-// (per-VC reassembly: packets reach their consumer unmixed) and hands it by type to:
-//   PktWrite / PktCollective  the receiver writes or fp32-adds each word at the tagged address
-//                             (a two-stage read-add-write pipeline, 1 word/cycle);
-//   PktReadReq                a DMA job that writes the asked words back (read response);
-//   PktEmbLookup              the lookup responder, which answers with the row beats;
-//   PktReadResp               the SparseCore's response port.
-// Send path (router local input): three packet sources, whole packets, responses first:
-// lookup responses (VC 1), DMA packets (VC 0), SparseCore requests (VC 0); credits per VC.
+// Message classes (docs/architecture.md "Message classes"): requests (write, fp32-add, read
+// request, row request) and responses (read data, row beats) have separate VCs in the router
+// (NumVcs = 4: requests 0 and 1, responses 2 and 3), separate receive queues and dispatchers
+// (chip_rx), and separate senders. Nothing on the response path waits for the request path:
+//   - responses are sunk unconditionally: read data goes into the write pipeline, which gives
+//     them priority, row beats into the SparseCore, whose response port is always ready;
+//   - responses are sent by their own engine (the responder) on their own VC, and the send
+//     arbiter offers a response flit first every cycle;
+// a request may wait for a response resource (a read or row request waits for room in the
+// responder's job queue), never the other way round.
+// Receive path: requests to the write pipeline (PktWrite writes, PktCollective fp32-adds each
+// word at the tagged address, one word per cycle), or become responder jobs (PktReadReq: read
+// data back to the requester; PktEmbLookup: the row beats from the embedding layout
+// base + row*stride + 2*beat); responses to the write pipeline (PktReadData) or the
+// SparseCore's response port (PktReadResp). A packet of an unknown type, or of one class on
+// the other class's VCs, is dropped and counted (StBadPkts).
+// Send path (router local input), one flit per cycle: responder (VC 2) first, then the DMA
+// (VC 0) and the SparseCore's requests (VC 1) in turn; each source owns its VC, so packets of
+// one VC are never interleaved; credits per VC.
 // Packet layouts, registers and the address map: chip_pkg.sv.
 //
 // Link protocol (OCS reconfiguration, rtl/ocs/ocs_switch.sv): link_up_i[p] low holds new
@@ -35,7 +44,7 @@
 `default_nettype none
 
 module chip_top #(
-  parameter int unsigned NumVcs = 2,      /// router VCs (2 or 4)
+  parameter int unsigned NumVcs = 4,      /// router VCs: 4, a pair per message class
   parameter int unsigned BufDepth = 8,    /// router input buffer depth (flits per VC)
   parameter int unsigned FlitW = 160,     /// flit data bits
   parameter int unsigned MemWords = 4096, /// local memory, 128-bit words
@@ -50,7 +59,7 @@ module chip_top #(
   parameter int unsigned ScFetchDepth = 16,
   parameter int unsigned ScOutstanding = 32,
   parameter int unsigned ScShardEntries = 64,
-  parameter int unsigned ReqDepth = 16,   /// queued incoming row requests, and DMA jobs
+  parameter int unsigned ReqDepth = 16,   /// queued responder jobs (incoming read and row requests)
   localparam int unsigned NP = ici_pkg::NumPorts,
   localparam int unsigned NL = NP - 1,
   localparam int unsigned VcW = $clog2(NumVcs),
@@ -90,6 +99,11 @@ module chip_top #(
   if (MxuN * 32 > 2 * W || MxuN * 16 > W) begin : gen_bad_mxu
     chip_top_MxuN_must_be_at_most_8 u_error();
   end
+  if (NumVcs != 4) begin : gen_bad_num_vcs
+    chip_top_needs_4_VCs_a_pair_per_message_class u_error();
+  end
+  // the send side's VC of each packet source
+  localparam logic [VcW-1:0] VcDma = VcW'(0), VcSc = VcW'(1), VcResp = VcW'(2);
 
   // ==== router ============================================================================
   logic [NP-1:0] r_in_valid, r_in_head, r_in_tail, r_out_valid, r_out_head, r_out_tail, r_hold, r_idle;
@@ -108,14 +122,14 @@ module chip_top #(
   logic tx_valid, tx_head, tx_tail;
   logic [VcW-1:0] tx_vc;
   logic [FlitW-1:0] tx_data;
-  logic [NumVcs-1:0] rx_pop_vc;
+  logic [NumVcs-1:0] rx_credit;
 
   assign r_in_valid = {tx_valid, in_valid_i};
   assign r_in_head = {tx_head, in_head_i};
   assign r_in_tail = {tx_tail, in_tail_i};
   assign r_in_vc = {tx_vc, in_vc_i};
   assign r_in_data = {tx_data, in_data_i};
-  assign r_out_credit = {rx_pop_vc, out_credit_i};
+  assign r_out_credit = {rx_credit, out_credit_i};
   assign r_hold = {1'b0, ~link_up_i};
   assign in_credit_o = r_in_credit[NL*NumVcs-1:0];
   assign out_valid_o = r_out_valid[NL-1:0];
@@ -260,249 +274,182 @@ module chip_top #(
     end
   end
 
-  // ==== DMA: jobs from the host and from read requests, split into packets ===============
-  // job: {dest, op, resp, laddr, raddr, len}
-  localparam int unsigned JobW = CW + 2 + 4 + 1 + 3 * 16;
-  logic [JobW-1:0] hjob, ijob, job;
-  logic hjob_empty, hjob_full, ijob_empty, ijob_full, ijob_push, hjob_pop, ijob_pop;
-  logic [JobW-1:0] ijob_in;
-  sc_fifo #(.Width(JobW), .Depth(4)) u_hjobs (
-    .clk_i, .rst_ni, .push_i(dma_push_valid && !hjob_full),
-    .data_i({dma_dest_q, h_wdata_i[chip_pkg::DmaOpLsb +: 2], h_wdata_i[chip_pkg::DmaSemLsb +: 4], 1'b0, h_wdata_i[chip_pkg::DmaLaddrLsb +: 16], h_wdata_i[chip_pkg::DmaRaddrLsb +: 16],
-             h_wdata_i[chip_pkg::DmaLenLsb +: 16]}),
-    .pop_i(hjob_pop), .data_o(hjob), .empty_o(hjob_empty), .full_o(hjob_full)
-  );
-  assign dma_push_ready = !hjob_full;
-  sc_fifo #(.Width(JobW), .Depth(ReqDepth)) u_ijobs (
-    .clk_i, .rst_ni, .push_i(ijob_push), .data_i(ijob_in), .pop_i(ijob_pop), .data_o(ijob), .empty_o(ijob_empty),
-    .full_o(ijob_full)
-  );
-
-  logic [CW-1:0] j_dest;
-  logic [1:0] j_op;
-  logic [3:0] j_sem;
-  logic j_resp;
-  logic [15:0] j_laddr, j_raddr, j_len;
-  logic j_valid, j_from_i;
-  assign j_from_i = !ijob_empty; // read responses first
-  assign job = j_from_i ? ijob : hjob;
-  assign j_valid = !ijob_empty || !hjob_empty;
-  assign {j_dest, j_op, j_sem, j_resp, j_laddr, j_raddr, j_len} = job;
-
-  // the running job's progress
-  logic [15:0] d_done_q;
-  logic [15:0] d_left, d_chunk;
-  logic d_rd_start_ready, d_m_ready, d_step, d_last_step;
-  assign d_left = j_len - d_done_q;
-  assign d_chunk = d_left > 16'(chip_pkg::MaxBody) ? 16'(chip_pkg::MaxBody) : d_left;
-  // one step = one packet descriptor (and its reads)
-  assign d_step = j_valid && d_m_ready && (j_op == chip_pkg::DmaRead || j_len == '0 || d_rd_start_ready);
-  assign d_last_step = j_op == chip_pkg::DmaRead || d_left <= 16'(chip_pkg::MaxBody);
-  assign hjob_pop = d_step && d_last_step && !j_from_i;
-  assign ijob_pop = d_step && d_last_step && j_from_i;
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) d_done_q <= '0;
-    else if (d_step) d_done_q <= d_last_step ? '0 : d_done_q + d_chunk;
-  end
-
-  logic d_w_valid, d_w_ready, d_rd_en, d_rd_idle, d_pg_idle;
+  // ==== DMA: the host's jobs, sent as requests ============================================
+  logic d_rd_en, d_idle, d_f_valid, d_f_ready, d_f_head, d_f_tail;
   logic [AW-1:0] d_rd_addr;
-  logic [W-1:0] d_w_data;
-  logic d_f_valid, d_f_ready, d_f_head, d_f_tail;
   logic [FlitW-1:0] d_f_data;
-  logic [W-1:0] d_rr_body;
-  always_comb begin
-    d_rr_body = '0;
-    d_rr_body[chip_pkg::RrReplyLsb +: CW] = own_q;
-    d_rr_body[chip_pkg::RrAddrLsb +: 16] = j_laddr;
-    d_rr_body[chip_pkg::RrLenLsb +: 16] = j_len;
-  end
-  chip_reader u_dma_reader (
-    .clk_i, .rst_ni, .start_valid_i(d_step && j_op != chip_pkg::DmaRead && j_len != '0), .start_ready_o(d_rd_start_ready),
-    .start_addr_i(j_laddr + d_done_q), .start_count_i(d_chunk),
+  logic [1:0] d_op;
+  assign d_op = h_wdata_i[chip_pkg::DmaOpLsb +: 2];
+  chip_dma #(.FlitW(FlitW), .JobDepth(4)) u_dma (
+    .clk_i, .rst_ni, .own_i(own_q), .own_pos_i(own_pos_q),
+    .job_valid_i(dma_push_valid), .job_ready_o(dma_push_ready), .job_dest_i(dma_dest_q),
+    .job_type_i(d_op == chip_pkg::DmaRead ? ici_pkg::PktReadReq :
+                d_op == chip_pkg::DmaAdd ? ici_pkg::PktCollective : ici_pkg::PktWrite),
+    .job_tag_i(dma_tag(h_wdata_i[chip_pkg::DmaSemLsb +: 4], h_wdata_i[chip_pkg::DmaRaddrLsb +: 16])),
+    .job_laddr_i(h_wdata_i[chip_pkg::DmaLaddrLsb +: AW]), .job_len_i(h_wdata_i[chip_pkg::DmaLenLsb +: 16]),
     .rd_en_o(d_rd_en), .rd_addr_o(d_rd_addr), .rd_data_i(m_rd_data[1*W +: W]),
-    .w_valid_o(d_w_valid), .w_ready_i(d_w_ready), .w_data_o(d_w_data), .idle_o(d_rd_idle)
-  );
-  chip_pktgen #(.FlitW(FlitW)) u_dma_pkt (
-    .clk_i, .rst_ni, .own_pos_i(own_pos_q),
-    .m_valid_i(d_step && j_len != '0), .m_ready_o(d_m_ready), .m_dest_i(j_dest),
-    .m_type_i(j_op == chip_pkg::DmaRead ? ici_pkg::PktReadReq : j_op == chip_pkg::DmaAdd ? ici_pkg::PktCollective : ici_pkg::PktWrite),
-    .m_nbody_i(j_op == chip_pkg::DmaRead ? 5'd1 : 5'(d_chunk)),
-    .m_tag_i({11'd0, j_sem, j_resp, j_op == chip_pkg::DmaRead ? j_raddr : j_raddr + d_done_q}),
-    .m_inline_i(j_op == chip_pkg::DmaRead), .m_body_i(d_rr_body),
-    .w_valid_i(d_w_valid), .w_ready_o(d_w_ready), .w_data_i(d_w_data),
     .f_valid_o(d_f_valid), .f_ready_i(d_f_ready), .f_head_o(d_f_head), .f_tail_o(d_f_tail), .f_data_o(d_f_data),
-    .idle_o(d_pg_idle)
+    .idle_o(d_idle)
   );
 
-  // ==== receive: per-VC FIFOs and the packet dispatcher ===================================
-  localparam int unsigned RxW = 2 + FlitW;
-  logic [NumVcs-1:0] rx_empty, rx_full;
-  logic [NumVcs*RxW-1:0] rx_front;
-  for (genvar v = 0; v < NumVcs; v++) begin : gen_rx
-    sc_fifo #(.Width(RxW), .Depth(BufDepth)) u_rx (
-      .clk_i, .rst_ni,
-      .push_i(r_out_valid[NL] && r_out_vc[NL*VcW +: VcW] == VcW'(v)),
-      .data_i({r_out_head[NL], r_out_tail[NL], r_out_data[NL*FlitW +: FlitW]}),
-      .pop_i(rx_pop_vc[v]), .data_o(rx_front[v*RxW +: RxW]), .empty_o(rx_empty[v]), .full_o(rx_full[v])
-    );
-  end
-  localparam logic [2:0] KWrite = 3'd0, KReadReq = 3'd1, KLookup = 3'd2, KScResp = 3'd3, KBad = 3'd4;
-  logic locked_q;
-  logic [VcW-1:0] cur_q, pick, rr_q;
-  logic [2:0] kind_q, kind_now;
-  logic f_valid, f_head, f_tail, f_ready, f_take;
-  logic [FlitW-1:0] f_data;
-  logic [RxW-1:0] front;
-  logic found;
-  always_comb begin
-    pick = cur_q;
-    found = 1'b0;
-    if (!locked_q) begin
-      for (int i = 0; i < NumVcs; i++) begin
-        if (!found && !rx_empty[(32'(rr_q) + i) % NumVcs]) begin
-          found = 1'b1;
-          pick = VcW'((32'(rr_q) + i) % NumVcs);
-        end
-      end
-    end
-    front = rx_front[pick*RxW +: RxW];
-    f_valid = !rx_empty[pick];
-    f_head = front[RxW-1];
-    f_tail = front[RxW-2];
-    f_data = front[FlitW-1:0];
-    kind_now = kind_q;
-    if (!locked_q) begin
-      case (f_data[ici_pkg::HeadTypeLsb +: 3])
-        ici_pkg::PktWrite, ici_pkg::PktCollective: kind_now = KWrite;
-        ici_pkg::PktReadReq: kind_now = KReadReq;
-        ici_pkg::PktEmbLookup: kind_now = KLookup;
-        ici_pkg::PktReadResp: kind_now = KScResp;
-        default: kind_now = KBad;
-      endcase
-    end
-  end
-  assign f_take = f_valid && f_ready;
-  always_comb begin
-    rx_pop_vc = '0;
-    if (f_take) rx_pop_vc[pick] = 1'b1;
-  end
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      locked_q <= 1'b0;
-      cur_q <= '0;
-      rr_q <= '0;
-      kind_q <= KBad;
-    end else if (f_take) begin
-      if (f_tail) begin
-        locked_q <= 1'b0;
-        rr_q <= VcW'((32'(pick) + 1) % NumVcs);
-      end else begin
-        locked_q <= 1'b1;
-        cur_q <= pick;
-        kind_q <= kind_now;
-      end
-    end
-  end
+  // The head tag of a write, add or read request (chip_pkg Tag*): remote word address, semaphore class.
+  function automatic logic [31:0] dma_tag(input logic [3:0] sem, input logic [15:0] raddr);
+    dma_tag = '0;
+    dma_tag[chip_pkg::TagAddrLsb - ici_pkg::HeadTagLsb +: 16] = raddr;
+    dma_tag[chip_pkg::TagSemLsb - ici_pkg::HeadTagLsb +: 4] = sem;
+  endfunction
 
-  // ---- receiver: write / add pipeline (memory read port 2, write port 1) -----------------
-  logic wr_add_q, wr_resp_q;
-  logic [3:0] wr_sem_q;
-  logic [AW-1:0] wr_addr_q;
-  logic s1_q, s1_add_q;
-  logic [AW-1:0] s1_addr_q;
-  logic [W-1:0] s1_data_q;
-  // Stage 0 (the flit is taken) reads the old word; stage 1 adds and writes it at the end of the
-  // next cycle. No forward is needed: the words of one packet have distinct addresses, and the
-  // head flit of the next packet takes a cycle, so a word written at the end of cycle t is read
-  // again at the end of cycle t+1 at the earliest, after the write (test_pod "[chip]" adds the
-  // same words back to back).
-  logic [W-1:0] s1_old, s1_sum;
-  logic rx_body_w;
-  assign rx_body_w = f_take && kind_now == KWrite && !f_head;
-  assign s1_old = m_rd_data[2*W +: W];
+  // ==== receive: a queue and a dispatcher per message class ================================
+  // Requests (router local output VCs 0, 1) and responses (VCs 2, 3).
+  logic q_valid, q_ready, q_head, q_tail, q_idle, p_valid, p_ready, p_head, p_tail, p_idle;
+  logic [FlitW-1:0] q_data, p_data;
+  logic [ici_pkg::HeadTypeW-1:0] q_type, p_type;
+  chip_rx #(.FlitW(FlitW), .Vcs(2), .Depth(BufDepth)) u_rx_req (
+    .clk_i, .rst_ni,
+    .in_valid_i(r_out_valid[NL] && !r_out_vc[NL*VcW + 1]), .in_vc_i(r_out_vc[NL*VcW]),
+    .in_head_i(r_out_head[NL]), .in_tail_i(r_out_tail[NL]), .in_data_i(r_out_data[NL*FlitW +: FlitW]),
+    .credit_o(rx_credit[1:0]),
+    .f_valid_o(q_valid), .f_ready_i(q_ready), .f_head_o(q_head), .f_tail_o(q_tail), .f_data_o(q_data),
+    .f_type_o(q_type), .idle_o(q_idle)
+  );
+  chip_rx #(.FlitW(FlitW), .Vcs(2), .Depth(BufDepth)) u_rx_resp (
+    .clk_i, .rst_ni,
+    .in_valid_i(r_out_valid[NL] && r_out_vc[NL*VcW + 1]), .in_vc_i(r_out_vc[NL*VcW]),
+    .in_head_i(r_out_head[NL]), .in_tail_i(r_out_tail[NL]), .in_data_i(r_out_data[NL*FlitW +: FlitW]),
+    .credit_o(rx_credit[3:2]),
+    .f_valid_o(p_valid), .f_ready_i(p_ready), .f_head_o(p_head), .f_tail_o(p_tail), .f_data_o(p_data),
+    .f_type_o(p_type), .idle_o(p_idle)
+  );
+  // what each class's packet is (a type of the other class on these VCs counts as unknown)
+  localparam logic [1:0] KWrite = 2'd0, KReadReq = 2'd1, KLookup = 2'd2, KBad = 2'd3; // requests
+  localparam logic [1:0] KData = 2'd0, KScResp = 2'd1;                                 // responses
+  logic [1:0] q_kind, p_kind;
+  always_comb begin
+    case (q_type)
+      ici_pkg::PktWrite, ici_pkg::PktCollective: q_kind = KWrite;
+      ici_pkg::PktReadReq: q_kind = KReadReq;
+      ici_pkg::PktEmbLookup: q_kind = KLookup;
+      default: q_kind = KBad;
+    endcase
+    case (p_type)
+      ici_pkg::PktReadData: p_kind = KData;
+      ici_pkg::PktReadResp: p_kind = KScResp;
+      default: p_kind = KBad;
+    endcase
+  end
+  logic q_take, p_take;
+  assign q_take = q_valid && q_ready;
+  assign p_take = p_valid && p_ready;
+
+  // ---- write pipeline (memory read port 2, write port 1), shared by the two classes -------
+  // A word of a response (read data) goes in whenever one is offered; a request's word when no
+  // response word is. Each class keeps its packet's address, mode and semaphore class.
+  // Stage 0 (the flit is taken) reads the old word; stage 1 adds and writes it at the end of
+  // the next cycle. The two classes' words interleave, so the word written by stage 1 in one
+  // cycle is forwarded to the next word if that reads the same address (the memory returns the
+  // old value for a read in the cycle of the write).
+  logic p_word, q_word, pw_valid, pw_add, pw_resp;
+  logic [3:0] pw_sem;
+  logic [AW-1:0] pw_addr;
+  logic q_add_q;
+  logic [3:0] q_sem_q, p_sem_q;
+  logic [AW-1:0] q_addr_q, p_addr_q;
+  logic s1_q, s1_add_q, s2_q;
+  logic [AW-1:0] s1_addr_q, s2_addr_q;
+  logic [W-1:0] s1_data_q, s1_word, s2_data_q, s1_old, s1_sum;
+  assign p_word = p_valid && p_kind == KData && !p_head;
+  assign q_word = q_take && q_kind == KWrite && !q_head;
+  assign pw_valid = p_word || q_word;
+  assign pw_addr = p_word ? p_addr_q : q_addr_q;
+  assign pw_add = !p_word && q_add_q;
+  assign pw_sem = p_word ? p_sem_q : q_sem_q;
+  assign pw_resp = p_word;
+  assign s1_old = s2_q && s2_addr_q == s1_addr_q ? s2_data_q : m_rd_data[2*W +: W];
   for (genvar l = 0; l < W / 32; l++) begin : gen_add
     fp32_add u_add (.a_i(s1_old[l*32 +: 32]), .b_i(s1_data_q[l*32 +: 32]), .s_o(s1_sum[l*32 +: 32]));
   end
+  assign s1_word = s1_add_q ? s1_sum : s1_data_q;
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      wr_add_q <= 1'b0;
-      wr_resp_q <= 1'b0;
-      wr_sem_q <= '0;
-      wr_addr_q <= '0;
+      q_add_q <= 1'b0;
+      q_sem_q <= '0;
+      q_addr_q <= '0;
+      p_sem_q <= '0;
+      p_addr_q <= '0;
       s1_q <= 1'b0;
       s1_add_q <= 1'b0;
       s1_addr_q <= '0;
       s1_data_q <= '0;
+      s2_q <= 1'b0;
+      s2_addr_q <= '0;
+      s2_data_q <= '0;
     end else begin
-      if (f_take && kind_now == KWrite && f_head) begin
-        wr_add_q <= f_data[ici_pkg::HeadTypeLsb +: 3] == ici_pkg::PktCollective;
-        wr_resp_q <= f_data[chip_pkg::TagRespBit];
-        wr_sem_q <= f_data[chip_pkg::TagSemLsb +: 4];
-        wr_addr_q <= f_data[chip_pkg::TagAddrLsb +: AW];
+      if (q_take && q_kind == KWrite && q_head) begin
+        q_add_q <= q_type == ici_pkg::PktCollective;
+        q_sem_q <= q_data[chip_pkg::TagSemLsb +: 4];
+        q_addr_q <= q_data[chip_pkg::TagAddrLsb +: AW];
       end
-      if (rx_body_w) wr_addr_q <= wr_addr_q + 1'b1;
-      s1_q <= rx_body_w;
-      s1_add_q <= wr_add_q;
-      s1_addr_q <= wr_addr_q;
-      s1_data_q <= f_data[W-1:0];
+      if (q_word) q_addr_q <= q_addr_q + 1'b1;
+      if (p_take && p_kind == KData && p_head) begin
+        p_sem_q <= p_data[chip_pkg::TagSemLsb +: 4];
+        p_addr_q <= p_data[chip_pkg::TagAddrLsb +: AW];
+      end
+      if (p_word) p_addr_q <= p_addr_q + 1'b1;
+      s1_q <= pw_valid;
+      s1_add_q <= pw_add;
+      s1_addr_q <= pw_addr;
+      s1_data_q <= p_word ? p_data[W-1:0] : q_data[W-1:0];
+      s2_q <= s1_q;
+      s2_addr_q <= s1_addr_q;
+      s2_data_q <= s1_word;
     end
   end
 
-  // ---- read requests become DMA jobs ------------------------------------------------------
-  logic [15:0] rr_addr_q;
+  // ---- responder: read requests and row requests become response jobs (memory read port 3)
+  // A read request's head tag holds the word address to read here and the semaphore class of
+  // the answer; its body the reply-to coordinate, the reply address and the length (Rr*). A row
+  // request's head tag (echoed in the answer) holds the first beat and the beat count; its body
+  // the reply-to coordinate, the local row and the table (sc_pkg Req*).
+  logic [31:0] q_tag_q;
   always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) rr_addr_q <= '0;
-    else if (f_take && kind_now == KReadReq && f_head) rr_addr_q <= f_data[chip_pkg::TagAddrLsb +: 16];
+    if (!rst_ni) q_tag_q <= '0;
+    else if (q_take && q_head) q_tag_q <= q_data[ici_pkg::HeadTagLsb +: 32];
   end
-  assign ijob_push = f_take && kind_now == KReadReq && !f_head;
-  assign ijob_in = {f_data[chip_pkg::RrReplyLsb +: CW], chip_pkg::DmaWrite, 4'd0, 1'b1, rr_addr_q, f_data[chip_pkg::RrAddrLsb +: 16],
-                    f_data[chip_pkg::RrLenLsb +: 16]};
-
-  // ---- lookup responder: requests -> row beats (memory read port 3) -----------------------
-  // request: {reply coordinate, local row, table, head tag}
-  localparam int unsigned LqW = CW + 32 + 2 + 32;
-  logic [31:0] lk_tag_q;
-  logic lq_empty, lq_full, lq_pop;
-  logic [LqW-1:0] lq;
-  logic [CW-1:0] lq_reply;
-  logic [31:0] lq_row, lq_tag;
-  logic [1:0] lq_table;
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) lk_tag_q <= '0;
-    else if (f_take && kind_now == KLookup && f_head) lk_tag_q <= f_data[ici_pkg::HeadTagLsb +: 32];
+  logic rj_valid, rj_ready, rj_read, rs_rd_en, rs_idle, rs_f_valid, rs_f_ready, rs_f_head, rs_f_tail;
+  logic [CW-1:0] rj_dest;
+  logic [AW-1:0] rj_laddr, rs_rd_addr;
+  logic [15:0] rj_len;
+  logic [31:0] rj_tag;
+  logic [FlitW-1:0] rs_f_data;
+  logic [1:0] lk_table;
+  logic [7:0] lk_beat, lk_nbeats;
+  assign rj_read = q_kind == KReadReq;
+  assign rj_valid = q_take && !q_head && (q_kind == KReadReq || q_kind == KLookup);
+  assign lk_table = q_data[sc_pkg::ReqTableLsb +: 2];
+  assign lk_beat = q_tag_q[sc_pkg::TagBeatLsb - ici_pkg::HeadTagLsb +: 8];
+  assign lk_nbeats = q_tag_q[sc_pkg::TagNBeatsLsb - ici_pkg::HeadTagLsb +: 8];
+  always_comb begin
+    if (rj_read) begin
+      rj_dest = q_data[chip_pkg::RrReplyLsb +: CW];
+      rj_tag = dma_tag(q_tag_q[chip_pkg::TagSemLsb - ici_pkg::HeadTagLsb +: 4], q_data[chip_pkg::RrAddrLsb +: 16]);
+      rj_laddr = q_tag_q[chip_pkg::TagAddrLsb - ici_pkg::HeadTagLsb +: AW];
+      rj_len = q_data[chip_pkg::RrLenLsb +: 16];
+    end else begin
+      rj_dest = q_data[sc_pkg::ReqReplyLsb +: CW];
+      rj_tag = q_tag_q;
+      rj_laddr = emb_base_q[32'(lk_table)*AW +: AW] +
+                 AW'(q_data[sc_pkg::ReqRowLsb +: 32] * 32'(emb_stride_q[32'(lk_table)*AW +: AW])) + AW'({lk_beat, 1'b0});
+      rj_len = 16'({lk_nbeats, 1'b0});
+    end
   end
-  sc_fifo #(.Width(LqW), .Depth(ReqDepth)) u_lookups (
-    .clk_i, .rst_ni, .push_i(f_take && kind_now == KLookup && !f_head),
-    .data_i({f_data[sc_pkg::ReqReplyLsb +: CW], f_data[sc_pkg::ReqRowLsb +: 32], f_data[sc_pkg::ReqTableLsb +: 2], lk_tag_q}),
-    .pop_i(lq_pop), .data_o(lq), .empty_o(lq_empty), .full_o(lq_full)
-  );
-  assign {lq_reply, lq_row, lq_table, lq_tag} = lq;
-  logic [7:0] lq_beat, lq_nbeats;
-  assign lq_beat = lq_tag[sc_pkg::TagBeatLsb - ici_pkg::HeadTagLsb +: 8];
-  assign lq_nbeats = lq_tag[sc_pkg::TagNBeatsLsb - ici_pkg::HeadTagLsb +: 8];
-  logic [AW-1:0] lq_addr;
-  assign lq_addr = emb_base_q[32'(lq_table)*AW +: AW] + AW'(lq_row * 32'(emb_stride_q[32'(lq_table)*AW +: AW])) +
-                   AW'({lq_beat, 1'b0});
-  logic l_rd_start_ready, l_m_ready, l_rd_en, l_rd_idle, l_pg_idle, l_w_valid, l_w_ready;
-  logic [AW-1:0] l_rd_addr;
-  logic [W-1:0] l_w_data;
-  logic l_f_valid, l_f_ready, l_f_head, l_f_tail;
-  logic [FlitW-1:0] l_f_data;
-  assign lq_pop = !lq_empty && l_rd_start_ready && l_m_ready;
-  chip_reader u_lk_reader (
-    .clk_i, .rst_ni, .start_valid_i(lq_pop), .start_ready_o(l_rd_start_ready), .start_addr_i(lq_addr),
-    .start_count_i({7'd0, lq_nbeats, 1'b0}),
-    .rd_en_o(l_rd_en), .rd_addr_o(l_rd_addr), .rd_data_i(m_rd_data[3*W +: W]),
-    .w_valid_o(l_w_valid), .w_ready_i(l_w_ready), .w_data_o(l_w_data), .idle_o(l_rd_idle)
-  );
-  chip_pktgen #(.FlitW(FlitW)) u_lk_pkt (
-    .clk_i, .rst_ni, .own_pos_i(own_pos_q),
-    .m_valid_i(lq_pop), .m_ready_o(l_m_ready), .m_dest_i(lq_reply), .m_type_i(ici_pkg::PktReadResp),
-    .m_nbody_i(5'({lq_nbeats, 1'b0})), .m_tag_i(lq_tag), .m_inline_i(1'b0), .m_body_i('0),
-    .w_valid_i(l_w_valid), .w_ready_o(l_w_ready), .w_data_i(l_w_data),
-    .f_valid_o(l_f_valid), .f_ready_i(l_f_ready), .f_head_o(l_f_head), .f_tail_o(l_f_tail), .f_data_o(l_f_data),
-    .idle_o(l_pg_idle)
+  chip_dma #(.FlitW(FlitW), .JobDepth(ReqDepth)) u_responder (
+    .clk_i, .rst_ni, .own_i(own_q), .own_pos_i(own_pos_q),
+    .job_valid_i(rj_valid), .job_ready_o(rj_ready), .job_dest_i(rj_dest),
+    .job_type_i(rj_read ? ici_pkg::PktReadData : ici_pkg::PktReadResp), .job_tag_i(rj_tag), .job_laddr_i(rj_laddr),
+    .job_len_i(rj_len),
+    .rd_en_o(rs_rd_en), .rd_addr_o(rs_rd_addr), .rd_data_i(m_rd_data[3*W +: W]),
+    .f_valid_o(rs_f_valid), .f_ready_i(rs_f_ready), .f_head_o(rs_f_head), .f_tail_o(rs_f_tail), .f_data_o(rs_f_data),
+    .idle_o(rs_idle)
   );
 
   // ==== SparseCore ========================================================================
@@ -541,21 +488,24 @@ module chip_top #(
     .mr_last_i(sc_mr_last), .mr_data_i(sc_mr_data),
     .rq_valid_o(sc_rq_valid), .rq_ready_i(sc_rq_ready), .rq_head_o(sc_rq_head), .rq_tail_o(sc_rq_tail),
     .rq_data_o(sc_rq_data),
-    .rp_valid_i(f_valid && kind_now == KScResp), .rp_ready_o(sc_rp_ready), .rp_head_i(f_head), .rp_tail_i(f_tail),
-    .rp_data_i(f_data),
+    .rp_valid_i(p_valid && p_kind == KScResp), .rp_ready_o(sc_rp_ready), .rp_head_i(p_head), .rp_tail_i(p_tail),
+    .rp_data_i(p_data),
     .o_valid_o(sc_o_valid), .o_ready_i(sc_o_ready), .o_sample_o(sc_o_sample), .o_table_o(sc_o_table),
     .o_group_o(sc_o_group), .o_last_o(sc_o_last), .o_data_o(sc_o_data),
     .idle_o(sc_idle), .err_o(sc_err), .stat_o(sc_stat)
   );
 
-  // dispatcher readiness by consumer
+  // dispatcher readiness by consumer: a response never waits for a request; a request waits
+  // for the write pipeline while a response word uses it, and for room in the responder's queue
   always_comb begin
-    case (kind_now)
-      KWrite: f_ready = 1'b1;
-      KReadReq: f_ready = f_head || !ijob_full;
-      KLookup: f_ready = f_head || !lq_full;
-      KScResp: f_ready = sc_rp_ready;
-      default: f_ready = 1'b1;
+    case (p_kind)
+      KScResp: p_ready = sc_rp_ready;
+      default: p_ready = 1'b1; // read data: the write pipeline; unknown: dropped
+    endcase
+    case (q_kind)
+      KWrite: q_ready = q_head || !p_word;
+      KReadReq, KLookup: q_ready = q_head || rj_ready;
+      default: q_ready = 1'b1;
     endcase
   end
 
@@ -648,7 +598,7 @@ module chip_top #(
     end
     m_wr_en[1] = s1_q;
     m_wr_addr[AW +: AW] = s1_addr_q;
-    m_wr_data[W +: W] = s1_add_q ? s1_sum : s1_data_q;
+    m_wr_data[W +: W] = s1_word;
   end
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -660,61 +610,54 @@ module chip_top #(
     end
   end
 
-  assign m_rd_en = {s_rd_en, l_rd_en, rx_body_w, d_rd_en, host_take && !h_we_i && region == chip_pkg::RegionMem};
-  assign m_rd_addr = {s_rd_addr, l_rd_addr, wr_addr_q, d_rd_addr, h_addr_i[AW-1:0]};
+  assign m_rd_en = {s_rd_en, rs_rd_en, pw_valid, d_rd_en, host_take && !h_we_i && region == chip_pkg::RegionMem};
+  assign m_rd_addr = {s_rd_addr, rs_rd_addr, pw_addr, d_rd_addr, h_addr_i[AW-1:0]};
 
-  // ==== send: whole packets into the router's local input, responses first ================
-  localparam logic [1:0] SrcLk = 2'd0, SrcDma = 2'd1, SrcSc = 2'd2;
+  // ==== send: one flit per cycle into the router's local input ===========================
+  // The responder first (a response never waits for a request), then the DMA and the
+  // SparseCore's requests in turn. Every source has its own VC, so flits of different sources
+  // may interleave while the packets of each VC stay whole.
   localparam int unsigned CrW = $clog2(BufDepth) + 1;
-  logic tx_lock_q;
-  logic [1:0] tx_src_q, tx_src;
   logic [NumVcs*CrW-1:0] tx_cred_q;
-  logic s_valid, s_head, s_tail, s_ok;
-  logic [FlitW-1:0] s_data;
-  logic [VcW-1:0] s_vc;
+  logic tx_sc_next_q, cr_resp, cr_dma, cr_sc, send_resp, send_dma, send_sc;
+  assign cr_resp = tx_cred_q[32'(VcResp)*CrW +: CrW] != '0;
+  assign cr_dma = tx_cred_q[32'(VcDma)*CrW +: CrW] != '0;
+  assign cr_sc = tx_cred_q[32'(VcSc)*CrW +: CrW] != '0;
   always_comb begin
-    tx_src = tx_src_q;
-    if (!tx_lock_q) begin
-      if (l_f_valid) tx_src = SrcLk;
-      else if (d_f_valid) tx_src = SrcDma;
-      else tx_src = SrcSc;
-    end
-    case (tx_src)
-      SrcLk: {s_valid, s_head, s_tail, s_data} = {l_f_valid, l_f_head, l_f_tail, l_f_data};
-      SrcDma: {s_valid, s_head, s_tail, s_data} = {d_f_valid, d_f_head, d_f_tail, d_f_data};
-      default: {s_valid, s_head, s_tail, s_data} = {sc_rq_valid, sc_rq_head, sc_rq_tail, sc_rq_data};
-    endcase
-    s_vc = tx_src == SrcLk ? VcW'(1) : VcW'(0);
-    s_ok = s_valid && tx_cred_q[32'(s_vc)*CrW +: CrW] != '0;
-    tx_valid = s_ok;
-    tx_head = s_head;
-    tx_tail = s_tail;
-    tx_vc = s_vc;
-    tx_data = s_data;
-    l_f_ready = s_ok && tx_src == SrcLk;
-    d_f_ready = s_ok && tx_src == SrcDma;
-    sc_rq_ready = s_ok && tx_src == SrcSc;
+    send_resp = rs_f_valid && cr_resp;
+    send_dma = !send_resp && d_f_valid && cr_dma && !(tx_sc_next_q && sc_rq_valid && cr_sc);
+    send_sc = !send_resp && !send_dma && sc_rq_valid && cr_sc;
+    tx_valid = send_resp || send_dma || send_sc;
+    tx_head = send_resp ? rs_f_head : send_dma ? d_f_head : sc_rq_head;
+    tx_tail = send_resp ? rs_f_tail : send_dma ? d_f_tail : sc_rq_tail;
+    tx_vc = send_resp ? VcResp : send_dma ? VcDma : VcSc;
+    tx_data = send_resp ? rs_f_data : send_dma ? d_f_data : sc_rq_data;
+    rs_f_ready = send_resp;
+    d_f_ready = send_dma;
+    sc_rq_ready = send_sc;
   end
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      tx_lock_q <= 1'b0;
-      tx_src_q <= SrcLk;
+      tx_sc_next_q <= 1'b0;
       tx_cred_q <= {NumVcs{CrW'(BufDepth)}};
     end else begin
-      if (s_ok) begin
-        tx_lock_q <= !s_tail;
-        tx_src_q <= tx_src;
-      end
-      for (int v = 0; v < NumVcs; v++)
-        tx_cred_q[v*CrW +: CrW] <= tx_cred_q[v*CrW +: CrW] - CrW'(s_ok && 32'(s_vc) == v) +
+      if (send_dma) tx_sc_next_q <= 1'b1;
+      if (send_sc) tx_sc_next_q <= 1'b0;
+      for (int v = 0; v < NumVcs; v++) begin
+`ifndef SYNTHESIS
+        assert (!(r_in_credit[NL*NumVcs + v] && tx_cred_q[v*CrW +: CrW] == CrW'(BufDepth)))
+          else $error("chip_top: a local input credit of VC %0d came back with all credits home", v);
+`endif
+        tx_cred_q[v*CrW +: CrW] <= tx_cred_q[v*CrW +: CrW] - CrW'(tx_valid && 32'(tx_vc) == v) +
                                    CrW'(r_in_credit[NL*NumVcs + v]);
+      end
     end
   end
 
   // ==== counters, status, idle ============================================================
   logic rx_idle, dma_idle;
-  assign rx_idle = rx_empty == '1 && !locked_q && !s1_q;
-  assign dma_idle = hjob_empty && ijob_empty && d_rd_idle && d_pg_idle;
+  assign rx_idle = q_idle && p_idle && !s1_q && !s2_q;
+  assign dma_idle = d_idle && rs_idle;
   always_comb begin
     status = '0;
     status[chip_pkg::SbIdle] = idle_o;
@@ -727,8 +670,8 @@ module chip_top #(
     status[chip_pkg::SbOverflow] = overflow;
   end
   assign idle_o = occ_q == '0 && r_out_valid == '0 && r_in_credit == '0 && out_credit_i == '0 && in_valid_i == '0 &&
-                  !tx_lock_q && rx_idle && dma_idle && lq_empty && l_rd_idle && l_pg_idle && sq_empty && s_rd_idle &&
-                  !s_half_q && sc_idle && mx_idle && !mx_half_q && !sc_half_q && !h_valid_i && !host_rd_q;
+                  rx_idle && dma_idle && sq_empty && s_rd_idle && !s_half_q && sc_idle && mx_idle && !mx_half_q &&
+                  !sc_half_q && !h_valid_i && !host_rd_q;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -736,16 +679,23 @@ module chip_top #(
       stat_q <= '0;
     end else begin
       occ_q <= occ_q + occ_in - occ_out;
-      if (rx_body_w && !wr_add_q) stat_q[chip_pkg::StWordsWritten*32 +: 32] <= stat_q[chip_pkg::StWordsWritten*32 +: 32] + 1;
-      if (rx_body_w && wr_add_q) stat_q[chip_pkg::StWordsAdded*32 +: 32] <= stat_q[chip_pkg::StWordsAdded*32 +: 32] + 1;
-      if (rx_body_w && wr_resp_q) stat_q[chip_pkg::StRespWords*32 +: 32] <= stat_q[chip_pkg::StRespWords*32 +: 32] + 1;
-      if (s_ok && s_head) stat_q[chip_pkg::StPktsSent*32 +: 32] <= stat_q[chip_pkg::StPktsSent*32 +: 32] + 1;
-      if (f_take && f_head) stat_q[chip_pkg::StPktsRecv*32 +: 32] <= stat_q[chip_pkg::StPktsRecv*32 +: 32] + 1;
-      if (lq_pop) stat_q[chip_pkg::StLookupsServed*32 +: 32] <= stat_q[chip_pkg::StLookupsServed*32 +: 32] + 1;
-      if (ijob_push) stat_q[chip_pkg::StReadsServed*32 +: 32] <= stat_q[chip_pkg::StReadsServed*32 +: 32] + 1;
-      if (f_take && f_head && kind_now == KBad) stat_q[chip_pkg::StBadPkts*32 +: 32] <= stat_q[chip_pkg::StBadPkts*32 +: 32] + 1;
+      if (pw_valid && !pw_add) stat_q[chip_pkg::StWordsWritten*32 +: 32] <= stat_q[chip_pkg::StWordsWritten*32 +: 32] + 1;
+      if (pw_valid && pw_add) stat_q[chip_pkg::StWordsAdded*32 +: 32] <= stat_q[chip_pkg::StWordsAdded*32 +: 32] + 1;
+      if (pw_resp) stat_q[chip_pkg::StRespWords*32 +: 32] <= stat_q[chip_pkg::StRespWords*32 +: 32] + 1;
+      if (tx_valid && tx_head) stat_q[chip_pkg::StPktsSent*32 +: 32] <= stat_q[chip_pkg::StPktsSent*32 +: 32] + 1;
+      // both classes may take a head in the same cycle
+      if ((q_take && q_head) || (p_take && p_head))
+        stat_q[chip_pkg::StPktsRecv*32 +: 32] <= stat_q[chip_pkg::StPktsRecv*32 +: 32] + 32'(q_take && q_head) +
+                                                  32'(p_take && p_head);
+      if (rj_valid && rj_ready && !rj_read)
+        stat_q[chip_pkg::StLookupsServed*32 +: 32] <= stat_q[chip_pkg::StLookupsServed*32 +: 32] + 1;
+      if (rj_valid && rj_ready && rj_read)
+        stat_q[chip_pkg::StReadsServed*32 +: 32] <= stat_q[chip_pkg::StReadsServed*32 +: 32] + 1;
+      if ((q_take && q_head && q_kind == KBad) || (p_take && p_head && p_kind == KBad))
+        stat_q[chip_pkg::StBadPkts*32 +: 32] <= stat_q[chip_pkg::StBadPkts*32 +: 32] + 32'(q_take && q_head && q_kind == KBad) +
+                                                 32'(p_take && p_head && p_kind == KBad);
       for (int k = 0; k < 2 * chip_pkg::NumSems; k++)
-        if (rx_body_w && k == 32'({wr_add_q, wr_sem_q}))
+        if (pw_valid && k == 32'({pw_add, pw_sem}))
           stat_q[(chip_pkg::StSem + k)*32 +: 32] <= stat_q[(chip_pkg::StSem + k)*32 +: 32] + 1;
       stat_q[chip_pkg::StStatus*32 +: 32] <= status;
       stat_q[chip_pkg::StDropZ*32 +: 32] <= drop_z;
@@ -754,10 +704,10 @@ module chip_top #(
   end
 
   logic unused;
-  // outputs the chip does not need: FIFO full flags the credits already bound, the bag's table
-  // and last flag (results land by sample and group), the SparseCore's counters, the local
-  // port's idle flag, the host address bits between the region and the word address
-  assign unused = ^{rx_full, sc_o_table, sc_o_last, sc_stat, h_addr_i[27:16], r_idle[NL]};
+  // outputs the chip does not need: the bag's table and last flag (results land by sample and
+  // group), the SparseCore's counters, the local port's idle flag, the host address bits between
+  // the region and the word address, the request queue's tail flag (jobs are taken per body flit)
+  assign unused = ^{sc_o_table, sc_o_last, sc_stat, h_addr_i[27:16], r_idle[NL], q_tail};
 endmodule
 
 `default_nettype wire

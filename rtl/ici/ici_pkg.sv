@@ -8,7 +8,8 @@
 // head flit, then body flits, the last one flagged tail (a 1-flit packet is head and tail).
 // The head flit's data (DESIGN.md §5: destination as phext fields, source, type, length):
 //   [ 89:  0] destination phext coordinate (phext_pkg::coord_t, 9 x 10 bits)
-//   [ 92: 90] packet type (ici_pkg::Pkt*)
+//   [ 92: 90] packet type (ici_pkg::Pkt*); its top bit [92] is the message class
+//             (HeadClassBit: 0 request, 1 response)
 //   [ 97: 93] length in flits, 1..31 (informational: the router uses the head/tail flags)
 //   [127: 98] source global position (phext_pkg::gpos_t)
 //   [FlitW-1:128] tag (free for the endpoints: sequence number, timestamp, ...)
@@ -17,7 +18,8 @@
 // Routing (the oracle's header, sim/net/routing.hpp, states the rules and why they are
 // minimal and deadlock free): minimal offset on the unrolled torus with the twist as wrap
 // vectors, smallest |dx|+|dy|+|dz| with ties to the lexicographically largest (dx,dy,dz);
-// dimension order x, y, z; VCs by the dateline-at-the-wrap-link rule.
+// dimension order x, y, z; VCs by the dateline-at-the-wrap-link rule inside the packet's
+// class: with 4 VCs class c owns VCs 2c and 2c+1, with 2 VCs the classes share VCs 0 and 1.
 //
 // Written in the Verilator 5.006 / Yosys 0.23 common subset (../shared/TOOLCHAIN.md §8).
 `default_nettype none
@@ -45,20 +47,25 @@ package ici_pkg;
   /// The smallest flit that holds a head (without tag bits).
   localparam int unsigned MinFlitW = 128;
 
-  /// Packet types (DESIGN.md §5).
-  localparam logic [HeadTypeW-1:0] PktWrite = 3'd0;
-  localparam logic [HeadTypeW-1:0] PktReadReq = 3'd1;
-  localparam logic [HeadTypeW-1:0] PktReadResp = 3'd2;
-  localparam logic [HeadTypeW-1:0] PktEmbLookup = 3'd3;
-  localparam logic [HeadTypeW-1:0] PktCollective = 3'd4;
+  /// The message class: the packet type's top bit (0 request, 1 response).
+  localparam int unsigned HeadClassBit = HeadTypeLsb + HeadTypeW - 1;
+
+  /// Packet types (DESIGN.md §5). Requests (class 0) may make their receiver send a response;
+  /// responses (class 1) are sunk by their receiver unconditionally.
+  localparam logic [HeadTypeW-1:0] PktWrite = 3'd0;      // request: write words
+  localparam logic [HeadTypeW-1:0] PktReadReq = 3'd1;    // request: read words, answered by PktReadData
+  localparam logic [HeadTypeW-1:0] PktEmbLookup = 3'd2;  // request: an embedding row, answered by PktReadResp
+  localparam logic [HeadTypeW-1:0] PktCollective = 3'd3; // request: fp32-add words (a collective step)
+  localparam logic [HeadTypeW-1:0] PktReadResp = 3'd4;   // response: embedding row beats
+  localparam logic [HeadTypeW-1:0] PktReadData = 3'd5;   // response: the words a PktReadReq asked for
 
   /// Bits of a global coordinate: GW, repeated because Yosys 0.23 cannot
   /// resolve another package's parameter at package scope (ici_router checks they agree).
   localparam int unsigned GW = 10;
   /// Signed offsets along one axis: |offset| < 5 * 1023 during the computation.
   localparam int unsigned OffW = GW + 4;
-  /// VC numbers inside the route function (routers have up to 4 VCs).
-  localparam int unsigned RouteVcW = 2;
+  /// The route function's VC: the VC inside the packet's class pair (0 or 1).
+  localparam int unsigned RouteVcW = 1;
   /// Route result: {port, vc}.
   localparam int unsigned RouteW = PortW + RouteVcW;
 
@@ -171,7 +178,8 @@ package ici_pkg;
   endfunction
 
   /// Next hop {port, vc} of a packet at `own` bound for `dst` that arrived on input port
-  /// `in_port` (PortLocal when injected here) on VC `in_vc`; vc_mask = NumVcs-1.
+  /// `in_port` (PortLocal when injected here) on VC `in_vc` of its class pair; the VC returned
+  /// is also one of the pair (the router adds the class).
   function automatic logic [RouteW-1:0] route(input logic [3*GW-1:0] own,
                                               input logic [3*GW-1:0] dst,
                                               input logic [3*GW-1:0] shape,
@@ -180,11 +188,10 @@ package ici_pkg;
                                               input logic [GW-1:0] sxz,
                                               input logic [GW-1:0] syz,
                                               input logic [PortW-1:0] in_port,
-                                              input logic [RouteVcW-1:0] in_vc,
-                                              input logic [RouteVcW-1:0] vc_mask);
+                                              input logic [RouteVcW-1:0] in_vc);
     logic [3*OffW-1:0] off;
     logic signed [OffW-1:0] o_d, own_d, size_d;
-    logic [RouteVcW-1:0] dst_d;  // low bits of the destination along d
+    logic [RouteVcW-1:0] dst_d;  // the destination's parity along d
     int unsigned d;
     logic neg, wrap_d, wrap_now, crossing, straight;
     logic [PortW-1:0] port;
@@ -210,7 +217,7 @@ package ici_pkg;
       straight = (in_port != ici_pkg::PortLocal) && (in_port[2:1] == d[1:0]);
       if (straight) vc = wrap_now ? RouteVcW'(1) : in_vc;
       else if (crossing) vc = wrap_now ? RouteVcW'(1) : RouteVcW'(0);
-      else vc = dst_d & vc_mask;
+      else vc = dst_d;
     end
     route = {port, vc};
   endfunction

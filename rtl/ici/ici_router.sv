@@ -12,6 +12,11 @@
 //           register (out_*_o) and one credit goes back on in_credit_o for the freed slot.
 //   So a flit presented at cycle c leaves on out_*_o at cycle c+2: one router cycle plus the
 //   link's launch register. Throughput: one flit per cycle per port.
+// Message classes: the head's class bit (ici_pkg::HeadClassBit) chooses the VC pair. With
+// NumVcs = 4, requests ride VCs 0 and 1 and responses VCs 2 and 3, each pair with its own
+// dateline, so the classes never share a buffer (protocol deadlock freedom: docs/architecture.md
+// "Message classes"); with NumVcs = 2 both classes share VCs 0 and 1. A packet keeps its class
+// from injection to ejection; a head arriving on a VC of the other class is an error (asserted).
 // Flow control: credit based per VC on every link. After reset every output VC holds
 // BufDepth credits (the downstream buffer depth: all routers and endpoints share it);
 // out_credit_i[o*NumVcs+v] returns one. A sender must never send without a credit
@@ -36,6 +41,10 @@
 // link or in the buffers behind it.
 // Configuration: registers written with cfg_we_i (own coordinate, cube and slice shape, wrap
 // links, twist shifts), so one model serves every shape; write it while the network is idle.
+// Assertions (simulation only, `ifndef SYNTHESIS; Verilator --assert): no flit into a full
+// input buffer, no pop of an empty one, no credit beyond BufDepth or below 0, at most one grant
+// per output and per input port in a cycle, an output VC held by one packet from head to tail,
+// a head on a VC of its own class.
 //
 // Simulation speed (Verilator): every input is sampled in always_ff (no logic runs between
 // clock edges); allocation, output and input units are one clocked process on packed vectors
@@ -46,7 +55,7 @@
 `default_nettype none
 
 module ici_router #(
-  parameter int unsigned NumVcs = 2,   /// virtual channels per link: 2 or 4
+  parameter int unsigned NumVcs = 2,   /// virtual channels per link: 2 (classes share them) or 4 (a pair per class)
   parameter int unsigned BufDepth = 8, /// flits per input VC buffer: power of two, >= 2
   parameter int unsigned FlitW = 160,  /// data bits per flit, >= ici_pkg::MinFlitW
   localparam int unsigned NP = ici_pkg::NumPorts,
@@ -139,6 +148,9 @@ module ici_router #(
   logic [NumIvc*CntW-1:0] credit_q;    // credits per output VC
   logic [NP*VcW-1:0] in_rr_q;          // round-robin per input port: the VC to prefer
   logic [NP*NP-1:0] out_rr_q;          // round-robin per output port: mask of the inputs to prefer
+`ifndef SYNTHESIS
+  logic [IvcW-1:0] owner_q [NumIvc];   // the input VC whose packet holds each output VC (assertions)
+`endif
 
   assign err_overflow_o = overflow_q;
 
@@ -317,6 +329,17 @@ module ici_router #(
         end
       end
 
+`ifndef SYNTHESIS
+      // one flit per output port and per input port in a cycle
+      if (gnt != '0) begin
+        for (int o = 0; o < NP; o++) begin
+          assert ($onehot0(gnt[o*NP +: NP])) else $error("ici_router: output %0d granted to several inputs", o);
+          for (int q = o + 1; q < NP; q++)
+            assert ((gnt[o*NP +: NP] & gnt[q*NP +: NP]) == '0)
+              else $error("ici_router: one input granted outputs %0d and %0d", o, q);
+        end
+      end
+`endif
       // ---- output registers, output VC state, credits, round-robin pointers
       busy_d = ovc_busy_q;
       rr = out_rr_q;
@@ -345,6 +368,17 @@ module ici_router #(
                 take = take | (NumIvc'(1) << (o*NumVcs + k));
                 if (tl[ivc]) busy_d = busy_d & ~(NumIvc'(1) << (o*NumVcs + k));
                 else if (hd[ivc]) busy_d = busy_d | (NumIvc'(1) << (o*NumVcs + k));
+`ifndef SYNTHESIS
+                // wormhole: a head takes a free output VC, the rest of its packet follows on it
+                if (hd[ivc]) begin
+                  assert (!ovc_busy_q[o*NumVcs + k])
+                    else $error("ici_router: a head took output %0d VC %0d, held by another packet", o, k);
+                  owner_q[o*NumVcs + k] <= ivc;
+                end else begin
+                  assert (ovc_busy_q[o*NumVcs + k] && owner_q[o*NumVcs + k] == ivc)
+                    else $error("ici_router: output %0d VC %0d took a body flit of a packet that does not hold it", o, k);
+                end
+`endif
               end
             end
             // the inputs above gp come first next time
@@ -362,6 +396,13 @@ module ici_router #(
       credit_d = credit_q;
       if ((take | out_credit_i) != '0) begin
         for (int i = 0; i < NumIvc; i++) begin
+`ifndef SYNTHESIS
+          if (out_credit_i[i])
+            assert (credit_q[i*CntW +: CntW] != CntW'(BufDepth))
+              else $error("ici_router: a credit came back to output VC %0d with all its credits home", i);
+          if (take[i])
+            assert (credit_q[i*CntW +: CntW] != '0) else $error("ici_router: output VC %0d sent without a credit", i);
+`endif
           if (take[i] != out_credit_i[i]) begin
             cn = take[i] ? credit_q[i*CntW +: CntW] - 1'b1 : credit_q[i*CntW +: CntW] + 1'b1;
             credit_d = (credit_d & ~(IvcCntW'({CntW{1'b1}}) << (i*CntW))) | (IvcCntW'(cn) << (i*CntW));
@@ -383,6 +424,9 @@ module ici_router #(
             for (int k = 0; k < NumVcs; k++) begin
               if (v == VcW'(k)) begin
                 pop = pop | (NumIvc'(1) << (p*NumVcs + k));
+`ifndef SYNTHESIS
+                assert (cnt_q[(p*NumVcs + k)*CntW +: CntW] != '0) else $error("ici_router: input VC %0d popped empty", p*NumVcs + k);
+`endif
                 ptr = rd_q[(p*NumVcs + k)*PtrW +: PtrW] + 1'b1;
                 rd_d = (rd_d & ~(IvcPtrW'({PtrW{1'b1}}) << ((p*NumVcs + k)*PtrW)))
                      | (IvcPtrW'(ptr) << ((p*NumVcs + k)*PtrW));
@@ -407,8 +451,14 @@ module ici_router #(
             rt = pkt_q[ivc*RtW +: RtW];
             // a head: decode the phext destination, then the next hop from the configuration
             if (in_head_i[p]) begin
-              hr = head_route(in_data_i[p*FlitW + ici_pkg::HeadDestLsb +: phext_pkg::CoordW], PW'(p), vin,
+              hr = head_route(in_data_i[p*FlitW + ici_pkg::HeadDestLsb +: phext_pkg::CoordW],
+                              in_data_i[p*FlitW + ici_pkg::HeadClassBit], PW'(p), vin[0],
                               own_z_q, own_g_q, cube_q, slice_q, wrap_q, sxy_q, sxz_q, syz_q);
+`ifndef SYNTHESIS
+              if (NumVcs > 2)
+                assert (vin[VcW-1] == in_data_i[p*FlitW + ici_pkg::HeadClassBit])
+                  else $error("ici_router: input %0d: a head on VC %0d of the other message class", p, vin);
+`endif
               rt = {hr[HrW-1 -: 2] != phext_pkg::DecOk, hr[RtW-2:0]};
               zm = zm | (NP'(hr[HrW-1 -: 2] == phext_pkg::DecZMismatch) << p);
               oos = oos | (NP'(hr[HrW-1 -: 2] == phext_pkg::DecOutOfShape) << p);
@@ -418,6 +468,10 @@ module ici_router #(
             // a full buffer takes no flit, even while it pops one: that pop's credit only
             // reaches the sender after this edge, so the sender had no credit for this flit
             if (cnt_q[ivc*CntW +: CntW] == CntW'(BufDepth)) ovf = 1'b1;
+`ifndef SYNTHESIS
+            assert (cnt_q[ivc*CntW +: CntW] != CntW'(BufDepth))
+              else $error("ici_router: input %0d VC %0d: a flit arrived without a credit (buffer full)", p, vin);
+`endif
             for (int k = 0; k < NumVcs; k++) begin
               if (vin == VcW'(k)) begin
                 if (in_head_i[p]) begin
@@ -495,10 +549,12 @@ module ici_router #(
     own_decode = phext_pkg::decode(own, own[phext_pkg::CoordW-1 -: phext_pkg::ZArmW], cube, slice);
   endfunction
 
-  // The next hop of a head flit arriving on (in_port, in_vc): {decode status, port, vc}.
-  // Kept out of line in the Verilated model: it runs only when a head arrives.
-  function automatic logic [HrW-1:0] head_route(input logic [phext_pkg::CoordW-1:0] dest,
-                                               input logic [PW-1:0] in_port, input logic [VcW-1:0] in_vc,
+  // The next hop of a head flit of class `cls` arriving on in_port, on the VC of its class's pair
+  // `pair_vc` (the low bit of its VC): {decode status, port, vc}; the VC returned is the route's
+  // VC inside the pair of the class (4 VCs) or of the one shared pair (2 VCs). Kept out of line
+  // in the Verilated model: it runs only when a head arrives.
+  function automatic logic [HrW-1:0] head_route(input logic [phext_pkg::CoordW-1:0] dest, input logic cls,
+                                               input logic [PW-1:0] in_port, input logic pair_vc,
                                                input logic [phext_pkg::ZArmW-1:0] own_z,
                                                input logic [3*GW-1:0] own_g,
                                                input logic [3*phext_pkg::CubeDimW-1:0] cube,
@@ -507,11 +563,12 @@ module ici_router #(
                                                input logic [GW-1:0] syz);
     /*verilator no_inline_task*/
     logic [phext_pkg::DecodeW-1:0] dec;
-    logic [ici_pkg::RouteW-1:0] r;  // {port, vc}; VC bits above VcW are always 0
+    logic [ici_pkg::RouteW-1:0] r;  // {port, vc inside the pair}
+    logic [1:0] vc;                 // {class, vc inside the pair}
     dec = phext_pkg::decode(dest, own_z, cube, slice);
-    r = ici_pkg::route(own_g, dec[3*GW-1:0], slice, wrap, sxy, sxz, syz, in_port, ici_pkg::RouteVcW'(in_vc),
-                       ici_pkg::RouteVcW'(NumVcs - 1));
-    head_route = {dec[phext_pkg::DecodeW-1 -: 2], r[ici_pkg::RouteVcW +: PW], r[VcW-1:0]};
+    r = ici_pkg::route(own_g, dec[3*GW-1:0], slice, wrap, sxy, sxz, syz, in_port, pair_vc);
+    vc = {NumVcs > 2 ? cls : 1'b0, r[0]};
+    head_route = {dec[phext_pkg::DecodeW-1 -: 2], r[ici_pkg::RouteVcW +: PW], vc[VcW-1:0]};
   endfunction
 
   // ---- link status for the OCS protocol: from registered state only ------------------------

@@ -6,11 +6,16 @@
 // (the harness adds the fibre latency on both sides): out_*[q] is in_*[peer[q]] combinationally.
 //
 // Configuration (cfg_*), a staged table plus a protocol that loses no flit:
-//   1. cfg_we_i writes stage[cfg_port_i] = cfg_peer_i (Ports = no circuit) while idle.
+//   1. cfg_we_i writes stage[cfg_port_i] = cfg_peer_i (Ports = no circuit) while idle. A write
+//      while busy, or to a port past the last, is refused: the stage is not changed and
+//      cfg_we_refused_o rises (sticky until the next commit is taken), so a host cannot lose a
+//      write without being told.
 //   2. cfg_commit_i checks the staged table, one port per cycle (Ports cycles): every peer is
 //      in range (or Ports), not the port itself, and mutual (stage[stage[p]] = p). A bad table
 //      raises cfg_rejected_o; the switch keeps its current circuits and the stage is reloaded
-//      from them. A commit while busy is rejected the same way.
+//      from them. A commit while busy is refused: cfg_rejected_o rises, and the
+//      reconfiguration in progress goes on with its own table, untouched (its own check still
+//      decides whether it is applied).
 //   3. DRAIN: link_up_o falls at every port whose peer changes (the others keep running). The
 //      chips stop starting packets on those links (ici_router out_hold_i), finish the ones in
 //      progress and report drained_i once no packet is in progress and every credit is home:
@@ -20,7 +25,8 @@
 //      moving; milliseconds in reality, scaled to cycles by the harness).
 //   6. UP: link_up_o rises at every connected port; cfg_busy_o falls; reconfigs_o counts one.
 // A flit that arrives at a dark or unconnected port is lost; lost_o counts such flits (a chip
-// that ignores link_up_o): the harness and the tests require it to stay 0.
+// that ignores link_up_o): the harness and the tests require it to stay 0, and an assertion
+// (simulation only, `ifndef SYNTHESIS) stops a run the moment it happens.
 //
 // Written in the Verilator 5.006 / Yosys 0.23 common subset (../shared/TOOLCHAIN.md §8).
 `default_nettype none
@@ -45,6 +51,7 @@ module ocs_switch #(
   output logic      [PW-1:0]           cfg_rd_peer_o,
   output logic                         cfg_busy_o,     ///< checking or reconfiguring
   output logic                         cfg_rejected_o, ///< the last commit was refused (until the next)
+  output logic                         cfg_we_refused_o, ///< a stage write was refused since the last commit taken
   output logic      [15:0]             reconfigs_o,    ///< reconfigurations completed (wrapping)
   // Links: port p's signals from its chip (in_*) and to its chip (out_*), p in bits [p*W +: W]
   input  wire logic [Ports-1:0]        in_valid_i,
@@ -80,13 +87,14 @@ module ocs_switch #(
   logic [Ports-1:0] dark_q;       // ports that carry nothing (changed, between drain and up)
   logic [1:0] state_q;
   logic [PW-1:0] chk_q;
-  logic bad_q, rejected_q;
+  logic bad_q, rejected_q, we_refused_q;
   logic [SettleW-1:0] settle_q, settle_cnt_q;
   logic [15:0] reconfigs_q;
   logic [31:0] lost_q;
 
   assign cfg_busy_o = state_q != SUp;
   assign cfg_rejected_o = rejected_q;
+  assign cfg_we_refused_o = we_refused_q;
   assign reconfigs_o = reconfigs_q;
   assign lost_o = lost_q;
   assign cfg_rd_peer_o = (cfg_rd_port_i < PW'(Ports)) ? peer_q[32'(cfg_rd_port_i)*PW +: PW] : None;
@@ -159,12 +167,16 @@ module ocs_switch #(
       chk_q <= '0;
       bad_q <= 1'b0;
       rejected_q <= 1'b0;
+      we_refused_q <= 1'b0;
       settle_q <= '0;
       settle_cnt_q <= '0;
       reconfigs_q <= '0;
       lost_q <= '0;
     end else begin
       if (lost_now != '0) lost_q <= lost_sum[32] ? '1 : lost_sum[31:0];
+`ifndef SYNTHESIS
+      assert (lost_now == '0) else $error("ocs_switch: a flit entered a dark or unconnected port (ports %b)", lost_now);
+`endif
       case (state_q)
         SUp: begin
           if (cfg_we_i && cfg_port_i < PW'(Ports)) stage_q[32'(cfg_port_i)*PW +: PW] <= cfg_peer_i;
@@ -173,6 +185,7 @@ module ocs_switch #(
             chk_q <= '0;
             bad_q <= 1'b0;
             rejected_q <= 1'b0;
+            we_refused_q <= 1'b0;
             settle_q <= cfg_settle_i;
             changed_q <= '0;
           end
@@ -213,8 +226,9 @@ module ocs_switch #(
           end
         end
       endcase
-      // a commit while busy is refused and changes nothing
+      // a commit while busy is refused and changes nothing; so is a write while busy or to no port
       if (cfg_commit_i && state_q != SUp) rejected_q <= 1'b1;
+      if (cfg_we_i && (state_q != SUp || cfg_port_i >= PW'(Ports))) we_refused_q <= 1'b1;
     end
   end
 

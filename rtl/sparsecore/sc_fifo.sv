@@ -1,6 +1,8 @@
 // sc_fifo: synchronous FIFO, first-word fall-through: data_o shows the oldest entry whenever
 // empty_o is low; pop_i removes it at the clock edge. push_i when full_o and pop_i when empty_o
-// are ignored (the callers never do either). Push and pop in the same cycle are both taken.
+// are ignored, and asserted against in simulation (`ifndef SYNTHESIS): every caller checks
+// full_o / empty_o or holds a credit for the entry, so either would be a bug upstream. Push and
+// pop in the same cycle are both taken.
 // Storage is an unpacked array (an SRAM in a real design; yosys maps it to flip-flops).
 `default_nettype none
 
@@ -40,6 +42,10 @@ module sc_fifo #(
     end else begin
       if (do_push) wr_q <= wr_q + 1'b1;
       if (do_pop) rd_q <= rd_q + 1'b1;
+`ifndef SYNTHESIS
+      assert (!(push_i && full_o)) else $error("sc_fifo: push while full (%0d entries)", Depth);
+      assert (!(pop_i && empty_o)) else $error("sc_fifo: pop while empty");
+`endif
     end
   end
 

@@ -2,7 +2,9 @@
 #include "network.hpp"
 
 #include "Vici_router.h"
+#include "Vici_router_chip.h"
 #include "ici_router_port.hpp"
+#include "rtl_assert.hpp"
 
 #include <verilated.h>
 #include <verilated_fst_c.h>
@@ -19,7 +21,7 @@ namespace phtpu::net {
 
 using ici::Flit;
 using ici::kBufDepth;
-using ici::kNumVcs;
+using ici::kMaxVcs;
 
 std::string_view traffic_name(Traffic t) {
   switch (t) {
@@ -79,6 +81,12 @@ void validate(const NetConfig& c) {
     throw std::invalid_argument("hotspot fraction must be in 0..1");
   if (!(c.misaddressed >= 0.0 && c.misaddressed <= 1.0))
     throw std::invalid_argument("misaddressed fraction must be in 0..1");
+  if (c.vcs != 2 && c.vcs != 4)
+    throw std::invalid_argument(fmt::format("{} VCs: the router is built with 2 (classes share them) or 4 (a pair "
+                                            "per message class)",
+                                            c.vcs));
+  if (!(c.response_share >= 0.0 && c.response_share <= 1.0))
+    throw std::invalid_argument("response share must be in 0..1");
   if (c.shape.volume() > 4096)
     throw std::invalid_argument(fmt::format("{} has {} chips: the harness simulates at most 4096",
                                             phext::shape_str(c.shape), c.shape.volume()));
@@ -94,6 +102,7 @@ void validate(const NetConfig& c) {
 struct Network::Packet {
   bool done = false; // delivered, or misaddressed (never delivered)
   unsigned dst = 0;
+  unsigned cls = 0;  // message class: 0 request, 1 response
   Vec3 dst_pos;
   std::uint64_t created = 0;
   unsigned len = 1;
@@ -111,7 +120,7 @@ namespace {
 struct Queued {
   ici::RawFields dest{};
   int dst = -1; // -1: misaddressed
-  unsigned len = 1, vc = 0;
+  unsigned len = 1, vc = 0, cls = 0;
   std::uint32_t serial = 0;
 };
 unsigned popcount16(unsigned v) {
@@ -131,12 +140,77 @@ struct Network::Source {
   std::deque<Packet> pending; // packets by serial, pending[i] has serial base + i
   std::uint32_t base = 0;
   unsigned sent = 0; // flits of queue.front() already injected
-  std::array<unsigned, kNumVcs> credits{};
+  std::array<unsigned, kMaxVcs> credits{};
   std::uint32_t next_serial = 0;
 };
 
+// One Verilated router, whatever its VC count: the harness steps 2-VC and 4-VC routers through
+// this interface (one virtual call per port operation: small beside a router's evaluation).
+namespace {
+class RouterModel {
+public:
+  virtual ~RouterModel() = default;
+  virtual void clear_inputs() = 0;
+  virtual void drive(unsigned port, const Flit& f) = 0;
+  virtual void set_out_credits(std::uint32_t bits) = 0; ///< bit port * vcs + vc
+  virtual void edge(bool clk) = 0;                      ///< set the clock and evaluate
+  virtual unsigned out_valid() const = 0;
+  virtual Flit output(unsigned port) const = 0;
+  virtual std::uint32_t in_credits() const = 0;         ///< bit port * vcs + vc
+  virtual unsigned out_idle() const = 0;                ///< ports with every credit home, nothing held
+  virtual bool configure(const phext::SliceGeometry& geo, const Topology& topo, Vec3 own) = 0;
+  virtual void trace(VerilatedFstC* t) = 0;
+  virtual void final() = 0;
+  virtual std::uint32_t drops_zmismatch() const = 0;
+  virtual std::uint32_t drops_out_of_shape() const = 0;
+  virtual bool overflow() const = 0;
+};
+
+template <class M, unsigned V>
+class RouterModelT final : public RouterModel {
+public:
+  RouterModelT(VerilatedContext* ctx, const char* name) : m_(ctx, name) {}
+  void clear_inputs() override { m_.in_valid_i = 0; }
+  void drive(unsigned port, const Flit& f) override { ici::drive_input<V>(m_, port, true, f); }
+  void set_out_credits(std::uint32_t bits) override { ici::set_field(m_.out_credit_i, 0, kNumPorts * V, bits); }
+  void edge(bool clk) override {
+    m_.clk_i = clk;
+    m_.eval();
+  }
+  unsigned out_valid() const override { return m_.out_valid_o; }
+  Flit output(unsigned port) const override { return ici::read_output<V>(const_cast<M&>(m_), port); }
+  std::uint32_t in_credits() const override { return ici::get_field(m_.in_credit_o, 0, kNumPorts * V); }
+  unsigned out_idle() const override { return m_.out_idle_o; }
+  bool configure(const phext::SliceGeometry& geo, const Topology& topo, Vec3 own) override {
+    m_.rst_ni = 0;
+    m_.clk_i = 0;
+    m_.eval();
+    edge(false), edge(true);
+    m_.rst_ni = 1;
+    ici::set_config(m_, geo, topo, own);
+    edge(false), edge(true);
+    m_.cfg_we_i = 0;
+    edge(false), edge(true);
+    return m_.cfg_ok_o != 0;
+  }
+  void trace(VerilatedFstC* t) override { m_.trace(t, 99); }
+  void final() override { m_.final(); }
+  std::uint32_t drops_zmismatch() const override { return m_.drop_zmismatch_o; }
+  std::uint32_t drops_out_of_shape() const override { return m_.drop_out_of_shape_o; }
+  bool overflow() const override { return m_.err_overflow_o; }
+
+private:
+  M m_;
+};
+
+std::unique_ptr<RouterModel> make_router(unsigned vcs, VerilatedContext* ctx, const std::string& name) {
+  if (vcs == 4) return std::make_unique<RouterModelT<Vici_router_chip, 4>>(ctx, name.c_str());
+  return std::make_unique<RouterModelT<Vici_router, 2>>(ctx, name.c_str());
+}
+} // namespace
+
 struct Network::Router {
-  std::unique_ptr<Vici_router> m;
+  std::unique_ptr<RouterModel> m;
   Vec3 pos;
   std::array<int, kNumLinkPorts> nbr{};      // neighbour through each link port, -1: none
   std::array<std::uint8_t, kNumLinkPorts> back{}; // the port of ours each neighbour's link arrives on
@@ -145,11 +219,11 @@ struct Network::Router {
   // already in out_credit_i's layout (bit port*VCs + vc).
   std::vector<std::array<Flit, kNumLinkPorts>> in;
   std::vector<std::uint8_t> in_mask;
-  std::vector<std::uint16_t> credit_in;
+  std::vector<std::uint32_t> credit_in;
   bool local_valid = false;
   Flit local;
   std::uint8_t sink_credit = 0, sink_credit_next = 0;
-  std::array<SinkVc, kNumVcs> sink{};
+  std::array<SinkVc, kMaxVcs> sink{};
   unsigned occupancy = 0;
   bool active = true; // last evaluation produced outputs or credits
 };
@@ -158,19 +232,14 @@ namespace {
 double now_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
-
-void clock(Vici_router& m) {
-  m.clk_i = 0;
-  m.eval();
-  m.clk_i = 1;
-  m.eval();
-}
 } // namespace
 
 Network::Network(const NetConfig& cfg)
     : cfg_(cfg), geo_((validate(cfg), cfg.shape), cfg.cube, cfg.zarm),
       topo_(Topology::of_slice(geo_, cfg.twisted)), ctx_(std::make_unique<VerilatedContext>()), rng_(cfg.seed) {
   ctx_->threads(1);
+  report_assertions(*ctx_);
+  make_current(*ctx_); // also for the routers' destruction if this constructor throws
   {
     const long double p = static_cast<long double>(cfg_.rate) / cfg_.packet_flits;
     inject_threshold_ = p >= 1.0L ? ~std::uint64_t{0} : static_cast<std::uint64_t>(p * 18446744073709551616.0L);
@@ -183,7 +252,7 @@ Network::Network(const NetConfig& cfg)
     auto r = std::make_unique<Router>();
     r->pos = topo_.position(i);
     const std::string name = fmt::format("chip_{}_{}_{}", r->pos.x, r->pos.y, r->pos.z);
-    r->m = std::make_unique<Vici_router>(ctx_.get(), name.c_str());
+    r->m = make_router(cfg_.vcs, ctx_.get(), name);
     for (unsigned p = 0; p < kNumLinkPorts; ++p) {
       const auto nb = topo_.neighbor(r->pos, static_cast<Port>(p));
       r->nbr[p] = nb ? static_cast<int>(topo_.index(*nb)) : -1;
@@ -197,7 +266,7 @@ Network::Network(const NetConfig& cfg)
   sources_.resize(n);
   for (auto& s : sources_)
     s.credits.fill(kBufDepth);
-  last_serial_.assign(static_cast<std::size_t>(n) * n, 0);
+  last_serial_.assign(static_cast<std::size_t>(n) * n * 2, 0);
   hops_.resize(static_cast<std::size_t>(n) * n); // BFS = the oracle's path length (test_routing_oracle)
   for (unsigned i = 0; i < n; ++i) {
     const std::vector<unsigned> d = bfs_distances(topo_, topo_.position(i));
@@ -205,23 +274,13 @@ Network::Network(const NetConfig& cfg)
       hops_[static_cast<std::size_t>(i) * n + j] = static_cast<std::uint16_t>(d[j]);
   }
   // reset, then one configuration write
-  for (unsigned i = 0; i < n; ++i) {
-    Vici_router& m = *routers_[i]->m;
-    m.rst_ni = 0;
-    m.clk_i = 0;
-    m.eval();
-    clock(m);
-    m.rst_ni = 1;
-    ici::set_config(m, geo_, topo_, routers_[i]->pos);
-    clock(m);
-    m.cfg_we_i = 0;
-    clock(m);
-    if (!m.cfg_ok_o)
+  for (unsigned i = 0; i < n; ++i)
+    if (!routers_[i]->m->configure(geo_, topo_, routers_[i]->pos))
       throw std::logic_error(fmt::format("router {} rejected its own coordinate", phext::position_str(routers_[i]->pos)));
-  }
 }
 
 Network::~Network() {
+  make_current(*ctx_);
   if (trace_) trace_->close();
   for (auto& r : routers_)
     r->m->final();
@@ -232,7 +291,7 @@ void Network::open_trace(const std::string& path, std::uint64_t max_cycles) {
   if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path());
   trace_ = std::make_unique<VerilatedFstC>();
   for (auto& r : routers_)
-    r->m->trace(trace_.get(), 99);
+    r->m->trace(trace_.get());
   trace_->open(path.c_str());
   if (!trace_->isOpen()) {
     trace_.reset();
@@ -243,24 +302,31 @@ void Network::open_trace(const std::string& path, std::uint64_t max_cycles) {
   trace_end_ = max_cycles > ~std::uint64_t{0} - cycle_ ? ~std::uint64_t{0} : cycle_ + max_cycles;
 }
 
-std::uint32_t Network::enqueue(unsigned node, const ici::RawFields& dest, int dst, unsigned flits) {
+unsigned Network::local_vc(int dst, unsigned cls) const {
+  // fixed per destination and class: in order; a VC of the class's pair (both pairs alike on 2 VCs)
+  return class_vc_base(static_cast<MsgClass>(cls), cfg_.vcs) + (dst < 0 ? 0 : static_cast<unsigned>(dst) % kVcsPerClass);
+}
+
+std::uint32_t Network::enqueue(unsigned node, const ici::RawFields& dest, int dst, unsigned flits, unsigned cls) {
   Source& s = sources_[node];
   Queued q;
   q.dest = dest;
   q.dst = dst;
   q.len = flits;
-  q.vc = dst < 0 ? 0 : static_cast<unsigned>(dst) % kNumVcs; // fixed per destination: in order
+  q.cls = cls;
+  q.vc = local_vc(dst, cls);
   q.serial = s.next_serial++;
   s.queue.push_back(q);
   ++st_.packets_injected;
   return q.serial;
 }
 
-void Network::queue_packet(unsigned node, Vec3 dest, unsigned flits, bool measured) {
+void Network::queue_packet(unsigned node, Vec3 dest, unsigned flits, bool measured, unsigned cls) {
   const unsigned dst = topo_.index(dest);
-  enqueue(node, raw_of(geo_.phext_of_global(dest)), static_cast<int>(dst), flits);
+  enqueue(node, raw_of(geo_.phext_of_global(dest)), static_cast<int>(dst), flits, cls);
   Packet pk;
   pk.dst = dst;
+  pk.cls = cls;
   pk.dst_pos = dest;
   pk.created = cycle_;
   pk.len = flits;
@@ -268,7 +334,7 @@ void Network::queue_packet(unsigned node, Vec3 dest, unsigned flits, bool measur
   pk.measured = measured;
   pk.at = node;
   pk.in_port = Port::Local;
-  pk.in_vc = dst % kNumVcs;
+  pk.in_vc = local_vc(static_cast<int>(dst), cls);
   sources_[node].pending.push_back(std::move(pk));
   ++outstanding_;
   if (measured) {
@@ -282,7 +348,7 @@ void Network::inject(Vec3 src, Vec3 dest, unsigned flits, std::uint32_t* tag_out
     throw std::invalid_argument("inject: position outside the slice");
   const unsigned node = topo_.index(src);
   const std::uint32_t serial = sources_[node].next_serial;
-  queue_packet(node, dest, flits, false);
+  queue_packet(node, dest, flits, false, 0);
   find_packet(node, serial)->record = true;
   if (tag_out) *tag_out = serial;
 }
@@ -303,6 +369,7 @@ void Network::generate(unsigned node) {
     return;
   }
   const bool measured = cycle_ >= cfg_.warmup && cycle_ < cfg_.warmup + cfg_.measure;
+  const unsigned cls = cfg_.response_share > 0 && u(rng_) < cfg_.response_share ? 1u : 0u;
   if (cfg_.misaddressed > 0 && u(rng_) < cfg_.misaddressed) {
     // three kinds of misaddressing, in turn: another slice, outside the shape, a zero field
     ici::RawFields f = raw_of(geo_.phext_of_global(routers_[node]->pos));
@@ -311,14 +378,14 @@ void Network::generate(unsigned node) {
     case 1: f[3] = geo_.cubes().x + 1; break;    // collection past the last cube
     default: f[8] = 0; break;                    // scroll 0 (malformed)
     }
-    const std::uint32_t serial = enqueue(node, f, -1, cfg_.packet_flits);
+    const std::uint32_t serial = enqueue(node, f, -1, cfg_.packet_flits, cls);
     s.pending.emplace_back();
     retire(node, serial); // never delivered: its serial only keeps the numbering dense
     ++st_.misaddressed_sent;
     return;
   }
   const Vec3 d = traffic_dest(cfg_.traffic, topo_.shape(), routers_[node]->pos, rng_, cfg_.hotspot_fraction);
-  queue_packet(node, d, cfg_.packet_flits, measured);
+  queue_packet(node, d, cfg_.packet_flits, measured, cls);
 }
 
 void Network::check_hop(unsigned node, unsigned port, const Flit& f) {
@@ -331,7 +398,7 @@ void Network::check_hop(unsigned node, unsigned port, const Flit& f) {
                                    cycle_, phext::position_str(routers_[node]->pos), phext::position_str(h.src), h.tag));
   Packet& pk = *found;
   const Vec3 here = routers_[node]->pos;
-  const Hop want = next_hop(topo_, here, pk.dst_pos, pk.in_port, pk.in_vc, kNumVcs);
+  const Hop want = next_hop(topo_, here, pk.dst_pos, pk.in_port, pk.in_vc, cfg_.vcs, static_cast<MsgClass>(pk.cls));
   ++st_.route_checks;
   if (pk.at != node || want.port != static_cast<Port>(port) || want.vc != f.vc)
     throw NetworkError(fmt::format("cycle {}: packet {}->{} at router {} left on {} vc {}, the oracle says router {} {} vc {}",
@@ -367,7 +434,12 @@ void Network::deliver(unsigned node, const Flit& f) {
     if (pk->dst != node)
       throw NetworkError(fmt::format("cycle {}: packet for {} delivered to {}", cycle_,
                                      phext::position_str(pk->dst_pos), phext::position_str(r.pos)));
-    std::uint32_t& last = last_serial_[static_cast<std::size_t>(src) * topo_.nodes() + node];
+    if (ici::class_of(h.type) != pk->cls || (cfg_.vcs > kVcsPerClass && f.vc / kVcsPerClass != pk->cls))
+      throw NetworkError(fmt::format("cycle {}: a {} from {} delivered on VC {} as type {}", cycle_,
+                                     class_name(static_cast<MsgClass>(pk->cls)), phext::position_str(h.src), f.vc,
+                                     static_cast<unsigned>(h.type)));
+    // order is kept per source, destination and class (the classes are separate networks)
+    std::uint32_t& last = last_serial_[(static_cast<std::size_t>(src) * topo_.nodes() + node) * 2 + pk->cls];
     if (h.tag + 1u <= last)
       throw NetworkError(fmt::format("cycle {}: packets from {} to {} out of order ({} after {})", cycle_,
                                      phext::position_str(h.src), phext::position_str(r.pos), h.tag, last - 1));
@@ -395,6 +467,7 @@ void Network::deliver(unsigned node, const Flit& f) {
   if (f.tail) {
     sv.busy = false;
     ++st_.packets_delivered;
+    if (pk.cls) ++st_.responses_delivered;
     if (pk.measured) {
       latencies_.push_back(static_cast<double>(cycle_ - pk.created));
       hops_sum_ += pk.hops;
@@ -453,6 +526,7 @@ void Network::step() {
     if (f.head) {
       ici::HeadFields h;
       h.dest = q.dest;
+      h.type = q.cls ? ici::PktType::ReadResp : ici::PktType::Write;
       h.len = q.len;
       h.src = r.pos;
       h.tag = q.serial;
@@ -477,34 +551,31 @@ void Network::step() {
     Router& r = *routers_[i];
     if (cfg_.skip_idle && idle(i)) continue;
     ticked_[i] = 1;
-    Vici_router& m = *r.m;
-    m.in_valid_i = 0;
+    RouterModel& m = *r.m;
+    m.clear_inputs();
     for (unsigned mask = r.in_mask[slot]; mask; mask &= mask - 1) {
       const unsigned p = static_cast<unsigned>(__builtin_ctz(mask));
-      ici::drive_input(m, p, true, r.in[slot][p]);
+      m.drive(p, r.in[slot][p]);
       ++r.occupancy;
     }
     r.in_mask[slot] = 0;
     if (r.local_valid) {
-      ici::drive_input(m, kNumLinkPorts, true, r.local);
+      m.drive(kNumLinkPorts, r.local);
       ++r.occupancy;
     }
-    m.out_credit_i = static_cast<std::uint16_t>(r.credit_in[slot] | (r.sink_credit << (kNumLinkPorts * kNumVcs)));
+    m.set_out_credits(r.credit_in[slot] | (static_cast<std::uint32_t>(r.sink_credit) << (kNumLinkPorts * cfg_.vcs)));
     r.credit_in[slot] = 0;
     r.sink_credit = 0;
-    if (!trace_) clock(m);
+    if (!trace_) {
+      m.edge(false);
+      m.edge(true);
+    }
   }
   if (trace_) { // both clock edges of every router in the same time step of the one waveform
-    for (unsigned i = 0; i < n; ++i) {
-      routers_[i]->m->clk_i = 0;
-      routers_[i]->m->eval();
-    }
+    for (unsigned i = 0; i < n; ++i) routers_[i]->m->edge(false);
     trace_->dump(ctx_->time());
     ctx_->timeInc(5);
-    for (unsigned i = 0; i < n; ++i) {
-      routers_[i]->m->clk_i = 1;
-      routers_[i]->m->eval();
-    }
+    for (unsigned i = 0; i < n; ++i) routers_[i]->m->edge(true);
     trace_->dump(ctx_->time());
     ctx_->timeInc(5);
   }
@@ -513,15 +584,15 @@ void Network::step() {
     if (!ticked_[i]) continue;
     ++st_.router_cycles;
     Router& r = *routers_[i];
-    Vici_router& m = *r.m;
-    const unsigned out_valid = m.out_valid_o;
-    const unsigned in_credit = m.in_credit_o;
+    const RouterModel& m = *r.m;
+    const unsigned out_valid = m.out_valid();
+    const std::uint32_t in_credit = m.in_credits();
     r.active = out_valid != 0 || in_credit != 0;
     if (out_valid) {
       moved = true;
       for (unsigned p = 0; p < kNumPorts; ++p) {
         if (!((out_valid >> p) & 1u)) continue;
-        const Flit f = ici::read_output(m, p);
+        const Flit f = m.output(p);
         if (cfg_.check_routes) check_hop(i, p, f);
         if (p == kNumLinkPorts) {
           deliver(i, f);
@@ -546,16 +617,16 @@ void Network::step() {
       }
     }
     if (in_credit) {
+      const unsigned vcs = cfg_.vcs, vmask = (1u << vcs) - 1;
       for (unsigned p = 0; p < kNumLinkPorts; ++p) {
-        const unsigned c = (in_credit >> (p * kNumVcs)) & ((1u << kNumVcs) - 1);
+        const unsigned c = (in_credit >> (p * vcs)) & vmask;
         if (!c) continue;
         r.occupancy -= popcount16(c);
-        auto& line = routers_[static_cast<unsigned>(r.nbr[p])]->credit_in[slot];
-        line = static_cast<std::uint16_t>(line | (c << (r.back[p] * kNumVcs)));
+        routers_[static_cast<unsigned>(r.nbr[p])]->credit_in[slot] |= c << (r.back[p] * vcs);
       }
-      const unsigned lc = (in_credit >> (kNumLinkPorts * kNumVcs)) & ((1u << kNumVcs) - 1);
+      const unsigned lc = (in_credit >> (kNumLinkPorts * vcs)) & vmask;
       r.occupancy -= popcount16(lc);
-      for (unsigned v = 0; v < kNumVcs; ++v)
+      for (unsigned v = 0; v < vcs; ++v)
         if ((lc >> v) & 1u) ++sources_[i].credits[v];
     }
   }
@@ -563,6 +634,7 @@ void Network::step() {
     r->sink_credit = r->sink_credit_next;
     r->sink_credit_next = 0;
   }
+  throw_if_failed(*ctx_, fmt::format("a router at cycle {}", cycle_));
   if (moved) last_move_ = cycle_;
   ++cycle_;
   if (trace_ && cycle_ >= trace_end_) {
@@ -628,14 +700,30 @@ NetStats Network::stats() const {
   if (s.packets_delivered)
     s.hops_traversed = static_cast<double>(s.head_link_hops) / static_cast<double>(s.packets_delivered);
   for (const auto& r : routers_) {
-    s.drops_zmismatch += r->m->drop_zmismatch_o;
-    s.drops_out_of_shape += r->m->drop_out_of_shape_o;
-    if (r->m->err_overflow_o) throw NetworkError("a router received a flit without a credit (err_overflow_o)");
+    s.drops_zmismatch += r->m->drops_zmismatch();
+    s.drops_out_of_shape += r->m->drops_out_of_shape();
+    if (r->m->overflow()) throw NetworkError("a router received a flit without a credit (err_overflow_o)");
   }
   s.wall_seconds = wall_;
   s.cycles_per_second = wall_ > 0 ? static_cast<double>(cycle_) / wall_ : 0;
   s.ns_per_router_cycle = cycle_ ? wall_ * 1e9 / (static_cast<double>(cycle_) * s.nodes) : 0;
   return s;
+}
+
+std::uint64_t Network::flits_buffered() const {
+  std::uint64_t n = 0;
+  for (const auto& r : routers_) n += r->occupancy;
+  return n;
+}
+
+std::uint64_t Network::credits_missing() const {
+  std::uint64_t n = 0;
+  for (unsigned i = 0; i < routers_.size(); ++i) {
+    for (unsigned v = 0; v < cfg_.vcs; ++v) n += kBufDepth - sources_[i].credits[v];
+    // a router output whose credits are not all home (or whose VC is held) counts once
+    n += static_cast<unsigned>(__builtin_popcount(~routers_[i]->m->out_idle() & ((1u << kNumPorts) - 1)));
+  }
+  return n;
 }
 
 } // namespace phtpu::net

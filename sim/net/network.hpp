@@ -13,11 +13,17 @@
 // L = 1 is 2H+1 + (P-1) cycles from the cycle its head is offered to the source router to
 // the cycle its tail leaves the destination router (docs/architecture.md, "ICI router").
 //
+// Routers. `vcs` picks the Verilated configuration: 2 VCs (the default; both message classes
+// share them) or 4 (the chip's router, a VC pair per message class). A share of the packets
+// (`response_share`) is sent as responses (PktReadResp, message class 1), the rest as
+// requests (PktWrite): with 4 VCs the two classes travel in separate virtual networks.
+//
 // Endpoints. A source keeps a queue of generated packets (Bernoulli process at `rate`
 // flits/node/cycle, `packet_flits` flits each) and injects one flit per cycle into its
 // router's local port when the local VC has a credit; the local VC is fixed per destination
-// (dest index mod VCs) so a source/destination pair stays in order. A sink accepts one flit
-// per cycle per VC at once and returns the credit the next cycle.
+// and class (a VC of the class's pair, by the destination's index) so the packets of one
+// source/destination pair and class stay in order. A sink accepts one flit per cycle per VC
+// at once and returns the credit the next cycle.
 #pragma once
 
 #include "chip_address.hpp"
@@ -34,7 +40,6 @@
 #include <unordered_map> // journeys
 #include <vector>
 
-class Vici_router;
 class VerilatedContext;
 class VerilatedFstC;
 
@@ -65,6 +70,8 @@ struct NetConfig {
   unsigned packet_flits = 1;    ///< 1..31
   double hotspot_fraction = 0.1; ///< hotspot traffic: share of packets sent to node (0,0,0)
   double misaddressed = 0.0;    ///< share of packets sent to another slice / outside / field 0
+  unsigned vcs = 2;             ///< router VCs: 2 (classes share them) or 4 (a pair per class)
+  double response_share = 0.0;  ///< share of packets sent as responses (message class 1), 0..1
   std::uint64_t seed = 1;
   std::uint64_t warmup = 1000;        ///< cycles before measurement
   std::uint64_t measure = 10000;      ///< measurement window (packets created in it are measured)
@@ -97,6 +104,7 @@ struct NetStats {
   std::uint64_t packets_injected = 0, packets_delivered = 0, flits_injected = 0, flits_delivered = 0;
   std::uint64_t misaddressed_sent = 0, drops_zmismatch = 0, drops_out_of_shape = 0;
   std::uint64_t throttled = 0;         ///< packets not generated because a source queue was full
+  std::uint64_t responses_delivered = 0; ///< packets of class 1 (responses) delivered
   std::uint64_t route_checks = 0;      ///< head-flit hops compared with the oracle
   std::uint64_t head_link_hops = 0;    ///< head flits that crossed a link
   bool drained = true;                 ///< every measured packet arrived within drain_limit
@@ -143,6 +151,11 @@ public:
   };
   std::vector<HopRecord> journey(Vec3 src, std::uint32_t tag) const;
 
+  /// Flits inside the routers, and credits not home at a source or router output: both 0 once
+  /// the network has drained (the credit accounting leaks nothing).
+  std::uint64_t flits_buffered() const;
+  std::uint64_t credits_missing() const;
+
 private:
   struct Packet;
   struct Router;
@@ -150,8 +163,9 @@ private:
   void generate(unsigned node);
   /// Put a packet for raw destination `dest` in the source's queue (`dst` = destination node,
   /// -1 for a misaddressed packet); returns its serial (the head's tag).
-  std::uint32_t enqueue(unsigned node, const ici::RawFields& dest, int dst, unsigned flits);
-  void queue_packet(unsigned node, Vec3 dest, unsigned flits, bool measured);
+  std::uint32_t enqueue(unsigned node, const ici::RawFields& dest, int dst, unsigned flits, unsigned cls);
+  void queue_packet(unsigned node, Vec3 dest, unsigned flits, bool measured, unsigned cls);
+  unsigned local_vc(int dst, unsigned cls) const; ///< the injection VC of a packet
   void deliver(unsigned node, const ici::Flit& f);
   void check_hop(unsigned node, unsigned port, const ici::Flit& f);
   std::vector<std::uint16_t> hops_; ///< BFS hop count between every pair (index src*N+dst), for statistics
@@ -171,7 +185,7 @@ private:
   Packet* find_packet(unsigned src, std::uint32_t serial);
   void retire(unsigned src, std::uint32_t serial);          ///< a packet was delivered (or never will be)
   std::uint64_t outstanding_ = 0;                           ///< packets neither delivered nor misaddressed
-  std::vector<std::uint32_t> last_serial_; // per (src, dst): serial of the last delivered packet + 1
+  std::vector<std::uint32_t> last_serial_; // per (src, dst, class): serial of the last delivered packet + 1
   std::mt19937_64 rng_;
   std::uint64_t inject_threshold_ = 0; // P(generate a packet this cycle) * 2^64
   std::uint64_t cycle_ = 0, last_move_ = 0;

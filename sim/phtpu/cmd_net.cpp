@@ -27,6 +27,8 @@ struct NetArgs {
   std::uint64_t seed = 1;
   double hotspot = 0.1;
   double misaddressed = 0;
+  unsigned vcs = 2;
+  double response_share = 0;
   bool check = false;
   bool sweep = false;
   std::vector<double> rates;
@@ -53,6 +55,8 @@ net::NetConfig config_of(const NetArgs& a, double rate) {
   c.seed = a.seed;
   c.hotspot_fraction = a.hotspot;
   c.misaddressed = a.misaddressed;
+  c.vcs = a.vcs;
+  c.response_share = a.response_share;
   c.check_routes = a.check || !a.journey.empty();
   try {
     net::validate(c);
@@ -71,6 +75,8 @@ nlohmann::json to_json(const net::NetConfig& c, const net::Network& n, const net
           {"rate", c.rate},
           {"packet_flits", c.packet_flits},
           {"link_latency", c.link_latency},
+          {"vcs", c.vcs},
+          {"response_share", c.response_share},
           {"seed", c.seed},
           {"offered", s.offered},
           {"accepted", s.accepted},
@@ -80,6 +86,7 @@ nlohmann::json to_json(const net::NetConfig& c, const net::Network& n, const net
           {"packets_measured", s.packets_measured},
           {"packets_injected", s.packets_injected},
           {"packets_delivered", s.packets_delivered},
+          {"responses_delivered", s.responses_delivered},
           {"flits_injected", s.flits_injected},
           {"flits_delivered", s.flits_delivered},
           {"misaddressed_sent", s.misaddressed_sent},
@@ -95,8 +102,9 @@ nlohmann::json to_json(const net::NetConfig& c, const net::Network& n, const net
 }
 
 void print_run(const net::NetConfig& c, const net::Network& n, const net::NetStats& s) {
-  fmt::print("ICI network: {}, {} routers, {} traffic, {}-flit packets, link latency {}\n", n.topology().describe(),
-             s.nodes, net::traffic_name(c.traffic), c.packet_flits, c.link_latency);
+  fmt::print("ICI network: {}, {} routers ({} VCs), {} traffic, {}-flit packets, link latency {}{}\n",
+             n.topology().describe(), s.nodes, c.vcs, net::traffic_name(c.traffic), c.packet_flits, c.link_latency,
+             c.response_share > 0 ? fmt::format(", {:.0f} % responses", 100 * c.response_share) : std::string());
   fmt::print("  offered        {:.3f} flits/node/cycle (rate {:.3f})\n", s.offered, c.rate);
   fmt::print("  accepted       {:.3f} flits/node/cycle\n", s.accepted);
   fmt::print("  latency        avg {:.2f}  p50 {:.0f}  p99 {:.0f}  max {:.0f} cycles ({} packets measured)\n",
@@ -136,6 +144,12 @@ void add_net_command(CLI::App& app, Action& action) {
   s->add_option("--warmup", a->warmup, "Warm-up cycles before measuring")->capture_default_str();
   s->add_option("--drain", a->drain, "Give up draining measured packets after this many cycles")->capture_default_str();
   s->add_option("--link-latency", a->link_latency, "Link latency in cycles (>= 1)")->capture_default_str();
+  s->add_option("--vcs", a->vcs,
+                "Router VCs: 2 (requests and responses share them) or 4 (a VC pair per message class, as in the chip)")
+      ->capture_default_str();
+  s->add_option("--response-share", a->response_share,
+                "Share of packets sent as responses (message class 1, 0..1); with --vcs 4 they use their own VCs")
+      ->capture_default_str();
   s->add_option("--seed", a->seed, "Random seed")->capture_default_str();
   s->add_option("--hotspot", a->hotspot, "hotspot traffic: share of packets sent to chip 0,0,0")->capture_default_str();
   s->add_option("--misaddressed", a->misaddressed,
@@ -213,13 +227,13 @@ void add_net_command(CLI::App& app, Action& action) {
       else
         fmt::print("{}, {}, rate {:.3f}: offered {:.3f}, accepted {:.3f}, latency avg {:.2f} p99 {:.0f}, hops {:.3f}, "
                    "delivered {}/{}, {:.0f} cycles/s, {:.0f} ns/router-cycle, dropped {}/{} misaddressed, {} cycles, "
-                   "{} packets not generated (source queue full){}\n",
+                   "{} packets not generated (source queue full), {} VCs, {} responses{}\n",
                    n.topology().describe(), net::traffic_name(c.traffic), c.rate, st.offered, st.accepted,
                    st.latency_avg, st.latency_p99, st.hops_avg, st.packets_delivered,
                    st.packets_injected - st.misaddressed_sent, st.cycles_per_second,
                    st.ns_per_router_cycle,
-                   st.drops_zmismatch + st.drops_out_of_shape, st.misaddressed_sent, st.cycles, st.throttled,
-                   st.drained ? "" : ", NOT DRAINED within --drain (saturated)");
+                   st.drops_zmismatch + st.drops_out_of_shape, st.misaddressed_sent, st.cycles, st.throttled, c.vcs,
+                   st.responses_delivered, st.drained ? "" : ", NOT DRAINED within --drain (saturated)");
       nlohmann::json j = to_json(c, n, st);
       if (!a->journey.empty()) {
         nlohmann::json hops = nlohmann::json::array();

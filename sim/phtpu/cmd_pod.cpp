@@ -55,7 +55,7 @@ void add_pod_command(CLI::App& app, Action& action) {
   auto* cmd = app.add_subcommand("pod", "Build a scaled TPU v4 pod (Verilated chips and OCSes) and run verified "
                                         "collectives, embedding lookups and a data-parallel step on its slices");
   struct Opts {
-    std::string config, cube = "2x2x2", workloads = "allreduce,embedding,alltoall", bytes = "4KiB", json, csv,
+    std::string config, cube = "2x2x2", workloads = "allreduce,alltoall,embedding", bytes = "4KiB", json, csv,
                                           plan_json, plan_phext, markdown, trace, trace_chips;
     unsigned racks = 11, spares = 0, elat = 1, olat = 4, settle = 64; // as pods/small.json (its 11th rack a spare)
     unsigned los = 16, timeout = 2000;
@@ -346,10 +346,11 @@ void add_pod_command(CLI::App& app, Action& action) {
                            r.name, r.name == "embedding" ? std::string("-") : std::to_string(r.bytes), r.cycles,
                            r.algbw, r.busbw, r.ok ? "ok" : "FAILED: " + r.detail);
     table += fmt::format("simulated {} cycles ({} under the SystemC clock) in {:.1f} s ({:.0f} cycles/s, {} chips); "
-                         "{} flits electrical, {} optical, {} lost; busiest link {} flits, mean {:.0f}\n",
+                         "{} flits electrical, {} optical, {} lost; busiest link {} flits, mean {:.0f}; "
+                         "{} packets sent, {} received\n",
                          st.cycles, pod::systemc_cycles(), st.wall_seconds, st.wall_seconds > 0 ? double(st.cycles) / st.wall_seconds : 0.0,
                          plan.chip_count(), st.flits_electrical, st.flits_optical, st.lost,
-                         st.link_flits_max, st.link_flits_mean);
+                         st.link_flits_max, st.link_flits_mean, st.packets_sent, st.packets_received);
     for (const auto& fr : faults) table += fr.summary();
     std::cout << table;
     nlohmann::json j;
@@ -364,6 +365,8 @@ void add_pod_command(CLI::App& app, Action& action) {
     j["link_flits_max"] = st.link_flits_max;
     j["link_flits_mean"] = st.link_flits_mean;
     j["fault_flits"] = st.fault_flits;
+    j["packets_sent"] = st.packets_sent;
+    j["packets_received"] = st.packets_received;
     for (const auto& fr : faults) j["faults"].push_back(fr.to_json(p.plan()));
     for (const auto& r : results)
       j["results"].push_back({{"slice", r.slice + 1}, {"shape", r.shape}, {"chips", r.chips}, {"workload", r.name},
@@ -406,6 +409,12 @@ void add_pod_command(CLI::App& app, Action& action) {
     for (const auto& r : results) ok = ok && r.ok;
     for (const auto& fr : faults) ok = ok && fr.ok;
     if (!ok) std::cerr << "phtpu pod: a result did not match its reference\n";
+    // without a fault every packet sent must have been received (a fault run accounts for its
+    // losses in the fault report instead)
+    if (ok && faults.empty() && st.packets_sent != st.packets_received) {
+      std::cerr << fmt::format("phtpu pod: {} packets sent but {} received\n", st.packets_sent, st.packets_received);
+      ok = false;
+    }
     return ok ? 0 : 1;
   };
 }

@@ -6,6 +6,7 @@
 #include "Vocs_switch.h"
 #include "ici_flit.hpp"
 #include "ici_router_port.hpp"
+#include "rtl_assert.hpp"
 #include "verilated.h"
 #include "verilated_fst_c.h"
 
@@ -19,7 +20,7 @@
 namespace phtpu::pod {
 
 namespace {
-constexpr unsigned kVcs = ici::kNumVcs;
+constexpr unsigned kVcs = ici::kChipVcs; // the chip's router, and the OCS's credit lines
 constexpr unsigned kNone = kOcsModelPorts; // "no circuit" in the OCS model
 
 double now_seconds() {
@@ -84,6 +85,8 @@ Pod::Pod(const Plan& plan) : plan_(plan), ctx_(std::make_unique<VerilatedContext
   dark_.assign(std::size_t{plan_.ocs_count()} * kOcsModelPorts, 0);
   ctx_->threads(1);
   ctx_->traceEverOn(true);
+  report_assertions(*ctx_);
+  make_current(*ctx_); // also for the models' destruction if this constructor throws
   const unsigned c = plan_.cube();
   const unsigned n = plan_.chip_count();
   hosts_.resize(n);
@@ -145,6 +148,7 @@ Pod::Pod(const Plan& plan) : plan_(plan), ctx_(std::make_unique<VerilatedContext
 }
 
 Pod::~Pod() {
+  make_current(*ctx_);
   close_trace();
   for (auto& ch : chips_) ch->m->final();
   for (auto& o : ocs_) o->m->final();
@@ -362,15 +366,15 @@ void Pod::step() {
     if (!o.in_mask && !o.last_mask && !o.busy && o.ops.empty()) continue;
     Vocs_switch& m = *o.m;
     m.in_valid_i = 0;
-    m.in_credit_i = 0;
+    ici::clear_vector(m.in_credit_i);
     for (std::uint64_t mask = o.in_mask; mask; mask &= mask - 1) {
       const unsigned p = static_cast<unsigned>(__builtin_ctzll(mask));
       const LinkMsg& l = o.in[p];
       if (l.valid) {
-        ici::drive_input(m, p, true, l.flit);
+        ici::drive_input<kVcs>(m, p, true, l.flit);
         ++st_.flits_optical;
       }
-      m.in_credit_i |= static_cast<std::uint64_t>(l.credit) << (p * kVcs);
+      if (l.credit) ici::set_field(m.in_credit_i, p * kVcs, kVcs, l.credit);
       o.in[p] = LinkMsg{};
     }
     o.last_mask = o.in_mask;
@@ -406,17 +410,16 @@ void Pod::step() {
     m.clk_i = 0;
     m.eval();
     const std::uint32_t ov = m.out_valid_o;
-    const std::uint64_t oc = m.out_credit_o;
-    if (ov || oc) {
+    if (ov || ici::any_bit(m.out_credit_o)) {
       for (unsigned q = 0; q < plan_.ocs_ports(); ++q) {
         const bool v = (ov >> q) & 1u;
-        const unsigned cr = static_cast<unsigned>((oc >> (q * kVcs)) & ((1u << kVcs) - 1));
+        const unsigned cr = ici::get_field(m.out_credit_o, q * kVcs, kVcs);
         if (!v && !cr) continue;
         const int c = o.chip_of_port[q];
         if (c < 0) continue;
         Chip& ch = *chips_[static_cast<unsigned>(c)];
         const unsigned port = static_cast<unsigned>(o.link_of_port[q]);
-        const ici::Flit fl = v ? ici::read_output(m, q) : ici::Flit{};
+        const ici::Flit fl = v ? ici::read_output<kVcs>(m, q) : ici::Flit{};
         if (armed_ && (dark_[oi * kOcsModelPorts + q] || ch.end[port].failed || ch.dead)) {
           const int sl = plan_.site(static_cast<unsigned>(c)).slice;
           drop(sl, dark_[oi * kOcsModelPorts + q] ? DropCause::FailedOcsPort
@@ -456,6 +459,8 @@ void Pod::step() {
     o.was_busy = busy_now;
     o.busy = busy_now;
     if (m.lost_o) st_.lost = m.lost_o;
+    if (m.cfg_we_refused_o) // the harness writes circuits only while the switch is idle: a bug if not
+      throw PodError(fmt::format("OCS {} refused a circuit write at cycle {}", oi, cycle_));
   }
   // 3. chips: negative edge with inputs (host bus handshake), then the positive edge
   for (unsigned i = 0; i < chips_.size(); ++i) {
@@ -477,11 +482,11 @@ void Pod::step() {
     if (!ch.clock_now) continue;
     Vchip_top& m = *ch.m;
     m.in_valid_i = 0;
-    std::uint16_t credits = 0;
+    std::uint32_t credits = 0;
     for (unsigned p = 0; p < 6; ++p) {
       const LinkMsg& l = ch.in[p];
-      if ((ch.in_mask >> p) & 1u) ici::drive_input(m, p, true, l.flit);
-      credits = static_cast<std::uint16_t>(credits | (l.credit << (p * kVcs)));
+      if ((ch.in_mask >> p) & 1u) ici::drive_input<kVcs>(m, p, true, l.flit);
+      credits |= static_cast<std::uint32_t>(l.credit) << (p * kVcs);
       ch.in[p] = LinkMsg{};
     }
     m.out_credit_i = credits;
@@ -519,7 +524,7 @@ void Pod::step() {
       if (ov) touch(i);
       for (unsigned p = 0; p < 6; ++p) {
         const bool v = (ov >> p) & 1u;
-        const unsigned c = ici::input_credits(m, p);
+        const unsigned c = ici::input_credits<kVcs>(m, p);
         if (!v && !c) continue;
         Chip::End& e = ch.end[p];
         LinkMsg& l = e.ring[cycle_ % e.latency];
@@ -527,7 +532,7 @@ void Pod::step() {
         l.credit = static_cast<std::uint8_t>(c);
         if (v) {
           ++e.flits;
-          l.flit = ici::read_output(m, p);
+          l.flit = ici::read_output<kVcs>(m, p);
           if (l.flit.head) ++ch.heads_out;
         }
         ++e.busy;
@@ -541,6 +546,7 @@ void Pod::step() {
   }
   if (trace_) trace_->dump(ctx_->time());
   ctx_->timeInc(5);
+  throw_if_failed(*ctx_, fmt::format("the pod at cycle {}", cycle_));
   if (moved) last_move_ = cycle_;
   if (armed_) check_timeouts();
   ++cycle_;
@@ -805,6 +811,10 @@ PodStats Pod::stats() const {
     }
   }
   s.link_flits_mean = links ? double(sum) / double(links) : 0;
+  for (unsigned c = 0; c < chips_.size(); ++c) {
+    s.packets_sent += stat(c, chip::StPktsSent);
+    s.packets_received += stat(c, chip::StPktsRecv);
+  }
   return s;
 }
 

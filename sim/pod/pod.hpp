@@ -129,6 +129,9 @@ struct PodStats {
   std::uint64_t lost = 0;              ///< flits that met a dark OCS port (must be 0)
   std::uint64_t reconfigurations = 0;
   std::uint64_t fault_flits = 0;       ///< flits dropped at failed parts or purged (drops() has them by cause and slice)
+  /// Packets injected and taken by receivers, summed over the chips' counters (since each chip's
+  /// last reset): equal on a quiet pod without faults, whatever ran (nothing lost, nothing extra).
+  std::uint64_t packets_sent = 0, packets_received = 0;
   double wall_seconds = 0;
   std::uint64_t link_flits_max = 0;    ///< flits sent on the busiest link (one direction)
   double link_flits_mean = 0;          ///< mean over the links of slice chips (both directions counted apart)
