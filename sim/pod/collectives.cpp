@@ -1,4 +1,5 @@
-// Collective schedules, their C++ reference and their submission (collectives.hpp).
+// Collective schedules, their C++ reference and their submission, and the collectives'
+// definitions that check any run's result (collectives.hpp).
 #include "collectives.hpp"
 
 #include "mxu_fp.hpp"
@@ -7,6 +8,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstring>
 #include <functional>
 #include <set>
 
@@ -233,6 +236,192 @@ void submit(Pod& pod, const Schedule& sch) {
   for (unsigned c : chips)
     for (auto& [k, v] : expect[c])
       if (v != issued[c][k]) pod.wait_stat(c, k, v);
+}
+
+// ---- the definitions (collectives.hpp); nothing below calls the schedule code above --------
+
+WordRange WordRange::part(unsigned j, unsigned n) const {
+  const std::uint64_t a = std::uint64_t(len) * j / n, b = std::uint64_t(len) * (j + 1) / n;
+  return {lo + static_cast<std::uint32_t>(a), static_cast<std::uint32_t>(b - a)};
+}
+
+std::array<WordRange, 2> reduce_scatter_owned(const Plan& plan, unsigned chip, std::uint32_t base, std::uint32_t words) {
+  const ChipSite& site = plan.site(chip);
+  if (site.slice < 0) throw PlanError(fmt::format("chip {} belongs to no slice", chip));
+  const Vec3 shape = plan.slices()[static_cast<unsigned>(site.slice)].spec.shape, g = site.global;
+  const WordRange whole{base, words};
+  std::array<WordRange, 2> owned{whole.part(0, 2), whole.part(1, 2)};
+  for (int d = 0; d < 3; ++d) {
+    const unsigned m = shape[d];
+    owned[0] = owned[0].part((g[d] + 1) % m, m);
+    owned[1] = owned[1].part((m - g[d]) % m, m);
+  }
+  return owned;
+}
+
+// Why the bound holds. Whatever the schedule, each element of a sum over n chips is computed by
+// n-1 fp32 additions arranged as a tree (a ring adds its chips' values one after another, the
+// next dimension's ring adds those partial sums, the hierarchical one does the same in cubes
+// and then across them). Each addition rounds to nearest: fl(a+b) = (a+b)(1+d), |d| <= u =
+// 2^-24. So the result is sum x_i (1 + t_i) where each t_i collects the roundings of the at
+// most n-1 additions x_i passes through, |t_i| <= gamma_{n-1} = (n-1)u / (1 - (n-1)u)
+// (Higham, Accuracy and Stability of Numerical Algorithms, 2nd ed., Lemma 3.1 and §4.2), and
+// |computed - exact| <= gamma_{n-1} sum|x_i|: (n-1) u sum|x_i| but for a factor that is 1 +
+// O(nu). The chip's adder flushes subnormal inputs and results (tb/mxu_fp.hpp), each flush off
+// by less than 2^-126: at most n inputs and n-1 results. The "exact" sum is itself a double
+// sum, off by at most gamma_{n-1} with u = 2^-53; that is added too, so the bound holds against
+// the computed reference. For the test data (normal numbers in +-[1/16, 16)) only the first
+// term matters.
+double fp32_sum_bound(unsigned n, double abs_sum) {
+  auto gamma = [&](double u) { return n < 2 ? 0.0 : (n - 1) * u / (1 - (n - 1) * u); };
+  return gamma(std::ldexp(1.0, -24)) * abs_sum + 2.0 * n * std::ldexp(1.0, -126) + gamma(std::ldexp(1.0, -53)) * abs_sum;
+}
+
+namespace {
+
+float bits_float(std::uint32_t b) {
+  float f;
+  std::memcpy(&f, &b, sizeof f);
+  return f;
+}
+
+/// What one word of one chip's output must be.
+struct Want {
+  enum Kind : std::uint8_t { Copy, Sum, Free } kind = Copy;
+  unsigned chip = 0;      ///< Copy: the input word of this chip ...
+  std::uint32_t addr = 0; ///< ... at this address (the chip itself, same address: unchanged)
+};
+
+/// The per-chip expectations of a collective, every word first "unchanged".
+class Expectations {
+public:
+  Expectations(const std::vector<unsigned>& chips, const Memory& input, const Memory& output) : input_(input) {
+    for (unsigned c : chips) {
+      const auto in = input.find(c), got = output.find(c);
+      if (in == input.end() || got == output.end())
+        throw PlanError(fmt::format("chip {} is missing from the {} memory", c, in == input.end() ? "input" : "output"));
+      auto& w = want_[c];
+      w.resize(std::min(in->second.size(), got->second.size()));
+      for (std::uint32_t a = 0; a < w.size(); ++a) w[a] = {Want::Copy, c, a};
+    }
+  }
+  /// Words [lo, lo+len) of `chip` become `w`, advanced by one address per word for a copy.
+  void set(unsigned chip, std::uint32_t lo, std::uint32_t len, Want w) {
+    auto& v = want_.at(chip);
+    if (std::uint64_t(lo) + len > v.size())
+      throw PlanError(fmt::format("chip {}: the memories hold {} words, the collective needs {}", chip, v.size(),
+                                  std::uint64_t(lo) + len));
+    if (w.kind == Want::Copy && std::uint64_t(w.addr) + len > input_.at(w.chip).size())
+      throw PlanError(fmt::format("chip {}: the input memory holds {} words, the collective needs {}", w.chip,
+                                  input_.at(w.chip).size(), std::uint64_t(w.addr) + len));
+    for (std::uint32_t k = 0; k < len; ++k, ++w.addr) v[lo + k] = w;
+  }
+  const std::vector<Want>& of(unsigned chip) const { return want_.at(chip); }
+
+private:
+  const Memory& input_;
+  std::map<unsigned, std::vector<Want>> want_;
+};
+
+std::string word_hex(const chip::Word& w) { return fmt::format("{:08x} {:08x} {:08x} {:08x}", w[0], w[1], w[2], w[3]); }
+
+} // namespace
+
+std::string check_definition(Collective c, const Plan& plan, unsigned s, std::uint32_t base, std::uint32_t words,
+                             std::uint32_t out, const Memory& input, const Memory& output) {
+  if (s >= plan.slices().size()) throw PlanError(fmt::format("no slice {} (the pod has {})", s + 1, plan.slices().size()));
+  const std::vector<unsigned> chips = plan.slice_chips(s);
+  const unsigned n = static_cast<unsigned>(chips.size());
+  Expectations want(chips, input, output);
+  const bool sums = c == Collective::AllReduce || c == Collective::AllReduceHier || c == Collective::ReduceScatter;
+  switch (c) {
+  case Collective::AllReduce:
+  case Collective::AllReduceHier:
+    for (unsigned k : chips) want.set(k, base, words, {Want::Sum});
+    break;
+  case Collective::ReduceScatter:
+    for (unsigned k : chips) {
+      want.set(k, base, words, {Want::Free}); // partial sums pass through every word
+      for (const WordRange& r : reduce_scatter_owned(plan, k, base, words)) want.set(k, r.lo, r.len, {Want::Sum});
+    }
+    break;
+  case Collective::AllGather: {
+    // who owns each word: exactly one chip, or the formula (not the output) is wrong
+    std::vector<unsigned> owners(words, 0);
+    std::vector<unsigned> owner(words);
+    for (unsigned k : chips)
+      for (const WordRange& r : reduce_scatter_owned(plan, k, base, words))
+        for (std::uint32_t a = r.lo; a < r.lo + r.len; ++a) {
+          ++owners[a - base];
+          owner[a - base] = k;
+        }
+    for (std::uint32_t a = 0; a < words; ++a)
+      if (owners[a] != 1)
+        throw PlanError(fmt::format("word {}: {} chips own it (reduce_scatter_owned must partition the buffer)",
+                                    base + a, owners[a]));
+    for (unsigned k : chips)
+      for (std::uint32_t a = 0; a < words; ++a) want.set(k, base + a, 1, {Want::Copy, owner[a], base + a});
+    break;
+  }
+  case Collective::AllToAll:
+  case Collective::Scatter:
+  case Collective::Gather: {
+    if (words % n) throw PlanError(fmt::format("{} needs a multiple of {} words (one block per chip)", collective_name(c), n));
+    const std::uint32_t b = words / n;
+    for (unsigned i = 0; i < n; ++i)
+      for (unsigned j = 0; j < n; ++j) {
+        if (i == j) continue; // a chip's own block is not sent anywhere
+        if (c == Collective::AllToAll) want.set(chips[j], out + i * b, b, {Want::Copy, chips[i], base + j * b});
+        if (c == Collective::Scatter && i == 0) want.set(chips[j], out, b, {Want::Copy, chips[0], base + j * b});
+        if (c == Collective::Gather && j == 0) want.set(chips[0], out + i * b, b, {Want::Copy, chips[i], base});
+      }
+    break;
+  }
+  }
+
+  // the exact sums (double) and sum|x| of every element of the buffer, over the slice's chips
+  std::vector<std::array<double, 4>> sum, abs;
+  if (sums) {
+    sum.assign(words, {});
+    abs.assign(words, {});
+    for (unsigned k : chips)
+      for (std::uint32_t a = 0; a < words; ++a)
+        for (unsigned l = 0; l < 4; ++l) {
+          const double x = bits_float(input.at(k)[base + a][l]);
+          sum[a][l] += x;
+          abs[a][l] += std::fabs(x);
+        }
+  }
+  for (unsigned k : chips) {
+    const std::vector<Want>& w = want.of(k);
+    const auto& got = output.at(k);
+    for (std::uint32_t a = 0; a < w.size(); ++a) {
+      if (w[a].kind == Want::Free) continue;
+      if (w[a].kind == Want::Copy) {
+        const chip::Word& expect = input.at(w[a].chip)[w[a].addr];
+        for (unsigned l = 0; l < 4; ++l)
+          if (got[a][l] != expect[l])
+            return fmt::format("{}: chip {} word {} lane {}: got {:08x}, expected {:08x} ({})", collective_name(c), k,
+                               a, l, got[a][l], expect[l],
+                               w[a].chip == k && w[a].addr == a
+                                   ? "unchanged"
+                                   : fmt::format("chip {}'s input word {}", w[a].chip, w[a].addr));
+        continue;
+      }
+      for (unsigned l = 0; l < 4; ++l) {
+        const double g = bits_float(got[a][l]), x = sum[a - base][l], tol = fp32_sum_bound(n, abs[a - base][l]);
+        if (!(std::fabs(g - x) <= tol)) // (a NaN fails too)
+          return fmt::format("{}: chip {} word {} lane {}: got {} ({:08x}), expected the sum over {} chips {} within {:.3g}",
+                             collective_name(c), k, a, l, g, got[a][l], n, x, tol);
+      }
+      // an all-reduce reduces each element once and broadcasts it: every chip the same bits
+      if ((c == Collective::AllReduce || c == Collective::AllReduceHier) && k != chips[0] &&
+          got[a] != output.at(chips[0])[a])
+        return fmt::format("{}: chip {} word {}: {}, but chip {} holds {} (every chip must hold the same result)",
+                           collective_name(c), k, a, word_hex(got[a]), chips[0], word_hex(output.at(chips[0])[a]));
+    }
+  }
+  return "";
 }
 
 } // namespace phtpu::pod

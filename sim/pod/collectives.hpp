@@ -1,6 +1,7 @@
 // Collectives on a slice of the scaled pod, as schedules of DMA transfers (the host software
-// of each chip), and the C++ reference that runs the same schedule on plain arrays with the
-// fp32 golden adder (tb/mxu_fp.hpp, bit-exact with rtl/common/fp32_add.sv).
+// of each chip), the C++ reference that runs the same schedule on plain arrays with the fp32
+// golden adder (tb/mxu_fp.hpp, bit-exact with rtl/common/fp32_add.sv), and each collective's
+// definition, which checks a result without the schedule (check_definition, at the end).
 //
 // A schedule is a list of steps; a step is a set of transfers (src chip's words -> dst chip's
 // words, written or fp32-added). Within a step no transfer reads words another one writes, so
@@ -27,6 +28,7 @@
 #include "collective_kind.hpp"
 #include "planner.hpp"
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -67,6 +69,57 @@ void run_reference(const Schedule& sch, Memory& mem);
 /// Queue every chip's host program for the schedule (the pod must be quiet: semaphore counts
 /// start from the chips' current counters).
 void submit(Pod& pod, const Schedule& sch);
+
+// ---- the definitions ----------------------------------------------------------------------
+// What each collective computes, written from its mathematical definition and independent of
+// the schedules above (nothing below calls them): run_reference replays a schedule, so a
+// schedule that moves the wrong block, loses a step or adds where it should write passes the
+// bit-exact comparison with it, but fails here.
+//
+// Chips are numbered in slice order (Plan::slice_chips: i = x + X*(y + Y*z)); W = words,
+// n = chips, b = W/n.
+//   allreduce, allreduce-hier  every word of [base, base+W) on every chip is the sum over the
+//                  slice's chips within the fp32 bound (fp32_sum_bound), and every chip holds
+//                  the same bits (each element is reduced once, then broadcast).
+//   reducescatter  the words reduce_scatter_owned names on each chip are that sum.
+//   allgather      every word of the buffer on every chip is the input word of the chip that
+//                  owns it by reduce_scatter_owned (bit-exact).
+//   alltoall       chip i's block j (base + j*b) is chip j's block i (out + i*b), i != j;
+//                  chip i's own block i of the output is not written (unchanged).
+//   scatter        chip j's [out, out+b) is chip 0's block j (base + j*b), j != 0.
+//   gather         chip 0's block i (out + i*b) is chip i's [base, base+b), i != 0.
+// Every other word both memories hold is unchanged (inputs stay intact, nothing strays),
+// except reduce-scatter's words outside what a chip owns, which carry partial sums.
+
+/// Words [lo, lo + len) of one chip's memory.
+struct WordRange {
+  std::uint32_t lo = 0, len = 0;
+  /// Part j of n, balanced: [lo + len*j/n, lo + len*(j+1)/n).
+  WordRange part(unsigned j, unsigned n) const;
+};
+
+/// The words of [base, base + words) that reduce-scatter leaves fully reduced on `chip` (a
+/// slice chip at global (x, y, z) of an X x Y x Z slice), which is also where all-gather takes
+/// each word from. The buffer's two halves go round the rings in opposite directions, and a
+/// ring of m chips leaves chip p owning part p+1 (forward) or part m-p (backward) mod m:
+///   first half   half.part((x+1)%X, X).part((y+1)%Y, Y).part((z+1)%Z, Z)
+///   second half  half.part((X-x)%X, X).part((Y-y)%Y, Y).part((Z-z)%Z, Z)
+/// Over the slice's chips the ranges partition the buffer.
+std::array<WordRange, 2> reduce_scatter_owned(const Plan& plan, unsigned chip, std::uint32_t base, std::uint32_t words);
+
+/// The most an fp32 sum of `n` terms, in any order of n-1 additions with the chip's adder, may
+/// differ from the exact sum, given sum|x_i| = `abs_sum` (collectives.cpp states why).
+double fp32_sum_bound(unsigned n, double abs_sum);
+
+/// Check the `output` memory of every chip of slice s (after a run of `c` with the arguments
+/// of build_schedule) against the definition, from the `input` memory of every chip (as
+/// loaded before the run). Both hold at least the collective's words of each slice chip; words
+/// beyond one of them are not checked. Returns "" when the output meets the definition, else
+/// one line naming the first violation (chip, word, lane, got, expected). Throws PlanError for
+/// arguments no schedule runs (no such slice, a block size that is not whole, a chip missing
+/// or its memory too short).
+std::string check_definition(Collective c, const Plan& plan, unsigned s, std::uint32_t base, std::uint32_t words,
+                             std::uint32_t out, const Memory& input, const Memory& output);
 
 
 } // namespace phtpu::pod

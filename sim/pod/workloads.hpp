@@ -1,7 +1,8 @@
 // Verified workloads on the scaled pod: collectives with real data, the distributed embedding
 // lookup (SparseCores on every chip, rows sharded across the slice), the data-parallel step
 // (MXU GEMM on every chip, then all-reduce). Each loads its inputs, runs to completion and
-// checks every chip's result bit for bit against the C++ reference (and, for sums, against a
+// checks every chip's result bit for bit against the C++ reference; collectives are also
+// checked on every chip against their definition (check_definition; sums against a
 // double-precision bound).
 #pragma once
 
@@ -40,12 +41,15 @@ struct PendingCollective {
   unsigned slice = 0;
   std::uint64_t bytes = 0;
   std::uint32_t lo = 0, words = 0; ///< the result words to compare
+  std::uint32_t base = 0, out = 0; ///< build_schedule's arguments
   std::size_t transfers = 0;
-  Memory ref, input;
+  Memory ref;   ///< every chip after the schedule's C++ reference run
+  Memory input; ///< every chip as loaded, for the definition (check_definition)
   std::uint64_t start_cycle = 0;
 };
 PendingCollective start_collective(Pod& pod, Collective c, unsigned s, std::uint64_t bytes, std::uint64_t seed);
-/// ... and, once the slice is quiet, compare (cycles: from the start to now).
+/// ... and, once the slice is quiet, check every chip against the collective's definition and
+/// the reference (cycles: from the start to now).
 RunResult finish_collective(const Pod& pod, const PendingCollective& p);
 
 /// Every chip of slice `s` looks up `batch` bags of valence 1..valence_max (Zipf ids over a
