@@ -140,6 +140,7 @@ module ici_router #(
   logic [MetaW-1:0] meta_q [NumIvc*BufDepth];      // slot {input VC, pointer}
   logic [NumIvc*PtrW-1:0] rd_q, wr_q;
   logic [NumIvc*CntW-1:0] cnt_q;
+  logic [NumIvc-1:0] ne_q;             // input VC buffer not empty (cnt_q != 0): one narrow word to scan
   logic [NumIvc*RtW-1:0] pkt_q;        // route of the packet arriving on each input VC
   logic [NP-1:0] drop_zm_q, drop_oos_q; // per input port: a head was dropped last cycle
   logic overflow_q;
@@ -181,7 +182,7 @@ module ici_router #(
   always_ff @(posedge clk_i or negedge rst_ni) begin : router
     // temporaries of this clock edge only: not traced
     /*verilator tracing_off*/
-    logic [NumIvc-1:0] elig, fwd, hd, tl, pop, take, busy_d;
+    logic [NumIvc-1:0] elig, fwd, hd, tl, pop, take, busy_d, ne_d;
     logic [IvcPW-1:0] port;              // per input VC: output port of its head flit
     logic [IvcVW-1:0] ovcv;              // per input VC: output VC of its head flit
     logic [NP-1:0] c1, c1_drop, won, c2_won, deq, gnt_valid, o_head, o_tail;
@@ -201,7 +202,7 @@ module ici_router #(
     logic [NP-1:0] g1;
     logic [PtrW-1:0] ptr;
     logic ovf, found;
-    elig = '0; fwd = '0; hd = '0; tl = '0; pop = '0; take = '0; busy_d = '0; port = '0; ovcv = '0;
+    elig = '0; fwd = '0; hd = '0; tl = '0; pop = '0; take = '0; busy_d = '0; ne_d = '0; port = '0; ovcv = '0;
     c1 = '0; c1_drop = '0; won = '0; c2_won = '0; deq = '0; gnt_valid = '0; o_head = '0; o_tail = '0;
     taken = '0; r = '0; hi = '0; pick = '0; zm = '0; oos = '0;
     c1_vc = '0; c2_vc = '0; sel_vc = '0; o_vc = '0; in_rr_d = '0;
@@ -213,6 +214,7 @@ module ici_router #(
       rd_q <= '0;
       wr_q <= '0;
       cnt_q <= '0;
+      ne_q <= '0;
       pkt_q <= '0;
       drop_zm_q <= '0;
       drop_oos_q <= '0;
@@ -229,13 +231,13 @@ module ici_router #(
     end else begin
       // ---- flits at the heads of the input VCs: eligible when dropped, or when the output
       // VC has a credit and is free (a head) or held by this packet (body, tail)
-      if (cnt_q != '0) begin
+      if (ne_q != '0) begin
         for (int i = 0; i < NumIvc; i++) begin
-          if (cnt_q[i*CntW +: CntW] != '0) begin
+          if (ne_q[i]) begin
             m = meta_q[{IvcW'(i), rd_q[i*PtrW +: PtrW]}];
             hd = hd | (NumIvc'(m[MHead]) << i);
             tl = tl | (NumIvc'(m[MTail]) << i);
-            port = port | (IvcPW'(m[MPort +: PW]) << (i*PW));
+            port[i*PW +: PW] = m[MPort +: PW];
             ovcv = ovcv | (IvcVW'(m[MVc +: VcW]) << (i*VcW));
             ovc = IvcW'(m[MPort +: PW]) * IvcW'(NumVcs) + IvcW'(m[MVc +: VcW]);
             if (m[MDrop]) begin
@@ -395,17 +397,23 @@ module ici_router #(
       out_rr_q <= rr;
       credit_d = credit_q;
       if ((take | out_credit_i) != '0) begin
-        for (int i = 0; i < NumIvc; i++) begin
+        for (int o = 0; o < NP; o++) begin
+          if ((take[o*NumVcs +: NumVcs] | out_credit_i[o*NumVcs +: NumVcs]) != '0) begin // (only ports with news)
+            for (int k = 0; k < NumVcs; k++) begin
 `ifndef SYNTHESIS
-          if (out_credit_i[i])
-            assert (credit_q[i*CntW +: CntW] != CntW'(BufDepth))
-              else $error("ici_router: a credit came back to output VC %0d with all its credits home", i);
-          if (take[i])
-            assert (credit_q[i*CntW +: CntW] != '0) else $error("ici_router: output VC %0d sent without a credit", i);
+              if (out_credit_i[o*NumVcs + k])
+                assert (credit_q[(o*NumVcs + k)*CntW +: CntW] != CntW'(BufDepth))
+                  else $error("ici_router: a credit came back to output %0d VC %0d with all its credits home", o, k);
+              if (take[o*NumVcs + k])
+                assert (credit_q[(o*NumVcs + k)*CntW +: CntW] != '0)
+                  else $error("ici_router: output %0d VC %0d sent without a credit", o, k);
 `endif
-          if (take[i] != out_credit_i[i]) begin
-            cn = take[i] ? credit_q[i*CntW +: CntW] - 1'b1 : credit_q[i*CntW +: CntW] + 1'b1;
-            credit_d = (credit_d & ~(IvcCntW'({CntW{1'b1}}) << (i*CntW))) | (IvcCntW'(cn) << (i*CntW));
+              if (take[o*NumVcs + k] != out_credit_i[o*NumVcs + k]) begin
+                cn = take[o*NumVcs + k] ? credit_q[(o*NumVcs + k)*CntW +: CntW] - 1'b1
+                                         : credit_q[(o*NumVcs + k)*CntW +: CntW] + 1'b1;
+                credit_d[(o*NumVcs + k)*CntW +: CntW] = cn;
+              end
+            end
           end
         end
       end
@@ -415,6 +423,7 @@ module ici_router #(
       rd_d = rd_q;
       wr_d = wr_q;
       cnt_d = cnt_q;
+      ne_d = ne_q;
       pkt_d = pkt_q;
       in_rr_d = in_rr_q;
       if (deq != '0) begin
@@ -428,11 +437,10 @@ module ici_router #(
                 assert (cnt_q[(p*NumVcs + k)*CntW +: CntW] != '0) else $error("ici_router: input VC %0d popped empty", p*NumVcs + k);
 `endif
                 ptr = rd_q[(p*NumVcs + k)*PtrW +: PtrW] + 1'b1;
-                rd_d = (rd_d & ~(IvcPtrW'({PtrW{1'b1}}) << ((p*NumVcs + k)*PtrW)))
-                     | (IvcPtrW'(ptr) << ((p*NumVcs + k)*PtrW));
+                rd_d[(p*NumVcs + k)*PtrW +: PtrW] = ptr;
                 cn = cnt_q[(p*NumVcs + k)*CntW +: CntW] - 1'b1;
-                cnt_d = (cnt_d & ~(IvcCntW'({CntW{1'b1}}) << ((p*NumVcs + k)*CntW)))
-                      | (IvcCntW'(cn) << ((p*NumVcs + k)*CntW));
+                cnt_d[(p*NumVcs + k)*CntW +: CntW] = cn;
+                if (cn == '0) ne_d = ne_d & ~(NumIvc'(1) << (p*NumVcs + k));
               end
             end
             v = v + 1'b1;
@@ -475,15 +483,13 @@ module ici_router #(
             for (int k = 0; k < NumVcs; k++) begin
               if (vin == VcW'(k)) begin
                 if (in_head_i[p]) begin
-                  pkt_d = (pkt_d & ~(IvcRtW'({RtW{1'b1}}) << ((p*NumVcs + k)*RtW)))
-                        | (IvcRtW'(rt) << ((p*NumVcs + k)*RtW));
+                  pkt_d[(p*NumVcs + k)*RtW +: RtW] = rt;
                 end
                 ptr = wr_q[(p*NumVcs + k)*PtrW +: PtrW] + 1'b1;
-                wr_d = (wr_d & ~(IvcPtrW'({PtrW{1'b1}}) << ((p*NumVcs + k)*PtrW)))
-                     | (IvcPtrW'(ptr) << ((p*NumVcs + k)*PtrW));
+                wr_d[(p*NumVcs + k)*PtrW +: PtrW] = ptr;
                 cn = cnt_d[(p*NumVcs + k)*CntW +: CntW] + 1'b1;
-                cnt_d = (cnt_d & ~(IvcCntW'({CntW{1'b1}}) << ((p*NumVcs + k)*CntW)))
-                      | (IvcCntW'(cn) << ((p*NumVcs + k)*CntW));
+                cnt_d[(p*NumVcs + k)*CntW +: CntW] = cn;
+                ne_d = ne_d | (NumIvc'(1) << (p*NumVcs + k));
               end
             end
           end
@@ -492,6 +498,7 @@ module ici_router #(
       rd_q <= rd_d;
       wr_q <= wr_d;
       cnt_q <= cnt_d;
+      ne_q <= ne_d;
       pkt_q <= pkt_d;
       drop_zm_q <= zm;
       drop_oos_q <= oos;
