@@ -656,7 +656,9 @@ module chip_top #(
 
   // ==== counters, status, idle ============================================================
   logic rx_idle, dma_idle;
-  assign rx_idle = q_idle && p_idle && !s1_q && !s2_q;
+  // (s2_q, the forwarding register, may stay set in an idle chip: it is read only in a cycle whose
+  // s1_q is set, and that needs a clocked cycle first, which clears it)
+  assign rx_idle = q_idle && p_idle && !s1_q;
   assign dma_idle = d_idle && rs_idle;
   always_comb begin
     status = '0;
