@@ -27,8 +27,9 @@ sweep() {
 
 echo "## ICI network (rtl/ici, sim/net)"
 echo
-echo "Routers: 2 VCs, 8-flit buffers, 160-bit flits, link latency 1 cycle (one router cycle plus one"
-echo "link cycle per hop). Uniform traffic excludes a node sending to itself."
+echo "Routers: 2 VCs unless stated (4 in the chip: a pair per message class), 8-flit buffers, 160-bit"
+echo "flits, link latency 1 cycle (one router cycle plus one link cycle per hop). Uniform traffic"
+echo "excludes a node sending to itself."
 echo
 echo "### Speed (single thread; median of three runs)"
 echo
@@ -40,6 +41,27 @@ for shape in 4x4x4 8x8x8; do
 done
 echo "- idle routers are not clocked: \`phtpu net --shape 4x4x4 --rate 0.02 --cycles 20000 -q\`"
 echo "  - $("$phtpu" net --shape 4x4x4 --rate 0.02 --cycles 20000 -q | head -1)"
+echo
+echo "### 4 VCs: a VC pair per message class (the chip's router) against 2"
+echo
+echo "The same traffic on both (uniform, rate 0.3, half the packets responses): with 2 VCs the two"
+echo "classes share the pair, with 4 each has its own. Runs alternate 2, 4, 2, 4, ... (five each);"
+echo "medians of ns per router-cycle, and their ratio from this one run."
+echo
+ns=() # ns per router-cycle, per run
+for vcs in 2 4 2 4 2 4 2 4 2 4; do
+  line=$("$phtpu" net --shape 4x4x4 --rate 0.3 --response-share 0.5 --vcs "$vcs" --cycles 20000 -q | head -1)
+  ns+=("$vcs $(echo "$line" | grep -o '[0-9]* ns/router-cycle' | cut -d' ' -f1)")
+done
+med() { printf '%s\n' "${ns[@]}" | awk -v v="$1" '$1 == v { print $2 }' | sort -n | sed -n 3p; }
+two=$(med 2)
+four=$(med 4)
+echo "- \`phtpu net --shape 4x4x4 --rate 0.3 --response-share 0.5 --vcs 2|4 --cycles 20000 -q\`"
+echo "  - 2 VCs: $two ns per router-cycle; 4 VCs: $four ns per router-cycle; ratio $(awk -v a="$four" -v b="$two" 'BEGIN { printf "%.2f", a / b }') (target: at most 1.3)"
+echo
+sweep net --shape 4x4x4 --vcs 4 --response-share 0.5 --sweep --rates 0.3,0.5,0.6,0.7,0.75,0.8,0.85,0.9,0.95,1.0 --cycles 5000 --warmup 1000
+echo
+sweep net --shape 4x4x4 --vcs 4 --sweep --rates 0.7,0.75,0.8,0.85,0.9,0.95,1.0 --cycles 5000 --warmup 1000
 echo
 echo "### Zero-load latency"
 echo

@@ -85,3 +85,15 @@ echo
 echo "Command: \`phtpu pod --config pods/small.json --workload embedding --reconfigure 2:2x2x4\` (16 bags of"
 echo "valence 1..20 per chip, Zipf 1.05, rows sharded over the slice; the reconfiguration row is the"
 echo "OCS protocol's drain + switch + settle time with slice 1 running an all-reduce)."
+echo
+echo "### Soak: random workload sequences on the default pod"
+echo
+runs=${POD_SOAK_RUNS:-200}
+echo "\`scripts/soak-pod.sh $build $runs 1\`: $runs runs of \`phtpu pod --config pods/small.json\`, each with"
+echo "random slice shapes (up to the 10 racks in service), 3 to 7 workloads in random order (every"
+echo "collective, the embedding lookup, the data-parallel step), a random size (512 B to 4 KiB per"
+echo "chip) and data seed. A run passes when every result is verified (collectives against their"
+echo "definition on every chip), no flit met a dark OCS port, and every packet sent was received; a"
+echo "stall would end it through the pod's watchdog."
+echo
+echo "- $(scripts/soak-pod.sh "$build" "$runs" 1)"

@@ -26,7 +26,8 @@ PACKAGES=(
   libfmt-dev
   libxxhash-dev
   gnuplot-nox       # make report (svg, pngcairo)
-  jq                # scripts/calibrate-model.sh
+  jq                # scripts/calibrate-model.sh, scripts/soak-pod.sh
+  parallel          # GNU parallel: scripts/soak-pod.sh runs its cases on every core
   clang             # libFuzzer (make fuzz)
   libclang-rt-14-dev
 )
