@@ -6,6 +6,9 @@ out=${2:?usage: scripts/bench.sh BUILD_DIR OUT.md}
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//' || echo unknown)
 table=$("$build/phtpu_bench" --repeat "${BENCH_REPEAT:-5}")
 sim=$("$build/phtpu" decode --pod 16x16x16 --cube 4x4x4 --random 0 --json /dev/stdout -q | grep -E 'cycles_per_second' | tr -dc '0-9.')
+# written to a temporary file first: a failed benchmark leaves the old PERF.md, not half a new one
+partial=$(mktemp "$out.XXXXXX")
+trap 'rm -f "$partial"' EXIT
 {
   echo "# Performance"
   echo
@@ -30,5 +33,8 @@ sim=$("$build/phtpu" decode --pod 16x16x16 --cube 4x4x4 --random 0 --json /dev/s
   scripts/bench-sc.sh "$build"
   echo
   scripts/bench-pod.sh "$build"
-} > "$out"
+} > "$partial"
+chmod 644 "$partial"
+mv "$partial" "$out"
+trap - EXIT
 cat "$out"
