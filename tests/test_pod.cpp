@@ -177,6 +177,46 @@ TEST_CASE("the 64-chip slice runs every workload, an all-to-all right before the
                 "allreduce"});
 }
 
+// The write pipeline serves both message classes, a response word whenever one is offered, so a
+// response's word and a request's word to one address may be written in consecutive cycles; the
+// second then reads the address in the cycle the first is written, and the pipeline forwards
+// the first's word. Here chip a's read of chip b (read data: a response) and chip c's fp32-add
+// (a request) land on the same word of a, with c's add started 0..39 host cycles later: the word
+// must end as either the read data (the add came first, then the data overwrote it) or the data
+// plus the addend (the data first). Without the forward the add that follows the data by one
+// cycle reads the old word: with the forward disabled (a mutant of chip_top) this test fails at
+// the 10th offset.
+TEST_CASE("a response word and a request add to the same address, back to back, are both applied in order",
+          "[pod][chip]") {
+  PodSpec spec;
+  spec.cube = 2;
+  spec.racks = 1;
+  spec.slices = {parse_slice("2x2x2")};
+  Pod pod{Plan(spec)};
+  const auto chips = pod.plan().slice_chips(0);
+  const unsigned a = chips[0], b = chips[1], c = chips[2];
+  const chip::Word old{0x3f800000u, 0x3f800000u, 0x3f800000u, 0x3f800000u};   // 1.0
+  const chip::Word data{0x40000000u, 0x40000000u, 0x40000000u, 0x40000000u};  // 2.0
+  const chip::Word addend{0x40800000u, 0x40800000u, 0x40800000u, 0x40800000u}; // 4.0
+  const chip::Word data_then_add{0x40c00000u, 0x40c00000u, 0x40c00000u, 0x40c00000u}; // 6.0
+  std::set<std::string> seen;
+  for (std::uint32_t k = 0; k < 40; ++k) {
+    const std::uint32_t x = 100 + k;
+    pod.poke(a, x, old);
+    pod.poke(b, 500, data);
+    pod.poke(c, 500, addend);
+    pod.dma(a, b, chip::DmaRead, 1, x, 500, 1);
+    for (std::uint32_t d = 0; d < k; ++d) pod.write(c, chip::kRegionMem | 9000, {}); // k cycles later
+    pod.dma(c, a, chip::DmaAdd, 2, 500, x, 1);
+    pod.run_until_quiet(10000, "read and add race");
+    const chip::Word got = pod.peek(a, x);
+    INFO("add started " << k << " host cycles after the read: " << std::hex << got[0]);
+    REQUIRE((got == data || got == data_then_add));
+    seen.insert(got == data ? "add first" : "data first");
+  }
+  CHECK(seen.size() == 2); // the race went both ways, so the two met in between
+}
+
 TEST_CASE("the collective reference sums: 16 chips of 1.0 all-reduce to 16.0", "[pod][collectives]") {
   // the reference that the RTL runs are compared with, checked against a hand value
   const Plan plan(small_pod());
