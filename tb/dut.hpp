@@ -75,6 +75,7 @@ public:
   /// One clock cycle: falling edge, then rising edge. Inputs set before tick() are
   /// sampled at the rising edge; registered outputs are readable after it returns.
   void tick() {
+    make_current(*ctx_);
     model_->clk_i = 0;
     model_->eval();
     ctx_->timeInc(kHalfPeriod);

@@ -13,6 +13,8 @@
 #include "ici_flit.hpp"
 #include "topology.hpp"
 
+#include <algorithm>
+#include <cassert>
 #include <cstdint>
 #include <type_traits>
 
@@ -23,13 +25,15 @@ using net::Port;
 /// Bits of a VC number on a link of a router with `vcs` VCs.
 constexpr unsigned vc_bits(unsigned vcs) { return vcs > 2 ? 2 : 1; }
 
-/// Bits [lsb, lsb+width) of a port vector, width <= 32 (integral or VlWide).
+/// Bits [lsb, lsb+width) of a port vector (integral or VlWide): width <= 32, inside the vector.
 template <class T>
 std::enable_if_t<std::is_integral_v<T>, std::uint32_t> get_field(const T& v, unsigned lsb, unsigned width) {
+  assert(width <= 32 && lsb + width <= 8 * sizeof(T));
   return static_cast<std::uint32_t>((static_cast<std::uint64_t>(v) >> lsb) & ((std::uint64_t{1} << width) - 1));
 }
 template <std::size_t N>
 std::uint32_t get_field(const VlWide<N>& v, unsigned lsb, unsigned width) {
+  assert(width <= 32 && lsb + width <= 32 * N);
   std::uint64_t w = v[lsb / 32];
   if (lsb % 32 + width > 32) w |= static_cast<std::uint64_t>(v[lsb / 32 + 1]) << 32;
   return static_cast<std::uint32_t>((w >> (lsb % 32)) & ((std::uint64_t{1} << width) - 1));
@@ -37,11 +41,13 @@ std::uint32_t get_field(const VlWide<N>& v, unsigned lsb, unsigned width) {
 /// Set bits [lsb, lsb+width) of a port vector to `value`, width <= 32.
 template <class T>
 std::enable_if_t<std::is_integral_v<T>> set_field(T& v, unsigned lsb, unsigned width, std::uint32_t value) {
+  assert(width <= 32 && lsb + width <= 8 * sizeof(T));
   const std::uint64_t mask = ((std::uint64_t{1} << width) - 1) << lsb;
   v = static_cast<T>((static_cast<std::uint64_t>(v) & ~mask) | ((static_cast<std::uint64_t>(value) << lsb) & mask));
 }
 template <std::size_t N>
 void set_field(VlWide<N>& v, unsigned lsb, unsigned width, std::uint32_t value) {
+  assert(width <= 32 && lsb + width <= 32 * N);
   for (unsigned done = 0; done < width;) {
     const unsigned w = (lsb + done) / 32, off = (lsb + done) % 32, n = std::min(width - done, 32 - off);
     const std::uint32_t mask = (n == 32 ? ~0u : ((1u << n) - 1)) << off;

@@ -30,11 +30,12 @@ inline void throw_if_failed(VerilatedContext& ctx, const std::string& where) {
   throw RtlAssertion("RTL assertion failed in " + where + " (its message is printed above)");
 }
 
-/// Verilator 5.006 erases a destroyed model's scopes (which --assert creates, for the messages)
-/// from the thread's current context, not from the model's own: with several contexts in one
-/// process (two networks, two Duts, a test after another) that is another context or one already
-/// freed, and the process hangs or crashes. Every owner of a context calls this with it right
-/// before its models are destroyed.
+/// Verilator 5.006 records a failed assertion in the thread's current context, not the model's
+/// own, and erases a destroyed model's scopes (which --assert creates, for the messages) from it
+/// too: with several contexts in one process (two networks, two Duts, a test after another) that
+/// is another context or one already freed, so a failure would be charged to the wrong model, or
+/// the process hangs or crashes. Every owner of a context calls this with it before each cycle
+/// it evaluates and before its models are destroyed (a thread-local store).
 inline void make_current(VerilatedContext& ctx) { Verilated::threadContextp(&ctx); }
 
 } // namespace phtpu

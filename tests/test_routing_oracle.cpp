@@ -485,6 +485,12 @@ TEST_CASE("the oracle rejects positions outside the topology and VC counts other
   CHECK_THROWS_AS(phtpu::net::route(t, {0, 0, 0}, {1, 0, 0}, 1), std::invalid_argument);
   CHECK_THROWS_AS(phtpu::net::bfs_distances(t, {0, 9, 0}), std::invalid_argument);
   CHECK_THROWS_AS(phtpu::net::next_hop(t, {0, 0, 0}, {1, 0, 0}, Port::Local, 0, 3), std::invalid_argument);
+  // a VC of the other class: a response on VC 0, a request on VC 2 (4 VCs)
+  CHECK_THROWS_AS(phtpu::net::next_hop(t, {0, 0, 0}, {1, 0, 0}, Port::Local, 0, 4, MsgClass::Response),
+                  std::invalid_argument);
+  CHECK_THROWS_AS(phtpu::net::next_hop(t, {0, 0, 0}, {1, 0, 0}, Port::Local, 2, 4), std::invalid_argument);
+  CHECK_THROWS_AS(phtpu::net::route(t, {0, 0, 0}, {1, 0, 0}, 4, 3), std::invalid_argument);
+  CHECK_NOTHROW(phtpu::net::next_hop(t, {0, 0, 0}, {1, 0, 0}, Port::Local, 1, 2, MsgClass::Response));
   CHECK_THROWS_AS(phtpu::net::check_channel_dependencies(t, 1), std::invalid_argument);
   CHECK_THROWS_AS(phtpu::net::check_channel_dependencies(t, 3), std::invalid_argument);
   CHECK_THROWS_AS(phtpu::net::check_channel_dependencies(t, 8, true), std::invalid_argument);

@@ -61,6 +61,7 @@ struct Rig {
   Rig(const Rig&) = delete;
   Rig& operator=(const Rig&) = delete;
   void tick() {
+    phtpu::make_current(ctx);
     m.clk_i = 1;
     m.eval();
     m.clk_i = 0;

@@ -5,7 +5,8 @@
 // boundaries. chip_top has one for requests and one for responses, so a packet of one class
 // never waits behind a packet of the other (docs/architecture.md, "Message classes").
 // Timing: a flit pushed at cycle c is offered on f_* from cycle c+1 (first-word fall-through
-// FIFO); f_ready_i may depend on f_valid_o and f_type_o; a flit taken at cycle c frees its slot:
+// FIFO); f_ready_i may depend on any f_* output (chip_top's also on the other class's queue);
+// a flit taken at cycle c frees its slot:
 // credit_o[v] pulses in cycle c (the router sees it at the next edge).
 // f_type_o is the packet type of the packet being handed over (its head's, held until the tail).
 `default_nettype none

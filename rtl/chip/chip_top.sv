@@ -451,6 +451,17 @@ module chip_top #(
     .f_valid_o(rs_f_valid), .f_ready_i(rs_f_ready), .f_head_o(rs_f_head), .f_tail_o(rs_f_tail), .f_data_o(rs_f_data),
     .idle_o(rs_idle)
   );
+`ifndef SYNTHESIS
+  // a row request asks for 1..MaxBody/2 beats: its answer is one packet, whose tag (the slot)
+  // goes back unchanged (chip_dma adds to the low tag bits only from a job's second packet on)
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+    end else if (rj_valid && !rj_read) begin
+      assert (lk_nbeats != '0 && 32'(lk_nbeats) * 2 <= chip_pkg::MaxBody)
+        else $error("chip_top: a row request for %0d beats", lk_nbeats);
+    end
+  end
+`endif
 
   // ==== SparseCore ========================================================================
   localparam int unsigned ScSlotW = $clog2(ScSlots);

@@ -506,6 +506,7 @@ bool Network::idle(unsigned node) const {
 }
 
 void Network::step() {
+  make_current(*ctx_); // an assertion that fails is charged to this network's context
   const unsigned n = topo_.nodes();
   const std::size_t slot = cycle_ % cfg_.link_latency;
   bool moved = false;

@@ -97,6 +97,13 @@ void check_inside(const Topology& t, Vec3 p, const char* what) {
     throw std::invalid_argument(fmt::format("{} ({}) is outside the {}", what, phext::position_str(p), t.describe()));
 }
 
+void check_class_vc(unsigned vc, unsigned num_vcs, MsgClass cls) {
+  const unsigned base = class_vc_base(cls, num_vcs);
+  if (vc < base || vc >= base + kVcsPerClass)
+    throw std::invalid_argument(fmt::format("VC {} is not a VC of the {} class on a router of {} VCs (VCs {} and {})",
+                                            vc, class_name(cls), num_vcs, base, base + 1));
+}
+
 void check_vcs(unsigned num_vcs) {
   if (num_vcs != 2 && num_vcs != 4)
     throw std::invalid_argument(fmt::format("routing needs 2 VCs (one pair, classes shared) or 4 (a pair per "
@@ -143,6 +150,7 @@ Hop next_hop(const Topology& t, Vec3 here, Vec3 dest, Port in_port, unsigned in_
   check_inside(t, here, "position");
   check_inside(t, dest, "destination");
   check_vcs(num_vcs);
+  check_class_vc(in_vc, num_vcs, cls);
   return next_hop_unchecked(t, here, dest, in_port, in_vc, num_vcs, cls);
 }
 
@@ -154,6 +162,7 @@ std::vector<PathHop> route(const Topology& t, Vec3 src, Vec3 dest, unsigned num_
   Vec3 node = src;
   Port in_port = Port::Local;
   unsigned vc = inject_vc == ~0u ? class_vc_base(cls, num_vcs) : inject_vc;
+  check_class_vc(vc, num_vcs, cls);
   for (;;) {
     const Hop hop = next_hop_unchecked(t, node, dest, in_port, vc, num_vcs, cls);
     path.push_back({node, hop});

@@ -77,8 +77,8 @@ inline unsigned class_vc_base(MsgClass c, unsigned num_vcs) {
 }
 
 /// The next hop of a packet of class `cls` at `here` going to `dest`, which arrived on input
-/// port `in_port` (Local when injected here) and input VC `in_vc` (a VC of its class).
-/// num_vcs is 2 or 4 (std::invalid_argument otherwise).
+/// port `in_port` (Local when injected here) and input VC `in_vc`. num_vcs is 2 or 4, and in_vc
+/// a VC of the class (std::invalid_argument otherwise).
 Hop next_hop(const Topology& t, Vec3 here, Vec3 dest, Port in_port, unsigned in_vc, unsigned num_vcs,
              MsgClass cls = MsgClass::Request);
 

@@ -282,6 +282,7 @@ bool Pod::slice_quiet(unsigned s) const {
 
 // ---- one cycle --------------------------------------------------------------------------------
 void Pod::step() {
+  make_current(*ctx_); // an assertion that fails is charged to this pod's context
   bool moved = false;
   // 0. faults due now, loss of signal due now
   if (!pending_faults_.empty()) {
