@@ -1,6 +1,6 @@
 // phext coordinates: the nine-number address `LB.SF.SR/CN.VM.BK/CH.SN.SC`.
 //
-// Follows ../shared/reference/phext.md: fields are 1-based and 1..999 in every
+// Follows docs/references.md (phext): fields are 1-based and 1..999 in every
 // dimension (§2.4, "interoperable range"), ordered lexicographically in textual
 // order (§2.7), with the nine break operations of §1/§2.8 (saturating at 999,
 // lower dimensions still reset).
@@ -16,7 +16,7 @@
 
 namespace phext {
 
-/// Smallest and largest value of any field (phext.md §2.4: 1..999 is the range
+/// Smallest and largest value of any field (references.md §2.4: 1..999 is the range
 /// every reference implementation accepts; 1000 hangs libphext-rs, quirk Q7).
 inline constexpr unsigned kFieldMin = 1;
 inline constexpr unsigned kFieldMax = 999;
@@ -48,7 +48,7 @@ public:
   Coordinate(unsigned library, unsigned shelf, unsigned series, unsigned collection, unsigned volume, unsigned book,
              unsigned chapter, unsigned section, unsigned scroll);
 
-  /// Strict parse of `a.b.c/d.e.f/g.h.i` (phext.md §2.5 A): surrounding whitespace and
+  /// Strict parse of `a.b.c/d.e.f/g.h.i` (references.md §2.5 A): surrounding whitespace and
   /// whitespace around each number allowed, decimal digits only, each 1..999.
   /// With `allow_url`, `;` is accepted as the arm separator instead of `/` (not mixed).
   /// Throws ParseError with a one-line message naming the offending part.
@@ -69,13 +69,13 @@ public:
   unsigned section() const { return f_[7]; }
   unsigned scroll() const { return f_[8]; }
 
-  /// Canonical form `9.8.7/6.5.4/3.2.1` (phext.md §2.2).
+  /// Canonical form `9.8.7/6.5.4/3.2.1` (references.md §2.2).
   std::string str() const;
-  /// URL form `9.8.7;6.5.4;3.2.1` (phext.md §2.2).
+  /// URL form `9.8.7;6.5.4;3.2.1` (references.md §2.2).
   std::string url() const;
 
   /// Apply the break of dimension `d`: increment it (saturating at 999) and reset every
-  /// lower dimension to 1 (phext.md §1, §2.8, libphext-rs behaviour).
+  /// lower dimension to 1 (references.md §1, §2.8, libphext-rs behaviour).
   Coordinate& advance(Dim d);
   Coordinate& library_break() { return advance(Dim::Library); }
   Coordinate& shelf_break() { return advance(Dim::Shelf); }
@@ -92,7 +92,7 @@ public:
   /// 64-bit hash of the nine fields (XXH3-64).
   std::size_t hash() const;
 
-  // Total order: lexicographic over the nine fields in textual order (phext.md §2.7).
+  // Total order: lexicographic over the nine fields in textual order (references.md §2.7).
   friend bool operator==(const Coordinate& a, const Coordinate& b) { return a.f_ == b.f_; }
   friend bool operator!=(const Coordinate& a, const Coordinate& b) { return a.f_ != b.f_; }
   friend bool operator<(const Coordinate& a, const Coordinate& b) { return a.f_ < b.f_; }

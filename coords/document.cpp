@@ -10,7 +10,7 @@ namespace phext {
 
 namespace {
 
-// Delimiter byte per dimension, indexed by Dim (library first), phext.md §1.
+// Delimiter byte per dimension, indexed by Dim (library first), references.md §1.
 constexpr std::array<char, kDims> kDelims = {kLibraryBreak,    kShelfBreak,   kSeriesBreak,
                                              kCollectionBreak, kVolumeBreak,  kBookBreak,
                                              kChapterBreak,    kSectionBreak, kScrollBreak};
@@ -38,7 +38,7 @@ void step(Coordinate& cur, int dim, std::size_t pos) {
   cur.advance(d);
 }
 
-// Minimal delimiters taking cursor `from` to `to` (phext.md §3.4 step 3); requires from <= to.
+// Minimal delimiters taking cursor `from` to `to` (references.md §3.4 step 3); requires from <= to.
 void append_delimiters(std::string& out, const Coordinate& from, const Coordinate& to) {
   std::size_t i = 0;
   while (i < kDims && from.at(i) == to.at(i))
@@ -49,7 +49,7 @@ void append_delimiters(std::string& out, const Coordinate& from, const Coordinat
     out.append(to.at(j) - 1, kDelims[j]);
 }
 
-// Scroll text holds no delimiter: one would move every later scroll (phext.md §3.2).
+// Scroll text holds no delimiter: one would move every later scroll (references.md §3.2).
 void check_scroll_text(std::string_view text) {
   for (std::size_t i = 0; i < text.size(); ++i)
     if (dim_index(text[i]) >= 0)

@@ -1,6 +1,6 @@
 // phext documents: byte strings whose delimiter bytes move a 9-number cursor.
 //
-// Implements ../shared/reference/phext.md §3 on the scroll-list model (§3.2 dead
+// Implements docs/references.md (phext) §3 on the scroll-list model (§3.2 dead
 // reckoning, §3.4 minimal-delimiter serialisation), so the libphext-rs 0.3.0 quirks
 // of §5 (Q1-Q9) cannot occur. Documents are opaque byte strings: every delimiter is
 // one ASCII byte below 0x20, so byte-wise scanning is exact for UTF-8 (§3.1).
@@ -16,7 +16,7 @@
 
 namespace phext {
 
-/// Delimiter bytes (phext.md §1). 0x0A (line break) and 0x07 (cowbell) are content.
+/// Delimiter bytes (references.md §1). 0x0A (line break) and 0x07 (cowbell) are content.
 inline constexpr char kScrollBreak = 0x17;
 inline constexpr char kSectionBreak = 0x18;
 inline constexpr char kChapterBreak = 0x19;

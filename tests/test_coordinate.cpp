@@ -1,4 +1,4 @@
-// Tests for phext::Coordinate against ../shared/reference/phext.md §1, §2 and the vectors of §4.1.
+// Tests for phext::Coordinate against docs/references.md (phext) §1, §2 and the vectors of §4.1.
 // Only the strict parser (§2.5 A) exists, so the "lenient" column of §4.1 is asserted as a rejection.
 #include "coordinate.hpp"
 
@@ -370,7 +370,7 @@ TEST_CASE("property: a break always moves forward unless saturated (§1, §2.8)"
 TEST_CASE("dimension names round-trip and unknown names are rejected", "[coords]") {
   const char* names[] = {"library", "shelf", "series", "collection", "volume", "book", "chapter", "section", "scroll"};
   for (std::size_t i = 0; i < 9; ++i) {
-    CHECK(phext::dim_from_name(names[i]) == static_cast<phext::Dim>(i)); // phext.md §2.1 order
+    CHECK(phext::dim_from_name(names[i]) == static_cast<phext::Dim>(i)); // references.md §2.1 order
     CHECK(phext::dim_name(static_cast<phext::Dim>(i)) == names[i]);
   }
   CHECK_THROWS_AS(phext::dim_from_name("Scroll"), phext::ParseError);

@@ -1,8 +1,8 @@
-// Tests for the phext document layer against ../shared/reference/phext.md §3, the vectors of §4.2/§4.3 and the
+// Tests for the phext document layer against docs/references.md (phext) §3, the vectors of §4.2/§4.3 and the
 // quirk table of §5 (asserting the *intended* column).
 //
 // C++ porting trap (§4): "A\x17B" is not three bytes. Vectors are written in the spec's own notation inside raw
-// literals and decoded by X() (exactly two hex digits per \xNN), so they can be copied from phext.md verbatim.
+// literals and decoded by X() (exactly two hex digits per \xNN), so they can be copied from their sources verbatim.
 #include "document.hpp"
 
 #include "test_seed.hpp"
@@ -25,7 +25,7 @@ using phext::ScrollMap;
 
 namespace {
 
-// Decode phext.md notation: `\xNN` (two hex digits) is one byte, everything else is literal.
+// Decode the vectors' notation: `\xNN` (two hex digits) is one byte, everything else is literal.
 std::string X(std::string_view spec) {
   const auto hex = [](char c) -> int {
     if (c >= '0' && c <= '9') return c - '0';
@@ -186,7 +186,7 @@ Coordinate random_target(std::mt19937_64& rng, const ScrollMap& m) {
 
 } // namespace
 
-TEST_CASE("X() decodes phext.md notation like split literals (§4 porting trap)", "[phext]") {
+TEST_CASE("X() decodes the vectors' notation like split literals (§4 porting trap)", "[phext]") {
   CHECK(X(R"(A\x17B)") == std::string("A\x17"
                                       "B"));
   CHECK(X(R"(aaa\x01bbb\x17ccc)") == std::string("aaa\x01"
