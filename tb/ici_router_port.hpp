@@ -113,12 +113,12 @@ void drive_input(Model& m, unsigned p, bool valid, const Flit& f = {}) {
 }
 
 template <class Model>
-bool output_valid(Model& m, unsigned p) {
+bool output_valid(const Model& m, unsigned p) {
   return get_field(m.out_valid_o, p, 1) != 0;
 }
 
 template <unsigned Vcs, class Model>
-Flit read_output(Model& m, unsigned p) {
+Flit read_output(const Model& m, unsigned p) {
   Flit f;
   f.head = get_field(m.out_head_o, p, 1) != 0;
   f.tail = get_field(m.out_tail_o, p, 1) != 0;
@@ -130,7 +130,7 @@ Flit read_output(Model& m, unsigned p) {
 
 /// Credits the router returns on input port p this cycle (bit v = VC v).
 template <unsigned Vcs, class Model>
-unsigned input_credits(Model& m, unsigned p) {
+unsigned input_credits(const Model& m, unsigned p) {
   return get_field(m.in_credit_o, p * Vcs, Vcs);
 }
 

@@ -178,15 +178,11 @@ public:
     m_.eval();
   }
   unsigned out_valid() const override { return m_.out_valid_o; }
-  Flit output(unsigned port) const override { return ici::read_output<V>(const_cast<M&>(m_), port); }
+  Flit output(unsigned port) const override { return ici::read_output<V>(m_, port); }
   std::uint32_t in_credits() const override { return ici::get_field(m_.in_credit_o, 0, kNumPorts * V); }
   unsigned out_idle() const override { return m_.out_idle_o; }
   bool configure(const phext::SliceGeometry& geo, const Topology& topo, Vec3 own) override {
-    m_.rst_ni = 0;
-    m_.clk_i = 0;
-    m_.eval();
-    edge(false), edge(true);
-    m_.rst_ni = 1;
+    ici::reset(m_);
     ici::set_config(m_, geo, topo, own);
     edge(false), edge(true);
     m_.cfg_we_i = 0;
