@@ -45,19 +45,28 @@ echo
 echo "### 4 VCs: a VC pair per message class (the chip's router) against 2"
 echo
 echo "The same traffic on both (uniform, rate 0.3, half the packets responses): with 2 VCs the two"
-echo "classes share the pair, with 4 each has its own. Runs alternate 2, 4, 2, 4, ... (five each);"
-echo "medians of ns per router-cycle, and their ratio from this one run."
+echo "classes share the pair, with 4 each has its own. Wall time: runs alternate 2, 4, 2, 4, ... (nine"
+echo "each), medians of ns per router-cycle and their ratio from this one run. Instructions: one run of"
+echo "each under callgrind, which counts the same total whatever else the machine does."
 echo
 ns=() # ns per router-cycle, per run
-for vcs in 2 4 2 4 2 4 2 4 2 4; do
+for _ in 1 2 3 4 5 6 7 8 9; do for vcs in 2 4; do
   line=$("$phtpu" net --shape 4x4x4 --rate 0.3 --response-share 0.5 --vcs "$vcs" --cycles 20000 -q | head -1)
   ns+=("$vcs $(echo "$line" | grep -o '[0-9]* ns/router-cycle' | cut -d' ' -f1)")
-done
-med() { printf '%s\n' "${ns[@]}" | awk -v v="$1" '$1 == v { print $2 }' | sort -n | sed -n 3p; }
+done; done
+med() { printf '%s\n' "${ns[@]}" | awk -v v="$1" '$1 == v { print $2 }' | sort -n | sed -n 5p; }
 two=$(med 2)
 four=$(med 4)
 echo "- \`phtpu net --shape 4x4x4 --rate 0.3 --response-share 0.5 --vcs 2|4 --cycles 20000 -q\`"
 echo "  - 2 VCs: $two ns per router-cycle; 4 VCs: $four ns per router-cycle; ratio $(awk -v a="$four" -v b="$two" 'BEGIN { printf "%.2f", a / b }') (target: at most 1.3)"
+irefs() { # instructions of one run (callgrind)
+  valgrind --tool=callgrind --callgrind-out-file=/dev/null "$phtpu" net --shape 4x4x4 --rate 0.3 --response-share 0.5 \
+    --vcs "$1" --cycles 3000 --warmup 500 -q 2>&1 >/dev/null | awk '/refs:/ { gsub(",", "", $NF); print $NF }'
+}
+i2=$(irefs 2)
+i4=$(irefs 4)
+echo "- \`valgrind --tool=callgrind phtpu net --shape 4x4x4 --rate 0.3 --response-share 0.5 --vcs 2|4 --cycles 3000 --warmup 500 -q\`"
+echo "  - 2 VCs: $i2 instructions; 4 VCs: $i4; ratio $(awk -v a="$i4" -v b="$i2" 'BEGIN { printf "%.2f", a / b }')"
 echo
 sweep net --shape 4x4x4 --vcs 4 --response-share 0.5 --sweep --rates 0.3,0.5,0.6,0.7,0.75,0.8,0.85,0.9,0.95,1.0 --cycles 5000 --warmup 1000
 echo

@@ -28,6 +28,7 @@ PACKAGES=(
   gnuplot-nox       # make report (svg, pngcairo)
   jq                # scripts/calibrate-model.sh, scripts/soak-pod.sh
   parallel          # GNU parallel: scripts/soak-pod.sh runs its cases on every core
+  valgrind          # make bench: instruction counts (callgrind), steady whatever else the machine runs
   clang             # libFuzzer (make fuzz)
   libclang-rt-14-dev
 )
