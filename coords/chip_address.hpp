@@ -1,6 +1,6 @@
 // Chip addressing: chip number <-> phext coordinate <-> global torus coordinate.
 //
-// DESIGN.md §3. A slice (a whole pod is the slice that spans it) is a grid of cubes;
+// The coordinate scheme of docs/architecture.md. A slice (a whole pod is the slice that spans it) is a grid of cubes;
 // a chip's phext coordinate is
 //   Z arm  library.shelf.series       = datacenter . pod . slice   (isolation domain)
 //   Y arm  collection.volume.book     = cube position (cx+1, cy+1, cz+1) in the slice
@@ -12,7 +12,7 @@
 //   chip = cube_index * chips_per_cube + local_index
 //   cube_index  = cx + KX*(cy + KY*cz)     (K = cubes per dimension)
 //   local_index = x  + EX*(y  + EY*z)      (E = chips per cube in the slice)
-// Slices smaller than a cube (meshes, DESIGN.md §4) hold one partial cube: E = slice.
+// Slices smaller than a cube (meshes, docs/references.md §T5) hold one partial cube: E = slice.
 //
 // `decode()` is the function the RTL implements (rtl/common/phext_pkg.sv,
 // phext_pkg::decode); tests check the two equal over every chip of the supported pods.
@@ -78,7 +78,7 @@ public:
 class SliceGeometry {
 public:
   /// `slice` and `cube` in chips. A slice either fits inside one cube in every dimension
-  /// (a mesh) or is a whole number of cubes in every dimension (a torus, DESIGN.md §4).
+  /// (a mesh) or is a whole number of cubes in every dimension (a torus, docs/references.md §T5).
   /// Throws AddressError for anything else, or for dimensions beyond the RTL's widths.
   SliceGeometry(Vec3 slice, Vec3 cube, ZArm z = {});
 

@@ -24,7 +24,7 @@ trap 'rm -f "$partial"' EXIT
   echo "\`phtpu decode --pod 16x16x16 --cube 4x4x4 --random 0\` (the \`make sim\` flow at full pod scale,"
   echo "no trace, one process): ${sim%.*} cycles/s including the C++ scoreboard."
   echo
-  echo "Shared 2-core machines vary by about +-30% run to run (TOOLCHAIN.md); compare medians side by side."
+  echo "Shared 2-core machines vary by about +-30% run to run; compare medians side by side."
   echo
   scripts/bench-net.sh "$build"
   echo

@@ -7,7 +7,8 @@
 #        scripts/rtl-check.sh netlist TOP OUT.v
 #   lint     verilator --lint-only -Wall, plus the block's rtl/<block>/lint.vlt waivers
 #   synth    yosys synth with `default_nettype none` traps turned into errors
-#            (TOOLCHAIN.md §9.3: yosys can pass broken RTL with exit 0); prints the cell count
+#            (yosys 0.23 turns some constructs it does not support into implicit wires and
+#            still exits 0); prints the cell count
 #   netlist  synthesize TOP and write the gate-level netlist as module TOP_gl to OUT.v, for
 #            co-simulation against the C++ model (tests/test_rtl_phext_decoder.cpp, gl build)
 # Exits non-zero on the first failing top.

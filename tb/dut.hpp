@@ -1,5 +1,5 @@
 // Dut<Model>: owns one Verilated model with its own VerilatedContext, its clock, its
-// reset and its optional FST trace (STYLE.md: ZipCPU-style test bench class).
+// reset and its optional FST trace (a ZipCPU-style test bench class).
 //
 // Convention for every RTL top: clock `clk_i`, asynchronous active-low reset `rst_ni`.
 // The model must be verilated with TRACE_FST for open_trace() to record anything.
@@ -31,7 +31,7 @@ template <class Model>
 class Dut {
 public:
   explicit Dut(const std::string& name = "top") : ctx_(std::make_unique<VerilatedContext>()) {
-    ctx_->threads(1); // default is hardware_concurrency() (TOOLCHAIN.md §9.9)
+    ctx_->threads(1); // Verilator 5.006's default is hardware_concurrency() threads
     ctx_->traceEverOn(true);
     report_assertions(*ctx_);
     make_current(*ctx_);

@@ -1,6 +1,6 @@
 // The topologies the routing proofs cover (issue 3): every supported shape up to 8x8x16 —
 // regular tori (including the k=2 edge case), twisted n x n x 2n and n x 2n x 2n tori, and the
-// sub-cube meshes of tpuv4-facts.md §3 "Slices". Shared by test_topology.cpp and
+// sub-cube meshes of docs/references.md §T5. Shared by test_topology.cpp and
 // test_routing_oracle.cpp.
 #pragma once
 

@@ -1,5 +1,6 @@
 // SystemC smoke test: the Verilated phext decoder (the same library the Catch2 tests use)
-// driven from an SC_MODULE inside sc_main (wrapper style B, TOOLCHAIN.md §6), checked
+// driven from an SC_MODULE inside sc_main (an SC_METHOD around the plain C++ model, not a
+// `verilator --sc` model), checked
 // against the C++ model over every chip of a 4x4x8 scaled pod plus foreign destinations.
 // Proves the SystemC path before the pod harness (sim/) needs it. Exit 0 on success.
 #include "Vphext_decoder.h"

@@ -1,5 +1,6 @@
 // Chip addressing (coords/chip_address.*): chip number <-> phext <-> global torus position.
-// DESIGN.md §3; TPU v4 pod = 64 cubes of 4x4x4 = 4096 chips (tpuv4-facts.md).
+// The coordinate scheme: docs/architecture.md; TPU v4 pod = 64 cubes of 4x4x4 = 4096 chips
+// (docs/references.md §T2).
 #include "chip_address.hpp"
 
 #include <catch2/catch.hpp>
@@ -42,7 +43,7 @@ TEST_CASE("every chip of the 4096-chip pod has a unique coordinate and round-tri
     const Vec3 g = pod.global_of_chip(n);
     REQUIRE(seen.insert(c).second);
     REQUIRE(globals.insert({g.x, g.y, g.z}).second);
-    // Z arm is the slice's, Y arm the cube, X arm the chip in the cube (DESIGN.md §3)
+    // Z arm is the slice's, Y arm the cube, X arm the chip in the cube
     REQUIRE(c.library() == 3);
     REQUIRE(c.shelf() == 7);
     REQUIRE(c.series() == 11);

@@ -1,5 +1,6 @@
 // The phtpu command: outputs, exit statuses (0 ok, 1 invalid input, 2 bad usage) and
-// one-line errors. Expected outputs come from phext.md vectors and hand-derived values.
+// one-line errors. Expected outputs come from the phext test vectors (docs/references.md §4) and
+// hand-derived values.
 #include <catch2/catch.hpp>
 #include <algorithm>
 #include <nlohmann/json.hpp>
@@ -89,7 +90,7 @@ TEST_CASE("bad usage exits 2 with one line on stderr", "[cli]") {
 }
 
 TEST_CASE("coord parse prints every form, and bad coordinates exit 1 naming the part", "[cli][coords]") {
-  auto r = run("coord parse 1.5.2/3.7.3/9.1.1"); // phext.md C2
+  auto r = run("coord parse 1.5.2/3.7.3/9.1.1"); // vector C2 (docs/references.md §4)
   CHECK(r.status == 0);
   CHECK(r.out == "canonical  1.5.2/3.7.3/9.1.1\nurl        1.5.2;3.7.3;9.1.1\n"
                  "fields     library=1 shelf=5 series=2 collection=3 volume=7 book=3 chapter=9 section=1 scroll=1\n");
@@ -140,7 +141,7 @@ TEST_CASE("coord chip: every form of a chip of the 4096-chip pod", "[cli][chip]"
 
 TEST_CASE("phext document commands on files and stdin", "[cli][phext]") {
   const fs::path d = scratch();
-  // phext.md D10 document
+  // vector D10's document (docs/references.md §4)
   const std::string doc = std::string("aaa\x01"
                                       "bbb\x17"
                                       "ccc\x17"

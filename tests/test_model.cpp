@@ -67,7 +67,7 @@ TEST_CASE("topology metrics match hand-computed values", "[model][topology]") {
   CHECK(full.avg_hops == Approx(3.0 * 256 * 64 / 4095));
   CHECK(full.bisection_links == 512);
   CHECK(full.links == 3 * 4096);
-  // tpuv4-facts.md §2: 512 links x 50 GB/s = 25.6 TB/s (the Cloud doc says 24 TB/s)
+  // docs/references.md §T4: 512 links x 50 GB/s = 25.6 TB/s (the Cloud doc says 24 TB/s)
   CHECK(full.bisection_links * 50e9 == Approx(25.6e12));
 
   const TopologyMetrics cube = model::compute_metrics(Topology::torus({4, 4, 4}));
@@ -236,7 +236,7 @@ TEST_CASE("compute model: the RTL's measured MXU cycles and TPU v4 peak", "[mode
   CHECK(model::mxu_tile_cycles(1024, 32, 32, 4) == 65553);
   CHECK(model::mxu_tile_cycles(1024, 32, 32, 8) == 16413);
   CHECK(model::mxu_tile_cycles(1024, 128, 128, 32) == 16485);
-  // tpuv4-facts.md §1: 8 MXUs x 128 x 128 x 2 FLOP x 1.05 GHz = 275.25 TFLOP/s
+  // docs/references.md §T1: 8 MXUs x 128 x 128 x 2 FLOP x 1.05 GHz = 275.25 TFLOP/s
   const auto e = model::mxu_gemm(8192, 8192, 8192, model::MxuConfig{});
   CHECK(e.peak_flops_per_s == Approx(275.25e12));
   CHECK(e.utilization > 0.99);

@@ -37,7 +37,7 @@ TEST_CASE("planner wires the full 64-rack TPU v4 pod link by link by the OCS rul
                  parse_slice("8x8x8"),          parse_slice("4x4x12"), parse_slice("4x4x16"),
                  parse_slice("4x8x16"),         parse_slice("4x4x4")};
   const Plan plan(spec);
-  REQUIRE(plan.ocs_count() == 48);  // tpuv4-facts.md §3: 48 OCSes
+  REQUIRE(plan.ocs_count() == 48);  // docs/references.md §T2: 48 OCSes
   REQUIRE(plan.ocs_ports() == 128); // of 128 used ports
   unsigned circuits = 0;
   for (unsigned o = 0; o < 48; ++o)

@@ -239,7 +239,7 @@ TEST_CASE("the channel dependency graph is acyclic with 4 VCs, both classes", "[
   CHECK(r.channels <= std::size_t{t.nodes()} * 6 * 4);
 }
 
-// Protocol deadlock (DESIGN.md §5): a request delivered at a chip may wait for a response
+// Protocol deadlock: a request delivered at a chip may wait for a response
 // channel there (a read or a row lookup is answered), so the endpoints join the two classes'
 // networks. With a VC pair per class the joined graph stays acyclic; with the classes on one
 // pair (2 VCs) the ejection -> injection edge closes a cycle on every shape.

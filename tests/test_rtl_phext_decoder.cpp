@@ -2,7 +2,8 @@
 //
 // Compiled twice (CMakeLists.txt): test_rtl_phext_decoder runs the Verilated RTL, and
 // test_gl_phext_decoder runs the gate-level netlist yosys synthesizes from it, so a
-// synthesis misreading (TOOLCHAIN.md §9.3) fails a test instead of passing silently.
+// synthesis misreading (yosys 0.23 may exit 0 on RTL it mis-reads) fails a test instead of
+// passing silently.
 // Each run writes its waveform to build/waves/<name>.fst (gl_<name>.fst for the netlist;
 // PHTPU_WAVE_DIR overrides), so a failure can be opened in GTKWave at once
 // (waves/phext_decoder.gtkw fits the RTL runs).

@@ -1,5 +1,5 @@
 // Topology wiring (sim/net/topology.*): which chip every link leads to, in meshes, regular
-// tori and twisted tori (DESIGN.md §4, tpuv4-facts.md §3 "Twisted torus").
+// tori and twisted tori (docs/references.md §T5).
 #include "topology.hpp"
 
 #include "net_shapes.hpp"
@@ -189,7 +189,7 @@ TEST_CASE("of_slice gives a mesh below a cube and a torus of whole cubes", "[net
 }
 
 TEST_CASE("twisted wraps land half the long ring away", "[net][topology]") {
-  // tpuv4-facts.md §3: in a twisted 4x2 torus the Y wraparound lands on X+2 mod 4. The 3D
+  // docs/references.md §T5: in a twisted 4x2 torus the Y wraparound lands on X+2 mod 4. The 3D
   // analogue in 4x4x8: the x wrap from (3,y,z) lands at z+4 mod 8, and so does the y wrap.
   const Topology nn2n = Topology::torus({4, 4, 8}, true);
   for (unsigned y = 0; y < 4; ++y)

@@ -28,7 +28,7 @@
 // Embedding tables in memory: beat b of local row r of table t is the word pair at
 // base[t] + r * stride[t] + 2 * b (a 256-bit beat is two words, low half first).
 //
-// Written in the Verilator 5.006 / Yosys 0.23 common subset (../shared/TOOLCHAIN.md §8).
+// Written in the Verilator 5.006 / Yosys 0.23 common subset (docs/architecture.md, "Tool workarounds").
 `default_nettype none
 
 package chip_pkg;

@@ -1,7 +1,7 @@
 // phext_pkg: the packed phext coordinate and the decode functions the ICI router uses.
 //
 // A chip address is the 9-field phext coordinate LB.SF.SR/CN.VM.BK/CH.SN.SC
-// (DESIGN.md §3, reference/phext.md §2): Z arm = datacenter.pod.slice, Y arm = cube
+// (docs/architecture.md; the format: docs/references.md §2): Z arm = datacenter.pod.slice, Y arm = cube
 // position in the slice, X arm = chip position in the cube. All fields are 1-based.
 // The global torus coordinate along each axis is (cube_field-1)*CUBE + (chip_field-1).
 //
@@ -13,15 +13,15 @@
 // The shape comes from run-time configuration, so one synthesized or Verilated
 // block serves every slice shape.
 //
-// Written in the Verilator 5.006 / Yosys 0.23 common subset (../shared/TOOLCHAIN.md §8):
+// Written in the Verilator 5.006 / Yosys 0.23 common subset (docs/architecture.md, "Tool workarounds"):
 // functions assign their own name (no `return`), referenced as phext_pkg::name.
 `default_nettype none
 
 package phext_pkg;
 
-  /// Bits per phext field: 1..999 fits in 10 bits (reference/phext.md §2.4).
+  /// Bits per phext field: 1..999 fits in 10 bits (docs/references.md §2.4).
   localparam int unsigned FieldW = 10;
-  /// Bits per cube dimension in chips (1..15; TPU v4 cubes are 4x4x4, tpuv4-facts.md).
+  /// Bits per cube dimension in chips (1..15; TPU v4 cubes are 4x4x4, docs/references.md §T2).
   localparam int unsigned CubeDimW = 4;
   /// Bits per global torus coordinate and per slice dimension in chips (up to 1023).
   localparam int unsigned GlobalW = 10;

@@ -6,7 +6,7 @@
 //
 // Flits. A link carries per cycle: valid, head, tail, vc and FlitW data bits. A packet is a
 // head flit, then body flits, the last one flagged tail (a 1-flit packet is head and tail).
-// The head flit's data (DESIGN.md §5: destination as phext fields, source, type, length):
+// The head flit's data (destination as phext fields, source, type, length):
 //   [ 89:  0] destination phext coordinate (phext_pkg::coord_t, 9 x 10 bits)
 //   [ 92: 90] packet type (ici_pkg::Pkt*); its top bit [92] is the message class
 //             (HeadClassBit: 0 request, 1 response)
@@ -21,7 +21,7 @@
 // dimension order x, y, z; VCs by the dateline-at-the-wrap-link rule inside the packet's
 // class: with 4 VCs class c owns VCs 2c and 2c+1, with 2 VCs the classes share VCs 0 and 1.
 //
-// Written in the Verilator 5.006 / Yosys 0.23 common subset (../shared/TOOLCHAIN.md §8).
+// Written in the Verilator 5.006 / Yosys 0.23 common subset (docs/architecture.md, "Tool workarounds").
 `default_nettype none
 
 package ici_pkg;
@@ -50,7 +50,7 @@ package ici_pkg;
   /// The message class: the packet type's top bit (0 request, 1 response).
   localparam int unsigned HeadClassBit = HeadTypeLsb + HeadTypeW - 1;
 
-  /// Packet types (DESIGN.md §5). Requests (class 0) may make their receiver send a response;
+  /// Packet types. Requests (class 0) may make their receiver send a response;
   /// responses (class 1) are sunk by their receiver unconditionally.
   localparam logic [HeadTypeW-1:0] PktWrite = 3'd0;      // request: write words
   localparam logic [HeadTypeW-1:0] PktReadReq = 3'd1;    // request: read words, answered by PktReadData

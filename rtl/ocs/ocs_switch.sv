@@ -1,5 +1,5 @@
-// ocs_switch: an N-port optical circuit switch (TPU v4 Palomar OCS; reference/tpuv4-facts.md
-// §3 "OCS wiring": 128 used ports, connections 1:1, mirrors switch in milliseconds). Each port
+// ocs_switch: an N-port optical circuit switch (TPU v4 Palomar OCS; docs/references.md
+// §T2: 128 used ports, connections 1:1, mirrors switch in milliseconds). Each port
 // is one bidirectional fibre to one chip's link port (circulators: both directions on one
 // port). A circuit joins two ports p <-> q: everything the chip at p sends (flits and credit
 // returns) comes out at q and the other way round. The switch is unbuffered and adds no cycle
@@ -28,7 +28,7 @@
 // that ignores link_up_o): the harness and the tests require it to stay 0, and an assertion
 // (simulation only, `ifndef SYNTHESIS) stops a run the moment it happens.
 //
-// Written in the Verilator 5.006 / Yosys 0.23 common subset (../shared/TOOLCHAIN.md §8).
+// Written in the Verilator 5.006 / Yosys 0.23 common subset (docs/architecture.md, "Tool workarounds").
 `default_nettype none
 
 module ocs_switch #(

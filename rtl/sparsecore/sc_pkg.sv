@@ -32,12 +32,12 @@
 // Response (ici_pkg::PktReadResp, 1 + 2 * beats flits): head with the request's tag field, then
 //   each 256-bit beat as two body flits, bits [127:0] first, in beat order.
 //
-// Written in the Verilator 5.006 / Yosys 0.23 common subset (../shared/TOOLCHAIN.md §8).
+// Written in the Verilator 5.006 / Yosys 0.23 common subset (docs/architecture.md, "Tool workarounds").
 `default_nettype none
 
 package sc_pkg;
 
-  /// scVPU width: 8 fp32 lanes per cycle (reference/tpuv4-facts.md §5).
+  /// scVPU width: 8 fp32 lanes per cycle (docs/references.md §T3).
   localparam int unsigned Lanes = 8;
   /// A row beat (memory, Spmem and response unit): 8 fp32 or 16 bf16 values.
   localparam int unsigned BeatW = 256;

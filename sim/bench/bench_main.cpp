@@ -1,6 +1,6 @@
 // phtpu_bench: throughput of the phext library and of the Verilated phext decoder.
 // Prints a Markdown table (median of --repeat runs); scripts/bench.sh puts it in docs/PERF.md.
-// Timings on shared 2-core machines vary by about +-30% (TOOLCHAIN.md): compare medians.
+// Timings on shared 2-core machines vary by about +-30% run to run: compare medians.
 #include "Vphext_decoder.h"
 #include "chip_address.hpp"
 #include "document.hpp"

@@ -1,12 +1,12 @@
 // Availability of a TPU v4 pod: how much of the pod runs slices of one size when CPU hosts fail.
 //
-// The pod is a grid of racks (default 4x4x4 = 64 racks, tpuv4-facts.md §3 "Building blocks"); a
-// rack is one 4x4x4 cube of 64 chips behind 16 CPU hosts, 4 chips per host (§1, §3). Hosts are up
-// independently with probability a (99.0%..99.9%, §4). A host outage takes out its 4 chips and the
-// cube is the smallest unit the scheduler places (§4), so a rack is usable iff all its hosts are up:
+// The pod is a grid of racks (default 4x4x4 = 64 racks, docs/references.md §T2); a
+// rack is one 4x4x4 cube of 64 chips behind 16 CPU hosts, 4 chips per host (§T1, §T2). Hosts are up
+// independently with probability a (99.0%..99.9%, §T6). A host outage takes out its 4 chips and the
+// cube is the smallest unit the scheduler places (§T6), so a rack is usable iff all its hosts are up:
 // p_rack = a^16. Slices of k cubes are packed onto the healthy racks by one of two schedulers:
 //
-//   with OCS     any k healthy racks form a slice (the OCS wires any cubes into a torus, §4
+//   with OCS     any k healthy racks form a slice (the OCS wires any cubes into a torus, §T6
 //                "any 4^3 blocks anywhere"): floor(H/k) slices from H healthy racks. Optimal.
 //   without OCS  TPU v3-style: a slice needs an axis-aligned contiguous a x b x c block of healthy
 //                racks in the rack grid (any axis permutation, no wraparound: a sub-block of a
@@ -37,8 +37,8 @@ struct CubeBox {
 /// The pod: racks in a grid, hosts per rack, chips per host.
 struct PodLayout {
   CubeBox grid{4, 4, 4};        ///< racks; rack r sits at (r % gx, (r / gx) % gy, r / (gx * gy)); at most 64
-  unsigned hosts_per_rack = 16; ///< tpuv4-facts.md §3
-  unsigned chips_per_host = 4;  ///< tpuv4-facts.md §1
+  unsigned hosts_per_rack = 16; ///< docs/references.md §T2
+  unsigned chips_per_host = 4;  ///< docs/references.md §T1
   unsigned racks() const { return grid.volume(); }
   unsigned chips_per_rack() const { return hosts_per_rack * chips_per_host; }
   unsigned chips() const { return racks() * chips_per_rack(); }

@@ -145,19 +145,19 @@ const Calibration& default_calibration() {
 Machine tpu_v4_machine(const Calibration& cal) {
   Machine m;
   m.name = "TPU v4";
-  m.cube = 4;                          // 4x4x4 chips per rack (tpuv4-facts.md §3)
-  m.clock_hz = 1.05e9;                 // 1050 MHz (§1, paper Table 4)
-  m.link_bytes_per_cycle = 45e9 / 1.05e9; // 4.5e10 B/s one way, the effective rate (§2, JAX scaling book)
+  m.cube = 4;                          // 4x4x4 chips per rack (docs/references.md §T2)
+  m.clock_hz = 1.05e9;                 // 1050 MHz (§T1, paper Table 4)
+  m.link_bytes_per_cycle = 45e9 / 1.05e9; // 4.5e10 B/s one way, the effective rate (§T4, JAX scaling book)
   m.header_fraction = 0;               // the effective rate already nets out the link protocol
-  // Per-hop latency is not published (§2: UNCONFIRMED; "sub-microsecond between adjacent
+  // Per-hop latency is not published (§T4: UNCONFIRMED; "sub-microsecond between adjacent
   // chips"). Assumed: 100 ns through a router, 50 ns on an electrical cable, 150 ns through
   // optics, fibre and the OCS.
   m.router_cycles = 105;
   m.electrical_latency = 52;
   m.optical_latency = 157;
   m.credit_flits = 0;                  // assumed deep enough buffers: links run at full rate
-  m.serial_sends = false;              // many DMAs in flight (§1: "tens of thousands" of requests)
-  // receive cost: a reduction reads and writes HBM once per received byte (1200 GB/s, §1)
+  m.serial_sends = false;              // many DMAs in flight (§T1: "tens of thousands" of requests)
+  // receive cost: a reduction reads and writes HBM once per received byte (1200 GB/s, §T1)
   m.chip_cycles_per_byte = 2 * 1.05e9 / 1200e9;
   // carried over from the RTL calibration (a step's DMA issue and semaphore wait in cycles;
   // the routers' share of the channel-load bound under all-to-all)

@@ -67,7 +67,7 @@ Calibration calibrate(const CalibrationSet& set, const std::vector<std::string>&
 /// The calibration of the embedded measurements (computed once).
 const Calibration& default_calibration();
 
-/// TPU v4 at full scale (tpuv4-facts.md; each value's source in calibration.cpp), with the
+/// TPU v4 at full scale (docs/references.md; each value's source in calibration.cpp), with the
 /// calibrated step cost and all-to-all efficiency carried over from the RTL.
 Machine tpu_v4_machine(const Calibration& cal);
 

@@ -24,7 +24,7 @@
 //
 // Two parameters are calibrated on the RTL (calibration.hpp): step_cycles and the all-to-all
 // efficiency; everything else is a design value of the RTL or, for TPU v4, a published fact or
-// a stated assumption (reference/tpuv4-facts.md; calibration.cpp, tpu_v4_machine, cites each).
+// a stated assumption (docs/references.md; calibration.cpp, tpu_v4_machine, cites each).
 #pragma once
 
 #include "collective_kind.hpp"
@@ -96,7 +96,7 @@ double group_cycles(Collective c, const std::vector<StepGroup>& g, double step_c
 /// The time of collective `c` of `bytes` per chip on topology `t`.
 Estimate estimate(Collective c, const net::Topology& t, double bytes, const Machine& m);
 
-/// Chips in a TPU v4 pod: the largest slice the model takes (tpuv4-facts.md §3).
+/// Chips in a TPU v4 pod: the largest slice the model takes (docs/references.md §T2).
 inline constexpr std::uint64_t kPodChips = 4096;
 /// "4x4x8" / "4x4x8:twisted" / "4x4x8:t" -> topology (a torus from one cube up, a mesh below;
 /// `cube` is the machine's cube edge; at most kPodChips chips). Throws std::invalid_argument with

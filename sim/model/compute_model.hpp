@@ -6,15 +6,15 @@
 // row (command, N weight beats, skew) and 2N + 2 after the last (array, accumulators, result
 // port). docs/PERF.md "MXU tile" shows it for N = 4, 8, 16, 32; test_model_calibration checks it
 // against the Verilated 4x4 and 8x8 tiles. TPU v4: 8 MXUs of 128 x 128 per chip at 1050 MHz
-// (tpuv4-facts.md §1), tiles of a GEMM spread over the 8 MXUs.
+// (docs/references.md §T1), tiles of a GEMM spread over the 8 MXUs.
 //
 // SparseCore (rtl/sparsecore, one lookup unit = one SC tile's embedding path): the combiner
 // takes one cycle per 8 elements, so rows of `dim` elements go at 8/dim lookups per cycle once
 // memory latency is hidden (PERF.md: 0.492 of 0.5 lookups/cycle at dim 16 with a 200-cycle
 // latency and 256 requests outstanding: efficiency 0.984). TPU v4: 4 SCs of 16 tiles per chip
-// (tpuv4-facts.md §5); the SC clock is not published, 1050 MHz is assumed (UNCONFIRMED). Two more
-// bounds: HBM (1200 GB/s per chip, §1; unique rows only, after deduplication) and, for rows on
-// other chips, the chip's ICI injection (6 links x 45 GB/s effective one way, §2).
+// (docs/references.md §T3); the SC clock is not published, 1050 MHz is assumed (UNCONFIRMED). Two more
+// bounds: HBM (1200 GB/s per chip, §T1; unique rows only, after deduplication) and, for rows on
+// other chips, the chip's ICI injection (6 links x 45 GB/s effective one way, §T4).
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
 // Torus and mesh topologies of a slice, with TPU v4 twisted wrap links: the ONE place in C++
-// that says which chip a link leads to (DESIGN.md §4). The routing oracle (routing.hpp), the
+// that says which chip a link leads to. The routing oracle (routing.hpp), the
 // SystemC network harness, the RTL router's configuration registers and, later, the OCS
 // planner and the analytic model all take their wiring from here.
 //
@@ -10,8 +10,8 @@
 //
 // Wrap links. In a mesh (a slice smaller than a cube) no wrap links exist. In a torus the
 // +d port of a chip at the last position along d leads back to position 0, and -d of
-// position 0 to the last. In a twisted torus (Camarero, Martinez, Beivide; tpuv4-facts.md §3
-// "Twisted torus") the wrap links of the short dimension(s) also shift the chip along the
+// position 0 to the last. In a twisted torus (Camarero, Martinez, Beivide; docs/references.md
+// §T5) the wrap links of the short dimension(s) also shift the chip along the
 // long dimension(s) by half the long size:
 //   n x n x 2n   : the x wrap and the y wrap land +n along z
 //   n x 2n x 2n  : the x wrap lands +n along y and +n along z

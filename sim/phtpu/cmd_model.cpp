@@ -39,7 +39,7 @@ std::string human_time(double s) {
   return fmt::format("{:.2f} us", s * 1e6);
 }
 
-/// The slice shapes a 4096-chip TPU v4 pod offers (tpuv4-facts.md §3 "Slices"): meshes below
+/// The slice shapes a 4096-chip TPU v4 pod offers (docs/references.md §T5): meshes below
 /// one cube, tori 4i x 4j x 4k (i <= j <= k) up to 16x16x16, and the twisted n x n x 2n and
 /// n x 2n x 2n shapes up to 8x16x16.
 std::vector<std::string> offered_shapes() {

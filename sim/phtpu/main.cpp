@@ -1,4 +1,4 @@
-// phtpu: the one command-line front end of phext-tpu (DESIGN.md §7).
+// phtpu: the one command-line front end of phext-tpu.
 #include "cli.hpp"
 
 #include <cstdio>

@@ -1,5 +1,5 @@
 // The OCS planner: how a scaled TPU v4 pod's racks, OCSes and slices are wired
-// (reference/tpuv4-facts.md §3 "OCS wiring", DESIGN.md §3-§4).
+// (TPU v4's OCS wiring: docs/references.md §T2; logical and physical cubes: docs/architecture.md).
 //
 // Physical side. A pod has R racks, each one cube of C x C x C chips (C = 2 or 4; TPU v4: 4,
 // 64 racks). Links inside a cube are electrical. Every cube face has C*C links; for every
@@ -134,7 +134,7 @@ public:
   /// other slices keep their circuits. Throws PlanError.
   Plan with_slice(unsigned s, const SliceSpec& spec) const;
 
-  /// Fault repair (DESIGN.md §3): slice s's logical cube held by rack `failed` moves to a spare
+  /// Fault repair: slice s's logical cube held by rack `failed` moves to a spare
   /// rack (`spare`, or the first healthy unused one of the pod's last spec().spares racks); every
   /// chip position keeps its logical phext coordinate, the spare's chips take the failed
   /// ones'. The failed rack leaves every slice and is never used as a spare again. The other
