@@ -17,7 +17,7 @@ const Vec3 kCube{4, 4, 4};
 } // namespace
 
 TEST_CASE("worked example: chip 1234 of the 4096-chip pod", "[coords][chip]") {
-  // Derived by hand (README "Coordinate scheme"): 1234 = 19*64 + 18.
+  // Derived by hand (docs/architecture.md "Coordinate scheme"): 1234 = 19*64 + 18.
   //   cube 19  -> (19%4, 19/4%4, 19/16) = (3,0,1) -> Y arm 4.1.2
   //   local 18 -> (18%4, 18/4%4, 18/16) = (2,0,1) -> X arm 3.1.2
   //   global = cube*4 + local = (14, 0, 5)
