@@ -1,5 +1,5 @@
 // MXU numerics, C++ golden model: bf16 x bf16 -> fp32 products and fp32 addition with the
-// policy of rtl/common/bf16_mul.sv and rtl/common/fp32_add.sv (docs/architecture.md "MXU
+// policy of rtl/common/bf16_mul.sv and rtl/common/fp32_add.sv (docs/blocks/mxu.md "MXU
 // numerics"); the same policy for the SparseCore's fp32 multiply, divide and square root
 // (rtl/common/fp32_mul.sv, fp32_div.sv, fp32_sqrt.sv). Written on top of the host's IEEE
 // float arithmetic (round to nearest even), not after the RTL's datapath: only the policy at the

@@ -125,7 +125,7 @@ struct Request {
   std::uint32_t row = 0;
   unsigned beat = 0, nbeats = 0;
 };
-/// The sharding rule (docs/architecture.md "Sharding"): row sharding, mod S (TensorFlow's "mod"
+/// The sharding rule (docs/blocks/sparsecore.md "Sharding"): row sharding, mod S (TensorFlow's "mod"
 /// partition strategy); column sharding, one request per shard for its chunk of beats; table
 /// sharding, all of it on shard 0.
 inline std::vector<Request> fetch_requests(const TableCfg& t, std::uint32_t id) {

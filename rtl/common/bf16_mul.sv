@@ -4,7 +4,7 @@
 // bf16 is the top half of fp32 (1 sign, 8 exponent, 7 fraction bits), so the product of two
 // 8-bit significands has at most 16 bits and always fits fp32's 24-bit significand: for every
 // product that lies in fp32's normal range the result is exact (no rounding happens).
-// The rest is the project's numeric policy (docs/architecture.md "MXU numerics"):
+// The rest is the project's numeric policy (docs/blocks/mxu.md "MXU numerics"):
 //   - subnormal inputs (exponent field 0) are read as zero of the same sign (DAZ);
 //   - a product whose magnitude is below 2^-126 (fp32's smallest normal) becomes a zero with
 //     the product's sign (flush to zero); one at or above 2^128 becomes infinity, which is

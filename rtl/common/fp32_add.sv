@@ -2,7 +2,7 @@
 // Combinational (no clock); the MXU uses it in every processing element (partial sums) and in
 // every accumulator column (K > N folds).
 //
-// Numeric policy (docs/architecture.md "MXU numerics"):
+// Numeric policy (docs/blocks/mxu.md "MXU numerics"):
 //   - subnormal inputs are read as zero of the same sign (DAZ);
 //   - the sum is rounded to nearest, ties to even, as if the exponent range were unbounded;
 //     a rounded result below 2^-126 in magnitude becomes a zero with the result's sign (FTZ),

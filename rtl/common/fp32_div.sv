@@ -1,7 +1,7 @@
 // fp32_div: IEEE binary32 division q = a / b, one quotient bit per cycle, round-to-nearest-even,
 // flush-to-zero. Used by the SparseCore combine path (mean and normalized combiners).
 //
-// Numeric policy (the MXU's, docs/architecture.md "MXU numerics"; fp32_add.sv):
+// Numeric policy (the MXU's, docs/blocks/mxu.md "MXU numerics"; fp32_add.sv):
 //   - subnormal inputs are read as zero of the same sign (DAZ), so x / subnormal = inf;
 //   - the quotient is rounded to nearest, ties to even, as if the exponent range were
 //     unbounded; a rounded result below 2^-126 in magnitude becomes a zero with the result's

@@ -1,7 +1,7 @@
 // fp32_mul: IEEE binary32 multiplication with round-to-nearest-even, flush-to-zero.
 // Combinational (no clock); the SparseCore combine path scales gathered values with it.
 //
-// Numeric policy (the MXU's, docs/architecture.md "MXU numerics"; fp32_add.sv):
+// Numeric policy (the MXU's, docs/blocks/mxu.md "MXU numerics"; fp32_add.sv):
 //   - subnormal inputs are read as zero of the same sign (DAZ);
 //   - the product is rounded to nearest, ties to even, as if the exponent range were unbounded;
 //     a rounded result below 2^-126 in magnitude becomes a zero with the result's sign (FTZ),

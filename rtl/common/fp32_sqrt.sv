@@ -1,7 +1,7 @@
 // fp32_sqrt: IEEE binary32 square root, one root bit per cycle, round-to-nearest-even,
 // flush-to-zero policy. Used by the SparseCore combine path (sqrtn combiner).
 //
-// Numeric policy (the MXU's, docs/architecture.md "MXU numerics"; fp32_add.sv):
+// Numeric policy (the MXU's, docs/blocks/mxu.md "MXU numerics"; fp32_add.sv):
 //   - a subnormal input is read as zero of the same sign (DAZ);
 //   - the root is rounded to nearest, ties to even, as if the exponent range were unbounded;
 //     a rounded result below 2^-126 would become a signed zero and one at or above 2^128

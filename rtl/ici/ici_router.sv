@@ -1,6 +1,6 @@
 // ici_router: the ICI router of one chip. Input-buffered virtual-channel router with six
 // torus ports (+X -X +Y -Y +Z -Z) and a local port, routing on the destination's phext
-// coordinate (ici_pkg.sv describes flits and the route function; docs/architecture.md has
+// coordinate (ici_pkg.sv describes flits and the route function; docs/blocks/ici-router.md has
 // the theory of operation).
 //
 // Pipeline and timing contract (per hop, zero load):
@@ -14,7 +14,7 @@
 //   link's launch register. Throughput: one flit per cycle per port.
 // Message classes: the head's class bit (ici_pkg::HeadClassBit) chooses the VC pair. With
 // NumVcs = 4, requests ride VCs 0 and 1 and responses VCs 2 and 3, each pair with its own
-// dateline, so the classes never share a buffer (protocol deadlock freedom: docs/architecture.md
+// dateline, so the classes never share a buffer (protocol deadlock freedom: docs/blocks/chip.md
 // "Message classes"); with NumVcs = 2 both classes share VCs 0 and 1. A packet keeps its class
 // from injection to ejection; a head arriving on a VC of the other class is an error (asserted).
 // Flow control: credit based per VC on every link. After reset every output VC holds

@@ -32,7 +32,7 @@
 // so no 32-bit deskew registers are needed and drained rows are aligned.
 // Numerics: bf16 x bf16 exact products, fp32 sums rounded to nearest even, column sums added
 // top row first starting from +0, accumulate mode adds the column sum to the stored value;
-// subnormals flush to zero (bf16_mul.sv, fp32_add.sv, docs/architecture.md).
+// subnormals flush to zero (bf16_mul.sv, fp32_add.sv, docs/blocks/mxu.md).
 `default_nettype none
 
 module mxu_tile #(

@@ -11,7 +11,7 @@
 // t + L (L >= 1; L = 1 is a wire from the output register to the next router's input).
 // Credits return over the same latency. Zero-load latency of an H-hop, P-flit packet with
 // L = 1 is 2H+1 + (P-1) cycles from the cycle its head is offered to the source router to
-// the cycle its tail leaves the destination router (docs/architecture.md, "ICI router").
+// the cycle its tail leaves the destination router (docs/blocks/ici-router.md, "Timing").
 //
 // Routers. `vcs` picks the Verilated configuration: 2 VCs (the default; both message classes
 // share them) or 4 (the chip's router, a VC pair per message class). A share of the packets
