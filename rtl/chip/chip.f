@@ -1,0 +1,11 @@
+// rtl/chip: the chip top (router + MXU + SparseCore + memory + host DMA) and its subsystems.
+// Paths are relative to this file (verilator -F); `needs` names the IPs to compile first.
+// needs: common ici mxu sparsecore
+lint.vlt
+chip_pkg.sv
+chip_mem.sv
+chip_reader.sv
+chip_pktgen.sv
+chip_dma.sv
+chip_rx.sv
+chip_top.sv
