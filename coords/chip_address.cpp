@@ -47,6 +47,18 @@ Vec3 parse_shape(std::string_view text, std::string_view what) {
   return v;
 }
 
+SliceShape parse_slice_shape(std::string_view text, std::string_view what) {
+  const auto colon = text.find(':');
+  SliceShape s{parse_shape(text.substr(0, colon), what)};
+  if (colon != std::string_view::npos) {
+    const std::string_view kind = text.substr(colon + 1);
+    if (kind == "twisted" || kind == "t") s.twisted = true;
+    else if (kind != "regular" && kind != "r")
+      throw ParseError(fmt::format("invalid {} '{}': the kind after ':' must be 'twisted' or 'regular'", what, printable(text)));
+  }
+  return s;
+}
+
 Vec3 parse_position(std::string_view text) { return parse_triple(text, ',', "position", "x,y,z"); }
 
 std::string shape_str(const Vec3& v) { return fmt::format("{}x{}x{}", v.x, v.y, v.z); }

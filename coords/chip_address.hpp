@@ -46,6 +46,13 @@ struct Vec3 {
 
 /// `AxBxC` (each >= 1) -> Vec3; throws ParseError naming the bad part.
 Vec3 parse_shape(std::string_view text, std::string_view what = "shape");
+/// A slice shape and its torus kind, as pod files and the command line write it: `AxBxC`,
+/// optionally followed by `:twisted` (`:t`) or `:regular` (`:r`). Throws ParseError.
+struct SliceShape {
+  Vec3 shape;
+  bool twisted = false;
+};
+SliceShape parse_slice_shape(std::string_view text, std::string_view what = "shape");
 /// `x,y,z` (each >= 0) -> Vec3; throws ParseError.
 Vec3 parse_position(std::string_view text);
 std::string shape_str(const Vec3& v);    ///< "4x4x4"

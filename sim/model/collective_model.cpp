@@ -26,21 +26,15 @@ std::string shape_label(const net::Topology& t) {
 }
 
 net::Topology parse_topology(const std::string& text, unsigned cube) {
-  const auto colon = text.find(':');
-  const std::string s = text.substr(0, colon);
-  bool twisted = false;
-  if (colon != std::string::npos) {
-    const std::string k = text.substr(colon + 1);
-    if (k == "twisted" || k == "t") twisted = true;
-    else if (k != "regular" && k != "r")
-      throw std::invalid_argument("shape '" + text + "': the kind after ':' must be 'twisted' or 'regular'");
-  }
-  phext::Vec3 v;
+  phext::SliceShape p;
   try {
-    v = phext::parse_shape(s, "shape");
+    p = phext::parse_slice_shape(text, "shape");
   } catch (const std::exception& e) {
     throw std::invalid_argument(e.what());
   }
+  const phext::Vec3 v = p.shape;
+  const bool twisted = p.twisted;
+  const std::string s = text.substr(0, text.find(':'));
   if (std::uint64_t{v.x} * v.y * v.z > kPodChips)
     throw std::invalid_argument(fmt::format("shape {}: {} chips, but a TPU v4 pod has {}", s, std::uint64_t{v.x} * v.y * v.z, kPodChips));
   bool all_multiple = true, all_small = true;

@@ -22,16 +22,15 @@ Vec3 parse_shape(const std::string& text) {
 }
 
 SliceSpec parse_slice(const std::string& text) {
-  SliceSpec s;
-  const auto colon = text.find(':');
-  s.shape = parse_shape(text.substr(0, colon));
-  if (colon != std::string::npos) {
-    const std::string kind = text.substr(colon + 1);
-    if (kind == "twisted" || kind == "t") s.twisted = true;
-    else if (kind == "regular" || kind == "r") s.twisted = false;
-    else throw PlanError("slice '" + text + "': the kind after ':' must be 'twisted' or 'regular'");
+  try {
+    const phext::SliceShape p = phext::parse_slice_shape(text, "slice shape");
+    SliceSpec s;
+    s.shape = p.shape;
+    s.twisted = p.twisted;
+    return s;
+  } catch (const phext::ParseError& e) {
+    throw PlanError(e.what());
   }
-  return s;
 }
 
 void PodSpec::validate() const {
