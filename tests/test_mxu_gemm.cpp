@@ -1,4 +1,4 @@
-// The MXU reference models on their own (tb/mxu_gemm.hpp, tb/mxu_fp.hpp): the golden model
+// The MXU reference models on their own (ref/mxu_gemm.hpp, ref/mxu_fp.hpp): the golden model
 // against the double-precision reference and its bound, the flush/NaN policy at the GEMM
 // level, and the cycle models against published values.
 #include "mxu_gemm.hpp"

@@ -1,4 +1,4 @@
-// The routing oracle (sim/net/routing.*): minimal dimension-order routes with dateline VCs on
+// The routing oracle (coords/routing.*): minimal dimension-order routes with dateline VCs on
 // meshes, regular and twisted tori, checked against breadth-first search, a brute-force
 // lattice minimum and the channel dependency graph, for every pair of every supported shape.
 #include "routing.hpp"

@@ -1,4 +1,4 @@
-// rtl/ici/ici_router.sv against the routing oracle (sim/net/routing.cpp) and a scoreboard, at
+// rtl/ici/ici_router.sv against the routing oracle (coords/routing.cpp) and a scoreboard, at
 // its default configuration (2 VCs, Vici_router) and as the chip builds it (4 VCs, a pair per
 // message class, Vici_router_chip). Each case writes build/waves/ici_router_<name>.fst
 // (PHTPU_WAVE_DIR overrides); open it with waves/ici_router.gtkw. Randomized cases print their

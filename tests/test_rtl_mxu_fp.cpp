@@ -1,6 +1,6 @@
 // The MXU arithmetic units on their own (rtl/common/bf16_mul.sv, rtl/common/fp32_add.sv):
 // every class of input against every other, millions of random pairs against the C++ golden
-// model (tb/mxu_fp.hpp), and against the host's IEEE float arithmetic wherever the
+// model (ref/mxu_fp.hpp), and against the host's IEEE float arithmetic wherever the
 // flush-to-zero policy does not apply.
 #include "Vbf16_mul.h"
 #include "Vfp32_add.h"

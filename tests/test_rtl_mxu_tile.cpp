@@ -1,5 +1,5 @@
 // mxu_tile (rtl/mxu/) against the bit-exact golden model and the double-precision reference
-// (tb/mxu_gemm.hpp), at N = 4, 8 and 16: directed weights (identity, permutation, one
+// (ref/mxu_gemm.hpp), at N = 4, 8 and 16: directed weights (identity, permutation, one
 // non-zero), random GEMMs whose shapes do not divide N, random backpressure on every stream,
 // back-to-back tiles without bubbles, accumulate/overwrite, the timing contract, bad commands.
 #include "Vmxu_tile_n16.h"

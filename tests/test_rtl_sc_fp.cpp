@@ -1,6 +1,6 @@
 // The SparseCore combine-path arithmetic units on their own (rtl/common/fp32_mul.sv,
 // fp32_div.sv, fp32_sqrt.sv): every class of input against every other, checked against the C++
-// golden model (tb/mxu_fp.hpp) and against the policy written out here; random operands (any
+// golden model (ref/mxu_fp.hpp) and against the policy written out here; random operands (any
 // bits, results near 2^-126 and near overflow, equal exponents, rounding carries, near-exact
 // roots) bit for bit against the golden model and, wherever no input or result is subnormal,
 // against the host's float arithmetic; directed rounding ties and flush/overflow boundaries;

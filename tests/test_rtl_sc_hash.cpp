@@ -1,5 +1,5 @@
 // sc_pkg's pure functions (rtl/sparsecore/sc_hash.sv) against integer arithmetic and their C++
-// twins (tb/sc_model.hpp): row sharding (id mod S, id div S by a multiply) for every S from 1 to
+// twins (ref/sc_model.hpp): row sharding (id mod S, id div S by a multiply) for every S from 1 to
 // 256 at the ids where a multiply-based division goes wrong first, and the dedup set hash.
 #include "Vsc_hash.h"
 #include "sc_model.hpp"

@@ -1,5 +1,5 @@
 // sc_lookup (rtl/sparsecore/) against the golden embedding-bag model, the double-precision
-// reference and the counters predicted from the rules (tb/sc_model.hpp), at the default
+// reference and the counters predicted from the rules (ref/sc_model.hpp), at the default
 // parameters ("big") and a small configuration whose slot ring, dedup sets and queues fill
 // ("small"): duplicates, empty and single-id bags, maximum valence, all-remote, memory latency 1
 // and 500, backpressure on every port (and valid outputs holding while not taken), every

@@ -1,4 +1,4 @@
-// The SparseCore C++ models (tb/sc_model.hpp, tb/sc_workload.hpp) against independent facts:
+// The SparseCore C++ models (ref/sc_model.hpp, tb/sc_workload.hpp) against independent facts:
 // the division constants against integer division, the sharding rule against its inverse, the
 // golden embedding bag against hand-computed cases and the double-precision reference (whose
 // bound must catch a real error), the register word against a hand-packed one, the counter

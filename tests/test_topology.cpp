@@ -1,4 +1,4 @@
-// Topology wiring (sim/net/topology.*): which chip every link leads to, in meshes, regular
+// Topology wiring (coords/topology.*): which chip every link leads to, in meshes, regular
 // tori and twisted tori (docs/references.md §T5).
 #include "topology.hpp"
 

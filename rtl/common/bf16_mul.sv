@@ -12,7 +12,7 @@
 //   - any NaN input, inf x 0 and 0 x inf give the canonical quiet NaN 0x7FC00000;
 //   - inf x finite non-zero is inf; zero x finite is zero; the sign is always the XOR of the
 //     input signs, except for NaN.
-// The C++ twin is tb/mxu_fp.hpp (bf16_mul); tests/test_rtl_mxu_fp.cpp checks every class of
+// The C++ twin is ref/mxu_fp.hpp (bf16_mul); tests/test_rtl_mxu_fp.cpp checks every class of
 // input and millions of random pairs against it and against the host's IEEE multiply.
 `default_nettype none
 

@@ -11,7 +11,7 @@
 //   - NaN inputs, 0 / 0 and inf / inf give the canonical quiet NaN 0x7FC00000.
 // Wherever no input or result is subnormal this is IEEE 754 division bit for bit, which
 // tests/test_rtl_sc_fp.cpp checks against the host's float division; the C++ twin is
-// tb/mxu_fp.hpp (fp32_div).
+// ref/mxu_fp.hpp (fp32_div).
 //
 // Timing contract (Latency = 27 cycles, for every operand, special cases included):
 //   - start_i is taken in a cycle t where busy_o is low (at the rising edge that ends it);

@@ -10,7 +10,7 @@
 //     inf; zero x finite is zero; the sign is always the XOR of the input signs, except for NaN.
 // Wherever no input or result is subnormal this is IEEE 754 multiplication bit for bit, which
 // tests/test_rtl_sc_fp.cpp checks against the host's float multiply; the C++ twin is
-// tb/mxu_fp.hpp (fp32_mul).
+// ref/mxu_fp.hpp (fp32_mul).
 //
 // Datapath: the 24 x 24-bit significand product (48 bits, in [2^46, 2^48)) is normalized by
 // one optional shift, the 23 fraction bits are rounded with a guard bit and a sticky bit (the

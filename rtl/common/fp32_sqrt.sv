@@ -10,7 +10,7 @@
 //   - NaN inputs, sqrt(-inf) and the root of any other negative number give the canonical
 //     quiet NaN 0x7FC00000.
 // For every input that is not subnormal this is IEEE 754 squareRoot bit for bit, which
-// tests/test_rtl_sc_fp.cpp checks against the host's sqrtf; the C++ twin is tb/mxu_fp.hpp
+// tests/test_rtl_sc_fp.cpp checks against the host's sqrtf; the C++ twin is ref/mxu_fp.hpp
 // (fp32_sqrt).
 //
 // Timing contract (Latency = 27 cycles, for every operand, special cases included):

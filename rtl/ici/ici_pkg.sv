@@ -2,7 +2,7 @@
 //
 // Ports: +X -X +Y -Y +Z -Z and local, numbered 0..6 (PortXP..PortLocal). A link leaving a
 // chip through +X arrives at the neighbour's -X port. C++ twin of the numbering and of the
-// whole routing function: sim/net/topology.hpp, sim/net/routing.hpp (the routing oracle).
+// whole routing function: coords/topology.hpp, coords/routing.hpp (the routing oracle).
 //
 // Flits. A link carries per cycle: valid, head, tail, vc and FlitW data bits. A packet is a
 // head flit, then body flits, the last one flagged tail (a 1-flit packet is head and tail).
@@ -15,7 +15,7 @@
 //   [FlitW-1:128] tag (free for the endpoints: sequence number, timestamp, ...)
 // Body flits carry FlitW bits of payload.
 //
-// Routing (the oracle's header, sim/net/routing.hpp, states the rules and why they are
+// Routing (the oracle's header, coords/routing.hpp, states the rules and why they are
 // minimal and deadlock free): minimal offset on the unrolled torus with the twist as wrap
 // vectors, smallest |dx|+|dy|+|dz| with ties to the lexicographically largest (dx,dy,dz);
 // dimension order x, y, z; VCs by the dateline-at-the-wrap-link rule inside the packet's
@@ -73,7 +73,7 @@ package ici_pkg;
   /// to `dst` (gpos_t layouts) in a slice of `shape`, with wrap links per axis
   /// (wrap[0] = x, wrap[1] = y, wrap[2] = z) and twist shifts sxy, sxz (x wrap along y, z)
   /// and syz (y wrap along z). Same result as the oracle's search over all wrap vectors
-  /// (sim/net/routing.cpp) for the shapes Topology accepts, where every shift is 0 or half
+  /// (coords/routing.cpp) for the shapes Topology accepts, where every shift is 0 or half
   /// the shifted dimension (2*s = 0 mod size). That makes wrapping +1 or -1 times along x
   /// (or y) the same shift of the other axes, so only 2 x 2 candidates remain:
   ///   x: dx, or dx -+ X (the + one when dx = 0, since lexicographically larger wins ties)

@@ -1,7 +1,7 @@
 // Collective times from first principles: per-dimension rings and the all-to-all on a slice's
 // topology, with per-link bandwidth, per-hop latency, the chip's own processing rate, and the
 // contention of routes that share links (every transfer is routed by the ICI routing oracle,
-// sim/net/routing.hpp, so a link two rings share carries both).
+// coords/routing.hpp, so a link two rings share carries both).
 //
 // The algorithms are the scaled pod's (sim/pod/collectives.hpp), so the model and the RTL can
 // be compared step for step:

@@ -1,6 +1,6 @@
 // Exact topology metrics of a slice (mesh, torus or twisted torus) for the analytic model:
 // diameter, average hop count, bisection links, and per-link load under uniform and
-// all-to-all traffic with the ICI routing function (sim/net/routing.hpp, the same oracle the
+// all-to-all traffic with the ICI routing function (coords/routing.hpp, the same oracle the
 // RTL router is checked against).
 //
 // How each number is computed, and why it is exact:

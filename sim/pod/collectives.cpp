@@ -267,7 +267,7 @@ std::array<WordRange, 2> reduce_scatter_owned(const Plan& plan, unsigned chip, s
 // most n-1 additions x_i passes through, |t_i| <= gamma_{n-1} = (n-1)u / (1 - (n-1)u)
 // (Higham, Accuracy and Stability of Numerical Algorithms, 2nd ed., Lemma 3.1 and §4.2), and
 // |computed - exact| <= gamma_{n-1} sum|x_i|: (n-1) u sum|x_i| but for a factor that is 1 +
-// O(nu). The chip's adder flushes subnormal inputs and results (tb/mxu_fp.hpp), each flush off
+// O(nu). The chip's adder flushes subnormal inputs and results (ref/mxu_fp.hpp), each flush off
 // by less than 2^-126: at most n inputs and n-1 results. The "exact" sum is itself a double
 // sum, off by at most gamma_{n-1} with u = 2^-53; that is added too, so the bound holds against
 // the computed reference. For the test data (normal numbers in +-[1/16, 16)) only the first

@@ -1,6 +1,6 @@
 // Collectives on a slice of the scaled pod, as schedules of DMA transfers (the host software
 // of each chip), the C++ reference that runs the same schedule on plain arrays with the fp32
-// golden adder (tb/mxu_fp.hpp, bit-exact with rtl/common/fp32_add.sv), and each collective's
+// golden adder (ref/mxu_fp.hpp, bit-exact with rtl/common/fp32_add.sv), and each collective's
 // definition, which checks a result without the schedule (check_definition, at the end).
 //
 // A schedule is a list of steps; a step is a set of transfers (src chip's words -> dst chip's
