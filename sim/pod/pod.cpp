@@ -2,11 +2,12 @@
 #include "pod.hpp"
 
 #include "Vchip_top.h"
-#include "Vchip_top__Syms.h"
+#include "Vchip_top__Dpi.h"
 #include "Vocs_switch.h"
 #include "ici_flit.hpp"
 #include "ici_router_port.hpp"
 #include "rtl_assert.hpp"
+#include "svdpi.h"
 #include "verilated.h"
 #include "verilated_fst_c.h"
 
@@ -34,10 +35,19 @@ struct LinkMsg {
   ici::Flit flit;
   bool any() const { return valid || credit; }
 };
+
+/// A chip model's DPI scope for the memory backdoor (Pod::peek/poke/stat): <model name>.chip_top<below_top>.
+svScope chip_scope(const Vchip_top& m, const char* below_top) {
+  const std::string name = fmt::format("{}.chip_top{}", m.name(), below_top);
+  svScope s = svGetScopeFromName(name.c_str()); // in the thread's current context (the pod's)
+  if (!s) throw PodError(fmt::format("the chip model has no DPI scope {}", name));
+  return s;
+}
 } // namespace
 
 struct Pod::Chip {
   std::unique_ptr<Vchip_top> m;
+  svScope mem_scope = nullptr, stat_scope = nullptr; // the backdoor's DPI scopes (chip_scope)
   struct End {
     enum class Kind : std::uint8_t { Electrical, Optical } kind = Kind::Electrical;
     unsigned far_chip = 0, far_port = 0; // electrical
@@ -103,6 +113,8 @@ Pod::Pod(const Plan& plan) : plan_(plan), ctx_(std::make_unique<VerilatedContext
     auto ch = std::make_unique<Chip>();
     const ChipSite& s = plan_.site(i);
     ch->m = std::make_unique<Vchip_top>(ctx_.get(), fmt::format("chip_r{}_{}_{}_{}", s.rack, s.local.x, s.local.y, s.local.z).c_str());
+    ch->mem_scope = chip_scope(*ch->m, ".u_mem");
+    ch->stat_scope = chip_scope(*ch->m, "");
     for (unsigned p = 0; p < 6; ++p) {
       const int d = static_cast<int>(p / 2);
       const int sign = p % 2 == 0 ? 1 : -1;
@@ -555,18 +567,28 @@ void Pod::step() {
 }
 
 // ---- backdoor -------------------------------------------------------------------------------
+// The chip's memory and counters through the DPI functions the RTL exports (chip_mem_peek and
+// chip_mem_poke in rtl/chip/chip_mem.sv, chip_stat_peek beside the counters). An exported
+// function acts on the instance whose scope is set; each model registers its scopes under its
+// own name (the constructor's chip_r<rack>_<x>_<y>_<z>), so every chip has its own scopes,
+// looked up once (chip_scope) when the chip is built.
+
 Word Pod::peek(unsigned chip, std::uint32_t addr) const {
-  const auto& w = chips_.at(chip)->m->rootp->vlSymsp->TOP__chip_top__u_mem.mem_q[addr % kMemWords];
+  svSetScope(chips_.at(chip)->mem_scope);
+  std::array<svBitVecVal, 4> w{};
+  chip_mem_peek(addr, w.data());
   return {w[0], w[1], w[2], w[3]};
 }
 
 void Pod::poke(unsigned chip, std::uint32_t addr, const Word& v) {
-  auto& w = chips_.at(chip)->m->rootp->vlSymsp->TOP__chip_top__u_mem.mem_q[addr % kMemWords];
-  for (unsigned k = 0; k < 4; ++k) w[k] = v[k];
+  svSetScope(chips_.at(chip)->mem_scope);
+  const std::array<svBitVecVal, 4> w{v[0], v[1], v[2], v[3]};
+  chip_mem_poke(addr, w.data());
 }
 
 std::uint32_t Pod::stat(unsigned chip, unsigned k) const {
-  return chips_.at(chip)->m->rootp->vlSymsp->TOP__chip_top.stat_q[k];
+  svSetScope(chips_.at(chip)->stat_scope);
+  return chip_stat_peek(k);
 }
 
 // ---- OCS protocol ------------------------------------------------------------------------------
