@@ -17,6 +17,23 @@ target_include_directories(phtpu_vl_runtime SYSTEM PUBLIC ${VERILATOR_ROOT}/incl
 target_compile_definitions(phtpu_vl_runtime PRIVATE VM_COVERAGE=0 VM_SC=0 VM_TRACE=1 VM_TRACE_FST=1 VM_TRACE_VCD=0)
 target_link_libraries(phtpu_vl_runtime PUBLIC ZLIB::ZLIB Threads::Threads)
 
+# The RTL's constants for C++ (phtpu::rtl::<package or module>::<Name>), generated from the
+# packages and the module headers at build time: register maps, packet layouts and default
+# parameters are defined once, in the RTL; tb/chip_regs.hpp, tb/ici_flit.hpp, ... take them from here.
+find_package(Python3 REQUIRED COMPONENTS Interpreter)
+set(PHTPU_RTL_PARAMS_SV rtl/common/phext_pkg.sv rtl/ici/ici_pkg.sv rtl/mxu/mxu_pkg.sv rtl/sparsecore/sc_pkg.sv
+                        rtl/chip/chip_pkg.sv rtl/ici/ici_router.sv rtl/chip/chip_top.sv)
+list(TRANSFORM PHTPU_RTL_PARAMS_SV PREPEND ${PROJECT_SOURCE_DIR}/)
+set(PHTPU_RTL_PARAMS_HPP ${CMAKE_BINARY_DIR}/generated/rtl/rtl_params.hpp)
+add_custom_command(OUTPUT ${PHTPU_RTL_PARAMS_HPP}
+                   COMMAND ${Python3_EXECUTABLE} ${PROJECT_SOURCE_DIR}/scripts/sv-params.py ${PHTPU_RTL_PARAMS_HPP} ${PHTPU_RTL_PARAMS_SV}
+                   DEPENDS ${PROJECT_SOURCE_DIR}/scripts/sv-params.py ${PHTPU_RTL_PARAMS_SV}
+                   COMMENT "sv-params: C++ constants of the RTL packages")
+add_custom_target(phtpu_rtl_params_hpp DEPENDS ${PHTPU_RTL_PARAMS_HPP})
+add_library(phtpu_rtl_params INTERFACE)
+target_include_directories(phtpu_rtl_params INTERFACE ${CMAKE_BINARY_DIR}/generated/rtl)
+add_dependencies(phtpu_rtl_params phtpu_rtl_params_hpp)
+
 # phtpu_verilated_library(target): after verilate(target ...), drop verilate()'s own copy of the
 # runtime, link the shared one, and give users the tb/ wrappers, the references and coords/.
 function(phtpu_verilated_library target)
@@ -26,7 +43,7 @@ function(phtpu_verilated_library target)
   # Verilator's runtime headers as SYSTEM: our warning flags do not fire inside them
   target_include_directories(${target} SYSTEM PUBLIC ${VERILATOR_ROOT}/include ${VERILATOR_ROOT}/include/vltstd)
   target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR}/tb)
-  target_link_libraries(${target} PUBLIC phtpu_vl_runtime phtpu_ref phext_coords Threads::Threads)
+  target_link_libraries(${target} PUBLIC phtpu_vl_runtime phtpu_rtl_params phtpu_ref phext_coords Threads::Threads)
 endfunction()
 
 # phtpu_rtl_sources(var ip...): the sources of RTL IPs in compile order, from their file lists
@@ -45,3 +62,4 @@ function(phtpu_rtl_sources var)
 endfunction()
 file(GLOB PHTPU_RTL_FILE_LISTS ${PROJECT_SOURCE_DIR}/rtl/*/*.f)
 set_property(DIRECTORY ${PROJECT_SOURCE_DIR} APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${PHTPU_RTL_FILE_LISTS})
+

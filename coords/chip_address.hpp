@@ -27,7 +27,7 @@
 
 namespace phext {
 
-/// Field widths shared with rtl/common/phext_pkg.sv (keep in step).
+/// Field widths of rtl/common/phext_pkg.sv (tb/raw_coord.hpp checks them against it at compile time).
 inline constexpr unsigned kRtlFieldBits = 10;  ///< one phext field, 1..999 fits in 10 bits
 inline constexpr unsigned kRtlCubeDimBits = 4; ///< chips per cube per dimension, 1..15
 inline constexpr unsigned kRtlGlobalBits = 10; ///< global torus coordinate / slice dimension, up to 1023

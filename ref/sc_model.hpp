@@ -22,11 +22,16 @@
 
 namespace phtpu::sc {
 
-/// Mirrors sc_pkg.
+/// The unit's interface encodings (sc_pkg: combiner and sharding codes, configuration addresses,
+/// statistic indexes, the table word's fields). The reference keeps its own copy, independent of
+/// the RTL; tb/sc_lookup_tb.hpp checks every one against sc_pkg at compile time.
 enum class Combiner : unsigned { Sum = 0, Mean = 1, Sqrtn = 2 };
 enum class Sharding : unsigned { Row = 0, Column = 1, Table = 2 };
 inline constexpr unsigned kLanes = 8;
 inline constexpr unsigned kCfgOwn = 0, kCfgCtl = 1, kCfgTable = 16, kCfgShard = 256;
+/// Table word fields: least significant bit of each (sc_pkg TCfg*), widths in TableCfg::word.
+inline constexpr unsigned kTCfgGroups = 0, kTCfgBf16 = 4, kTCfgComb = 5, kTCfgMode = 7, kTCfgShards = 9, kTCfgBase = 18,
+                          kTCfgChunk = 26, kTCfgShift = 30, kTCfgMagic = 34, kTCfgVocab = 67, kTCfgBits = 99;
 inline constexpr std::uint32_t kOne = 0x3F800000u; ///< fp32 1.0, the weight of an unweighted lookup
 
 /// Statistic counter indexes (sc_pkg::St*).
@@ -105,16 +110,16 @@ struct TableCfg {
         if ((v >> i) & 1u) w[(lsb + i) / 32] |= 1u << ((lsb + i) % 32);
     };
     const Magic m = shard_magic(shards);
-    put(0, 4, groups);
-    put(4, 1, bf16);
-    put(5, 2, static_cast<unsigned>(combiner));
-    put(7, 2, static_cast<unsigned>(sharding));
-    put(9, 9, shards);
-    put(18, 8, base);
-    put(26, 4, chunk());
-    put(30, 4, m.shift);
-    put(34, 33, m.magic);
-    put(67, 32, vocab);
+    put(kTCfgGroups, 4, groups);
+    put(kTCfgBf16, 1, bf16);
+    put(kTCfgComb, 2, static_cast<unsigned>(combiner));
+    put(kTCfgMode, 2, static_cast<unsigned>(sharding));
+    put(kTCfgShards, 9, shards);
+    put(kTCfgBase, 8, base);
+    put(kTCfgChunk, 4, chunk());
+    put(kTCfgShift, 4, m.shift);
+    put(kTCfgMagic, 33, m.magic);
+    put(kTCfgVocab, 32, vocab);
     return w;
   }
 };

@@ -14,6 +14,7 @@ PACKAGES=(
   build-essential   # g++, make
   cmake
   pkg-config
+  python3           # scripts/sv-params.py: C++ constants generated from the RTL packages
   ccache
   zlib1g-dev        # FST tracing links -lz; the verilator package does not depend on it
   verilator         # 5.006 on Debian 12
@@ -29,6 +30,7 @@ PACKAGES=(
   jq                # scripts/calibrate-model.sh, scripts/soak-pod.sh
   parallel          # GNU parallel: scripts/soak-pod.sh runs its cases on every core
   valgrind          # make bench: instruction counts (callgrind), steady whatever else the machine runs
+  lcov              # genhtml: make coverage's HTML report
   clang             # libFuzzer (make fuzz)
   libclang-rt-14-dev
 )

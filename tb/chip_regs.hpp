@@ -1,6 +1,8 @@
-// The C++ twin of rtl/chip/chip_pkg.sv: host addresses, registers, DMA commands and counters
-// of the chip top. Keep in step with chip_pkg.
+// The C++ view of rtl/chip/chip_pkg.sv: host addresses, registers, DMA commands and counters
+// of the chip top. Every value comes from chip_pkg (rtl_params.hpp, generated at build time).
 #pragma once
+
+#include "rtl_params.hpp"
 
 #include <array>
 #include <cstdint>
@@ -9,30 +11,43 @@ namespace phtpu::chip {
 
 using Word = std::array<std::uint32_t, 4>; ///< one 128-bit memory word, 4 fp32 lanes
 
-inline constexpr unsigned kMaxBody = 16;
+namespace pkg = rtl::chip_pkg;
+
+inline constexpr unsigned kMaxBody = pkg::MaxBody;
+/// A host address: the region in the top 4 bits (chip_top decodes host_addr_i[31:28]).
 inline constexpr std::uint32_t region(unsigned r) { return static_cast<std::uint32_t>(r) << 28; }
-inline constexpr std::uint32_t kRegionMem = region(0), kRegionReg = region(1), kRegionScCfg = region(2),
-                               kRegionScLookup = region(3), kRegionMxu = region(4);
+inline constexpr std::uint32_t kRegionMem = region(pkg::RegionMem), kRegionReg = region(pkg::RegionReg),
+                               kRegionScCfg = region(pkg::RegionScCfg), kRegionScLookup = region(pkg::RegionScLookup),
+                               kRegionMxu = region(pkg::RegionMxu);
 enum Reg : unsigned {
-  RegOwn = 0, RegCube = 1, RegSlice = 2, RegWrap = 3, RegShift = 4, RegApply = 5, RegOwnPos = 6, RegEmb = 8,
-  RegScOut = 16, RegMxuOut = 17, RegDmaDest = 32, RegDmaPush = 33, RegStat = 48
+  RegOwn = pkg::RegOwn, RegCube = pkg::RegCube, RegSlice = pkg::RegSlice, RegWrap = pkg::RegWrap,
+  RegShift = pkg::RegShift, RegApply = pkg::RegApply, RegOwnPos = pkg::RegOwnPos, RegEmb = pkg::RegEmb,
+  RegScOut = pkg::RegScOut, RegMxuOut = pkg::RegMxuOut, RegDmaDest = pkg::RegDmaDest, RegDmaPush = pkg::RegDmaPush,
+  RegStat = pkg::RegStat
 };
-enum DmaOp : unsigned { DmaWrite = 0, DmaAdd = 1, DmaRead = 2 };
+enum DmaOp : unsigned { DmaWrite = pkg::DmaWrite, DmaAdd = pkg::DmaAdd, DmaRead = pkg::DmaRead };
 enum Stat : unsigned {
-  StWordsWritten = 0, StWordsAdded = 1, StRespWords = 2, StPktsSent = 3, StPktsRecv = 4, StLookupsServed = 5,
-  StReadsServed = 6, StBadPkts = 7, StStatus = 8, StDropZ = 9, StDropShape = 10, StSem = 16
+  StWordsWritten = pkg::StWordsWritten, StWordsAdded = pkg::StWordsAdded, StRespWords = pkg::StRespWords,
+  StPktsSent = pkg::StPktsSent, StPktsRecv = pkg::StPktsRecv, StLookupsServed = pkg::StLookupsServed,
+  StReadsServed = pkg::StReadsServed, StBadPkts = pkg::StBadPkts, StStatus = pkg::StStatus, StDropZ = pkg::StDropZ,
+  StDropShape = pkg::StDropShape, StSem = pkg::StSem
 };
-inline constexpr unsigned kNumSems = 16;
-inline constexpr unsigned kNumStats = StSem + 2 * kNumSems;
+inline constexpr unsigned kNumSems = pkg::NumSems;
+inline constexpr unsigned kNumStats = pkg::NumStats;
 /// Counter of the words received in semaphore class `sem` by adds (collective) or writes.
 inline constexpr unsigned sem_stat(bool add, unsigned sem) { return StSem + (add ? kNumSems : 0) + sem; }
-enum StatusBit : unsigned { SbIdle = 0, SbDmaIdle = 1, SbScIdle = 2, SbMxuIdle = 3, SbCfgOk = 4, SbScErr = 5,
-                            SbMxuErr = 8, SbOverflow = 9 };
+enum StatusBit : unsigned {
+  SbIdle = pkg::SbIdle, SbDmaIdle = pkg::SbDmaIdle, SbScIdle = pkg::SbScIdle, SbMxuIdle = pkg::SbMxuIdle,
+  SbCfgOk = pkg::SbCfgOk, SbScErr = pkg::SbScErr, SbMxuErr = pkg::SbMxuErr, SbOverflow = pkg::SbOverflow
+};
 
-/// The DMA command word (chip_pkg Dma*).
+/// The DMA command word (chip_pkg Dma*): op, semaphore class, local and remote word address,
+/// length in words. The 16-bit fields sit in one 32-bit lane each half.
 inline Word dma_cmd(DmaOp op, unsigned sem, std::uint32_t laddr, std::uint32_t raddr, std::uint32_t len) {
-  // [1:0] op, [5:2] sem, [31:16] local address, [47:32] remote address, [63:48] words
-  return {op | (sem << 2) | ((laddr & 0xFFFFu) << 16), (raddr & 0xFFFFu) | ((len & 0xFFFFu) << 16), 0, 0};
+  static_assert(pkg::DmaOpLsb == 0 && pkg::DmaLaddrLsb == 16 && pkg::DmaRaddrLsb == 32 && pkg::DmaLenLsb == 48,
+                "dma_cmd packs the fields at these offsets");
+  return {op | (sem << pkg::DmaSemLsb) | ((laddr & 0xFFFFu) << pkg::DmaLaddrLsb),
+          (raddr & 0xFFFFu) | ((len & 0xFFFFu) << (pkg::DmaLenLsb - 32)), 0, 0};
 }
 
 } // namespace phtpu::chip

@@ -1,10 +1,12 @@
 // Flits of the ICI router (rtl/ici/ici_pkg.sv, "Flits"): the C++ view shared by the router
-// tests, the network harness and `phtpu net`. Field offsets mirror ici_pkg; keep in step.
+// tests, the network harness and `phtpu net`. Every offset, width, type code and default
+// parameter comes from the RTL (rtl_params.hpp, generated from ici_pkg and the module headers).
 #pragma once
 
 #include "chip_address.hpp"
 #include "coordinate.hpp"
 #include "raw_coord.hpp"
+#include "rtl_params.hpp"
 
 #include <algorithm>
 #include <array>
@@ -12,28 +14,39 @@
 
 namespace phtpu::ici {
 
-/// The router configurations the C++ side drives (CMakeLists.txt verilates them): 8-flit
-/// buffers, 160-bit flits, and 2 VCs (the bare network harness's default: the message classes
-/// share them) or 4 (the chip's router: a VC pair per message class).
-inline constexpr unsigned kNetVcs = 2;
-inline constexpr unsigned kChipVcs = 4;
+/// The router configurations the C++ side drives (tb/CMakeLists.txt verilates them): the
+/// router's default buffers and flit width, and its default VCs (2, the bare network harness's:
+/// the message classes share them) or the chip's (4: a VC pair per message class).
+inline constexpr unsigned kNetVcs = rtl::ici_router::NumVcs;
+inline constexpr unsigned kChipVcs = rtl::chip_top::NumVcs;
 inline constexpr unsigned kMaxVcs = 4;
-inline constexpr unsigned kBufDepth = 8;
-inline constexpr unsigned kFlitBits = 160;
+static_assert(kNetVcs <= kMaxVcs && kChipVcs <= kMaxVcs, "port helpers hold up to kMaxVcs VCs");
+inline constexpr unsigned kBufDepth = rtl::ici_router::BufDepth;
+inline constexpr unsigned kFlitBits = rtl::ici_router::FlitW;
+static_assert(rtl::chip_top::FlitW == kFlitBits && rtl::chip_top::BufDepth == kBufDepth,
+              "the chip's router and the bare router share flit width and buffer depth");
 inline constexpr unsigned kFlitWords = kFlitBits / 32;
 static_assert(kFlitBits % 32 == 0, "port slices are word aligned");
 
 // Head flit layout (ici_pkg::Head*).
-inline constexpr unsigned kHeadDestLsb = 0;
-inline constexpr unsigned kHeadTypeLsb = 90, kHeadTypeBits = 3;
-inline constexpr unsigned kHeadClassBit = kHeadTypeLsb + kHeadTypeBits - 1; ///< the type's top bit
-inline constexpr unsigned kHeadLenLsb = 93, kHeadLenBits = 5;
-inline constexpr unsigned kHeadSrcLsb = 98;
-inline constexpr unsigned kHeadTagLsb = 128;
+inline constexpr unsigned kHeadDestLsb = rtl::ici_pkg::HeadDestLsb;
+inline constexpr unsigned kHeadTypeLsb = rtl::ici_pkg::HeadTypeLsb, kHeadTypeBits = rtl::ici_pkg::HeadTypeW;
+inline constexpr unsigned kHeadClassBit = rtl::ici_pkg::HeadClassBit; ///< the type's top bit
+static_assert(kHeadClassBit == kHeadTypeLsb + kHeadTypeBits - 1, "class_of reads the type's top bit");
+inline constexpr unsigned kHeadLenLsb = rtl::ici_pkg::HeadLenLsb, kHeadLenBits = rtl::ici_pkg::HeadLenW;
+inline constexpr unsigned kHeadSrcLsb = rtl::ici_pkg::HeadSrcLsb;
+inline constexpr unsigned kHeadTagLsb = rtl::ici_pkg::HeadTagLsb;
 inline constexpr unsigned kMaxPacketFlits = (1u << kHeadLenBits) - 1;
 
 /// Packet types (ici_pkg::Pkt*): requests 0..3, responses 4..5 (the top bit is the message class).
-enum class PktType : unsigned { Write = 0, ReadReq = 1, EmbLookup = 2, Collective = 3, ReadResp = 4, ReadData = 5 };
+enum class PktType : unsigned {
+  Write = rtl::ici_pkg::PktWrite,
+  ReadReq = rtl::ici_pkg::PktReadReq,
+  EmbLookup = rtl::ici_pkg::PktEmbLookup,
+  Collective = rtl::ici_pkg::PktCollective,
+  ReadResp = rtl::ici_pkg::PktReadResp,
+  ReadData = rtl::ici_pkg::PktReadData
+};
 /// The message class of a packet type: 0 request, 1 response (ici_pkg::HeadClassBit).
 inline unsigned class_of(PktType t) { return (static_cast<unsigned>(t) >> (kHeadTypeBits - 1)) & 1u; }
 

@@ -7,6 +7,7 @@
 
 #include "dut.hpp"
 #include "mxu_gemm.hpp"
+#include "rtl_params.hpp"
 
 #include <verilated.h>
 
@@ -20,8 +21,13 @@
 
 namespace phtpu::mxu {
 
-/// mirrors rtl/mxu/mxu_pkg.sv
-enum class Op : std::uint8_t { Load = 0, Stream = 1, Drain = 2, Bad = 3 };
+/// The tile's commands (rtl/mxu/mxu_pkg.sv Op*).
+enum class Op : std::uint8_t {
+  Load = rtl::mxu_pkg::OpLoad,
+  Stream = rtl::mxu_pkg::OpStream,
+  Drain = rtl::mxu_pkg::OpDrain,
+  Bad = rtl::mxu_pkg::OpBad
+};
 
 struct Cmd {
   Op op;

@@ -2,7 +2,15 @@
 // (the phext range is 1..999; the RTL must cope with anything a corrupted flit can carry).
 #pragma once
 
+#include "chip_address.hpp"
 #include "coordinate.hpp"
+#include "rtl_params.hpp"
+
+// coords/ keeps the RTL's field widths for its range checks; they must be phext_pkg's.
+static_assert(phext::kRtlFieldBits == phtpu::rtl::phext_pkg::FieldW &&
+                  phext::kRtlCubeDimBits == phtpu::rtl::phext_pkg::CubeDimW &&
+                  phext::kRtlGlobalBits == phtpu::rtl::phext_pkg::GlobalW,
+              "coords/chip_address.hpp widths differ from rtl/common/phext_pkg.sv");
 
 #include <array>
 

@@ -15,6 +15,7 @@
 #include "dut.hpp"
 #include "ici_flit.hpp"
 #include "raw_coord.hpp"
+#include "rtl_params.hpp"
 #include "sc_model.hpp"
 
 #include <verilated.h>
@@ -29,6 +30,27 @@
 #include <vector>
 
 namespace phtpu::sc {
+
+// The reference's copy of the interface encodings (ref/sc_model.hpp) is sc_pkg's.
+namespace checks {
+namespace p = rtl::sc_pkg;
+constexpr unsigned u(Combiner c) { return static_cast<unsigned>(c); }
+constexpr unsigned u(Sharding s) { return static_cast<unsigned>(s); }
+static_assert(kLanes == p::Lanes && kCfgOwn == p::CfgOwn && kCfgCtl == p::CfgCtl && kCfgTable == p::CfgTable &&
+              kCfgShard == p::CfgShard);
+static_assert(u(Combiner::Sum) == p::CombSum && u(Combiner::Mean) == p::CombMean && u(Combiner::Sqrtn) == p::CombSqrtn);
+static_assert(u(Sharding::Row) == p::ShardRow && u(Sharding::Column) == p::ShardCol && u(Sharding::Table) == p::ShardTable);
+static_assert(kTCfgGroups == p::TCfgGroups && kTCfgBf16 == p::TCfgBf16 && kTCfgComb == p::TCfgComb &&
+              kTCfgMode == p::TCfgMode && kTCfgShards == p::TCfgShards && kTCfgBase == p::TCfgBase &&
+              kTCfgChunk == p::TCfgChunk && kTCfgShift == p::TCfgShift && kTCfgMagic == p::TCfgMagic &&
+              kTCfgVocab == p::TCfgVocab && kTCfgBits == p::TCfgW);
+static_assert(StLookups == p::StLookups && StBags == p::StBags && StUnique == p::StUnique && StHashFull == p::StHashFull &&
+              StLocalReq == p::StLocalReq && StRemoteReq == p::StRemoteReq && StDropped == p::StDropped &&
+              StStallRing == p::StStallRing && StStallQueue == p::StStallQueue && StStallScale == p::StStallScale &&
+              StStallOut == p::StStallOut && StStallPort == p::StStallPort && StStallData == p::StStallData &&
+              StStallBank == p::StStallBank && StStallFlush == p::StStallFlush && StBusy == p::StBusy &&
+              StEpochs == p::StEpochs && kNumStats == p::NumStats);
+} // namespace checks
 
 /// The RTL parameters a Verilated model was built with (CMakeLists.txt).
 struct ScParams {

@@ -55,10 +55,12 @@ void add_pod_command(CLI::App& app, Action& action) {
   auto* cmd = app.add_subcommand("pod", "Build a scaled TPU v4 pod (Verilated chips and OCSes) and run verified "
                                         "collectives, embedding lookups and a data-parallel step on its slices");
   struct Opts {
-    std::string config, cube = "2x2x2", workloads = "allreduce,alltoall,embedding", bytes = "4KiB", json, csv,
+    std::string config, cube = fmt::format("{0}x{0}x{0}", pod::PodSpec{}.cube), workloads = "allreduce,alltoall,embedding", bytes = "4KiB", json, csv,
                                           plan_json, plan_phext, markdown, trace, trace_chips;
-    unsigned racks = 11, spares = 0, elat = 1, olat = 4, settle = 64; // as pods/small.json (its 11th rack a spare)
-    unsigned los = 16, timeout = 2000;
+    // the default pod (pod::PodSpec's member defaults, the one place they are written)
+    unsigned racks = pod::PodSpec{}.racks, spares = pod::PodSpec{}.spares, elat = pod::PodSpec{}.electrical_latency,
+             olat = pod::PodSpec{}.optical_latency, settle = pod::PodSpec{}.settle_cycles;
+    unsigned los = pod::PodSpec{}.los_cycles, timeout = pod::PodSpec{}.timeout_cycles;
     std::string fault;
     std::vector<std::string> slices;
     std::uint64_t seed = 1;
@@ -125,7 +127,7 @@ void add_pod_command(CLI::App& app, Action& action) {
       spec.slices.clear();
       for (const auto& s : o->slices) spec.slices.push_back(pod::parse_slice(s));
     }
-    if (spec.slices.empty()) spec.slices = {pod::parse_slice("4x4x4"), pod::parse_slice("2x2x4:twisted")};
+    if (spec.slices.empty()) spec.slices = pod::PodSpec::default_slices();
     std::vector<std::string> names;
     for (std::size_t a = 0, b; a <= o->workloads.size(); a = b + 1) {
       b = o->workloads.find(',', a);

@@ -52,9 +52,13 @@ struct SliceSpec {
 SliceSpec parse_slice(const std::string& text);
 Vec3 parse_shape(const std::string& text); ///< "2x2x2"; throws PlanError
 
+/// A pod to build. The member defaults and default_slices() are THE default pod (`phtpu pod`
+/// without --config takes them from here): 11 racks of 2x2x2 chips, a 4x4x4 slice and a
+/// twisted 2x2x4 one, the 11th rack free. pods/small.json writes the same pod out, with that
+/// rack as a spare.
 struct PodSpec {
   unsigned cube = 2;            ///< chips per cube edge: 2 (scaled) or 4 (TPU v4)
-  unsigned racks = 8;           ///< racks (cubes) in the pod, 1..64
+  unsigned racks = 11;          ///< racks (cubes) in the pod, 1..64
   unsigned spares = 0;          ///< racks kept out of every slice (hot standbys)
   unsigned electrical_latency = 1; ///< cycles, in-cube links
   unsigned optical_latency = 4;    ///< cycles, chip to chip through an OCS
@@ -66,7 +70,8 @@ struct PodSpec {
   /// A slice whose hosts wait while no flit moves in it for this many cycles has timed out
   /// (the software watchdog; only armed once a fault has been injected). 0: off.
   unsigned timeout_cycles = 2000;
-  std::vector<SliceSpec> slices;
+  std::vector<SliceSpec> slices; ///< none by default: add them, or take default_slices()
+  static std::vector<SliceSpec> default_slices() { return {SliceSpec{{4, 4, 4}, false}, SliceSpec{{2, 2, 4}, true}}; }
   unsigned datacenter = 1, pod = 1; ///< the Z arm's first two fields
   void validate() const;            ///< throws PlanError
 };

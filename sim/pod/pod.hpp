@@ -245,6 +245,13 @@ private:
   std::function<void()> stepper_;
   std::uint64_t cycle_ = 0, last_move_ = 0;
   PodStats st_{};
+  // one cycle, in its phases (step)
+  void apply_due_faults();
+  bool deliver_links();
+  void step_ocses();
+  bool chips_negedge();
+  bool chips_posedge();
+  void touch(unsigned chip); ///< a chip of an armed pod's slice moved: its slice is not stuck
   // faults
   void apply_fault(const Fault& f);
   bool faces_fault(unsigned chip, unsigned port) const;

@@ -1,0 +1,109 @@
+// The scaled pod: the hosts, their programs, and running until quiet (pod.hpp).
+#include "pod_internal.hpp"
+
+namespace phtpu::pod {
+
+// ---- hosts ----------------------------------------------------------------------------------
+void Pod::write(unsigned chip, std::uint32_t addr, const Word& w) {
+  HostOp op;
+  op.kind = HostOp::Kind::Write;
+  op.addr = addr;
+  op.data = w;
+  hosts_.at(chip).ops.push_back(op);
+}
+
+void Pod::wait_stat(unsigned chip, unsigned stat, std::uint32_t value) {
+  HostOp op;
+  op.kind = HostOp::Kind::Wait;
+  op.stat = stat;
+  op.value = value;
+  hosts_.at(chip).ops.push_back(op);
+}
+
+void Pod::dma(unsigned chip, unsigned dest, chip::DmaOp op, unsigned sem, std::uint32_t laddr, std::uint32_t raddr,
+              std::uint32_t len) {
+  ici::FlitData d{};
+  ici::pack_coord(d, 0, raw_of(plan_.coordinate(dest)));
+  write(chip, chip::kRegionReg | chip::RegDmaDest, {d[0], d[1], d[2], 0});
+  write(chip, chip::kRegionReg | chip::RegDmaPush, chip::dma_cmd(op, sem, laddr, raddr, len));
+}
+
+void Pod::program_routing(const Plan& plan) {
+  for (unsigned s = 0; s < plan.slices().size(); ++s) program_routing(plan, s);
+}
+
+void Pod::program_routing(const Plan& plan, unsigned slice) {
+  constexpr unsigned G = phext::kRtlGlobalBits, C = phext::kRtlCubeDimBits;
+  const SlicePlan& sp = plan.slices().at(slice);
+  for (unsigned chip : plan.slice_chips(slice)) {
+    const Vec3 g = plan.site(chip).global;
+    ici::FlitData d{};
+    ici::pack_coord(d, 0, raw_of(sp.geo.phext_of_global(g)));
+    write(chip, chip::kRegionReg | chip::RegOwn, {d[0], d[1], d[2], 0});
+    write(chip, chip::kRegionReg | chip::RegOwnPos, {(g.x << (2 * G)) | (g.y << G) | g.z, 0, 0, 0});
+    const Vec3 cu = sp.geo.cube(), sh = sp.geo.slice();
+    write(chip, chip::kRegionReg | chip::RegCube, {(cu.x << (2 * C)) | (cu.y << C) | cu.z, 0, 0, 0});
+    write(chip, chip::kRegionReg | chip::RegSlice, {(sh.x << (2 * G)) | (sh.y << G) | sh.z, 0, 0, 0});
+    write(chip, chip::kRegionReg | chip::RegWrap,
+          {(sp.topo.wraps(0) ? 1u : 0u) | (sp.topo.wraps(1) ? 2u : 0u) | (sp.topo.wraps(2) ? 4u : 0u), 0, 0, 0});
+    write(chip, chip::kRegionReg | chip::RegShift,
+          {sp.topo.shift_xy() | (sp.topo.shift_xz() << G) | (sp.topo.shift_yz() << (2 * G)), 0, 0, 0});
+    write(chip, chip::kRegionReg | chip::RegApply, {0, 0, 0, 0});
+  }
+}
+
+bool Pod::chip_quiet(unsigned i) const {
+  const Chip& ch = *chips_[i];
+  if (!hosts_[i].ops.empty() || (!ch.idle && !ch.dead) || ch.in_mask || ch.credit_mask) return false;
+  for (const auto& e : ch.end)
+    if (e.busy) return false;
+  return true;
+}
+
+bool Pod::quiet() const {
+  for (unsigned i = 0; i < chips_.size(); ++i)
+    if (!chip_quiet(i)) return false;
+  for (const auto& o : ocs_)
+    if (o->busy || !o->ops.empty() || o->in_mask) return false;
+  return true;
+}
+
+std::uint64_t Pod::run_until_quiet(std::uint64_t limit, const std::string& what, std::uint64_t watchdog) {
+  const std::uint64_t start = cycle_;
+  last_move_ = cycle_;
+  const double t0 = now_seconds();
+  while (!quiet()) {
+    advance();
+    if (cycle_ - last_move_ > watchdog) {
+      std::string where;
+      for (std::size_t i = 0; i < chips_.size() && where.size() < 200; ++i)
+        if (!hosts_[i].ops.empty())
+          where += fmt::format(" chip {} waits for counter {} >= {} (at {});", i, hosts_[i].ops.front().stat,
+                               hosts_[i].ops.front().value, stat(static_cast<unsigned>(i), hosts_[i].ops.front().stat));
+      throw PodError(fmt::format("{}: nothing moved for {} cycles at cycle {} (deadlock or a lost packet){}", what,
+                                 watchdog, cycle_, where));
+    }
+    if (cycle_ - start > limit) throw PodError(fmt::format("{}: not finished after {} cycles", what, limit));
+  }
+  st_.wall_seconds += now_seconds() - t0;
+  return cycle_ - start;
+}
+
+std::uint64_t Pod::run_until(const std::function<bool()>& done, std::uint64_t limit, const std::string& what) {
+  const std::uint64_t start = cycle_;
+  const double t0 = now_seconds();
+  while (!done()) {
+    advance();
+    if (cycle_ - start > limit) throw PodError(fmt::format("{}: not finished after {} cycles", what, limit));
+  }
+  st_.wall_seconds += now_seconds() - t0;
+  return cycle_ - start;
+}
+
+bool Pod::slice_quiet(unsigned s) const {
+  for (unsigned c : plan_.slice_chips(s))
+    if (!chip_quiet(c)) return false;
+  return true;
+}
+
+} // namespace phtpu::pod
