@@ -63,3 +63,5 @@ endfunction()
 file(GLOB PHTPU_RTL_FILE_LISTS ${PROJECT_SOURCE_DIR}/rtl/*/*.f)
 set_property(DIRECTORY ${PROJECT_SOURCE_DIR} APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${PHTPU_RTL_FILE_LISTS})
 
+# -DPHTPU_COVERAGE=ON: line and toggle coverage in every model (make coverage).
+include(PhtpuCoverage)

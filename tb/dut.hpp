@@ -11,8 +11,10 @@
 // assertion prints its message and tick() throws RtlAssertion, so the test fails at the cycle
 // it happened (Verilator's default, aborting the process, would lose the trace). A test that
 // provokes a violation on purpose turns them off with assertions(false) around it.
+// Under make coverage the destructor also writes the context's coverage (tb/coverage.hpp).
 #pragma once
 
+#include "coverage.hpp"
 #include "rtl_assert.hpp"
 
 #include <verilated.h>
@@ -46,6 +48,7 @@ public:
     make_current(*ctx_);
     if (trace_) trace_->close();
     model_->final();
+    write_coverage(ctx_.get(), "dut"); // make coverage: while the model lives (tb/coverage.hpp)
   }
 
   Model* operator->() { return model_.get(); }

@@ -4,6 +4,7 @@
 // flush-to-zero policy does not apply.
 #include "Vbf16_mul.h"
 #include "Vfp32_add.h"
+#include "coverage.hpp"
 #include "mxu_fp.hpp"
 #include "test_seed.hpp"
 
@@ -23,6 +24,7 @@ struct Units {
   VerilatedContext ctx;
   std::unique_ptr<Vbf16_mul> mul = std::make_unique<Vbf16_mul>(&ctx, "mul");
   std::unique_ptr<Vfp32_add> add = std::make_unique<Vfp32_add>(&ctx, "add");
+  phtpu::CoverageOnExit coverage{ctx, "units"}; // after the models: written while they live
   std::uint32_t rtl_mul(std::uint16_t a, std::uint16_t b) {
     mul->a_i = a;
     mul->b_i = b;

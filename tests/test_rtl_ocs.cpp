@@ -9,6 +9,7 @@
 // checks it comes from the port that was its peer when the packet started, in order.
 // The switch is the pod's (32 ports, 4 VCs: a credit line per VC of the chips' routers).
 #include "Vocs_switch.h"
+#include "coverage.hpp"
 #include "ici_router_port.hpp"
 #include "rtl_assert.hpp"
 #include "verilated.h"
@@ -44,6 +45,7 @@ struct Endpoint {
 struct Rig {
   VerilatedContext ctx;
   Vocs_switch m{&ctx, "ocs"};
+  phtpu::CoverageOnExit coverage{ctx, "ocs"}; // after the model: written while it lives
   std::array<Endpoint, kPorts> ep{};
   std::array<int, kPorts> peer_at_start{}; // per sender: the peer its current packet goes to
   std::vector<int> peer = std::vector<int>(kPorts, -1);

@@ -11,6 +11,7 @@
 #include "Vfp32_div.h"
 #include "Vfp32_mul.h"
 #include "Vfp32_sqrt.h"
+#include "coverage.hpp"
 #include "dut.hpp"
 #include "mxu_fp.hpp"
 #include "test_seed.hpp"
@@ -45,6 +46,7 @@ constexpr std::uint32_t kSign = 0x80000000u, kInf = 0x7F800000u, kMinNormal32 = 
 struct MulUnit {
   VerilatedContext ctx;
   std::unique_ptr<Vfp32_mul> mul = std::make_unique<Vfp32_mul>(&ctx, "mul");
+  phtpu::CoverageOnExit coverage{ctx, "mul"}; // after the model: written while it lives
   std::uint32_t run(std::uint32_t a, std::uint32_t b) {
     mul->a_i = a;
     mul->b_i = b;

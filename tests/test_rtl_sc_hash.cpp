@@ -2,6 +2,7 @@
 // twins (ref/sc_model.hpp): row sharding (id mod S, id div S by a multiply) for every S from 1 to
 // 256 at the ids where a multiply-based division goes wrong first, and the dedup set hash.
 #include "Vsc_hash.h"
+#include "coverage.hpp"
 #include "sc_model.hpp"
 #include "test_seed.hpp"
 
@@ -17,6 +18,7 @@ namespace {
 struct Hash {
   VerilatedContext ctx;
   std::unique_ptr<Vsc_hash> m = std::make_unique<Vsc_hash>(&ctx, "hash");
+  phtpu::CoverageOnExit coverage{ctx, "hash"}; // after the model: written while it lives
 };
 } // namespace
 

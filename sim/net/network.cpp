@@ -3,6 +3,7 @@
 
 #include "Vici_router.h"
 #include "Vici_router_chip.h"
+#include "coverage.hpp"
 #include "ici_router_port.hpp"
 #include "rtl_assert.hpp"
 
@@ -280,6 +281,7 @@ Network::~Network() {
   if (trace_) trace_->close();
   for (auto& r : routers_)
     r->m->final();
+  write_coverage(ctx_.get(), "net"); // make coverage: while the routers live (tb/coverage.hpp)
 }
 
 void Network::open_trace(const std::string& path, std::uint64_t max_cycles) {

@@ -42,6 +42,7 @@
 #pragma once
 
 #include "chip_regs.hpp"
+#include "coverage.hpp"
 #include "planner.hpp"
 
 #include <array>
@@ -271,6 +272,9 @@ private:
   std::vector<char> slice_timed_out_;
   std::vector<char> dark_; ///< per OCS port (o * kOcsModelPorts + p)
   bool armed_ = false;     ///< a fault has been injected
+  // make coverage (tb/coverage.hpp): writes ctx_'s counts after ~Pod() has run and before the
+  // chips and OCSes are destroyed. Keep it the last member.
+  CoverageOnExit coverage_{ctx_, "pod"};
 };
 
 } // namespace phtpu::pod
