@@ -8,4 +8,12 @@ chip_reader.sv
 chip_pktgen.sv
 chip_dma.sv
 chip_rx.sv
+chip_regs.sv
+chip_dispatch.sv
+chip_rmw.sv
+chip_responder.sv
+chip_sc_fetch.sv
+chip_results.sv
+chip_tx_arb.sv
+chip_idle.sv
 chip_top.sv

@@ -5,8 +5,8 @@
 //   - any other job streams the `len` words from memory (chip_reader, its own read port) into
 //     packets of up to MaxBody words; the k-th packet's head tag is the job's tag with
 //     k * MaxBody added to its low 16 bits (the remote word address of that packet).
-// A job of 0 words sends nothing. chip_top has two of them: the host's DMA (requests: write,
-// fp32-add, read request) and the responder (responses: read data for read requests,
+// A job of 0 words sends nothing. The chip has two of them: the host's DMA (requests: write,
+// fp32-add, read request) and chip_responder's (responses: read data for read requests,
 // embedding rows for row requests), so that a response never waits behind a request packet.
 // Timing: a job is taken the cycle it is offered when the queue has room (job_ready_o); one
 // packet descriptor per cycle while the reader and the packetizer have room; one flit per

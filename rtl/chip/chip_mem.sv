@@ -1,8 +1,8 @@
 // chip_mem: the chip's local memory (the HBM of a TPU v4 chip, scaled to Words 128-bit words):
 // five read ports with one cycle of latency (data on rd_data_o the cycle after rd_en_i) and
 // two write ports. Each engine of chip_top owns a port, so none waits for another:
-//   read 0 host, 1 DMA sender, 2 write/add pipeline, 3 responder, 4 SparseCore fetch;
-//   write 0 host / MXU results / SparseCore results, 1 packet receiver.
+//   read 0 host, 1 DMA sender, 2 write pipeline (chip_rmw), 3 responder, 4 SparseCore fetch;
+//   write 0 host / MXU results / SparseCore results (chip_results), 1 write pipeline.
 // A read and a write of one word in the same cycle read the old value. If both write ports
 // hit one word in the same cycle, port 1 wins. Addresses wrap modulo Words.
 `default_nettype none

@@ -111,6 +111,14 @@ package chip_pkg;
   localparam int unsigned RrAddrLsb = 90;
   localparam int unsigned RrLenLsb = 106;
 
+  // The head tag (the 32 bits at ici_pkg::HeadTagLsb) of a write, add, read request or read
+  // data packet: the remote word address (TagAddr) and the semaphore class (TagSem).
+  function automatic logic [31:0] req_tag(input logic [3:0] sem, input logic [15:0] raddr);
+    req_tag = '0;
+    req_tag[TagAddrLsb - ici_pkg::HeadTagLsb +: 16] = raddr;
+    req_tag[TagSemLsb - ici_pkg::HeadTagLsb +: 4] = sem;
+  endfunction
+
 endpackage
 
 `default_nettype wire

@@ -2,10 +2,10 @@
 // VC of the class (Depth flits each: the router's credits for that VC), and a dispatcher that
 // hands one whole packet at a time to the chip (per-VC reassembly: the flits of one packet
 // reach their consumer unmixed with another's). Round-robin between the VCs at packet
-// boundaries. chip_top has one for requests and one for responses, so a packet of one class
+// boundaries. chip_dispatch has one for requests and one for responses, so a packet of one class
 // never waits behind a packet of the other (docs/blocks/chip.md, "Message classes").
 // Timing: a flit pushed at cycle c is offered on f_* from cycle c+1 (first-word fall-through
-// FIFO); f_ready_i may depend on any f_* output (chip_top's also on the other class's queue);
+// FIFO); f_ready_i may depend on any f_* output (chip_dispatch's also on the other class's queue);
 // a flit taken at cycle c frees its slot:
 // credit_o[v] pulses in cycle c (the router sees it at the next edge).
 // f_type_o is the packet type of the packet being handed over (its head's, held until the tail).

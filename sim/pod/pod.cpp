@@ -37,7 +37,7 @@ Pod::Pod(const Plan& plan) : plan_(plan), ctx_(std::make_unique<VerilatedContext
     const ChipSite& s = plan_.site(i);
     ch->m = std::make_unique<Vchip_top>(ctx_.get(), fmt::format("chip_r{}_{}_{}_{}", s.rack, s.local.x, s.local.y, s.local.z).c_str());
     ch->mem_scope = chip_scope(*ch->m, ".u_mem");
-    ch->stat_scope = chip_scope(*ch->m, "");
+    ch->stat_scope = chip_scope(*ch->m, ".u_regs");
     for (unsigned p = 0; p < 6; ++p) {
       const int d = static_cast<int>(p / 2);
       const int sign = p % 2 == 0 ? 1 : -1;
@@ -415,7 +415,7 @@ bool Pod::chips_posedge() {
 
 // ---- backdoor -------------------------------------------------------------------------------
 // The chip's memory and counters through the DPI functions the RTL exports (chip_mem_peek and
-// chip_mem_poke in rtl/chip/chip_mem.sv, chip_stat_peek beside the counters). An exported
+// chip_mem_poke in rtl/chip/chip_mem.sv, chip_stat_peek in rtl/chip/chip_regs.sv). An exported
 // function acts on the instance whose scope is set; each model registers its scopes under its
 // own name (the constructor's chip_r<rack>_<x>_<y>_<z>), so every chip has its own scopes,
 // looked up once (chip_scope) when the chip is built.
