@@ -7,6 +7,8 @@
 #   make lint    verilator --lint-only -Wall over every RTL top (rtl/tops.list)
 #   make synth   yosys synth over every RTL top, reporting cells
 #   make bench   benchmarks; results go to docs/PERF.md
+#   make coverage  the tests with Verilator line and toggle coverage (not part of make test or CI;
+#                  build-coverage/, report in build-coverage/coverage/, per-block table in docs/PERF.md)
 #   make report  the analytic model's figures (docs/figures/) and tables (docs/model-results.md)
 #   make fuzz    libFuzzer over the coordinate parser and the document reader (FUZZ_SECONDS each,
 #                FUZZ_TARGETS to pick one)
@@ -15,6 +17,7 @@
 
 BUILD        ?= build
 FUZZ_BUILD   ?= build-fuzz
+COVERAGE_BUILD ?= build-coverage
 BUILD_TYPE   ?= Release
 JOBS         ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
@@ -29,12 +32,12 @@ SIM_CUBE     ?= 2x2x2
 
 CMAKE_ARGS ?= -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
 
-.PHONY: all deps configure build sim test lint synth bench report fuzz clean help
+.PHONY: all deps configure build sim test lint synth bench coverage report fuzz clean help
 
 all: build
 
 help:
-	@sed -n '1,13p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,15p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@scripts/install-deps.sh
@@ -83,6 +86,11 @@ bench: configure
 	cmake --build $(BUILD) -j $(JOBS) --target phtpu phtpu_bench phtpu_bench_mxu
 	scripts/bench.sh $(BUILD) docs/PERF.md
 
+# scripts/coverage.sh: configure (-DPHTPU_COVERAGE=ON), build, ctest without rtl/lint and
+# rtl/synth, merge with verilator_coverage; --help tells what it writes
+coverage: deps
+	JOBS=$(JOBS) scripts/coverage.sh $(COVERAGE_BUILD)
+
 report: configure
 	cmake --build $(BUILD) -j $(JOBS) --target phtpu
 	scripts/report.sh $(BUILD)
@@ -94,4 +102,4 @@ fuzz: deps
 	scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 clean:
-	rm -rf $(BUILD) $(FUZZ_BUILD) waves/*.fst waves/*.vcd
+	rm -rf $(BUILD) $(FUZZ_BUILD) $(COVERAGE_BUILD) waves/*.fst waves/*.vcd
