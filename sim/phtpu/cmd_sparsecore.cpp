@@ -141,10 +141,11 @@ int run_sc(const ScArgs& a) {
   // the ICI request port one flit per cycle (two per remote request).
   const double lookups = double(s[StLookups]);
   const unsigned beats_per_req = t.sharding == Sharding::Column ? t.chunk() : t.beats();
-  // The scale engines (sc_lookup ScaleUnits) take 27 cycles per mean bag, 54 per sqrt-n bag.
+  // A scale engine (sc_lookup ScaleUnits) is busy 29 cycles per mean bag, 56 per sqrt-n bag: one
+  // or two 27-cycle operations, then free again the cycle after its result is collected.
   std::size_t scaled = 0;
   for (const auto& b : bins) scaled += !b.lookups.empty() && t.combiner != Combiner::Sum;
-  const double scale_cycles = double(scaled) * (t.combiner == Combiner::Sqrtn ? 54 : 27) / p.scale_units;
+  const double scale_cycles = double(scaled) * (t.combiner == Combiner::Sqrtn ? 56 : 29) / p.scale_units;
   const std::vector<std::pair<std::string, double>> bounds = {
       {"combine", peak},
       {"Spmem writes", s[StUnique] ? lookups / (double(s[StUnique]) * t.beats()) : 1e9},
