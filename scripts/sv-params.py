@@ -136,7 +136,7 @@ def declaration(text, i):
 
 def main(argv):
     if len(argv) < 3 or argv[1] in ("-h", "--help"):
-        print(__doc__.strip().split("\n\n")[1] if len(argv) > 1 else "usage: sv-params.py OUT.hpp FILE.sv...",
+        print(__doc__.strip() if len(argv) > 1 else "usage: scripts/sv-params.py OUT.hpp FILE.sv... (--help)",
               file=sys.stdout if len(argv) > 1 else sys.stderr)
         return 0 if len(argv) > 1 else 2
     out, sources = argv[1], argv[2:]
