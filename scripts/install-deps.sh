@@ -29,6 +29,8 @@ PACKAGES=(
   gnuplot-nox       # make report (svg, pngcairo)
   jq                # scripts/calibrate-model.sh, scripts/soak-pod.sh
   parallel          # GNU parallel: scripts/soak-pod.sh runs its cases on every core
+  libopenmpi-dev    # Open MPI: phtpu pod across processes and machines (mpirun); optional at build time
+  openmpi-bin       # mpirun, for the tests of the MPI pod
   valgrind          # make bench: instruction counts (callgrind), steady whatever else the machine runs
   lcov              # genhtml: make coverage's HTML report
   clang             # libFuzzer (make fuzz)

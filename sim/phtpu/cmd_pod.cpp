@@ -9,12 +9,23 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <sched.h>
+
+#include <algorithm>
 #include <set>
 #include <iostream>
 
 namespace phtpu::cli {
 
 namespace {
+
+/// The cores this process may run on (its affinity mask: what taskset, Slurm or mpirun granted).
+unsigned default_threads() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return 1;
+  return std::max(1, CPU_COUNT(&set));
+}
 
 pod::PodSpec spec_from_json(const std::string& path) {
   nlohmann::json j;
@@ -66,11 +77,13 @@ void add_pod_command(CLI::App& app, Action& action) {
     std::uint64_t seed = 1;
     bool quiet = false;
     std::string reconfigure;
+    unsigned threads = default_threads();
   };
   auto o = std::make_shared<Opts>();
   cmd->add_option("--config", o->config, "JSON pod description (pods/small.json); flags override it");
   cmd->add_option("--cube", o->cube, "chips per cube: 2x2x2 or 4x4x4")->capture_default_str();
-  cmd->add_option("--racks", o->racks, "racks (cubes) in the pod; the harness's OCS model takes up to 16")->capture_default_str();
+  cmd->add_option("--racks", o->racks, fmt::format("racks (cubes) in the pod, 1..{} (TPU v4: 64 of 4x4x4)", pod::kMaxRacks))
+      ->capture_default_str();
   cmd->add_option("--spares", o->spares, "racks kept out of every slice")->capture_default_str();
   cmd->add_option("--electrical-latency", o->elat, "in-cube link latency, cycles")->capture_default_str();
   cmd->add_option("--optical-latency", o->olat, "chip-to-chip latency through an OCS, cycles")->capture_default_str();
@@ -106,6 +119,10 @@ void add_pod_command(CLI::App& app, Action& action) {
   cmd->add_option("--trace", o->trace, "write an FST waveform of the traced chips and every OCS");
   cmd->add_option("--trace-chips", o->trace_chips,
                   "chips to trace: logical phext coordinates (1.1.2/1.1.1/1.2.1) or physical numbers (default: 0)");
+  cmd->add_option("--threads", o->threads,
+                  "threads that step the pod (default: the cores this process may use); results do not depend on it")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 1024u));
   cmd->add_flag("-q,--quiet", o->quiet, "no progress on stderr");
   action = [cmd, o]() -> int {
     pod::PodSpec spec;
@@ -224,16 +241,15 @@ void add_pod_command(CLI::App& app, Action& action) {
         if (c >= plan.chip_count())
           throw InputError(fmt::format("--trace-chips: no chip {} (the pod has {})", c, plan.chip_count()));
     }
-    if (plan.ocs_ports() > pod::kOcsModelPorts)
-      throw InputError(fmt::format("the pod harness's OCS model has {} ports: at most {} racks, not {}",
-                                   pod::kOcsModelPorts, pod::kOcsModelPorts / 2, spec.racks));
     if (!o->quiet)
       std::cerr << fmt::format("pod: {} racks of {}x{}x{} chips ({} chips), {} OCSes of {} ports, {} slice(s)\n",
                                spec.racks, spec.cube, spec.cube, spec.cube, plan.chip_count(), plan.ocs_count(),
                                plan.ocs_ports(), plan.slices().size());
+    if (!o->quiet && o->threads > 1) std::cerr << fmt::format("pod: {} threads\n", o->threads);
     if (!o->plan_json.empty()) write_output(o->plan_json, plan.to_json().dump(2) + "\n");
     if (!o->plan_phext.empty()) write_output(o->plan_phext, plan.routing_phext());
     pod::Pod p(plan);
+    p.set_threads(o->threads);
     pod::drive_with_systemc(p); // the SystemC clock steps the pod from here on
     if (!o->trace.empty()) p.open_trace(o->trace, trace_chips);
     std::vector<pod::RunResult> results;

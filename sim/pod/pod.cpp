@@ -5,17 +5,21 @@
 
 #include <filesystem>
 
+#include <omp.h>
+
 namespace phtpu::pod {
 
 Pod::Pod(const Plan& plan) : plan_(plan), ctx_(std::make_unique<VerilatedContext>()) {
-  if (plan_.ocs_ports() > kOcsModelPorts)
-    throw PlanError(fmt::format("the pod harness's OCS model has {} ports: at most {} racks, not {}", kOcsModelPorts,
-                                kOcsModelPorts / 2, plan_.spec().racks));
+  if (plan_.ocs_ports() > kOcsPortsFull)
+    throw PlanError(fmt::format("the pod harness's OCS model has {} ports: at most {} racks, not {}", kOcsPortsFull,
+                                kMaxRacks, plan_.spec().racks));
+  ocs_model_ports_ = ocs_model_ports(plan_.spec().racks);
   drops_.assign(plan_.slices().size() + 1, {});
   heads_dropped_at_flush_.assign(plan_.slices().size(), 0);
   slice_last_move_.assign(plan_.slices().size(), 0);
   slice_timed_out_.assign(plan_.slices().size(), 0);
-  dark_.assign(std::size_t{plan_.ocs_count()} * kOcsModelPorts, 0);
+  dark_.assign(std::size_t{plan_.ocs_count()} * ocs_model_ports_, 0);
+  set_threads(1);
   ctx_->threads(1);
   ctx_->traceEverOn(true);
   report_assertions(*ctx_);
@@ -26,10 +30,12 @@ Pod::Pod(const Plan& plan) : plan_(plan), ctx_(std::make_unique<VerilatedContext
   traced_.assign(n, 0);
   for (unsigned o = 0; o < plan_.ocs_count(); ++o) {
     auto oc = std::make_unique<Ocs>();
-    oc->m = std::make_unique<Vocs_switch>(ctx_.get(), fmt::format("ocs_{}_{}", "xyz"[o / (c * c)], o % (c * c)).c_str());
-    oc->in.resize(kOcsModelPorts);
-    oc->chip_of_port.assign(kOcsModelPorts, -1);
-    oc->link_of_port.assign(kOcsModelPorts, -1);
+    const std::string name = fmt::format("ocs_{}_{}", "xyz"[o / (c * c)], o % (c * c));
+    if (ocs_model_ports_ == kOcsPortsSmall) oc->m32 = std::make_unique<Vocs_switch>(ctx_.get(), name.c_str());
+    else oc->m128 = std::make_unique<Vocs_switch128>(ctx_.get(), name.c_str());
+    oc->in.resize(ocs_model_ports_);
+    oc->chip_of_port.assign(ocs_model_ports_, -1);
+    oc->link_of_port.assign(ocs_model_ports_, -1);
     ocs_.push_back(std::move(oc));
   }
   for (unsigned i = 0; i < n; ++i) {
@@ -67,7 +73,7 @@ Pod::Pod(const Plan& plan) : plan_(plan), ctx_(std::make_unique<VerilatedContext
     ici::reset(*ch->m);
   }
   for (auto& o : ocs_) {
-    ici::reset(*o->m);
+    o->with_model([](auto& m) { ici::reset(m); });
     o->busy = true; // the first programming
   }
   // circuits for the plan (settle 0: the pod is built with its links up), routing registers
@@ -86,7 +92,7 @@ Pod::~Pod() {
   make_current(*ctx_);
   close_trace();
   for (auto& ch : chips_) ch->m->final();
-  for (auto& o : ocs_) o->m->final();
+  for (auto& o : ocs_) o->with_model([](auto& m) { m.final(); });
 }
 
 void Pod::open_trace(const std::string& path, const std::vector<unsigned>& chips) {
@@ -98,7 +104,7 @@ void Pod::open_trace(const std::string& path, const std::vector<unsigned>& chips
     chips_[c]->m->trace(trace_.get(), 99);
     traced_[c] = 1;
   }
-  for (auto& o : ocs_) o->m->trace(trace_.get(), 99);
+  for (auto& o : ocs_) o->with_model([this](auto& m) { m.trace(trace_.get(), 99); });
   trace_->open(path.c_str());
   if (!trace_->isOpen()) {
     trace_.reset();
@@ -112,29 +118,132 @@ void Pod::close_trace() {
   std::fill(traced_.begin(), traced_.end(), 0);
 }
 
+void Pod::set_threads(unsigned n) {
+  if (n == 0) throw PodError("a pod needs at least one thread");
+  threads_ = n;
+  lanes_ = std::vector<Lane>(n);
+  for (Lane& l : lanes_) {
+    l.drops.assign(plan_.slices().size() + 1, {});
+    l.touched.assign(plan_.slices().size(), 0);
+  }
+}
+
 // ---- one cycle --------------------------------------------------------------------------------
+// A cycle's phases run inside one OpenMP parallel region (step); for_units() shares a phase's
+// units out among the region's threads in contiguous blocks (a thread keeps its racks from cycle
+// to cycle) and ends with the phase's barrier. With one thread there is no region and the same
+// code runs the units in order. A failure skips the rest of the cycle and is rethrown after it;
+// of several, the one of the lowest unit (the one a single thread would have met first).
+template <class F>
+void Pod::for_units(Lane& lane, unsigned units, F&& f) {
+#pragma omp for schedule(static)
+  for (unsigned u = 0; u < units; ++u) {
+    if (lane.error) continue;
+    try {
+      f(lane, u);
+    } catch (...) {
+      lane.error = std::current_exception();
+      lane.error_unit = u;
+    }
+  }
+}
+
+bool Pod::lanes_failed() const {
+  for (const Lane& l : lanes_)
+    if (l.error) return true;
+  return false;
+}
+
+void Pod::cycle_phases() {
+  make_current(*ctx_); // Verilator's context is per thread (tb/rtl_assert.hpp)
+  Lane& lane = lanes_[static_cast<unsigned>(omp_get_thread_num())];
+  const unsigned racks = plan_.spec().racks, cpr = plan_.chips_per_rack();
+  for_units(lane, racks, [this](Lane& l, unsigned r) { deliver_links(l, r); });
+  if (lanes_failed()) return;
+  for_units(lane, static_cast<unsigned>(ocs_.size()), [this](Lane& l, unsigned o) { step_ocs(l, o); });
+  if (lanes_failed()) return;
+  if (trace_) { // every chip's negative edge, the dump, then the positive edges
+    for_units(lane, racks, [&](Lane& l, unsigned r) {
+      for (unsigned i = r * cpr; i < (r + 1) * cpr; ++i) chip_negedge(l, i);
+    });
+#pragma omp single
+    {
+      trace_->dump(ctx_->time());
+      ctx_->timeInc(5);
+    }
+    for_units(lane, racks, [&](Lane& l, unsigned r) {
+      for (unsigned i = r * cpr; i < (r + 1) * cpr; ++i) chip_posedge(l, i);
+    });
+#pragma omp single
+    {
+      trace_->dump(ctx_->time());
+      ctx_->timeInc(5);
+    }
+  } else { // chips meet only through links and OCSes: each chip's two edges back to back
+    for_units(lane, racks, [&](Lane& l, unsigned r) {
+      for (unsigned i = r * cpr; i < (r + 1) * cpr; ++i) {
+        chip_negedge(l, i);
+        chip_posedge(l, i);
+      }
+    });
+#pragma omp single
+    ctx_->timeInc(10);
+  }
+}
+
 void Pod::step() {
   make_current(*ctx_); // an assertion that fails is charged to this pod's context
   apply_due_faults();
-  bool moved = deliver_links();
-  step_ocses();
-  moved |= chips_negedge();
-  if (trace_) trace_->dump(ctx_->time());
-  ctx_->timeInc(5);
-  moved |= chips_posedge();
-  if (trace_) trace_->dump(ctx_->time());
-  ctx_->timeInc(5);
+  if (threads_ > 1) {
+#pragma omp parallel num_threads(static_cast<int>(threads_))
+    cycle_phases();
+    make_current(*ctx_);
+  } else {
+    cycle_phases();
+  }
+  Lane* first = nullptr;
+  for (Lane& l : lanes_)
+    if (l.error && (!first || l.error_unit < first->error_unit)) first = &l;
+  if (first) {
+    const std::exception_ptr e = first->error;
+    for (Lane& l : lanes_) l.error = nullptr;
+    std::rethrow_exception(e);
+  }
   if (ctx_->gotError()) throw_if_failed(*ctx_, fmt::format("the pod at cycle {}", cycle_)); // (a flag test per cycle)
-  if (moved) last_move_ = cycle_;
+  if (merge_lanes()) last_move_ = cycle_;
   if (armed_) check_timeouts();
   ++cycle_;
   st_.cycles = cycle_;
 }
 
-void Pod::touch(unsigned chip) {
+bool Pod::merge_lanes() {
+  bool moved = false;
+  for (Lane& l : lanes_) {
+    moved = moved || l.moved;
+    l.moved = false;
+    st_.flits_electrical += l.flits_electrical;
+    st_.chip_cycles += l.chip_cycles;
+    st_.fault_flits += l.fault_flits;
+    l.flits_electrical = l.chip_cycles = l.fault_flits = 0;
+    for (std::size_t s = 0; s < l.drops.size(); ++s)
+      for (unsigned c = 0; c < kDropCauses; ++c) {
+        drops_[s][c] += l.drops[s][c];
+        l.drops[s][c] = Drops{};
+      }
+    if (!armed_) continue;
+    for (std::size_t s = 0; s < l.touched.size(); ++s)
+      if (l.touched[s]) {
+        slice_last_move_[s] = cycle_;
+        l.touched[s] = 0;
+      }
+  }
+  return moved;
+}
+
+void Pod::touch(Lane& lane, unsigned chip) {
   if (!armed_) return;
   const int sl = plan_.site(chip).slice;
-  if (sl >= 0) slice_last_move_[static_cast<unsigned>(sl)] = cycle_;
+  if (sl >= 0) lane.touched[static_cast<unsigned>(sl)] = 1;
 }
 
 // 0. faults due now, loss of signal due now
@@ -169,10 +278,11 @@ void Pod::apply_due_faults() {
   }
 }
 
-// 1. due link messages; true if any moved
-bool Pod::deliver_links() {
-  bool moved = false;
-  for (unsigned i = 0; i < chips_.size(); ++i) {
+// 1. due link messages of one rack's chips: electrical ones to the far chip (in the same rack),
+// optical ones to their OCS port
+void Pod::deliver_links(Lane& lane, unsigned rack) {
+  const unsigned cpr = plan_.chips_per_rack();
+  for (unsigned i = rack * cpr; i < (rack + 1) * cpr; ++i) {
     Chip& ch = *chips_[i];
     for (unsigned p = 0; p < 6; ++p) {
       Chip::End& e = ch.end[p];
@@ -184,11 +294,11 @@ bool Pod::deliver_links() {
       if (armed_) {
         const int sl = plan_.site(i).slice;
         dropped = true;
-        if (e.failed) drop(sl, DropCause::FailedLink, m.valid, m.flit.head, m.credit);
+        if (e.failed) drop(lane, sl, DropCause::FailedLink, m.valid, m.flit.head, m.credit);
         else if (e.kind == Chip::End::Kind::Electrical && chips_[e.far_chip]->dead)
-          drop(sl, DropCause::DeadChip, m.valid, m.flit.head, m.credit);
-        else if (e.kind == Chip::End::Kind::Optical && dark_[e.ocs * kOcsModelPorts + e.ocs_port])
-          drop(sl, DropCause::FailedOcsPort, m.valid, m.flit.head, m.credit);
+          drop(lane, sl, DropCause::DeadChip, m.valid, m.flit.head, m.credit);
+        else if (e.kind == Chip::End::Kind::Optical && dark_[e.ocs * ocs_model_ports_ + e.ocs_port])
+          drop(lane, sl, DropCause::FailedOcsPort, m.valid, m.flit.head, m.credit);
         else dropped = false;
       }
       if (dropped) {
@@ -196,221 +306,216 @@ bool Pod::deliver_links() {
         Chip& far = *chips_[e.far_chip];
         if (m.valid) {
           far.in[e.far_port] = m;
-          far.in_mask |= 1u << e.far_port;
-          ++st_.flits_electrical;
-          if (m.flit.head) ++far.heads_in;
+          far.in_mask.fetch_or(1u << e.far_port, std::memory_order_relaxed);
+          ++lane.flits_electrical;
         }
         if (m.credit) {
           far.in[e.far_port].credit = m.credit;
-          far.credit_mask |= 1u << e.far_port;
+          far.credit_mask.fetch_or(1u << e.far_port, std::memory_order_relaxed);
         }
       } else {
         Ocs& o = *ocs_[e.ocs];
         o.in[e.ocs_port] = m;
-        o.in_mask |= std::uint64_t{1} << e.ocs_port;
+        o.in_mask[e.ocs_port / 64].fetch_or(std::uint64_t{1} << (e.ocs_port % 64), std::memory_order_relaxed);
       }
       m = LinkMsg{};
       --e.busy;
-      moved = true;
+      lane.moved = true;
     }
   }
-  return moved;
 }
 
-// 2. OCSes: combinational circuits to the chips, then the clock edge
-void Pod::step_ocses() {
-  for (unsigned oi = 0; oi < ocs_.size(); ++oi) {
-    Ocs& o = *ocs_[oi];
-    if (!o.in_mask && !o.last_mask && !o.busy && o.ops.empty()) continue;
-    Vocs_switch& m = *o.m;
-    m.in_valid_i = 0;
-    ici::clear_vector(m.in_credit_i);
-    for (std::uint64_t mask = o.in_mask; mask; mask &= mask - 1) {
-      const unsigned p = static_cast<unsigned>(__builtin_ctzll(mask));
+// 2. one OCS: combinational circuits to the chips, then the clock edge
+void Pod::step_ocs(Lane& lane, unsigned oi) {
+  Ocs& o = *ocs_[oi];
+  if (!o.any_in() && !(o.last_mask[0] | o.last_mask[1]) && !o.busy && o.ops.empty()) return;
+  o.with_model([&](auto& m) { step_ocs_model(lane, oi, m); });
+}
+
+template <class M>
+void Pod::step_ocs_model(Lane& lane, unsigned oi, M& m) {
+  Ocs& o = *ocs_[oi];
+  const unsigned ports = plan_.ocs_ports();
+  ici::clear_vector(m.in_valid_i);
+  ici::clear_vector(m.in_credit_i);
+  for (unsigned w = 0; w < 2; ++w) {
+    const std::uint64_t in = o.in_mask[w].exchange(0, std::memory_order_relaxed);
+    o.last_mask[w] = in;
+    for (std::uint64_t mask = in; mask; mask &= mask - 1) {
+      const unsigned p = 64 * w + static_cast<unsigned>(__builtin_ctzll(mask));
       const LinkMsg& l = o.in[p];
       if (l.valid) {
         ici::drive_input<kVcs>(m, p, true, l.flit);
-        ++st_.flits_optical;
+        ++o.flits;
       }
       if (l.credit) ici::set_field(m.in_credit_i, p * kVcs, kVcs, l.credit);
       o.in[p] = LinkMsg{};
     }
-    o.last_mask = o.in_mask;
-    o.in_mask = 0;
-    // drained: from the chips at each port (ports without a chip are drained)
-    std::uint32_t drained = 0xFFFFFFFFu;
-    for (unsigned p = 0; p < plan_.ocs_ports(); ++p) {
-      const int c = o.chip_of_port[p];
-      // a dead chip counts as drained: nothing of it will ever arrive
-      if (c >= 0 && !chips_[static_cast<unsigned>(c)]->dead &&
-          !((chips_[static_cast<unsigned>(c)]->drained >> o.link_of_port[p]) & 1u))
-        drained &= ~(1u << p);
-    }
-    m.drained_i = drained;
-    m.cfg_we_i = 0;
-    m.cfg_commit_i = 0;
-    if (!o.ops.empty()) {
-      const Ocs::CfgOp& c = o.ops.front();
-      if (c.commit) {
-        if (!m.cfg_busy_o) {
-          m.cfg_commit_i = 1;
-          m.cfg_settle_i = c.settle;
-          o.ops.pop_front();
-          o.busy = true;
-        }
-      } else if (!m.cfg_busy_o) {
-        m.cfg_we_i = 1;
-        m.cfg_port_i = static_cast<std::uint8_t>(c.port);
-        m.cfg_peer_i = static_cast<std::uint8_t>(c.peer);
+  }
+  // drained: from the chips at each port (ports without a chip are drained)
+  for (unsigned p = 0; p < ocs_model_ports_; ++p) {
+    const int c = o.chip_of_port[p];
+    // a dead chip counts as drained: nothing of it will ever arrive
+    const bool drained = c < 0 || chips_[static_cast<unsigned>(c)]->dead ||
+                         ((chips_[static_cast<unsigned>(c)]->drained >> o.link_of_port[p]) & 1u);
+    ici::set_field(m.drained_i, p, 1, drained ? 1u : 0u);
+  }
+  m.cfg_we_i = 0;
+  m.cfg_commit_i = 0;
+  if (!o.ops.empty()) {
+    const Ocs::CfgOp& c = o.ops.front();
+    if (c.commit) {
+      if (!m.cfg_busy_o) {
+        m.cfg_commit_i = 1;
+        m.cfg_settle_i = c.settle;
         o.ops.pop_front();
+        o.busy = true;
+      }
+    } else if (!m.cfg_busy_o) {
+      m.cfg_we_i = 1;
+      m.cfg_port_i = static_cast<std::uint8_t>(c.port);
+      m.cfg_peer_i = static_cast<std::uint8_t>(c.peer);
+      o.ops.pop_front();
+    }
+  }
+  m.clk_i = 0;
+  m.eval();
+  if (ici::any_bit(m.out_valid_o) || ici::any_bit(m.out_credit_o)) {
+    for (unsigned q = 0; q < ports; ++q) {
+      const bool v = ici::get_field(m.out_valid_o, q, 1) != 0;
+      const unsigned cr = ici::get_field(m.out_credit_o, q * kVcs, kVcs);
+      if (!v && !cr) continue;
+      const int c = o.chip_of_port[q];
+      if (c < 0) continue;
+      Chip& ch = *chips_[static_cast<unsigned>(c)];
+      const unsigned port = static_cast<unsigned>(o.link_of_port[q]);
+      const ici::Flit fl = v ? ici::read_output<kVcs>(m, q) : ici::Flit{};
+      const bool dark = dark_[oi * ocs_model_ports_ + q];
+      if (armed_ && (dark || ch.end[port].failed || ch.dead)) {
+        const int sl = plan_.site(static_cast<unsigned>(c)).slice;
+        drop(lane, sl, dark ? DropCause::FailedOcsPort : ch.end[port].failed ? DropCause::FailedLink : DropCause::DeadChip,
+             v, fl.head, cr);
+        continue;
+      }
+      // port `port` of chip c hears only this switch: its staged input is this thread's alone
+      if (v) {
+        LinkMsg& l = ch.in[port];
+        l.valid = true;
+        l.flit = fl;
+        ch.in_mask.fetch_or(1u << port, std::memory_order_relaxed);
+      }
+      if (cr) {
+        ch.in[port].credit = static_cast<std::uint8_t>(cr);
+        ch.credit_mask.fetch_or(1u << port, std::memory_order_relaxed);
       }
     }
-    m.clk_i = 0;
-    m.eval();
-    const std::uint32_t ov = m.out_valid_o;
-    if (ov || ici::any_bit(m.out_credit_o)) {
-      for (unsigned q = 0; q < plan_.ocs_ports(); ++q) {
-        const bool v = (ov >> q) & 1u;
-        const unsigned cr = ici::get_field(m.out_credit_o, q * kVcs, kVcs);
-        if (!v && !cr) continue;
-        const int c = o.chip_of_port[q];
-        if (c < 0) continue;
-        Chip& ch = *chips_[static_cast<unsigned>(c)];
-        const unsigned port = static_cast<unsigned>(o.link_of_port[q]);
-        const ici::Flit fl = v ? ici::read_output<kVcs>(m, q) : ici::Flit{};
-        if (armed_ && (dark_[oi * kOcsModelPorts + q] || ch.end[port].failed || ch.dead)) {
-          const int sl = plan_.site(static_cast<unsigned>(c)).slice;
-          drop(sl, dark_[oi * kOcsModelPorts + q] ? DropCause::FailedOcsPort
-                   : ch.end[port].failed          ? DropCause::FailedLink
-                                                  : DropCause::DeadChip,
-               v, fl.head, cr);
-          continue;
-        }
-        if (v) {
-          LinkMsg& l = ch.in[port];
-          l.valid = true;
-          l.flit = fl;
-          ch.in_mask |= 1u << port;
-          if (fl.head) ++ch.heads_in;
-        }
-        if (cr) {
-          ch.in[port].credit = static_cast<std::uint8_t>(cr);
-          ch.credit_mask |= 1u << port;
-        }
-      }
+  }
+  m.clk_i = 1;
+  m.eval();
+  // link status after the edge: it reaches the chips' link_up_i from the next cycle
+  const bool busy_now = m.cfg_busy_o || !o.ops.empty();
+  if (busy_now || o.was_busy) {
+    for (unsigned p = 0; p < ports; ++p) {
+      const int c = o.chip_of_port[p];
+      if (c < 0) continue;
+      Chip& ch = *chips_[static_cast<unsigned>(c)];
+      const auto bit = static_cast<std::uint8_t>(1u << o.link_of_port[p]);
+      // an unconnected port (a spare rack) is down; so is a dark one
+      if (ici::get_field(m.link_up_o, p, 1)) ch.link_up.fetch_or(bit, std::memory_order_relaxed);
+      else ch.link_up.fetch_and(static_cast<std::uint8_t>(~bit), std::memory_order_relaxed);
     }
-    m.clk_i = 1;
-    m.eval();
-    // link status after the edge: it reaches the chips' link_up_i from the next cycle
-    const bool busy_now = m.cfg_busy_o || !o.ops.empty();
-    if (busy_now || o.was_busy) {
-      const std::uint32_t up = m.link_up_o;
-      for (unsigned p = 0; p < plan_.ocs_ports(); ++p) {
-        const int c = o.chip_of_port[p];
-        if (c < 0) continue;
-        Chip& ch = *chips_[static_cast<unsigned>(c)];
-        const unsigned bit = 1u << o.link_of_port[p];
-        // an unconnected port (a spare rack) is down; so is a dark one
-        ch.link_up = static_cast<std::uint8_t>(((up >> p) & 1u) ? (ch.link_up | bit) : (ch.link_up & ~bit));
-      }
+  }
+  o.was_busy = busy_now;
+  o.busy = busy_now;
+  if (m.cfg_we_refused_o) // the harness writes circuits only while the switch is idle: a bug if not
+    throw PodError(fmt::format("OCS {} refused a circuit write at cycle {}", oi, cycle_));
+}
+
+// 3. a chip's negative edge with its inputs (host bus handshake)
+void Pod::chip_negedge(Lane& lane, unsigned i) {
+  Chip& ch = *chips_[i];
+  Host& h = hosts_[i];
+  if (ch.dead) {
+    ch.clock_now = false;
+    return;
+  }
+  // waits that are satisfied pass at once
+  while (!h.ops.empty() && h.ops.front().kind == HostOp::Kind::Wait && stat(i, h.ops.front().stat) >= h.ops.front().value) {
+    h.ops.pop_front();
+    lane.moved = true;
+    touch(lane, i);
+  }
+  const unsigned in_mask = ch.in_mask.load(std::memory_order_relaxed);
+  const unsigned credit_mask = ch.credit_mask.load(std::memory_order_relaxed);
+  if (in_mask) touch(lane, i);
+  ch.host_valid = !h.ops.empty() && h.ops.front().kind == HostOp::Kind::Write;
+  ch.clock_now = ch.host_valid || in_mask || credit_mask || !ch.idle || traced_[i];
+  if (!ch.clock_now) return;
+  Vchip_top& m = *ch.m;
+  m.in_valid_i = 0;
+  std::uint32_t credits = 0;
+  for (unsigned p = 0; p < 6; ++p) {
+    const LinkMsg& l = ch.in[p];
+    if ((in_mask >> p) & 1u) {
+      ici::drive_input<kVcs>(m, p, true, l.flit);
+      if (l.flit.head) ++ch.heads_in;
     }
-    o.was_busy = busy_now;
-    o.busy = busy_now;
-    if (m.lost_o) st_.lost = m.lost_o;
-    if (m.cfg_we_refused_o) // the harness writes circuits only while the switch is idle: a bug if not
-      throw PodError(fmt::format("OCS {} refused a circuit write at cycle {}", oi, cycle_));
+    credits |= static_cast<std::uint32_t>(l.credit) << (p * kVcs);
+    ch.in[p] = LinkMsg{};
+  }
+  m.out_credit_i = credits;
+  m.link_up_i = ch.link_up.load(std::memory_order_relaxed) & static_cast<std::uint8_t>(~ch.los);
+  ch.in_mask.store(0, std::memory_order_relaxed);
+  ch.credit_mask.store(0, std::memory_order_relaxed);
+  m.h_valid_i = ch.host_valid;
+  if (ch.host_valid) {
+    const HostOp& op = h.ops.front();
+    m.h_we_i = 1;
+    m.h_addr_i = op.addr;
+    for (unsigned k = 0; k < 4; ++k) m.h_wdata_i[k] = op.data[k];
+  }
+  m.clk_i = 0;
+  m.eval();
+  if (ch.host_valid && m.h_ready_o) {
+    h.ops.pop_front();
+    lane.moved = true;
+    touch(lane, i);
   }
 }
 
-// 3. chips: negative edge with inputs (host bus handshake); true if a host operation moved
-bool Pod::chips_negedge() {
-  bool moved = false;
-  for (unsigned i = 0; i < chips_.size(); ++i) {
-    Chip& ch = *chips_[i];
-    Host& h = hosts_[i];
-    if (ch.dead) {
-      ch.clock_now = false;
-      continue;
-    }
-    // waits that are satisfied pass at once
-    while (!h.ops.empty() && h.ops.front().kind == HostOp::Kind::Wait && stat(i, h.ops.front().stat) >= h.ops.front().value) {
-      h.ops.pop_front();
-      moved = true;
-      touch(i);
-    }
-    if (ch.in_mask) touch(i);
-    ch.host_valid = !h.ops.empty() && h.ops.front().kind == HostOp::Kind::Write;
-    ch.clock_now = ch.host_valid || ch.in_mask || ch.credit_mask || !ch.idle || traced_[i];
-    if (!ch.clock_now) continue;
-    Vchip_top& m = *ch.m;
-    m.in_valid_i = 0;
-    std::uint32_t credits = 0;
+// 4. a chip's positive edge, its outputs into the link delay lines
+void Pod::chip_posedge(Lane& lane, unsigned i) {
+  Chip& ch = *chips_[i];
+  if (!ch.clock_now) return;
+  Vchip_top& m = *ch.m;
+  m.clk_i = 1;
+  m.eval();
+  ++lane.chip_cycles;
+  const unsigned ov = m.out_valid_o;
+  if (ov || m.in_credit_o) {
+    lane.moved = true;
+    if (ov) touch(lane, i);
     for (unsigned p = 0; p < 6; ++p) {
-      const LinkMsg& l = ch.in[p];
-      if ((ch.in_mask >> p) & 1u) ici::drive_input<kVcs>(m, p, true, l.flit);
-      credits |= static_cast<std::uint32_t>(l.credit) << (p * kVcs);
-      ch.in[p] = LinkMsg{};
-    }
-    m.out_credit_i = credits;
-    m.link_up_i = ch.link_up & static_cast<std::uint8_t>(~ch.los);
-    ch.in_mask = 0;
-    ch.credit_mask = 0;
-    m.h_valid_i = ch.host_valid;
-    if (ch.host_valid) {
-      const HostOp& op = h.ops.front();
-      m.h_we_i = 1;
-      m.h_addr_i = op.addr;
-      for (unsigned k = 0; k < 4; ++k) m.h_wdata_i[k] = op.data[k];
-    }
-    m.clk_i = 0;
-    m.eval();
-    if (ch.host_valid && m.h_ready_o) {
-      h.ops.pop_front();
-      moved = true;
-      touch(i);
-    }
-  }
-  return moved;
-}
-
-// 4. chips: the positive edge, outputs into the link delay lines; true if a chip sent anything
-bool Pod::chips_posedge() {
-  bool moved = false;
-  for (unsigned i = 0; i < chips_.size(); ++i) {
-    Chip& ch = *chips_[i];
-    if (!ch.clock_now) continue;
-    Vchip_top& m = *ch.m;
-    m.clk_i = 1;
-    m.eval();
-    ++st_.chip_cycles;
-    // outputs into the link delay lines
-    const unsigned ov = m.out_valid_o;
-    if (ov || m.in_credit_o) {
-      moved = true;
-      if (ov) touch(i);
-      for (unsigned p = 0; p < 6; ++p) {
-        const bool v = (ov >> p) & 1u;
-        const unsigned c = ici::input_credits<kVcs>(m, p);
-        if (!v && !c) continue;
-        Chip::End& e = ch.end[p];
-        LinkMsg& l = e.ring[cycle_ % e.latency];
-        l.valid = v;
-        l.credit = static_cast<std::uint8_t>(c);
-        if (v) {
-          ++e.flits;
-          l.flit = ici::read_output<kVcs>(m, p);
-          if (l.flit.head) ++ch.heads_out;
-        }
-        ++e.busy;
+      const bool v = (ov >> p) & 1u;
+      const unsigned c = ici::input_credits<kVcs>(m, p);
+      if (!v && !c) continue;
+      Chip::End& e = ch.end[p];
+      LinkMsg& l = e.ring[cycle_ % e.latency];
+      l.valid = v;
+      l.credit = static_cast<std::uint8_t>(c);
+      if (v) {
+        ++e.flits;
+        l.flit = ici::read_output<kVcs>(m, p);
+        if (l.flit.head) ++ch.heads_out;
       }
+      ++e.busy;
     }
-    ch.drained = m.drained_o;
-    ch.idle = m.idle_o && !ch.host_valid;
-    m.h_valid_i = 0;
-    m.in_valid_i = 0;
-    m.out_credit_i = 0;
   }
-  return moved;
+  ch.drained = m.drained_o;
+  ch.idle = m.idle_o && !ch.host_valid;
+  m.h_valid_i = 0;
+  m.in_valid_i = 0;
+  m.out_credit_i = 0;
 }
 
 // ---- backdoor -------------------------------------------------------------------------------
@@ -442,7 +547,10 @@ PodStats Pod::stats() const {
   PodStats s = st_;
   s.cycles = cycle_;
   std::uint64_t lost = 0;
-  for (const auto& o : ocs_) lost += o->m->lost_o;
+  for (const auto& o : ocs_) {
+    lost += o->with_model([](const auto& m) { return std::uint64_t{m.lost_o}; });
+    s.flits_optical += o->flits;
+  }
   s.lost = lost;
   std::uint64_t links = 0, sum = 0;
   for (std::size_t c = 0; c < chips_.size(); ++c) {

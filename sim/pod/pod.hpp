@@ -69,8 +69,13 @@ public:
   using std::runtime_error::runtime_error;
 };
 
-/// The OCS model's port count (CMakeLists.txt verilates ocs_switch with Ports=32).
-inline constexpr unsigned kOcsModelPorts = 32;
+/// The OCS models' port counts (tb/CMakeLists.txt verilates ocs_switch twice): a pod takes the
+/// smaller one when its 2 x racks ports fit (an evaluation costs Ports^2), TPU v4's 128 otherwise.
+inline constexpr unsigned kOcsPortsSmall = 32, kOcsPortsFull = 128;
+/// The most racks a pod may have: TPU v4's 64 (128 OCS ports).
+inline constexpr unsigned kMaxRacks = kOcsPortsFull / 2;
+/// The OCS model a pod of `racks` racks uses.
+constexpr unsigned ocs_model_ports(unsigned racks) { return 2 * racks <= kOcsPortsSmall ? kOcsPortsSmall : kOcsPortsFull; }
 /// Words of each chip's memory (CMakeLists.txt: MemWords).
 inline constexpr unsigned kMemWords = 16384;
 /// The chip's MXU array size and accumulator rows (chip_top defaults).
@@ -146,6 +151,10 @@ public:
   Pod& operator=(const Pod&) = delete;
 
   const Plan& plan() const { return plan_; }
+  /// Threads that step the pod (1 by default): the racks and the OCSes of each cycle are shared
+  /// out among them. Results are bit-identical whatever the count (pod_internal.hpp says how).
+  void set_threads(unsigned n);
+  unsigned threads() const { return threads_; }
   std::uint64_t cycle() const { return cycle_; }
   unsigned chips() const { return static_cast<unsigned>(chips_.size()); }
 
@@ -221,6 +230,7 @@ private:
   bool chip_quiet(unsigned chip) const; ///< nothing queued, in flight or waiting at this chip
   struct Chip;
   struct Ocs;
+  struct Lane;
   struct HostOp {
     enum class Kind : std::uint8_t { Write, Wait } kind = Kind::Write;
     std::uint32_t addr = 0;
@@ -237,6 +247,9 @@ private:
   std::unique_ptr<VerilatedFstC> trace_;
   std::vector<std::unique_ptr<Chip>> chips_;
   std::vector<std::unique_ptr<Ocs>> ocs_;
+  unsigned ocs_model_ports_ = kOcsPortsSmall; ///< ocs_model_ports(racks); also "no circuit"
+  unsigned threads_ = 1;
+  std::vector<Lane> lanes_; ///< one per thread
   std::vector<Host> hosts_;
   std::vector<char> traced_;
   void advance() {
@@ -246,17 +259,24 @@ private:
   std::function<void()> stepper_;
   std::uint64_t cycle_ = 0, last_move_ = 0;
   PodStats st_{};
-  // one cycle, in its phases (step)
+  // one cycle, in its phases (step); the unit phases run on every thread (pod.cpp cycle_phases())
+  template <class F>
+  void for_units(Lane& lane, unsigned units, F&& f);
+  void cycle_phases();
+  bool lanes_failed() const;
   void apply_due_faults();
-  bool deliver_links();
-  void step_ocses();
-  bool chips_negedge();
-  bool chips_posedge();
-  void touch(unsigned chip); ///< a chip of an armed pod's slice moved: its slice is not stuck
+  void deliver_links(Lane& lane, unsigned rack);
+  void step_ocs(Lane& lane, unsigned ocs);
+  template <class M>
+  void step_ocs_model(Lane& lane, unsigned oi, M& m);
+  void chip_negedge(Lane& lane, unsigned chip);
+  void chip_posedge(Lane& lane, unsigned chip);
+  bool merge_lanes(); ///< after a cycle: the lanes' counters into the pod's; true if anything moved
+  void touch(Lane& lane, unsigned chip); ///< a chip of an armed pod's slice moved: its slice is not stuck
   // faults
   void apply_fault(const Fault& f);
   bool faces_fault(unsigned chip, unsigned port) const;
-  void drop(int slice, DropCause cause, bool valid, bool head, unsigned credit);
+  void drop(Lane& lane, int slice, DropCause cause, bool valid, bool head, unsigned credit);
   void check_timeouts();
   std::function<void()> hook_;
   std::vector<Fault> pending_faults_;
@@ -270,7 +290,7 @@ private:
   std::vector<std::uint64_t> heads_dropped_at_flush_;
   std::vector<std::uint64_t> slice_last_move_;
   std::vector<char> slice_timed_out_;
-  std::vector<char> dark_; ///< per OCS port (o * kOcsModelPorts + p)
+  std::vector<char> dark_; ///< per OCS port (o * ocs_model_ports_ + p)
   bool armed_ = false;     ///< a fault has been injected
   // make coverage (tb/coverage.hpp): writes ctx_'s counts after ~Pod() has run and before the
   // chips and OCSes are destroyed. Keep it the last member.

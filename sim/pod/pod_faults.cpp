@@ -20,11 +20,11 @@ std::string Detection::str() const {
   return fmt::format("link down at chip {} port {} (cycle {})", chip, port < 6 ? ports[port] : "?", cycle);
 }
 
-void Pod::drop(int slice, DropCause cause, bool valid, bool head, unsigned credit) {
-  Drops& d = drops_[slice < 0 ? drops_.size() - 1 : static_cast<std::size_t>(slice)][static_cast<unsigned>(cause)];
+void Pod::drop(Lane& lane, int slice, DropCause cause, bool valid, bool head, unsigned credit) {
+  Drops& d = lane.drops[slice < 0 ? lane.drops.size() - 1 : static_cast<std::size_t>(slice)][static_cast<unsigned>(cause)];
   if (valid) {
     ++d.flits;
-    ++st_.fault_flits;
+    ++lane.fault_flits;
     if (head) ++d.heads;
   }
   if (credit) d.credits += static_cast<unsigned>(__builtin_popcount(credit));
@@ -50,10 +50,10 @@ bool Pod::faces_fault(unsigned chip, unsigned port) const {
   const Chip::End& e = chips_[chip]->end[port];
   if (e.failed) return true;
   if (e.kind == Chip::End::Kind::Electrical) return chips_[e.far_chip]->dead;
-  if (dark_[e.ocs * kOcsModelPorts + e.ocs_port]) return true;
+  if (dark_[e.ocs * ocs_model_ports_ + e.ocs_port]) return true;
   const int q = plan_.peer(e.ocs, e.ocs_port);
   if (q < 0) return false; // unconnected: the OCS keeps it down anyway
-  if (dark_[e.ocs * kOcsModelPorts + static_cast<unsigned>(q)]) return true;
+  if (dark_[e.ocs * ocs_model_ports_ + static_cast<unsigned>(q)]) return true;
   const Ocs& o = *ocs_[e.ocs];
   const int fc = o.chip_of_port[static_cast<unsigned>(q)];
   if (fc < 0) return false;
@@ -73,7 +73,7 @@ void Pod::apply_fault(const Fault& f) {
     if (e.kind == Chip::End::Kind::Electrical) chips_[e.far_chip]->end[e.far_port].failed = true;
     break;
   }
-  case FaultKind::OcsPort: dark_[f.ocs * kOcsModelPorts + f.ocs_port] = 1; break;
+  case FaultKind::OcsPort: dark_[f.ocs * ocs_model_ports_ + f.ocs_port] = 1; break;
   }
   // loss of signal at every surviving receiver that now faces the failed part
   const unsigned los = plan_.spec().los_cycles;
@@ -145,13 +145,14 @@ SliceFlush Pod::flush_slice(unsigned s) {
           ++f.flits_purged;
           if (m.flit.head) ++f.heads_purged;
         }
-        drop(static_cast<int>(s), DropCause::Purged, m.valid, m.flit.head, m.credit);
+        drop(lanes_[0], static_cast<int>(s), DropCause::Purged, m.valid, m.flit.head, m.credit);
         m = LinkMsg{};
       }
       e.busy = 0;
     }
     ch.in = {};
-    ch.in_mask = ch.credit_mask = 0;
+    ch.in_mask = 0;
+    ch.credit_mask = 0;
     ch.heads_in = ch.heads_out = 0;
     if (ch.dead) continue;
     Vchip_top& m = *ch.m;
@@ -165,6 +166,7 @@ SliceFlush Pod::flush_slice(unsigned s) {
     ch.host_valid = false;
     ++f.chips_reset;
   }
+  merge_lanes(); // the purged flits into drops_
   std::uint64_t heads = 0;
   for (DropCause c : {DropCause::DeadChip, DropCause::FailedLink, DropCause::FailedOcsPort})
     heads += drops_[s][static_cast<unsigned>(c)].heads;

@@ -64,7 +64,7 @@ bool Pod::quiet() const {
   for (unsigned i = 0; i < chips_.size(); ++i)
     if (!chip_quiet(i)) return false;
   for (const auto& o : ocs_)
-    if (o->busy || !o->ops.empty() || o->in_mask) return false;
+    if (o->busy || !o->ops.empty() || o->any_in()) return false;
   return true;
 }
 

@@ -8,6 +8,7 @@
 #include "Vchip_top.h"
 #include "Vchip_top__Dpi.h"
 #include "Vocs_switch.h"
+#include "Vocs_switch128.h"
 #include "ici_flit.hpp"
 #include "ici_router_port.hpp"
 #include "rtl_assert.hpp"
@@ -19,14 +20,15 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
+#include <exception>
 
 namespace phtpu::pod {
 
 namespace detail {
 
 constexpr unsigned kVcs = ici::kChipVcs; // the chip's router, and the OCS's credit lines
-constexpr unsigned kNone = kOcsModelPorts; // "no circuit" in the OCS model
 
 inline double now_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -50,11 +52,15 @@ inline svScope chip_scope(const Vchip_top& m, const char* below_top) {
 } // namespace detail
 
 using detail::kVcs;
-using detail::kNone;
 using detail::LinkMsg;
 using detail::chip_scope;
 using detail::now_seconds;
 
+// Threads (Pod::set_threads): a cycle's phases run over work units, racks for the links and the
+// chips, OCSes for the switches, on several threads at once. What two units can touch in one
+// phase is a chip's inputs from its OCS ports (three OCSes may feed one chip) and an OCS's input
+// masks (many racks feed one OCS): those are atomics. Counters go to the thread's Lane and are
+// summed after the cycle, so every total is the same whatever the thread count.
 struct Pod::Chip {
   std::unique_ptr<Vchip_top> m;
   svScope mem_scope = nullptr, stat_scope = nullptr; // the backdoor's DPI scopes (chip_scope)
@@ -70,8 +76,8 @@ struct Pod::Chip {
   };
   std::array<End, 6> end;
   std::array<LinkMsg, 6> in{}; // staged inputs of this cycle
-  unsigned in_mask = 0, credit_mask = 0;
-  std::uint8_t link_up = 0x3F;
+  std::atomic<unsigned> in_mask{0}, credit_mask{0};
+  std::atomic<std::uint8_t> link_up{0x3F};
   std::uint8_t drained = 0x3F;
   bool idle = false;
   bool clock_now = false;
@@ -82,16 +88,39 @@ struct Pod::Chip {
 };
 
 struct Pod::Ocs {
-  std::unique_ptr<Vocs_switch> m;
+  // one of the two switch sizes (tb/CMakeLists.txt): with_model() calls f with the one there is
+  std::unique_ptr<Vocs_switch> m32;
+  std::unique_ptr<Vocs_switch128> m128;
+  template <class F>
+  decltype(auto) with_model(F&& f) {
+    return m32 ? f(*m32) : f(*m128);
+  }
+  template <class F>
+  decltype(auto) with_model(F&& f) const {
+    return m32 ? f(static_cast<const Vocs_switch&>(*m32)) : f(static_cast<const Vocs_switch128&>(*m128));
+  }
   std::vector<LinkMsg> in;
-  std::uint64_t in_mask = 0, last_mask = 0;
+  std::array<std::atomic<std::uint64_t>, 2> in_mask{}; // ports with a message this cycle
+  std::array<std::uint64_t, 2> last_mask{};
+  bool any_in() const { return in_mask[0].load(std::memory_order_relaxed) | in_mask[1].load(std::memory_order_relaxed); }
   std::vector<int> chip_of_port, link_of_port; // the chip and its link port at each OCS port
   struct CfgOp {
     bool commit = false;
-    unsigned port = 0, peer = kNone, settle = 0;
+    unsigned port = 0, peer = 0, settle = 0; // peer: the model's port count = no circuit
   };
   std::deque<CfgOp> ops;
   bool busy = false, was_busy = false;
+  std::uint64_t flits = 0; // flits through this switch
+};
+
+/// One thread's bookkeeping of a cycle (Pod::step), summed after it.
+struct alignas(64) Pod::Lane {
+  std::uint64_t flits_electrical = 0, chip_cycles = 0, fault_flits = 0;
+  bool moved = false;
+  std::vector<std::array<Drops, kDropCauses>> drops; // per slice, the last: no slice
+  std::vector<char> touched;                         // per slice: a chip of it moved
+  std::exception_ptr error;                          // the first failure, by work unit
+  std::size_t error_unit = 0;
 };
 
 } // namespace phtpu::pod

@@ -5,22 +5,24 @@ namespace phtpu::pod {
 
 // ---- OCS protocol ------------------------------------------------------------------------------
 int Pod::ocs_peer(unsigned o, unsigned port) const {
-  Vocs_switch& m = *ocs_.at(o)->m;
-  m.cfg_rd_port_i = static_cast<std::uint8_t>(port);
-  m.eval();
-  return m.cfg_rd_peer_o == kNone ? -1 : m.cfg_rd_peer_o;
+  make_current(*ctx_);
+  return ocs_.at(o)->with_model([&](auto& m) {
+    m.cfg_rd_port_i = static_cast<std::uint8_t>(port);
+    m.eval();
+    return m.cfg_rd_peer_o == ocs_model_ports_ ? -1 : static_cast<int>(m.cfg_rd_peer_o);
+  });
 }
 
 bool Pod::ocs_rejected() const {
   for (const auto& o : ocs_)
-    if (o->m->cfg_rejected_o) return true;
+    if (o->with_model([](const auto& m) { return m.cfg_rejected_o != 0; })) return true;
   return false;
 }
 
 void Pod::ocs_commit_raw(unsigned o, const std::vector<int>& peers) {
   Ocs& oc = *ocs_.at(o);
   for (unsigned p = 0; p < peers.size(); ++p)
-    oc.ops.push_back({false, p, peers[p] < 0 ? kNone : static_cast<unsigned>(peers[p]), 0});
+    oc.ops.push_back({false, p, peers[p] < 0 ? ocs_model_ports_ : static_cast<unsigned>(peers[p]), 0});
   oc.ops.push_back({true, 0, 0, plan_.spec().settle_cycles});
 }
 
@@ -34,7 +36,7 @@ std::uint64_t Pod::reconfigure(const Plan& next) {
     for (unsigned p = 0; p < plan_.ocs_ports(); ++p) {
       const int q = next.peer(o, p);
       if (q != plan_.peer(o, p)) {
-        ocs_[o]->ops.push_back({false, p, q < 0 ? kNone : static_cast<unsigned>(q), 0});
+        ocs_[o]->ops.push_back({false, p, q < 0 ? ocs_model_ports_ : static_cast<unsigned>(q), 0});
         changed = true;
       }
     }
