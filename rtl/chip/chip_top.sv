@@ -274,12 +274,18 @@ module chip_top #(
   logic [sc_pkg::Lanes*32-1:0] sc_o_data;
   logic [sc_pkg::NumStats*32-1:0] sc_stat;
 
+  // The SparseCore's clock, gated like the MXU's: an idle unit without a valid input (a
+  // configuration write, a lookup, a row beat from memory, a response from the network) changes
+  // no state; its StBusy counter counts only cycles it is not idle.
+  logic sc_clk;
+  clock_gate u_sc_cg (.clk_i, .en_i(!sc_idle || sc_cfg_valid || sc_l_valid || sc_mr_valid || sc_rp_valid),
+                      .gclk_o(sc_clk));
   sc_lookup #(
     .MaxGroups(ScMaxGroups), .Slots(ScSlots), .HashSets(ScHashSets), .HashWays(ScHashWays),
     .LookupDepth(ScLookupDepth), .FetchDepth(ScFetchDepth), .BagDepth(4), .ScaleDepth(4), .ScaleUnits(1),
     .NumTables(4), .ShardEntries(ScShardEntries), .MaxOutstanding(ScOutstanding), .FlitW(FlitW)
   ) u_sc (
-    .clk_i, .rst_ni,
+    .clk_i(sc_clk), .rst_ni,
     .cfg_valid_i(sc_cfg_valid), .cfg_addr_i(h_addr_i[sc_pkg::CfgAddrW-1:0]), .cfg_data_i(h_wdata_i),
     .l_valid_i(sc_l_valid), .l_ready_o(sc_l_ready), .l_sample_i(h_wdata_i[chip_pkg::LkSampleLsb +: 16]),
     .l_table_i(h_wdata_i[chip_pkg::LkTableLsb +: 2]), .l_id_i(h_wdata_i[chip_pkg::LkIdLsb +: 32]), .l_weight_i(h_wdata_i[chip_pkg::LkWeightLsb +: 32]),
@@ -311,8 +317,12 @@ module chip_top #(
   logic mx_r_valid, mx_r_ready;
   logic [MxuN*32-1:0] mx_r_data;
   logic [MxuAW-1:0] mx_r_addr;
+  // The MXU's clock runs only while it has work or is offered some: an idle MXU without a
+  // valid input changes no state (its idle_o contract), so the gate changes no result.
+  logic mx_clk;
+  clock_gate u_mxu_cg (.clk_i, .en_i(!mx_idle || mxu_cmd_valid || mxu_w_valid || mxu_a_valid), .gclk_o(mx_clk));
   mxu_tile #(.N(MxuN), .AccRows(MxuRows)) u_mxu (
-    .clk_i, .rst_ni,
+    .clk_i(mx_clk), .rst_ni,
     .cmd_valid_i(mxu_cmd_valid), .cmd_ready_o(mxu_cmd_ready), .cmd_op_i(h_wdata_i[chip_pkg::MxuOpLsb +: 2]),
     .cmd_acc_i(h_wdata_i[chip_pkg::MxuAcc]), .cmd_addr_i(h_wdata_i[chip_pkg::MxuAddrLsb +: MxuAW]),
     .cmd_count_i(h_wdata_i[chip_pkg::MxuCountLsb +: MxuAW + 1]),

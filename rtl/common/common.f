@@ -9,3 +9,4 @@ fp32_mul.sv
 fp32_div.sv
 fp32_sqrt.sv
 phext_decoder.sv
+clock_gate.sv
