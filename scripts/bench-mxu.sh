@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# MXU tile benchmarks (issue 4), printed as a Markdown section for docs/PERF.md.
+# MXU tile benchmarks, printed as a Markdown section for docs/PERF.md.
 # Usage: scripts/bench-mxu.sh BUILD_DIR   (called by scripts/bench.sh)
 set -euo pipefail
 build=${1:?usage: scripts/bench-mxu.sh BUILD_DIR}

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# SparseCore lookup unit benchmarks (issue 5), printed as a Markdown section for docs/PERF.md.
+# SparseCore lookup unit benchmarks, printed as a Markdown section for docs/PERF.md.
 # Usage: scripts/bench-sc.sh BUILD_DIR   (called by scripts/bench.sh)
 # Every run checks its results bit for bit against the golden model (phtpu exits 1 otherwise).
 set -euo pipefail
@@ -8,7 +8,7 @@ build=${1:?usage: scripts/bench-sc.sh BUILD_DIR}
 phtpu="$build/phtpu"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-# the issue's workload: 128 samples, valence 1..100, a million rows, Zipf 1.05, 16 fp32 elements
+# the reference workload: 128 samples, valence 1..100, a million rows, Zipf 1.05, 16 fp32 elements
 base=(sparsecore --batch 128 --valence 1:100 --vocab 1000000 --zipf 1.05 -q)
 
 field() { # field FILE KEY: one number from a phtpu JSON report

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Measure the analytic model's calibration set on the scaled pod (issue 7).
+# Measure the analytic model's calibration set on the scaled pod.
 # Usage: scripts/calibrate-model.sh BUILD_DIR [OUT.json]
 # Runs `phtpu pod` on five scaled slices (2x2x2 cubes; regular and twisted) with the four
 # collectives the model predicts, at 4, 16 and 64 KiB per chip, every result checked bit for bit

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make report`: the analytic model's results (issue 7) as figures and tables.
+# `make report`: the analytic model's results as figures and tables.
 # Usage: scripts/report.sh BUILD_DIR
 # Writes docs/figures/{calibration,collectives,goodput}.{svg,png} (gnuplot) and
 # docs/model-results.md (the calibration error table, the full-scale shape table and the

@@ -1,4 +1,4 @@
-// The topologies the routing proofs cover (issue 3): every supported shape up to 8x8x16 —
+// The topologies the routing proofs cover: every supported shape up to 8x8x16 —
 // regular tori (including the k=2 edge case), twisted n x n x 2n and n x 2n x 2n tori, and the
 // sub-cube meshes of docs/references.md §T5. Shared by test_topology.cpp and
 // test_routing_oracle.cpp.

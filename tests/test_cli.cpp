@@ -316,7 +316,7 @@ TEST_CASE("phtpu mxu runs a GEMM on the RTL, checks it, writes JSON and the hex 
   CHECK(js["bit_exact"] == true);
   CHECK(js["macs"] == 40 * 9 * 6);
   CHECK(js["ideal_cycles"] == 40 * 3 * 2);                          // M ceil(K/4) ceil(N/4)
-  CHECK(js["scalesim_ws_cycles"] == 3 * 2 * (8 + 4 + 40 - 2) - 1); // the issue's formula
+  CHECK(js["scalesim_ws_cycles"] == 3 * 2 * (8 + 4 + 40 - 2) - 1); // the published formula (ScaleSim's WS dataflow)
   CHECK(js["max_error_over_bound"].get<double>() <= 1.0);
   // the dump: C recomputed here from A and B in double precision, against the RTL's C
   const auto dump = nlohmann::json::parse(slurp(d));
@@ -648,7 +648,7 @@ TEST_CASE("phtpu model: a shape's metrics and collective times through the JSON"
 }
 
 TEST_CASE("phtpu model: the RTL machine reproduces a scaled-pod measurement", "[cli][model]") {
-  // docs/PERF.md "Scaled pod" (issue 6, before the model existed): all-reduce of 16 KiB per chip
+  // docs/PERF.md "Scaled pod" (measured before the model existed): all-reduce of 16 KiB per chip
   // on 4x4x8:twisted took 2,948 cycles on the RTL, a shape the model's fit does not use
   const auto r = run("model --shape 4x4x8:twisted --machine rtl --workload allreduce --bytes 16KiB --json " +
                      (scratch() / "rtl.json").string());

@@ -1,4 +1,4 @@
-// Calibration regression (issue 7): the analytic model against the RTL, live in CI.
+// Calibration regression: the analytic model against the RTL, live in CI.
 //   - the scaled pod (Verilated chips and OCSes) runs the ring collectives and the all-to-all
 //     on a regular and a twisted 2x2x4 slice; the model's prediction must stay within the
 //     tolerance docs/model.md states (5 % rings, 30 % all-to-all);

@@ -51,7 +51,7 @@ TEST_CASE("golden GEMM: NaN, infinity and flushed products propagate as specifie
 }
 
 TEST_CASE("cycle models: SCALE-Sim's weight-stationary figure and the ideal count", "[mxu]") {
-  // The issue's published comparison: 1024^3 on 128 x 128 gives 72.8 % utilization.
+  // The published comparison: 1024^3 on 128 x 128 gives 72.8 % utilization.
   auto s = scalesim_ws_cycles(1024, 1024, 1024, 128, 128);
   REQUIRE(s == 8ull * 8 * (256 + 128 + 1024 - 2) - 1);
   double util = double(ideal_cycles(1024, 1024, 1024, 128)) / double(s);
