@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include <sched.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <set>
@@ -18,6 +19,13 @@
 namespace phtpu::cli {
 
 namespace {
+
+/// The process's peak resident memory so far (getrusage: Linux gives KiB).
+std::uint64_t peak_memory_bytes() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<std::uint64_t>(u.ru_maxrss) * 1024;
+}
 
 /// The cores this process may run on (its affinity mask: what taskset, Slurm or mpirun granted).
 unsigned default_threads() {
@@ -125,6 +133,14 @@ void add_pod_command(CLI::App& app, Action& action) {
       ->check(CLI::Range(1u, 1024u));
   cmd->add_flag("-q,--quiet", o->quiet, "no progress on stderr");
   action = [cmd, o]() -> int {
+    // under mpirun every rank runs this program on its share of the pod; rank 0 reports and
+    // writes the files (the results are the same on every rank)
+    const pod::Ranks& ranks = pod::Ranks::world();
+    const bool lead = ranks.rank() == 0;
+    if (!lead) {
+      o->quiet = true;
+      for (std::string* path : {&o->json, &o->csv, &o->markdown, &o->plan_json, &o->plan_phext}) path->clear();
+    }
     pod::PodSpec spec;
     if (!o->config.empty()) spec = spec_from_json(o->config);
     auto given = [cmd](const char* name) { return cmd->count(name) > 0; };
@@ -245,10 +261,11 @@ void add_pod_command(CLI::App& app, Action& action) {
       std::cerr << fmt::format("pod: {} racks of {}x{}x{} chips ({} chips), {} OCSes of {} ports, {} slice(s)\n",
                                spec.racks, spec.cube, spec.cube, spec.cube, plan.chip_count(), plan.ocs_count(),
                                plan.ocs_ports(), plan.slices().size());
-    if (!o->quiet && o->threads > 1) std::cerr << fmt::format("pod: {} threads\n", o->threads);
+    if (!o->quiet && (o->threads > 1 || ranks.many()))
+      std::cerr << fmt::format("pod: {} rank(s) of {} thread(s)\n", ranks.size(), o->threads);
     if (!o->plan_json.empty()) write_output(o->plan_json, plan.to_json().dump(2) + "\n");
     if (!o->plan_phext.empty()) write_output(o->plan_phext, plan.routing_phext());
-    pod::Pod p(plan);
+    pod::Pod p(plan, ranks);
     p.set_threads(o->threads);
     pod::drive_with_systemc(p); // the SystemC clock steps the pod from here on
     if (!o->trace.empty()) p.open_trace(o->trace, trace_chips);
@@ -365,18 +382,23 @@ void add_pod_command(CLI::App& app, Action& action) {
                            r.algbw, r.busbw, r.ok ? "ok" : "FAILED: " + r.detail);
     table += fmt::format("simulated {} cycles ({} under the SystemC clock) in {:.1f} s ({:.0f} cycles/s, {} chips); "
                          "{} flits electrical, {} optical, {} lost; busiest link {} flits, mean {:.0f}; "
-                         "{} packets sent, {} received\n",
+                         "{} packets sent, {} received; {} thread(s), peak memory {:.0f} MiB\n",
                          st.cycles, pod::systemc_cycles(), st.wall_seconds, st.wall_seconds > 0 ? double(st.cycles) / st.wall_seconds : 0.0,
                          plan.chip_count(), st.flits_electrical, st.flits_optical, st.lost,
-                         st.link_flits_max, st.link_flits_mean, st.packets_sent, st.packets_received);
+                         st.link_flits_max, st.link_flits_mean, st.packets_sent, st.packets_received, o->threads,
+                         double(peak_memory_bytes()) / (1024.0 * 1024.0));
     for (const auto& fr : faults) table += fr.summary();
-    std::cout << table;
+    if (lead) std::cout << table;
     nlohmann::json j;
     j["pod"] = plan.to_json();
     j["pod"].erase("ocs");   // the plan has its own files (--plan-json, --plan-phext)
     j["pod"].erase("chips");
+    j["chips"] = plan.chip_count();
+    j["threads"] = o->threads;
     j["cycles"] = st.cycles;
+    j["chip_cycles"] = st.chip_cycles;
     j["wall_seconds"] = st.wall_seconds;
+    j["peak_memory_bytes"] = peak_memory_bytes();
     j["flits_electrical"] = st.flits_electrical;
     j["flits_optical"] = st.flits_optical;
     j["lost"] = st.lost;

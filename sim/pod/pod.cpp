@@ -3,17 +3,23 @@
 // faults: pod_faults.cpp; what they share: pod_internal.hpp.
 #include "pod_internal.hpp"
 
+#include <cstring>
 #include <filesystem>
 
 #include <omp.h>
 
 namespace phtpu::pod {
 
-Pod::Pod(const Plan& plan) : plan_(plan), ctx_(std::make_unique<VerilatedContext>()) {
+Pod::Pod(const Plan& plan, const Ranks& ranks) : plan_(plan), ranks_(ranks), ctx_(std::make_unique<VerilatedContext>()) {
   if (plan_.ocs_ports() > kOcsPortsFull)
     throw PlanError(fmt::format("the pod harness's OCS model has {} ports: at most {} racks, not {}", kOcsPortsFull,
                                 kMaxRacks, plan_.spec().racks));
   ocs_model_ports_ = ocs_model_ports(plan_.spec().racks);
+  const unsigned racks = plan_.spec().racks;
+  if (ranks_.size() > racks)
+    throw PlanError(fmt::format("{} ranks for a pod of {} racks: every rank needs a rack", ranks_.size(), racks));
+  first_rack_ = racks * ranks_.rank() / ranks_.size();
+  last_rack_ = racks * (ranks_.rank() + 1) / ranks_.size();
   drops_.assign(plan_.slices().size() + 1, {});
   heads_dropped_at_flush_.assign(plan_.slices().size(), 0);
   slice_last_move_.assign(plan_.slices().size(), 0);
@@ -41,9 +47,11 @@ Pod::Pod(const Plan& plan) : plan_(plan), ctx_(std::make_unique<VerilatedContext
   for (unsigned i = 0; i < n; ++i) {
     auto ch = std::make_unique<Chip>();
     const ChipSite& s = plan_.site(i);
-    ch->m = std::make_unique<Vchip_top>(ctx_.get(), fmt::format("chip_r{}_{}_{}_{}", s.rack, s.local.x, s.local.y, s.local.z).c_str());
-    ch->mem_scope = chip_scope(*ch->m, ".u_mem");
-    ch->stat_scope = chip_scope(*ch->m, ".u_regs");
+    if (local(i)) { // another rank's chips are only their links here
+      ch->m = std::make_unique<Vchip_top>(ctx_.get(), fmt::format("chip_r{}_{}_{}_{}", s.rack, s.local.x, s.local.y, s.local.z).c_str());
+      ch->mem_scope = chip_scope(*ch->m, ".u_mem");
+      ch->stat_scope = chip_scope(*ch->m, ".u_regs");
+    }
     for (unsigned p = 0; p < 6; ++p) {
       const int d = static_cast<int>(p / 2);
       const int sign = p % 2 == 0 ? 1 : -1;
@@ -69,6 +77,7 @@ Pod::Pod(const Plan& plan) : plan_(plan), ctx_(std::make_unique<VerilatedContext
   }
   // reset everything
   for (auto& ch : chips_) {
+    if (!ch->m) continue;
     ch->m->link_up_i = 0x3F;
     ici::reset(*ch->m);
   }
@@ -91,11 +100,13 @@ Pod::Pod(const Plan& plan) : plan_(plan), ctx_(std::make_unique<VerilatedContext
 Pod::~Pod() {
   make_current(*ctx_);
   close_trace();
-  for (auto& ch : chips_) ch->m->final();
+  for (auto& ch : chips_)
+    if (ch->m) ch->m->final();
   for (auto& o : ocs_) o->with_model([](auto& m) { m.final(); });
 }
 
 void Pod::open_trace(const std::string& path, const std::vector<unsigned>& chips) {
+  if (ranks_.many()) throw PodError("a waveform needs the whole pod in one process: trace without mpirun (threads are fine)");
   std::filesystem::path p(path);
   if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path());
   trace_ = std::make_unique<VerilatedFstC>();
@@ -157,14 +168,19 @@ bool Pod::lanes_failed() const {
 void Pod::cycle_phases() {
   make_current(*ctx_); // Verilator's context is per thread (tb/rtl_assert.hpp)
   Lane& lane = lanes_[static_cast<unsigned>(omp_get_thread_num())];
-  const unsigned racks = plan_.spec().racks, cpr = plan_.chips_per_rack();
-  for_units(lane, racks, [this](Lane& l, unsigned r) { deliver_links(l, r); });
+  const unsigned first = first_rack_, racks = last_rack_ - first_rack_, cpr = plan_.chips_per_rack();
+  for_units(lane, racks, [this](Lane& l, unsigned u) { deliver_links(l, first_rack_ + u); });
   if (lanes_failed()) return;
+  if (ranks_.many()) { // MPI calls from the main thread only
+#pragma omp master
+    exchange_ocs_inputs();
+#pragma omp barrier
+  }
   for_units(lane, static_cast<unsigned>(ocs_.size()), [this](Lane& l, unsigned o) { step_ocs(l, o); });
   if (lanes_failed()) return;
   if (trace_) { // every chip's negative edge, the dump, then the positive edges
     for_units(lane, racks, [&](Lane& l, unsigned r) {
-      for (unsigned i = r * cpr; i < (r + 1) * cpr; ++i) chip_negedge(l, i);
+      for (unsigned i = (first + r) * cpr; i < (first + r + 1) * cpr; ++i) chip_negedge(l, i);
     });
 #pragma omp single
     {
@@ -172,7 +188,7 @@ void Pod::cycle_phases() {
       ctx_->timeInc(5);
     }
     for_units(lane, racks, [&](Lane& l, unsigned r) {
-      for (unsigned i = r * cpr; i < (r + 1) * cpr; ++i) chip_posedge(l, i);
+      for (unsigned i = (first + r) * cpr; i < (first + r + 1) * cpr; ++i) chip_posedge(l, i);
     });
 #pragma omp single
     {
@@ -181,7 +197,7 @@ void Pod::cycle_phases() {
     }
   } else { // chips meet only through links and OCSes: each chip's two edges back to back
     for_units(lane, racks, [&](Lane& l, unsigned r) {
-      for (unsigned i = r * cpr; i < (r + 1) * cpr; ++i) {
+      for (unsigned i = (first + r) * cpr; i < (first + r + 1) * cpr; ++i) {
         chip_negedge(l, i);
         chip_posedge(l, i);
       }
@@ -210,34 +226,50 @@ void Pod::step() {
     std::rethrow_exception(e);
   }
   if (ctx_->gotError()) throw_if_failed(*ctx_, fmt::format("the pod at cycle {}", cycle_)); // (a flag test per cycle)
-  if (merge_lanes()) last_move_ = cycle_;
+  if (merge_lanes(armed_)) last_move_ = cycle_;
   if (armed_) check_timeouts();
   ++cycle_;
   st_.cycles = cycle_;
 }
 
-bool Pod::merge_lanes() {
-  bool moved = false;
+bool Pod::merge_lanes(bool drops) {
+  // this rank's share: [moved, touched per slice, drops per slice, cause and counter], summed
+  // over the ranks so that every rank keeps the same totals (the drops and touches only once a
+  // fault was injected or a slice flushed: every rank decides that alike)
+  const std::size_t S = slice_last_move_.size(), D = drops_.size() * kDropCauses;
+  std::vector<std::uint64_t> v(1 + (drops ? S + 3 * D : 0), 0);
   for (Lane& l : lanes_) {
-    moved = moved || l.moved;
+    v[0] += l.moved ? 1 : 0;
     l.moved = false;
     st_.flits_electrical += l.flits_electrical;
     st_.chip_cycles += l.chip_cycles;
     st_.fault_flits += l.fault_flits;
     l.flits_electrical = l.chip_cycles = l.fault_flits = 0;
-    for (std::size_t s = 0; s < l.drops.size(); ++s)
+    if (!drops) continue;
+    for (std::size_t s = 0; s < S; ++s) {
+      v[1 + s] += l.touched[s];
+      l.touched[s] = 0;
+    }
+    for (std::size_t s = 0; s < drops_.size(); ++s)
       for (unsigned c = 0; c < kDropCauses; ++c) {
-        drops_[s][c] += l.drops[s][c];
+        const std::size_t k = 1 + S + 3 * (s * kDropCauses + c);
+        v[k] += l.drops[s][c].flits;
+        v[k + 1] += l.drops[s][c].heads;
+        v[k + 2] += l.drops[s][c].credits;
         l.drops[s][c] = Drops{};
       }
-    if (!armed_) continue;
-    for (std::size_t s = 0; s < l.touched.size(); ++s)
-      if (l.touched[s]) {
-        slice_last_move_[s] = cycle_;
-        l.touched[s] = 0;
+  }
+  ranks_.sum(v.data(), v.size());
+  if (drops) {
+    for (std::size_t s = 0; s < S; ++s)
+      if (v[1 + s] && armed_) slice_last_move_[s] = cycle_;
+    for (std::size_t s = 0; s < drops_.size(); ++s)
+      for (unsigned c = 0; c < kDropCauses; ++c) {
+        const std::size_t k = 1 + S + 3 * (s * kDropCauses + c);
+        drops_[s][c] += Drops{v[k], v[k + 1], v[k + 2]};
       }
   }
-  return moved;
+  return v[0] != 0;
 }
 
 void Pod::touch(Lane& lane, unsigned chip) {
@@ -386,7 +418,7 @@ void Pod::step_ocs_model(Lane& lane, unsigned oi, M& m) {
       const unsigned cr = ici::get_field(m.out_credit_o, q * kVcs, kVcs);
       if (!v && !cr) continue;
       const int c = o.chip_of_port[q];
-      if (c < 0) continue;
+      if (c < 0 || !local(static_cast<unsigned>(c))) continue; // (another rank's chip: its rank delivers it)
       Chip& ch = *chips_[static_cast<unsigned>(c)];
       const unsigned port = static_cast<unsigned>(o.link_of_port[q]);
       const ici::Flit fl = v ? ici::read_output<kVcs>(m, q) : ici::Flit{};
@@ -417,7 +449,7 @@ void Pod::step_ocs_model(Lane& lane, unsigned oi, M& m) {
   if (busy_now || o.was_busy) {
     for (unsigned p = 0; p < ports; ++p) {
       const int c = o.chip_of_port[p];
-      if (c < 0) continue;
+      if (c < 0 || !local(static_cast<unsigned>(c))) continue;
       Chip& ch = *chips_[static_cast<unsigned>(c)];
       const auto bit = static_cast<std::uint8_t>(1u << o.link_of_port[p]);
       // an unconnected port (a spare rack) is down; so is a dark one
@@ -440,7 +472,7 @@ void Pod::chip_negedge(Lane& lane, unsigned i) {
     return;
   }
   // waits that are satisfied pass at once
-  while (!h.ops.empty() && h.ops.front().kind == HostOp::Kind::Wait && stat(i, h.ops.front().stat) >= h.ops.front().value) {
+  while (!h.ops.empty() && h.ops.front().kind == HostOp::Kind::Wait && local_stat(i, h.ops.front().stat) >= h.ops.front().value) {
     h.ops.pop_front();
     lane.moved = true;
     touch(lane, i);
@@ -526,46 +558,144 @@ void Pod::chip_posedge(Lane& lane, unsigned i) {
 // looked up once (chip_scope) when the chip is built.
 
 Word Pod::peek(unsigned chip, std::uint32_t addr) const {
-  svSetScope(chips_.at(chip)->mem_scope);
+  check_chip(chip);
   std::array<svBitVecVal, 4> w{};
-  chip_mem_peek(addr, w.data());
+  if (local(chip)) {
+    svSetScope(chips_.at(chip)->mem_scope);
+    chip_mem_peek(addr, w.data());
+  }
+  ranks_.bcast(w.data(), sizeof w, owner(chip));
   return {w[0], w[1], w[2], w[3]};
 }
 
 void Pod::poke(unsigned chip, std::uint32_t addr, const Word& v) {
-  svSetScope(chips_.at(chip)->mem_scope);
+  check_chip(chip);
+  if (!local(chip)) return; // another rank's chip: its rank pokes it
+  svSetScope(chips_[chip]->mem_scope);
   const std::array<svBitVecVal, 4> w{v[0], v[1], v[2], v[3]};
   chip_mem_poke(addr, w.data());
 }
 
-std::uint32_t Pod::stat(unsigned chip, unsigned k) const {
-  svSetScope(chips_.at(chip)->stat_scope);
+std::uint32_t Pod::local_stat(unsigned chip, unsigned k) const {
+  svSetScope(chips_[chip]->stat_scope);
   return chip_stat_peek(k);
+}
+
+std::uint32_t Pod::stat(unsigned chip, unsigned k) const {
+  check_chip(chip);
+  std::uint32_t v = local(chip) ? local_stat(chip, k) : 0;
+  ranks_.bcast(&v, sizeof v, owner(chip));
+  return v;
+}
+
+void Pod::check_chip(unsigned chip) const {
+  if (chip >= chips_.size()) throw PodError(fmt::format("no chip {} (the pod has {})", chip, chips_.size()));
+}
+
+unsigned Pod::owner(unsigned chip) const {
+  const unsigned rack = chip / plan_.chips_per_rack(), racks = plan_.spec().racks, n = ranks_.size();
+  for (unsigned r = 0; r + 1 < n; ++r)
+    if (rack < racks * (r + 1) / n) return r;
+  return n - 1;
+}
+
+// ---- ranks ------------------------------------------------------------------------------------
+// Every rank evaluates every OCS, so each needs every OCS input of the cycle: its own chips'
+// messages went in by deliver_links, the others' come here, with the chips' drained flags
+// while a switch reconfigures (the only time it reads them). A block per rank: the message
+// count, (OCS, port, message) each, the drained count, (chip, flags) each.
+void Pod::exchange_ocs_inputs() {
+  std::vector<std::uint8_t> mine;
+  auto put = [&mine](const void* p, std::size_t n) {
+    const auto* b = static_cast<const std::uint8_t*>(p);
+    mine.insert(mine.end(), b, b + n);
+  };
+  std::uint32_t n = 0;
+  put(&n, sizeof n);
+  for (std::uint32_t o = 0; o < ocs_.size(); ++o)
+    for (unsigned w = 0; w < 2; ++w)
+      for (std::uint64_t m = ocs_[o]->in_mask[w].load(std::memory_order_relaxed); m; m &= m - 1) {
+        const std::uint32_t p = 64 * w + static_cast<unsigned>(__builtin_ctzll(m));
+        put(&o, sizeof o);
+        put(&p, sizeof p);
+        put(&ocs_[o]->in[p], sizeof(LinkMsg));
+        ++n;
+      }
+  std::memcpy(mine.data(), &n, sizeof n);
+  bool switching = false;
+  for (const auto& o : ocs_) switching = switching || o->busy || !o->ops.empty();
+  std::uint32_t d = 0;
+  const std::size_t dpos = mine.size();
+  put(&d, sizeof d);
+  if (switching)
+    for (std::uint32_t c = first_rack_ * plan_.chips_per_rack(); c < last_rack_ * plan_.chips_per_rack(); ++c) {
+      put(&c, sizeof c);
+      put(&chips_[c]->drained, 1);
+      ++d;
+    }
+  std::memcpy(mine.data() + dpos, &d, sizeof d);
+  const std::vector<std::uint8_t> all = ranks_.allgather(mine);
+  std::size_t at = 0;
+  auto get = [&all, &at](void* p, std::size_t k) {
+    std::memcpy(p, all.data() + at, k);
+    at += k;
+  };
+  for (unsigned r = 0; r < ranks_.size(); ++r) {
+    get(&n, sizeof n);
+    for (std::uint32_t i = 0; i < n; ++i) {
+      std::uint32_t o = 0, p = 0;
+      get(&o, sizeof o);
+      get(&p, sizeof p);
+      get(&ocs_[o]->in[p], sizeof(LinkMsg));
+      ocs_[o]->in_mask[p / 64].fetch_or(std::uint64_t{1} << (p % 64), std::memory_order_relaxed);
+    }
+    get(&d, sizeof d);
+    for (std::uint32_t i = 0; i < d; ++i) {
+      std::uint32_t c = 0;
+      get(&c, sizeof c);
+      get(&chips_[c]->drained, 1);
+    }
+  }
+}
+
+bool Pod::host_done(unsigned chip) const {
+  check_chip(chip);
+  std::uint8_t done = local(chip) && hosts_[chip].ops.empty();
+  ranks_.bcast(&done, 1, owner(chip));
+  return done != 0;
 }
 
 PodStats Pod::stats() const {
   PodStats s = st_;
   s.cycles = cycle_;
   std::uint64_t lost = 0;
-  for (const auto& o : ocs_) {
+  for (const auto& o : ocs_) { // (every rank has every OCS: their counts are the pod's)
     lost += o->with_model([](const auto& m) { return std::uint64_t{m.lost_o}; });
     s.flits_optical += o->flits;
   }
   s.lost = lost;
-  std::uint64_t links = 0, sum = 0;
-  for (std::size_t c = 0; c < chips_.size(); ++c) {
-    if (plan_.site(static_cast<unsigned>(c)).slice < 0) continue;
+  // this rank's chips, then summed over the ranks
+  std::array<std::uint64_t, 7> sum{s.chip_cycles, s.flits_electrical, s.fault_flits, 0, 0, 0, 0};
+  std::uint64_t link_max = 0;
+  for (unsigned c = first_rack_ * plan_.chips_per_rack(); c < last_rack_ * plan_.chips_per_rack(); ++c) {
+    sum[3] += local_stat(c, chip::StPktsSent);
+    sum[4] += local_stat(c, chip::StPktsRecv);
+    if (plan_.site(c).slice < 0) continue;
     for (const auto& e : chips_[c]->end) {
-      ++links;
-      sum += e.flits;
-      s.link_flits_max = std::max(s.link_flits_max, e.flits);
+      ++sum[5];
+      sum[6] += e.flits;
+      link_max = std::max(link_max, e.flits);
     }
   }
-  s.link_flits_mean = links ? double(sum) / double(links) : 0;
-  for (unsigned c = 0; c < chips_.size(); ++c) {
-    s.packets_sent += stat(c, chip::StPktsSent);
-    s.packets_received += stat(c, chip::StPktsRecv);
-  }
+  ranks_.sum(sum.data(), sum.size());
+  ranks_.max(&link_max, 1);
+  s.chip_cycles = sum[0];
+  s.flits_electrical = sum[1];
+  s.fault_flits = sum[2];
+  s.packets_sent = sum[3];
+  s.packets_received = sum[4];
+  s.link_flits_max = link_max;
+  s.link_flits_mean = sum[5] ? double(sum[6]) / double(sum[5]) : 0;
   return s;
 }
 

@@ -44,6 +44,7 @@
 #include "chip_regs.hpp"
 #include "coverage.hpp"
 #include "planner.hpp"
+#include "ranks.hpp"
 
 #include <array>
 #include <cstdint>
@@ -145,7 +146,10 @@ struct PodStats {
 
 class Pod {
 public:
-  explicit Pod(const Plan& plan);
+  /// The pod, or with several ranks (ranks.hpp) this process's share of it: the chips of its
+  /// racks, every OCS. Every rank builds it with the same plan and runs the same program on it;
+  /// the results are bit-identical whatever the rank count (pod_internal.hpp says how).
+  explicit Pod(const Plan& plan, const Ranks& ranks = Ranks{});
   ~Pod();
   Pod(const Pod&) = delete;
   Pod& operator=(const Pod&) = delete;
@@ -155,6 +159,12 @@ public:
   /// out among them. Results are bit-identical whatever the count (pod_internal.hpp says how).
   void set_threads(unsigned n);
   unsigned threads() const { return threads_; }
+  const Ranks& ranks() const { return ranks_; }
+  /// The chip's rack is this rank's (always true with one rank).
+  bool local(unsigned chip) const {
+    const unsigned r = chip / plan_.chips_per_rack();
+    return r >= first_rack_ && r < last_rack_;
+  }
   std::uint64_t cycle() const { return cycle_; }
   unsigned chips() const { return static_cast<unsigned>(chips_.size()); }
 
@@ -170,7 +180,7 @@ public:
   /// Queue a DMA command: `op` of `len` words from local `laddr` to `dest` chip's `raddr`.
   void dma(unsigned chip, unsigned dest, chip::DmaOp op, unsigned sem, std::uint32_t laddr, std::uint32_t raddr,
            std::uint32_t len);
-  bool host_done(unsigned chip) const { return hosts_[chip].ops.empty(); }
+  bool host_done(unsigned chip) const;
   /// Every host program finished, every chip idle, every link and OCS empty.
   bool quiet() const;
   /// Step until quiet(); throws PodError when nothing has moved for `watchdog` cycles while
@@ -189,6 +199,9 @@ public:
   void set_stepper(std::function<void()> f) { stepper_ = std::move(f); }
 
   // ---- backdoor ---------------------------------------------------------------------------
+  // (with several ranks: peek, stat, host_done and the queries quiet, slice_quiet, stats are
+  // collective, every rank calls them in the same order and gets the owner's answer; poke and
+  // the host operations act on this rank's chips and ignore the others')
   Word peek(unsigned chip, std::uint32_t addr) const;
   void poke(unsigned chip, std::uint32_t addr, const Word& w);
   std::uint32_t stat(unsigned chip, unsigned k) const;
@@ -243,6 +256,13 @@ private:
   };
 
   Plan plan_;
+  Ranks ranks_;
+  unsigned first_rack_ = 0, last_rack_ = 0; ///< this rank's racks
+  unsigned owner(unsigned chip) const;      ///< the rank of the chip's rack
+  void check_chip(unsigned chip) const;     ///< PodError for a chip the pod does not have
+  std::uint32_t local_stat(unsigned chip, unsigned k) const;
+  bool slice_waiting(unsigned s) const; ///< a host of slice s has operations left (every rank's)
+  void exchange_ocs_inputs();           ///< this cycle's OCS inputs and drained flags, between ranks
   std::unique_ptr<VerilatedContext> ctx_;
   std::unique_ptr<VerilatedFstC> trace_;
   std::vector<std::unique_ptr<Chip>> chips_;
@@ -271,7 +291,7 @@ private:
   void step_ocs_model(Lane& lane, unsigned oi, M& m);
   void chip_negedge(Lane& lane, unsigned chip);
   void chip_posedge(Lane& lane, unsigned chip);
-  bool merge_lanes(); ///< after a cycle: the lanes' counters into the pod's; true if anything moved
+  bool merge_lanes(bool drops); ///< after a cycle: the lanes' counters into the pod's; true if anything moved
   void touch(Lane& lane, unsigned chip); ///< a chip of an armed pod's slice moved: its slice is not stuck
   // faults
   void apply_fault(const Fault& f);

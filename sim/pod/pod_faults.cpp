@@ -107,9 +107,7 @@ void Pod::check_timeouts() {
   if (t == 0) return;
   for (unsigned s = 0; s < slice_last_move_.size(); ++s) {
     if (slice_timed_out_[s] || cycle_ - slice_last_move_[s] <= t) continue;
-    bool waiting = false;
-    for (unsigned c : plan_.slice_chips(s)) waiting = waiting || !hosts_[c].ops.empty();
-    if (!waiting) {
+    if (!slice_waiting(s)) {
       slice_last_move_[s] = cycle_; // idle, not stuck: watch the next window
       continue;
     }
@@ -128,8 +126,9 @@ SliceFlush Pod::flush_slice(unsigned s) {
   f.slice = s;
   f.cycle = cycle_;
   for (unsigned c : plan_.slice_chips(s)) {
+    if (!local(c)) continue; // its rank flushes it; the counts are summed below
     Chip& ch = *chips_[c];
-    const std::uint64_t sent = stat(c, chip::StPktsSent), recv = stat(c, chip::StPktsRecv);
+    const std::uint64_t sent = local_stat(c, chip::StPktsSent), recv = local_stat(c, chip::StPktsRecv);
     f.pkts_sent += sent;
     f.pkts_recv += recv;
     const std::int64_t inside = static_cast<std::int64_t>(ch.heads_in + sent) - static_cast<std::int64_t>(ch.heads_out + recv);
@@ -166,7 +165,17 @@ SliceFlush Pod::flush_slice(unsigned s) {
     ch.host_valid = false;
     ++f.chips_reset;
   }
-  merge_lanes(); // the purged flits into drops_
+  std::array<std::uint64_t, 7> sum{f.pkts_sent, f.pkts_recv, f.heads_in_chips, f.host_ops, f.flits_purged, f.heads_purged,
+                                   f.chips_reset};
+  ranks_.sum(sum.data(), sum.size());
+  f.pkts_sent = sum[0];
+  f.pkts_recv = sum[1];
+  f.heads_in_chips = sum[2];
+  f.host_ops = sum[3];
+  f.flits_purged = sum[4];
+  f.heads_purged = sum[5];
+  f.chips_reset = static_cast<unsigned>(sum[6]);
+  merge_lanes(true); // the purged flits into drops_
   std::uint64_t heads = 0;
   for (DropCause c : {DropCause::DeadChip, DropCause::FailedLink, DropCause::FailedOcsPort})
     heads += drops_[s][static_cast<unsigned>(c)].heads;

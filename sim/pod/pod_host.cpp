@@ -9,7 +9,7 @@ void Pod::write(unsigned chip, std::uint32_t addr, const Word& w) {
   op.kind = HostOp::Kind::Write;
   op.addr = addr;
   op.data = w;
-  hosts_.at(chip).ops.push_back(op);
+  if (local(chip)) hosts_.at(chip).ops.push_back(op); // (another rank runs that chip's host)
 }
 
 void Pod::wait_stat(unsigned chip, unsigned stat, std::uint32_t value) {
@@ -17,7 +17,7 @@ void Pod::wait_stat(unsigned chip, unsigned stat, std::uint32_t value) {
   op.kind = HostOp::Kind::Wait;
   op.stat = stat;
   op.value = value;
-  hosts_.at(chip).ops.push_back(op);
+  if (local(chip)) hosts_.at(chip).ops.push_back(op);
 }
 
 void Pod::dma(unsigned chip, unsigned dest, chip::DmaOp op, unsigned sem, std::uint32_t laddr, std::uint32_t raddr,
@@ -61,11 +61,13 @@ bool Pod::chip_quiet(unsigned i) const {
 }
 
 bool Pod::quiet() const {
-  for (unsigned i = 0; i < chips_.size(); ++i)
-    if (!chip_quiet(i)) return false;
+  std::uint64_t busy = 0;
+  for (unsigned i = first_rack_ * plan_.chips_per_rack(); i < last_rack_ * plan_.chips_per_rack() && !busy; ++i)
+    busy = !chip_quiet(i);
   for (const auto& o : ocs_)
-    if (o->busy || !o->ops.empty() || o->any_in()) return false;
-  return true;
+    busy = busy || o->busy || !o->ops.empty() || o->any_in();
+  ranks_.sum(&busy, 1);
+  return busy == 0;
 }
 
 std::uint64_t Pod::run_until_quiet(std::uint64_t limit, const std::string& what, std::uint64_t watchdog) {
@@ -79,7 +81,7 @@ std::uint64_t Pod::run_until_quiet(std::uint64_t limit, const std::string& what,
       for (std::size_t i = 0; i < chips_.size() && where.size() < 200; ++i)
         if (!hosts_[i].ops.empty())
           where += fmt::format(" chip {} waits for counter {} >= {} (at {});", i, hosts_[i].ops.front().stat,
-                               hosts_[i].ops.front().value, stat(static_cast<unsigned>(i), hosts_[i].ops.front().stat));
+                               hosts_[i].ops.front().value, local_stat(static_cast<unsigned>(i), hosts_[i].ops.front().stat));
       throw PodError(fmt::format("{}: nothing moved for {} cycles at cycle {} (deadlock or a lost packet){}", what,
                                  watchdog, cycle_, where));
     }
@@ -101,9 +103,25 @@ std::uint64_t Pod::run_until(const std::function<bool()>& done, std::uint64_t li
 }
 
 bool Pod::slice_quiet(unsigned s) const {
+  std::uint64_t busy = 0;
   for (unsigned c : plan_.slice_chips(s))
-    if (!chip_quiet(c)) return false;
-  return true;
+    if (local(c) && !chip_quiet(c)) {
+      busy = 1;
+      break;
+    }
+  ranks_.sum(&busy, 1);
+  return busy == 0;
+}
+
+bool Pod::slice_waiting(unsigned s) const {
+  std::uint64_t waiting = 0;
+  for (unsigned c : plan_.slice_chips(s))
+    if (local(c) && !hosts_[c].ops.empty()) {
+      waiting = 1;
+      break;
+    }
+  ranks_.sum(&waiting, 1);
+  return waiting != 0;
 }
 
 } // namespace phtpu::pod
