@@ -412,7 +412,7 @@ TEST_CASE("phtpu pod runs verified workloads on a scaled pod and reports them", 
 TEST_CASE("phtpu pod rejects bad input with one line and exit 1", "[cli][pod]") {
   for (const char* a : {"pod --cube 3x3x3", "pod --racks 2 --slice 4x4x4", "pod --slice 2x2x6:twisted",
                         "pod --slice 2x2x3", "pod --slice 2x2x4:sideways", "pod --workload allsum",
-                        "pod --bytes 10", "pod --bytes 1GB", "pod --racks 40 --slice 2x2x2",
+                        "pod --bytes 10", "pod --bytes 1GB", "pod --racks 65 --slice 2x2x2",
                         "pod --reconfigure 1:2x2x2", "pod --config /nonexistent.json",
                         "pod --json /nonexistent/dir/x.json", "pod --trace x.fst --trace-chips 500",
                         "pod --trace x.fst --trace-chips 9.9.9/1.1.1/1.1.1"}) {
@@ -421,6 +421,10 @@ TEST_CASE("phtpu pod rejects bad input with one line and exit 1", "[cli][pod]") 
     CHECK(r.status == 1);
     CHECK(one_line(r.err));
   }
+  // an option value out of its range is a usage error (exit 2), also one line
+  const auto r = run("pod --threads 0");
+  CHECK(r.status == 2);
+  CHECK(one_line(r.err));
 }
 
 // Regression against stored outputs: tests/data/pod_reference.json, written by
