@@ -1,7 +1,10 @@
 // SparseCore lookup unit, C++ models (rtl/sparsecore/sc_lookup.sv, sc_pkg.sv):
 //   TableCfg        a table's configuration and its sc_pkg table word (the register layout)
+//   geom_word       the slice geometry register (CfgGeom)
 //   shard_magic     the division constants the host writes for row sharding
 //   fetch_requests  which shard, local row and beats every row fetch goes to (the sharding rule)
+//   slice_owner     where shard k of a slice-placed table lives: the chip at row-major position
+//                   base + k, its coordinate by coords' SliceGeometry::phext_of_global
 //   dedup_set       the dedup table's set hash
 //   row_element     the contents of every table (a hash of table, id and element: no storage)
 //   golden_bags     the embedding-bag results, bit-exact with the RTL's defined order
@@ -11,11 +14,14 @@
 // These say what the unit computes, not how: no queues, banks or cycles.
 #pragma once
 
+#include "chip_address.hpp"
+#include "coordinate.hpp"
 #include "mxu_fp.hpp"
 
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -27,11 +33,24 @@ namespace phtpu::sc {
 /// the RTL; tb/sc_lookup_tb.hpp checks every one against sc_pkg at compile time.
 enum class Combiner : unsigned { Sum = 0, Mean = 1, Sqrtn = 2 };
 enum class Sharding : unsigned { Row = 0, Column = 1, Table = 2 };
+/// Where shard k of a table lives: the chip named by shard-map entry base + k, or the chip at
+/// row-major position base + k of the slice in the geometry register (sc_pkg Place*).
+enum class Placement : unsigned { Map = 0, Slice = 1 };
 inline constexpr unsigned kLanes = 8;
-inline constexpr unsigned kCfgOwn = 0, kCfgCtl = 1, kCfgTable = 16, kCfgShard = 256;
-/// Table word fields: least significant bit of each (sc_pkg TCfg*), widths in TableCfg::word.
-inline constexpr unsigned kTCfgGroups = 0, kTCfgBf16 = 4, kTCfgComb = 5, kTCfgMode = 7, kTCfgShards = 9, kTCfgBase = 18,
-                          kTCfgChunk = 26, kTCfgShift = 30, kTCfgMagic = 34, kTCfgVocab = 67, kTCfgBits = 99;
+inline constexpr unsigned kCfgOwn = 0, kCfgCtl = 1, kCfgGeom = 2, kCfgTable = 16, kCfgShard = 256;
+/// Shards per table: slice placement up to a whole 4096-chip pod, shard-map placement up to 256.
+inline constexpr unsigned kMaxShards = 4096, kMapShards = 256;
+/// Table word fields: least significant bit of each (sc_pkg TCfg*) and the widths that grew
+/// with the shard count (the rest: TableCfg::word).
+inline constexpr unsigned kTCfgGroups = 0, kTCfgBf16 = 4, kTCfgComb = 5, kTCfgMode = 7, kTCfgPlace = 9,
+                          kTCfgShards = 10, kTCfgBase = 23, kTCfgChunk = 35, kTCfgShift = 39, kTCfgMagic = 43,
+                          kTCfgVocab = 76, kTCfgBits = 108;
+inline constexpr unsigned kTCfgShardsW = 13, kTCfgBaseW = 12;
+/// Geometry register fields (sc_pkg Geom*): the slice shape (3 x 10 bits, x highest), the cube
+/// shape (3 x 4 bits, x highest), the layouts of the chip's slice and cube registers.
+inline constexpr unsigned kGeomSliceLsb = 0, kGeomCubeLsb = 30;
+/// A geometry that fits every slice-placed table (the default of the checks below).
+inline constexpr unsigned kAnySlice = std::numeric_limits<unsigned>::max();
 inline constexpr std::uint32_t kOne = 0x3F800000u; ///< fp32 1.0, the weight of an unweighted lookup
 
 /// Statistic counter indexes (sc_pkg::St*).
@@ -50,10 +69,10 @@ inline const char* stat_name(unsigned s) {
 /// id div S = (id * magic) >> (32 + shift) for every 32-bit id (Granlund-Montgomery 1994, Thm 4.2).
 struct Magic {
   std::uint64_t magic = 0; ///< < 2^33
-  unsigned shift = 0;      ///< ceil(log2 S), 0..8
+  unsigned shift = 0;      ///< ceil(log2 S), 0..12
 };
 inline Magic shard_magic(unsigned shards) {
-  if (shards < 1 || shards > 256) throw std::invalid_argument("shards must be 1..256");
+  if (shards < 1 || shards > kMaxShards) throw std::invalid_argument("shards must be 1..4096");
   Magic m;
   while ((1u << m.shift) < shards) ++m.shift;
   const std::uint64_t num = std::uint64_t(1) << (32 + m.shift);
@@ -73,8 +92,9 @@ struct TableCfg {
   bool bf16 = false;
   Combiner combiner = Combiner::Sum;
   Sharding sharding = Sharding::Row;
+  Placement placement = Placement::Map;
   unsigned shards = 1;     ///< S
-  unsigned base = 0;       ///< shard-map index of shard 0
+  unsigned base = 0;       ///< shard 0's shard-map index (Map) or slice position (Slice)
   std::uint32_t vocab = 1000;
 
   unsigned dim() const { return groups * kLanes; }
@@ -82,24 +102,37 @@ struct TableCfg {
   unsigned beats() const { return bf16 ? (groups + 1) / 2 : groups; }
   unsigned chunk() const { return sharding == Sharding::Column ? beats() / shards : 0; }
 
-  /// Throws std::invalid_argument with a one-line reason for a configuration the RTL cannot run.
-  void validate(unsigned max_groups, unsigned shard_entries) const {
+  /// Throws std::invalid_argument with a one-line reason for a configuration the RTL cannot run;
+  /// `slice_chips` is the chip count of the slice in the geometry register (slice placement).
+  void validate(unsigned max_groups, unsigned shard_entries, unsigned slice_chips = kAnySlice) const {
     if (groups < 1 || groups > max_groups)
       throw std::invalid_argument("dimension must be a multiple of 8 from 8 to " + std::to_string(8 * max_groups));
-    if (shards < 1 || shards > 256 || shards > shard_entries)
-      throw std::invalid_argument("shards must be 1.." + std::to_string(std::min(256u, shard_entries)));
-    if (base >= shard_entries) throw std::invalid_argument("shard base past the shard map");
+    if (placement == Placement::Map) {
+      if (shards < 1 || shards > kMapShards || shards > shard_entries)
+        throw std::invalid_argument("shards must be 1.." + std::to_string(std::min(kMapShards, shard_entries)) +
+                                    " with the shard map");
+      if (base >= shard_entries) throw std::invalid_argument("shard base past the shard map");
+    } else {
+      if (shards < 1 || shards > kMaxShards) throw std::invalid_argument("shards must be 1..4096");
+      if (base >= kMaxShards || std::uint64_t(base) + shards > slice_chips)
+        throw std::invalid_argument("slice positions " + std::to_string(base) + ".." +
+                                    std::to_string(base + shards - 1) + " past the slice's " +
+                                    std::to_string(slice_chips) + " chips");
+    }
     if (vocab < 1) throw std::invalid_argument("vocabulary must have at least one row");
     if (sharding == Sharding::Column && (beats() % shards != 0))
       throw std::invalid_argument("column sharding needs the row's " + std::to_string(beats()) +
                                   " beats to split evenly over " + std::to_string(shards) + " shards");
   }
 
-  /// What the RTL checks when the word is written (sc_lookup cfg_table_ok): a table it cannot
+  /// What the RTL checks (sc_config: the word when it is written, with the geometry of
+  /// `slice_chips` chips for slice placement, 0 for none or a zero dimension): a table it cannot
   /// run has its lookups dropped (err_o[2]) instead of hanging the unit.
-  bool runnable(unsigned max_groups) const {
-    return groups >= 1 && groups <= max_groups && shards >= 1 && shards <= 256 &&
-           (sharding != Sharding::Column || (chunk() >= 1 && chunk() * shards == beats()));
+  bool runnable(unsigned max_groups, unsigned slice_chips = kAnySlice) const {
+    const unsigned most = placement == Placement::Slice ? kMaxShards : kMapShards;
+    return groups >= 1 && groups <= max_groups && shards >= 1 && shards <= most &&
+           (sharding != Sharding::Column || (chunk() >= 1 && chunk() * shards == beats())) &&
+           (placement != Placement::Slice || std::uint64_t(base) + shards <= slice_chips);
   }
 
   /// The sc_pkg table word, 4 x 32 bits (least significant word first).
@@ -114,8 +147,9 @@ struct TableCfg {
     put(kTCfgBf16, 1, bf16);
     put(kTCfgComb, 2, static_cast<unsigned>(combiner));
     put(kTCfgMode, 2, static_cast<unsigned>(sharding));
-    put(kTCfgShards, 9, shards);
-    put(kTCfgBase, 8, base);
+    put(kTCfgPlace, 1, static_cast<unsigned>(placement));
+    put(kTCfgShards, kTCfgShardsW, shards);
+    put(kTCfgBase, kTCfgBaseW, base);
     put(kTCfgChunk, 4, chunk());
     put(kTCfgShift, 4, m.shift);
     put(kTCfgMagic, 33, m.magic);
@@ -123,6 +157,24 @@ struct TableCfg {
     return w;
   }
 };
+
+/// The geometry register (CfgGeom): the slice and cube shapes in chips, 4 x 32 bits.
+inline std::array<std::uint32_t, 4> geom_word(const phext::Vec3& slice, const phext::Vec3& cube) {
+  const std::uint64_t s = (std::uint64_t(slice.x) << 20) | (slice.y << 10) | slice.z;
+  const std::uint64_t c = (cube.x << 8) | (cube.y << 4) | cube.z;
+  const std::uint64_t v = (s << kGeomSliceLsb) | (c << kGeomCubeLsb);
+  return {std::uint32_t(v), std::uint32_t(v >> 32), 0, 0};
+}
+
+/// Slice placement: row-major position p of a slice (x fastest, the order of net::Topology's
+/// nodes and of the pod's slice_chips) as a global position.
+inline phext::Vec3 slice_position(const phext::Vec3& slice, unsigned p) {
+  return {p % slice.x, p / slice.x % slice.y, p / (slice.x * slice.y)};
+}
+/// The phext coordinate of the chip that holds shard k of a slice-placed table.
+inline phext::Coordinate slice_owner(const phext::SliceGeometry& geo, const TableCfg& t, unsigned shard) {
+  return geo.phext_of_global(slice_position(geo.slice(), t.base + shard));
+}
 
 /// One request of a row fetch: shard k of the table (shard-map index base + k), local row, beats.
 struct Request {
@@ -215,16 +267,18 @@ struct BagIn {
 /// The RTL's largest row in groups of 8 (sc_lookup MaxGroups, the same in every build).
 inline constexpr unsigned kMaxGroups = 8;
 
-/// A lookup the unit drops: its table cannot run, its id is past the table's vocabulary, or its
-/// table differs from the bag's (the table of the bag's first beat).
-inline bool dropped_lookup(const Lookup& l, bool bag_open, unsigned bag_table, const std::vector<TableCfg>& tables) {
+/// A lookup the unit drops: its table cannot run (with a geometry of `slice_chips` chips), its id
+/// is past the table's vocabulary, or its table differs from the bag's (the table of the bag's
+/// first beat).
+inline bool dropped_lookup(const Lookup& l, bool bag_open, unsigned bag_table, const std::vector<TableCfg>& tables,
+                           unsigned slice_chips = kAnySlice) {
   const TableCfg& t = tables.at(l.table);
-  return !l.empty && (!t.runnable(kMaxGroups) || (bag_open && l.table != bag_table) || l.id >= t.vocab);
+  return !l.empty && (!t.runnable(kMaxGroups, slice_chips) || (bag_open && l.table != bag_table) || l.id >= t.vocab);
 }
 
 /// Split the stream into bags and apply the drop rules (dropped_lookup).
 inline std::vector<BagIn> bags_of(const std::vector<Lookup>& in, const std::vector<TableCfg>& tables,
-                                  std::uint64_t* dropped = nullptr) {
+                                  std::uint64_t* dropped = nullptr, unsigned slice_chips = kAnySlice) {
   std::vector<BagIn> out;
   bool open = false;
   BagIn cur;
@@ -233,7 +287,7 @@ inline std::vector<BagIn> bags_of(const std::vector<Lookup>& in, const std::vect
       cur = BagIn{l.sample, l.table, {}};
     }
     const bool bag_end = l.last || l.empty;
-    const bool bad = dropped_lookup(l, open, cur.table, tables);
+    const bool bad = dropped_lookup(l, open, cur.table, tables, slice_chips);
     if (bad && dropped) ++*dropped;
     if (!l.empty && !bad) cur.lookups.emplace_back(l.id, l.weight);
     open = !bag_end;
@@ -264,9 +318,9 @@ inline BagOut golden_bag(const BagIn& bag, const std::vector<TableCfg>& tables, 
   return o;
 }
 inline std::vector<BagOut> golden_bags(const std::vector<Lookup>& in, const std::vector<TableCfg>& tables,
-                                       std::uint64_t seed) {
+                                       std::uint64_t seed, unsigned slice_chips = kAnySlice) {
   std::vector<BagOut> out;
-  for (const BagIn& b : bags_of(in, tables)) out.push_back(golden_bag(b, tables, seed));
+  for (const BagIn& b : bags_of(in, tables, nullptr, slice_chips)) out.push_back(golden_bag(b, tables, seed));
   return out;
 }
 
@@ -314,11 +368,17 @@ inline DoubleBag double_bag(const BagIn& bag, const std::vector<TableCfg>& table
   return d;
 }
 
-/// Where each shard-map entry's chip is, as far as this unit cares: its own or another.
+/// Where each shard's chip is, as far as this unit cares: its own or another. Shard-map
+/// placement: by the map entry; slice placement: by this chip's position in the slice.
 struct ShardMapView {
   unsigned entries = 256;
-  std::vector<bool> local; ///< local[i]: map entry i is this chip's own coordinate
-  bool is_local(const TableCfg& t, unsigned shard) const { return local.at((t.base + shard) % entries); }
+  std::vector<bool> local;        ///< local[i]: map entry i is this chip's own coordinate
+  unsigned own_pos = kAnySlice;   ///< this chip's row-major position in the geometry's slice
+  unsigned slice_chips = 0;       ///< the geometry's chips (0: none written)
+  bool is_local(const TableCfg& t, unsigned shard) const {
+    if (t.placement == Placement::Slice) return t.base + shard == own_pos;
+    return local.at((t.base + shard) % entries);
+  }
 };
 
 /// The counters the RTL must report for a lookup stream, from the rules alone (sc_lookup
@@ -339,7 +399,7 @@ inline Predicted predict_counts(const std::vector<Lookup>& in, const std::vector
   for (const Lookup& l : in) {
     if (!open) bag_table = l.table;
     const bool bag_end = l.last || l.empty;
-    const bool bad = dropped_lookup(l, open, bag_table, tables);
+    const bool bad = dropped_lookup(l, open, bag_table, tables, map.slice_chips);
     bool close = l.batch_end;
     if (bad) ++p.dropped;
     if (!l.empty && !bad) {

@@ -5,8 +5,9 @@
 //             requests it holds), in order or out of order, beats of different requests
 //             interleaved when out of order, random gaps and ready stalls
 //   Remote    the other chips of the slice behind the ICI port: parses request packets, checks
-//             the sharding (the owner named in the head really holds that row), answers after a
-//             latency, in order or not, one whole packet at a time
+//             the sharding (the owner named in the head really holds that row: by the shard
+//             map, or for slice placement by decoding the head's coordinate as a router does),
+//             answers after a latency, in order or not, one whole packet at a time
 //   outputs   o_* beats reassembled into bags, with random ready stalls
 // Every model checks the protocol it sees and records violations in RunResult::errors.
 // The table contents come from sc::row_element, so nothing is stored per row.
@@ -22,6 +23,7 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 #include <cstdint>
 #include <deque>
 #include <random>
@@ -36,12 +38,17 @@ namespace checks {
 namespace p = rtl::sc_pkg;
 constexpr unsigned u(Combiner c) { return static_cast<unsigned>(c); }
 constexpr unsigned u(Sharding s) { return static_cast<unsigned>(s); }
-static_assert(kLanes == p::Lanes && kCfgOwn == p::CfgOwn && kCfgCtl == p::CfgCtl && kCfgTable == p::CfgTable &&
-              kCfgShard == p::CfgShard);
+constexpr unsigned u(Placement s) { return static_cast<unsigned>(s); }
+static_assert(kLanes == p::Lanes && kCfgOwn == p::CfgOwn && kCfgCtl == p::CfgCtl && kCfgGeom == p::CfgGeom &&
+              kCfgTable == p::CfgTable && kCfgShard == p::CfgShard);
+static_assert(u(Placement::Map) == p::PlaceMap && u(Placement::Slice) == p::PlaceSlice && kMaxShards == p::MaxShards &&
+              kMapShards == p::MapShards && kTCfgShardsW == p::TCfgShardsW && kTCfgBaseW == p::TCfgBaseW &&
+              kGeomSliceLsb == p::GeomSliceLsb && kGeomCubeLsb == p::GeomCubeLsb);
 static_assert(u(Combiner::Sum) == p::CombSum && u(Combiner::Mean) == p::CombMean && u(Combiner::Sqrtn) == p::CombSqrtn);
 static_assert(u(Sharding::Row) == p::ShardRow && u(Sharding::Column) == p::ShardCol && u(Sharding::Table) == p::ShardTable);
 static_assert(kTCfgGroups == p::TCfgGroups && kTCfgBf16 == p::TCfgBf16 && kTCfgComb == p::TCfgComb &&
-              kTCfgMode == p::TCfgMode && kTCfgShards == p::TCfgShards && kTCfgBase == p::TCfgBase &&
+              kTCfgMode == p::TCfgMode && kTCfgPlace == p::TCfgPlace && kTCfgShards == p::TCfgShards &&
+              kTCfgBase == p::TCfgBase &&
               kTCfgChunk == p::TCfgChunk && kTCfgShift == p::TCfgShift && kTCfgMagic == p::TCfgMagic &&
               kTCfgVocab == p::TCfgVocab && kTCfgBits == p::TCfgW);
 static_assert(StLookups == p::StLookups && StBags == p::StBags && StUnique == p::StUnique && StHashFull == p::StHashFull &&
@@ -70,14 +77,20 @@ struct TbStalls {
   double out = 0; ///< o_ready low
 };
 
-/// The slice around the unit: the shard map (phext coordinates) and which entry is this chip.
+/// The slice around the unit: the shard map (phext coordinates), the slice geometry written to
+/// CfgGeom (for slice-placed tables; none: not written), and this chip.
 struct SliceMap {
   std::vector<RawCoord> coords; ///< shard-map entries
+  std::optional<phext::SliceGeometry> geo;
   RawCoord own{};
   phext::Vec3 own_gpos;
   ShardMapView view(unsigned entries) const {
     ShardMapView v{entries, std::vector<bool>(entries, false)};
     for (unsigned i = 0; i < coords.size() && i < entries; ++i) v.local[i] = coords[i] == own;
+    if (geo) {
+      v.own_pos = own_gpos.x + geo->slice().x * (own_gpos.y + geo->slice().y * own_gpos.z);
+      v.slice_chips = geo->chip_count();
+    }
     return v;
   }
 };
@@ -90,6 +103,22 @@ inline SliceMap slice_map(unsigned entries, unsigned own_chip) {
   for (unsigned k = 0; k < entries; ++k) m.coords.push_back(raw_of(geo.phext_of_chip(k % geo.chip_count())));
   m.own = raw_of(geo.phext_of_chip(own_chip));
   m.own_gpos = geo.global_of_chip(own_chip);
+  return m;
+}
+
+/// A slice of `slice` chips in cubes of `cube` chips (Z arm `z`), this chip at row-major
+/// position `own_pos`, the geometry written to CfgGeom; shard-map entry k names position k mod
+/// the slice's chips, for the shard-map tables beside the slice-placed ones. A twisted slice
+/// has the same addresses (the twist moves wrap links, not coordinates).
+inline SliceMap slice_geometry(phext::Vec3 slice, phext::Vec3 cube, unsigned own_pos, unsigned entries,
+                               phext::ZArm z = {}) {
+  SliceMap m;
+  m.geo.emplace(slice, cube, z);
+  const unsigned n = m.geo->chip_count();
+  for (unsigned k = 0; k < entries; ++k)
+    m.coords.push_back(raw_of(m.geo->phext_of_global(slice_position(slice, k % n))));
+  m.own_gpos = slice_position(slice, own_pos);
+  m.own = raw_of(m.geo->phext_of_global(m.own_gpos));
   return m;
 }
 
@@ -127,7 +156,7 @@ public:
     tables_ = tables;
     map_ = map;
     if (validate)
-      for (const auto& t : tables) t.validate(p_.max_groups, p_.shard_entries);
+      for (const auto& t : tables) t.validate(p_.max_groups, p_.shard_entries, map.geo ? map.geo->chip_count() : 0);
     std::array<std::uint32_t, 4> w{};
     ici::FlitData own{};
     ici::pack_coord(own, 0, map.own);
@@ -138,17 +167,26 @@ public:
     std::copy(own.begin(), own.begin() + 4, w.begin());
     write_cfg(kCfgOwn, w);
     write_cfg(kCfgCtl, {max_outstanding, 0, 0, 0});
+    if (map.geo) write_cfg(kCfgGeom, geom_word(map.geo->slice(), map.geo->cube()));
     for (unsigned t = 0; t < tables.size(); ++t) write_cfg(kCfgTable + t, tables[t].word());
     // the shard-map entries the tables use (the rest stay unwritten, as on a real chip)
     std::vector<bool> used(p_.shard_entries, false);
     for (const auto& t : tables)
-      for (unsigned k = 0; k < t.shards; ++k) used[(t.base + k) % p_.shard_entries] = true;
+      if (t.placement == Placement::Map)
+        for (unsigned k = 0; k < t.shards; ++k) used[(t.base + k) % p_.shard_entries] = true;
     for (unsigned k = 0; k < map.coords.size() && k < p_.shard_entries; ++k) {
       if (!used[k]) continue;
       ici::FlitData c{};
       ici::pack_coord(c, 0, map.coords[k]);
       write_cfg(kCfgShard + k, {c[0], c[1], c[2], c[3]});
     }
+  }
+
+  /// Write only the geometry register (unit idle), from `map` (a zero word when it has none),
+  /// and take `map` as the slice from now on: for tests of the order of configuration writes.
+  void write_geometry(const SliceMap& map) {
+    map_ = map;
+    write_cfg(kCfgGeom, map.geo ? geom_word(map.geo->slice(), map.geo->cube()) : std::array<std::uint32_t, 4>{});
   }
 
   /// Make the remote side send one 3-flit packet of the wrong type (Write) before any response:
@@ -170,7 +208,7 @@ public:
                 TbStalls st, std::uint64_t watchdog = 20000) {
     RunResult r;
     std::deque<Lookup> q(in.begin(), in.end());
-    const std::size_t want_bags = bags_of(in, tables_).size();
+    const std::size_t want_bags = bags_of(in, tables_).size(); // drops do not change the bags
     seed_ = table_seed;
     mem_ = mem;
     rem_ = remote;
@@ -269,8 +307,17 @@ private:
     m.cfg_valid_i = 0;
   }
 
-  /// Which shard k of table t the chip at map entry coordinates `c` holds (-1: none).
+  /// Which shard k of table t the chip at coordinates `c` holds (-1: none). Slice placement: the
+  /// router's decode of `c` (coords' SliceGeometry::decode), its row-major position minus base.
   int shard_at(const TableCfg& t, const RawCoord& c) const {
+    if (t.placement == Placement::Slice) {
+      if (!map_.geo) return -1;
+      const phext::Decoded d = map_.geo->decode(c);
+      if (d.status != phext::DecodeStatus::Ok) return -1;
+      const phext::Vec3& n = map_.geo->slice();
+      const unsigned pos = d.global.x + n.x * (d.global.y + n.y * d.global.z);
+      return pos >= t.base && pos - t.base < t.shards ? int(pos - t.base) : -1;
+    }
     for (unsigned k = 0; k < t.shards; ++k)
       if (map_.coords.at((t.base + k) % p_.shard_entries) == c) return int(k);
     return -1;

@@ -253,6 +253,26 @@ TEST_CASE("distributed embedding lookup and the data-parallel step are verified"
   CHECK(d.ok);
 }
 
+TEST_CASE("embedding lookup on a 128-chip slice: owners computed from the slice geometry, beyond the shard map",
+          "[pod][embedding]") {
+  // 16 racks of 2x2x2 cubes as one 4x4x8 slice: more chips than the chip's 64-entry shard map
+  PodSpec spec;
+  spec.cube = 2;
+  spec.racks = 16;
+  spec.slices = {parse_slice("4x4x8")};
+  Pod pod{Plan(spec)};
+  REQUIRE(pod.plan().slice_chips(0).size() == 128);
+  const RunResult e = run_embedding(pod, 0, 8, 12, 64, 1.05, 11);
+  INFO(e.detail);
+  CHECK(e.ok);
+  std::uint64_t served = 0;
+  for (unsigned chip : pod.plan().slice_chips(0)) {
+    served += pod.stat(chip, chip::StLookupsServed);
+    CHECK(pod.stat(chip, chip::StDropZ) + pod.stat(chip, chip::StDropShape) == 0);
+  }
+  CHECK(served > 0);
+}
+
 TEST_CASE("a slice turns twisted through the OCS protocol while the other keeps running", "[pod][ocs]") {
   PodSpec spec = small_pod();
   spec.slices = {parse_slice("2x2x4"), parse_slice("2x2x4")};

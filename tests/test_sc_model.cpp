@@ -1,5 +1,6 @@
 // The SparseCore C++ models (ref/sc_model.hpp, tb/sc_workload.hpp) against independent facts:
-// the division constants against integer division, the sharding rule against its inverse, the
+// the division constants against integer division, the sharding rule against its inverse, slice
+// placement's positions against a hand-worked slice and coords' decode, the
 // golden embedding bag against hand-computed cases and the double-precision reference (whose
 // bound must catch a real error), the register word against a hand-packed one, the counter
 // prediction against a hand-worked stream, and the Zipf sampler against its analytic law.
@@ -19,19 +20,20 @@ using phtpu::mxu::f32;
 
 TEST_CASE("shard_magic: (id * magic) >> (32 + shift) is id / S for every S", "[sc][model]") {
   std::mt19937_64 rng(phtpu::test_seed());
-  for (unsigned s = 1; s <= 256; ++s) {
+  for (unsigned s = 1; s <= kMaxShards; s += s < 300 ? 1 : 37) {
     const Magic m = shard_magic(s);
     CHECK(m.magic < (std::uint64_t(1) << 33));
     std::vector<std::uint32_t> ids = {0u, 1u, s - 1, s, s + 1, 0xFFFFFFFFu, 0xFFFFFFFEu, 0x80000000u};
     for (std::uint64_t k = 1; k < (1ull << 32) / s; k = k * 3 + 1)
       for (std::int64_t d : {-1, 0, 1}) ids.push_back(std::uint32_t(k * s + std::uint64_t(d)));
     for (std::uint64_t q = (0xFFFFFFFFull / s) * s; q + 1 > 0 && ids.size() < 400; q -= s) ids.push_back(std::uint32_t(q));
-    for (int i = 0; i < 2000; ++i) ids.push_back(std::uint32_t(rng()));
+    for (int i = 0; i < (s <= 256 ? 2000 : 200); ++i) ids.push_back(std::uint32_t(rng()));
     for (auto id : ids)
       if (magic_div(id, m) != id / s) FAIL("S=" << s << " id=" << id << ": " << magic_div(id, m) << " != " << id / s);
   }
   CHECK_THROWS(shard_magic(0));
-  CHECK_THROWS(shard_magic(257));
+  CHECK_NOTHROW(shard_magic(kMaxShards));
+  CHECK_THROWS(shard_magic(kMaxShards + 1));
 }
 
 TEST_CASE("fetch_requests: every row on exactly one owner, every beat fetched once", "[sc][model]") {
@@ -67,11 +69,33 @@ TEST_CASE("TableCfg: the register word matches sc_pkg's layout, bad tables are r
   t.base = 3;
   t.vocab = 1000;
   const auto w = t.word();
-  // groups 2 | bf16 <<4 | mean <<5 | shards 4 <<9 | base 3 <<18 | shift 2 <<30 ; magic 2^32 at bit 34
-  CHECK(w[0] == (2u | 1u << 4 | 1u << 5 | 4u << 9 | 3u << 18 | 2u << 30));
-  CHECK(w[1] == 0u);
-  CHECK(w[2] == ((1u << 2) | (1000u << 3)));
+  // groups 2 | bf16 <<4 | mean <<5 | shards 4 <<10 | base 3 <<23; shift 2 at bit 39 (word 1 bit
+  // 7); magic 2^32 at bit 43 + 32 = 75 (word 2 bit 11); vocab 1000 at bit 76 (word 2 bit 12)
+  CHECK(w[0] == (2u | 1u << 4 | 1u << 5 | 4u << 10 | 3u << 23));
+  CHECK(w[1] == 2u << 7);
+  CHECK(w[2] == ((1u << 11) | (1000u << 12)));
   CHECK(w[3] == 0u);
+  // slice placement (bit 9), 4096 shards (bit 22), base 4095 (bits 23..34)
+  TableCfg big = t;
+  big.bf16 = false;
+  big.combiner = Combiner::Sum;
+  big.placement = Placement::Slice;
+  big.shards = 4096;
+  big.base = 4095;
+  const auto wb = big.word();
+  CHECK(wb[0] == (2u | 1u << 9 | 1u << 22 | 0x1FFu << 23));
+  CHECK((wb[1] & 0x7Fu) == 0x7u); // base bits 32..34, then the shift 12 at bit 39
+  CHECK(((wb[1] >> 7) & 0xFu) == 12u);
+  CHECK_NOTHROW(big.validate(8, 256, 8192));
+  CHECK_THROWS_WITH(big.validate(8, 256, 4096), Catch::Contains("past the slice"));
+  CHECK(big.runnable(8, 8191));
+  CHECK(!big.runnable(8, 8190));
+  big.base = 0;
+  CHECK(big.runnable(8, 4096));
+  CHECK(!big.runnable(8, 0)); // no geometry written
+  big.placement = Placement::Map;
+  CHECK(!big.runnable(8));    // 4096 shards need slice placement
+  CHECK_THROWS_WITH(big.validate(8, 256), Catch::Contains("with the shard map"));
   TableCfg bad = t;
   bad.groups = 9;
   CHECK_THROWS_WITH(bad.validate(8, 256), Catch::Contains("multiple of 8"));
@@ -82,6 +106,40 @@ TEST_CASE("TableCfg: the register word matches sc_pkg's layout, bad tables are r
   bad = t;
   bad.shards = 300;
   CHECK_THROWS(bad.validate(8, 256));
+}
+
+TEST_CASE("slice placement: shard k on row-major position base + k, its coordinate by phext_of_global", "[sc][model]") {
+  // 8x8x12 of 4x4x4 cubes (a TPU v4 shape whose z is not a power of two)
+  const phext::SliceGeometry geo({8, 8, 12}, {4, 4, 4}, {1, 1, 2});
+  // position 700 = 4 + 8 * (87) = x 4, y 87 mod 8 = 7, z 87 div 8 = 10 (derived)
+  CHECK(slice_position(geo.slice(), 700) == phext::Vec3{4, 7, 10});
+  TableCfg t;
+  t.placement = Placement::Slice;
+  t.shards = 768;
+  t.base = 100;
+  // shard 600 -> position 700 -> cube (1, 1, 2), chip (0, 3, 2) in its cube
+  CHECK(slice_owner(geo, t, 600).str() == "1.1.2/2.2.3/1.4.3");
+  // every shard decodes back to its position, every chip is the owner of at most one shard
+  t.base = 0;
+  std::set<unsigned> chips;
+  for (unsigned k = 0; k < t.shards; ++k) {
+    const phext::Decoded d = geo.decode(slice_owner(geo, t, k));
+    REQUIRE(d.status == phext::DecodeStatus::Ok);
+    REQUIRE(d.global == slice_position(geo.slice(), k));
+    chips.insert(geo.chip_of_global(d.global));
+  }
+  CHECK(chips.size() == geo.chip_count());
+  // the geometry register: slice x,y,z in bits 29..0 (10 each, x highest), cube at 41..30
+  const auto g = geom_word({8, 8, 12}, {4, 4, 4});
+  CHECK(g[0] == ((8u << 20) | (8u << 10) | 12u | (0x444u & 3u) << 30));
+  CHECK(g[1] == (0x444u >> 2));
+  // local or remote by position
+  ShardMapView v;
+  v.own_pos = 117;
+  v.slice_chips = geo.chip_count();
+  t.base = 17;
+  CHECK(v.is_local(t, 100));
+  CHECK(!v.is_local(t, 101));
 }
 
 TEST_CASE("golden_bag: hand-computed bags", "[sc][model]") {

@@ -2,10 +2,13 @@
 // slot from the fetch queue, in order, and shards them by their table word: row sharding sends
 // one request to shard id mod S for local row id div S (sc_pkg::row_shard); column sharding one
 // request per shard, shard k for beats [k*chunk, (k+1)*chunk); table sharding one request to
-// shard 0. Shard k of a table is entry base + k of the shard map, the owner's phext coordinate:
-// the own coordinate goes to the local memory port (mq_*), any other as a 2-flit request packet
-// to the ICI port (rq_*: the ici_pkg head with the slot, first beat and beat count in its tag
-// field, then a body with the reply-to coordinate, local row and table; sc_pkg has the layout).
+// shard 0. Shard k of a table lives on the chip whose phext coordinate is entry base + k of the
+// shard map (placement PlaceMap) or is computed from slice position base + k and the slice
+// geometry (PlaceSlice, sc_pkg::slice_owner: two divisions by slice dimensions and three by cube
+// dimensions, combinational). The own coordinate goes to the local memory port (mq_*), any
+// other as a 2-flit request packet to the ICI port (rq_*: the ici_pkg head with the slot, first
+// beat and beat count in its tag field, then a body with the reply-to coordinate, local row and
+// table; sc_pkg has the layout).
 // At most max_out_i requests are outstanding: a request counts from the edge that takes it (a
 // remote one: its body flit) to the one that takes its last response beat (done_local_i,
 // done_remote_i from sc_response).
@@ -31,7 +34,11 @@ module sc_fetch #(
   localparam int unsigned MapW = $clog2(ShardEntries),
   localparam int unsigned OutW = $clog2(MaxOutstanding + 1),
   localparam int unsigned NumStats = sc_pkg::NumStats,
-  localparam int unsigned NfW = SlotW + TabW + IdW
+  localparam int unsigned NfW = SlotW + TabW + IdW,
+  localparam int unsigned SW = sc_pkg::TCfgShardsW,
+  localparam int unsigned BW = sc_pkg::TCfgBaseW,
+  localparam int unsigned KW = sc_pkg::ShardW,
+  localparam int unsigned PosW = sc_pkg::PosW
 ) (
   input  wire logic                          clk_i,
   input  wire logic                          rst_ni,
@@ -42,13 +49,16 @@ module sc_fetch #(
   // Configuration (sc_config), per table t in bits [t*W +: W]
   input  wire logic [NumTables*(GW+1)-1:0]   tc_beats_i,
   input  wire logic [NumTables*2-1:0]        tc_mode_i,
-  input  wire logic [NumTables*9-1:0]        tc_shards_i,
-  input  wire logic [NumTables*8-1:0]        tc_base_i,
+  input  wire logic [NumTables-1:0]          tc_place_i,
+  input  wire logic [NumTables*SW-1:0]       tc_shards_i,
+  input  wire logic [NumTables*BW-1:0]       tc_base_i,
   input  wire logic [NumTables*4-1:0]        tc_chunk_i,
   input  wire logic [NumTables*4-1:0]        tc_shift_i,
   input  wire logic [NumTables*33-1:0]       tc_magic_i,
   input  wire logic [89:0]                   own_coord_i,
   input  wire logic [29:0]                   own_gpos_i,
+  input  wire logic [3*phext_pkg::GlobalW-1:0] slice_i,     ///< slice shape (sc_config)
+  input  wire logic [3*phext_pkg::CubeDimW-1:0] cube_i,     ///< cube shape (sc_config)
   input  wire logic [OutW-1:0]               max_out_i,
   output logic      [MapW-1:0]               smap_addr_o,   ///< shard map read port
   input  wire logic [89:0]                   smap_data_i,
@@ -76,19 +86,23 @@ module sc_fetch #(
   logic [SlotW-1:0]   nf_slot;
   logic [TabW-1:0]    nf_tab;
   logic [IdW-1:0]     nf_id;
-  logic [8:0]         f_shards;
+  logic [SW-1:0]      f_shards;
+  logic [BW-1:0]      f_base;
   logic [3:0]         f_chunk;
-  logic [8+IdW-1:0]   rs;
-  logic [7:0]         shard, k_q;
+  logic [KW+IdW-1:0]  rs;
+  logic [KW-1:0]      shard;
+  logic [7:0]         k_q;
+  logic [PosW-1:0]    f_pos;
   logic [IdW-1:0]     f_row;
   logic [GW-1:0]      f_beat;
   logic [GW:0]        f_nbeats;
   logic               f_lastreq, f_local, f_can, rq_body_q, req_done;
-  logic [89:0]        f_dest;
+  logic [89:0]        f_dest, f_slice_dest;
   logic [OutW-1:0]    out_q;
 
   assign {nf_slot, nf_tab, nf_id} = nf_data_i;
-  assign f_shards = tc_shards_i[nf_tab*9 +: 9];
+  assign f_shards = tc_shards_i[nf_tab*SW +: SW];
+  assign f_base = tc_base_i[nf_tab*BW +: BW];
   assign f_chunk = tc_chunk_i[nf_tab*4 +: 4];
   assign rs = sc_pkg::row_shard(nf_id, f_shards, tc_magic_i[nf_tab*33 +: 33], tc_shift_i[nf_tab*4 +: 4]);
   always_comb begin
@@ -99,20 +113,22 @@ module sc_fetch #(
     f_lastreq = 1'b1;
     case (tc_mode_i[nf_tab*2 +: 2])
       sc_pkg::ShardRow: begin
-        shard = rs[IdW +: 8];
+        shard = rs[IdW +: KW];
         f_row = rs[IdW-1:0];
       end
       sc_pkg::ShardCol: begin
-        shard = k_q;
+        shard = KW'(k_q);
         f_beat = GW'(k_q * 8'(f_chunk));
         f_nbeats = (GW+1)'(f_chunk);
-        f_lastreq = 9'(k_q) + 9'd1 >= f_shards;
+        f_lastreq = SW'(k_q) + SW'(1) >= f_shards;
       end
       default: ;
     endcase
   end
-  assign smap_addr_o = MapW'(tc_base_i[nf_tab*8 +: 8] + shard);
-  assign f_dest = smap_data_i;
+  assign smap_addr_o = MapW'(f_base + BW'(shard));
+  assign f_pos = PosW'(f_base) + PosW'(shard);
+  assign f_slice_dest = sc_pkg::slice_owner(f_pos, own_coord_i[89 -: phext_pkg::ZArmW], slice_i, cube_i);
+  assign f_dest = tc_place_i[nf_tab] == sc_pkg::PlaceSlice ? f_slice_dest : smap_data_i;
   assign f_local = f_dest == own_coord_i;
   assign f_can = !nf_empty_i && out_q < max_out_i;
 

@@ -3,7 +3,8 @@
 // combining 8 lanes per cycle (the scVPU width, docs/references.md §T3). This module wires the
 // stages and the queues between them; each stage is a module of its own, with its timing
 // contract in its header (docs/blocks/sparsecore.md has the diagram and a table of the stages):
-//   sc_config     configuration registers and the shard map (sc_pkg documents the registers)
+//   sc_config     configuration registers, the slice geometry and the shard map (sc_pkg
+//                 documents the registers)
 //   sc_ingest     one lookup beat per cycle: drops bad lookups, probes the dedup table, takes a
 //                 new Spmem slot for a row not in it, sums the bag's weights; pushes the lookup,
 //                 fetch, bag and scale queues in order
@@ -17,8 +18,10 @@
 //   sc_scale      ScaleUnits scale engines (fp32_sqrt then fp32_div, 27 cycles each) computing
 //                 1/sum or 1/sqrt(sum of squares) per mean / sqrt-n bag, dealt and collected in
 //                 turn, so scales come back in bag order
-//   sc_fetch      shards the queued rows (row, column or table sharding) and sends them to the
-//                 local memory port (m*) or as 2-flit request packets over ICI (rq); at most
+//   sc_fetch      shards the queued rows (row, column or table sharding), finds each shard's
+//                 owner (the shard map, or computed from the slice geometry: up to 4096 shards)
+//                 and sends them to the local memory port (m*) or as 2-flit request packets
+//                 over ICI (rq); at most
 //                 CfgCtl requests outstanding (a run-time setting, up to MaxOutstanding)
 //   sc_response   row beats back in any order, from either port (mr*, rp*), into Spmem's write
 //                 port, one beat per cycle (ICI first: its beats arrive every other cycle at most)
@@ -164,13 +167,16 @@ module sc_lookup #(
   logic [NumTables*(GW+1)-1:0] tc_groups, tc_beats;
   logic [NumTables-1:0]        tc_bf16, tc_ok;
   logic [NumTables*2-1:0]      tc_comb, tc_mode;
-  logic [NumTables*9-1:0]      tc_shards;
-  logic [NumTables*8-1:0]      tc_base;
+  logic [NumTables-1:0]        tc_place;
+  logic [NumTables*sc_pkg::TCfgShardsW-1:0] tc_shards;
+  logic [NumTables*sc_pkg::TCfgBaseW-1:0]   tc_base;
   logic [NumTables*4-1:0]      tc_chunk, tc_shift;
   logic [NumTables*33-1:0]     tc_magic;
   logic [NumTables*32-1:0]     tc_vocab;
   logic [89:0]                 own_coord, smap_data;
   logic [29:0]                 own_gpos;
+  logic [3*phext_pkg::GlobalW-1:0]  geom_slice;
+  logic [3*phext_pkg::CubeDimW-1:0] geom_cube;
   logic [OutW-1:0]             max_out;
   logic [MapW-1:0]             smap_addr;
 
@@ -180,9 +186,9 @@ module sc_lookup #(
   ) u_config (
     .clk_i, .rst_ni, .cfg_valid_i, .cfg_addr_i, .cfg_data_i,
     .tc_groups_o(tc_groups), .tc_bf16_o(tc_bf16), .tc_beats_o(tc_beats), .tc_comb_o(tc_comb),
-    .tc_mode_o(tc_mode), .tc_shards_o(tc_shards), .tc_base_o(tc_base), .tc_chunk_o(tc_chunk),
+    .tc_mode_o(tc_mode), .tc_place_o(tc_place), .tc_shards_o(tc_shards), .tc_base_o(tc_base), .tc_chunk_o(tc_chunk),
     .tc_shift_o(tc_shift), .tc_magic_o(tc_magic), .tc_vocab_o(tc_vocab), .tc_ok_o(tc_ok),
-    .own_coord_o(own_coord), .own_gpos_o(own_gpos), .max_out_o(max_out),
+    .own_coord_o(own_coord), .own_gpos_o(own_gpos), .slice_o(geom_slice), .cube_o(geom_cube), .max_out_o(max_out),
     .smap_addr_i(smap_addr), .smap_data_o(smap_data)
   );
 
@@ -270,9 +276,9 @@ module sc_lookup #(
     .MaxOutstanding(MaxOutstanding), .FlitW(FlitW)
   ) u_fetch (
     .clk_i, .rst_ni, .nf_empty_i(nf_empty), .nf_data_i(nf_dout), .nf_pop_o(nf_pop),
-    .tc_beats_i(tc_beats), .tc_mode_i(tc_mode), .tc_shards_i(tc_shards), .tc_base_i(tc_base),
+    .tc_beats_i(tc_beats), .tc_mode_i(tc_mode), .tc_place_i(tc_place), .tc_shards_i(tc_shards), .tc_base_i(tc_base),
     .tc_chunk_i(tc_chunk), .tc_shift_i(tc_shift), .tc_magic_i(tc_magic),
-    .own_coord_i(own_coord), .own_gpos_i(own_gpos), .max_out_i(max_out),
+    .own_coord_i(own_coord), .own_gpos_i(own_gpos), .slice_i(geom_slice), .cube_i(geom_cube), .max_out_i(max_out),
     .smap_addr_o(smap_addr), .smap_data_i(smap_data),
     .mq_valid_o, .mq_ready_i, .mq_tag_o, .mq_table_o, .mq_row_o, .mq_beat_o, .mq_nbeats_o,
     .rq_valid_o, .rq_ready_i, .rq_head_o, .rq_tail_o, .rq_data_o,

@@ -125,9 +125,14 @@ RunResult run_embedding(Pod& pod, unsigned s, unsigned batch, unsigned valence_m
   const Plan& plan = pod.plan();
   const std::vector<unsigned> chips = plan.slice_chips(s);
   const unsigned S = static_cast<unsigned>(chips.size());
-  if (S > 64) throw PlanError("the chip's SparseCore shard map has 64 entries: slices up to 64 chips");
+  if (S > sc::kMaxShards)
+    throw PlanError(fmt::format("the SparseCore shards a table over at most {} chips", sc::kMaxShards));
+  const phext::SliceGeometry& geo = plan.slices().at(s).geo;
   sc::TableCfg t;
   t.groups = 2; // dimension 16, fp32: 2 beats = 4 words per row
+  // shard k on chips[k], the slice's row-major position k: the SparseCore computes the owner's
+  // coordinate from k and the slice geometry (slice placement), so no shard map is written
+  t.placement = sc::Placement::Slice;
   t.shards = S;
   t.vocab = vocab_per_chip * S;
   t.combiner = sc::Combiner::Sum;
@@ -146,7 +151,7 @@ RunResult run_embedding(Pod& pod, unsigned s, unsigned batch, unsigned valence_m
         pod.poke(chips[k], emb_base + r * stride + 2 * b + 1, {beat[4], beat[5], beat[6], beat[7]});
       }
     }
-  // configuration: the SparseCore's own coordinate, table, shard map; the chip's layouts
+  // configuration: the SparseCore's own coordinate, slice geometry and table; the chip's layouts
   constexpr unsigned G = phext::kRtlGlobalBits;
   std::vector<std::vector<sc::Lookup>> streams(S);
   sc::Workload w;
@@ -162,14 +167,10 @@ RunResult run_embedding(Pod& pod, unsigned s, unsigned batch, unsigned valence_m
     ici::set_bits(own, 90 + 2 * G, G, g.x);
     ici::set_bits(own, 90 + G, G, g.y);
     ici::set_bits(own, 90, G, g.z);
-    pod.write(chip, chip::kRegionScCfg | 0, {own[0], own[1], own[2], own[3]});
-    pod.write(chip, chip::kRegionScCfg | 1, {32, 0, 0, 0}); // outstanding requests
-    pod.write(chip, chip::kRegionScCfg | 16, t.word());
-    for (unsigned j = 0; j < S; ++j) {
-      ici::FlitData c{};
-      ici::pack_coord(c, 0, raw_of(plan.coordinate(chips[j])));
-      pod.write(chip, chip::kRegionScCfg | (256 + j), {c[0], c[1], c[2], c[3]});
-    }
+    pod.write(chip, chip::kRegionScCfg | sc::kCfgOwn, {own[0], own[1], own[2], own[3]});
+    pod.write(chip, chip::kRegionScCfg | sc::kCfgCtl, {32, 0, 0, 0}); // outstanding requests
+    pod.write(chip, chip::kRegionScCfg | sc::kCfgGeom, sc::geom_word(geo.slice(), geo.cube()));
+    pod.write(chip, chip::kRegionScCfg | sc::kCfgTable, t.word());
     pod.write(chip, chip::kRegionReg | chip::RegEmb, {emb_base | (stride << 16), 0, 0, 0});
     pod.write(chip, chip::kRegionReg | chip::RegScOut, {out_base | (t.groups << 16), 0, 0, 0});
   }

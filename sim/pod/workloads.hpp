@@ -53,7 +53,9 @@ PendingCollective start_collective(Pod& pod, Collective c, unsigned s, std::uint
 RunResult finish_collective(const Pod& pod, const PendingCollective& p);
 
 /// Every chip of slice `s` looks up `batch` bags of valence 1..valence_max (Zipf ids over a
-/// vocabulary of vocab_per_chip rows per chip, row-sharded over the slice, dimension 16).
+/// vocabulary of vocab_per_chip rows per chip, row-sharded over the slice, dimension 16); each
+/// SparseCore computes a shard's owner from the slice geometry (slices of any size up to 4096
+/// chips).
 RunResult run_embedding(Pod& pod, unsigned s, unsigned batch, unsigned valence_max, unsigned vocab_per_chip,
                         double zipf, std::uint64_t seed);
 /// Every chip multiplies its `rows` x 4 bf16 activations by its 4 x 4 weights on the MXU, the
