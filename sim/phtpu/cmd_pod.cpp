@@ -273,10 +273,6 @@ void add_pod_command(CLI::App& app, Action& action) {
     auto run_all = [&](unsigned s) {
       for (const auto& n : names) {
         if (n == "embedding") {
-          if (p.plan().slices()[s].geo.chip_count() > 64) { // the SparseCore's shard map has 64 entries
-            std::cerr << fmt::format("  slice {}: embedding skipped (more than 64 chips, the shard map's size)\n", s + 1);
-            continue;
-          }
           results.push_back(pod::run_embedding(p, s, 16, 20, 256, 1.05, o->seed));
         } else if (n == "dp") {
           results.push_back(pod::run_dp_step(p, s, 32, o->seed));
