@@ -12,6 +12,7 @@
 #include <cstring>
 #include <functional>
 #include <set>
+#include <stdexcept>
 
 namespace phtpu::pod {
 
@@ -190,11 +191,17 @@ void run_reference(const Schedule& sch, Memory& mem) {
     std::vector<std::vector<chip::Word>> data;
     for (const Transfer& t : step) {
       const auto& src = mem.at(t.src);
+      if (std::size_t{t.saddr} + t.words > src.size())
+        throw std::logic_error(fmt::format("reference: chip {} holds {} words, a transfer reads up to {}", t.src,
+                                           src.size(), t.saddr + t.words));
       data.emplace_back(src.begin() + t.saddr, src.begin() + t.saddr + t.words);
     }
     for (std::size_t i = 0; i < step.size(); ++i) {
       const Transfer& t = step[i];
       auto& dst = mem.at(t.dst);
+      if (std::size_t{t.daddr} + t.words > dst.size())
+        throw std::logic_error(fmt::format("reference: chip {} holds {} words, a transfer writes up to {}", t.dst,
+                                           dst.size(), t.daddr + t.words));
       for (std::uint32_t w = 0; w < t.words; ++w) {
         chip::Word& d = dst[t.daddr + w];
         if (t.add)

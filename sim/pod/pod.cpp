@@ -73,6 +73,9 @@ Pod::Pod(const Plan& plan, const Ranks& ranks) : plan_(plan), ranks_(ranks), ctx
       }
       e.ring.resize(e.latency);
     }
+    if (!local(i))
+      for (unsigned p = 0; p < 6; ++p)
+        if (ch->end[p].kind == Chip::End::Kind::Optical) mirror_ends_.emplace_back(i, p);
     chips_.push_back(std::move(ch));
   }
   // reset everything
@@ -169,13 +172,12 @@ void Pod::cycle_phases() {
   make_current(*ctx_); // Verilator's context is per thread (tb/rtl_assert.hpp)
   Lane& lane = lanes_[static_cast<unsigned>(omp_get_thread_num())];
   const unsigned first = first_rack_, racks = last_rack_ - first_rack_, cpr = plan_.chips_per_rack();
-  for_units(lane, racks, [this](Lane& l, unsigned u) { deliver_links(l, first_rack_ + u); });
+  // the last unit, with several ranks: the other ranks' optical links (mirror_ends_)
+  for_units(lane, racks + (mirror_ends_.empty() ? 0 : 1), [this](Lane& l, unsigned u) {
+    if (u < last_rack_ - first_rack_) deliver_links(l, first_rack_ + u);
+    else deliver_mirrors();
+  });
   if (lanes_failed()) return;
-  if (ranks_.many()) { // MPI calls from the main thread only
-#pragma omp master
-    exchange_ocs_inputs();
-#pragma omp barrier
-  }
   for_units(lane, static_cast<unsigned>(ocs_.size()), [this](Lane& l, unsigned o) { step_ocs(l, o); });
   if (lanes_failed()) return;
   if (trace_) { // every chip's negative edge, the dump, then the positive edges
@@ -226,13 +228,16 @@ void Pod::step() {
     std::rethrow_exception(e);
   }
   if (ctx_->gotError()) throw_if_failed(*ctx_, fmt::format("the pod at cycle {}", cycle_)); // (a flag test per cycle)
-  if (merge_lanes(armed_)) last_move_ = cycle_;
+  const bool moved = merge_lanes(armed_, !in_window_);
+  if (ranks_.many() && cycle_ + 1 >= window_end_) exchange_sent();
+  if (in_window_) window_moved_.push_back(moved ? 1 : 0); // (run_windows settles them)
+  else if (moved) last_move_ = cycle_;
   if (armed_) check_timeouts();
   ++cycle_;
   st_.cycles = cycle_;
 }
 
-bool Pod::merge_lanes(bool drops) {
+bool Pod::merge_lanes(bool drops, bool global) {
   // this rank's share: [moved, touched per slice, drops per slice, cause and counter], summed
   // over the ranks so that every rank keeps the same totals (the drops and touches only once a
   // fault was injected or a slice flushed: every rank decides that alike)
@@ -259,7 +264,7 @@ bool Pod::merge_lanes(bool drops) {
         l.drops[s][c] = Drops{};
       }
   }
-  ranks_.sum(v.data(), v.size());
+  if (global) ranks_.sum(v.data(), v.size());
   if (drops) {
     for (std::size_t s = 0; s < S; ++s)
       if (v[1 + s] && armed_) slice_last_move_[s] = cycle_;
@@ -541,6 +546,7 @@ void Pod::chip_posedge(Lane& lane, unsigned i) {
         if (l.flit.head) ++ch.heads_out;
       }
       ++e.busy;
+      if (ranks_.many() && e.kind == Chip::End::Kind::Optical) lane.sent.push_back({cycle_, i, p, l});
     }
   }
   ch.drained = m.drained_o;
@@ -600,34 +606,30 @@ unsigned Pod::owner(unsigned chip) const {
 }
 
 // ---- ranks ------------------------------------------------------------------------------------
-// Every rank evaluates every OCS, so each needs every OCS input of the cycle: its own chips'
-// messages went in by deliver_links, the others' come here, with the chips' drained flags
-// while a switch reconfigures (the only time it reads them). A block per rank: the message
-// count, (OCS, port, message) each, the drained count, (chip, flags) each.
-void Pod::exchange_ocs_inputs() {
+// Every rank evaluates every OCS, so each needs every OCS input: its own chips' come from their
+// delay lines, the others' from its copies of their optical delay lines, filled here. A message
+// a chip sends at cycle t reaches its OCS at t + L (L >= 1, the optical latency), so exchanging
+// once per window of at most L cycles is early enough: conservative synchronisation with
+// lookahead L. With them go the chips' drained flags while an OCS reconfigures (it reads them
+// with one cycle of latency; windows are one cycle long then). A block per rank: the message
+// count, (cycle, chip, port, message) each, the drained count, (chip, flags) each.
+void Pod::exchange_sent() {
   std::vector<std::uint8_t> mine;
   auto put = [&mine](const void* p, std::size_t n) {
     const auto* b = static_cast<const std::uint8_t*>(p);
     mine.insert(mine.end(), b, b + n);
   };
   std::uint32_t n = 0;
+  for (const Lane& l : lanes_) n += static_cast<std::uint32_t>(l.sent.size());
   put(&n, sizeof n);
-  for (std::uint32_t o = 0; o < ocs_.size(); ++o)
-    for (unsigned w = 0; w < 2; ++w)
-      for (std::uint64_t m = ocs_[o]->in_mask[w].load(std::memory_order_relaxed); m; m &= m - 1) {
-        const std::uint32_t p = 64 * w + static_cast<unsigned>(__builtin_ctzll(m));
-        put(&o, sizeof o);
-        put(&p, sizeof p);
-        put(&ocs_[o]->in[p], sizeof(LinkMsg));
-        ++n;
-      }
-  std::memcpy(mine.data(), &n, sizeof n);
-  bool switching = false;
-  for (const auto& o : ocs_) switching = switching || o->busy || !o->ops.empty();
+  for (Lane& l : lanes_) {
+    for (const Sent& x : l.sent) put(&x, sizeof x);
+    l.sent.clear();
+  }
   std::uint32_t d = 0;
   const std::size_t dpos = mine.size();
   put(&d, sizeof d);
-  if (switching)
+  if (switching())
     for (std::uint32_t c = first_rack_ * plan_.chips_per_rack(); c < last_rack_ * plan_.chips_per_rack(); ++c) {
       put(&c, sizeof c);
       put(&chips_[c]->drained, 1);
@@ -643,19 +645,46 @@ void Pod::exchange_ocs_inputs() {
   for (unsigned r = 0; r < ranks_.size(); ++r) {
     get(&n, sizeof n);
     for (std::uint32_t i = 0; i < n; ++i) {
-      std::uint32_t o = 0, p = 0;
-      get(&o, sizeof o);
-      get(&p, sizeof p);
-      get(&ocs_[o]->in[p], sizeof(LinkMsg));
-      ocs_[o]->in_mask[p / 64].fetch_or(std::uint64_t{1} << (p % 64), std::memory_order_relaxed);
+      Sent x;
+      get(&x, sizeof x);
+      if (r == ranks_.rank()) continue;
+      Chip::End& e = chips_[x.chip]->end[x.port];
+      e.ring[x.cycle % e.latency] = x.msg;
+      ++e.busy;
     }
     get(&d, sizeof d);
     for (std::uint32_t i = 0; i < d; ++i) {
       std::uint32_t c = 0;
+      std::uint8_t fl = 0;
       get(&c, sizeof c);
-      get(&chips_[c]->drained, 1);
+      get(&fl, 1);
+      if (r != ranks_.rank()) chips_[c]->drained = fl;
     }
   }
+}
+
+// the other ranks' optical messages due now, into this rank's OCSes (their drops are counted by
+// the rank that owns the chip)
+void Pod::deliver_mirrors() {
+  for (const auto& [c, p] : mirror_ends_) {
+    Chip::End& e = chips_[c]->end[p];
+    if (!e.busy) continue;
+    LinkMsg& m = e.ring[cycle_ % e.latency];
+    if (!m.any()) continue;
+    if (!(armed_ && (e.failed || dark_[e.ocs * ocs_model_ports_ + e.ocs_port]))) {
+      Ocs& o = *ocs_[e.ocs];
+      o.in[e.ocs_port] = m;
+      o.in_mask[e.ocs_port / 64].fetch_or(std::uint64_t{1} << (e.ocs_port % 64), std::memory_order_relaxed);
+    }
+    m = LinkMsg{};
+    --e.busy;
+  }
+}
+
+bool Pod::switching() const {
+  for (const auto& o : ocs_)
+    if (o->busy || !o->ops.empty()) return true;
+  return false;
 }
 
 bool Pod::host_done(unsigned chip) const {

@@ -262,7 +262,18 @@ private:
   void check_chip(unsigned chip) const;     ///< PodError for a chip the pod does not have
   std::uint32_t local_stat(unsigned chip, unsigned k) const;
   bool slice_waiting(unsigned s) const; ///< a host of slice s has operations left (every rank's)
-  void exchange_ocs_inputs();           ///< this cycle's OCS inputs and drained flags, between ranks
+  // ranks: every rank keeps a copy of the other ranks' chips' optical delay lines (mirror_ends_)
+  // and feeds its OCSes from them; the messages are exchanged once per window of at most L cycles
+  // (the optical latency: a message is exchanged before its delay line delivers it)
+  void exchange_sent();                 ///< the window's optical messages (and drained flags while switching)
+  void deliver_mirrors();               ///< the other ranks' optical messages due now, into the OCSes
+  bool local_quiet() const;             ///< quiet() for this rank's chips and the OCSes
+  bool switching() const;               ///< an OCS reconfigures or has operations queued
+  bool run_window(unsigned w); ///< run_until_quiet's w cycles between two exchanges; true: quiet (clock set back)
+  std::vector<std::pair<unsigned, unsigned>> mirror_ends_; ///< (chip, port): other ranks' optical links
+  std::uint64_t window_end_ = 0; ///< with ranks: exchange after the cycle before this one (0: every cycle)
+  bool in_window_ = false;
+  std::vector<std::uint64_t> window_moved_; ///< per cycle of the window: this rank moved something
   std::unique_ptr<VerilatedContext> ctx_;
   std::unique_ptr<VerilatedFstC> trace_;
   std::vector<std::unique_ptr<Chip>> chips_;
@@ -291,7 +302,9 @@ private:
   void step_ocs_model(Lane& lane, unsigned oi, M& m);
   void chip_negedge(Lane& lane, unsigned chip);
   void chip_posedge(Lane& lane, unsigned chip);
-  bool merge_lanes(bool drops); ///< after a cycle: the lanes' counters into the pod's; true if anything moved
+  /// After a cycle: the lanes' counters into the pod's; true if anything moved (on any rank when
+  /// `global`, else on this one)
+  bool merge_lanes(bool drops, bool global = true);
   void touch(Lane& lane, unsigned chip); ///< a chip of an armed pod's slice moved: its slice is not stuck
   // faults
   void apply_fault(const Fault& f);

@@ -126,7 +126,13 @@ SliceFlush Pod::flush_slice(unsigned s) {
   f.slice = s;
   f.cycle = cycle_;
   for (unsigned c : plan_.slice_chips(s)) {
-    if (!local(c)) continue; // its rank flushes it; the counts are summed below
+    if (!local(c)) { // its rank flushes it (the counts are summed below); this rank's copies of its optical links empty
+      for (auto& e : chips_[c]->end) {
+        for (auto& m : e.ring) m = LinkMsg{};
+        e.busy = 0;
+      }
+      continue;
+    }
     Chip& ch = *chips_[c];
     const std::uint64_t sent = local_stat(c, chip::StPktsSent), recv = local_stat(c, chip::StPktsRecv);
     f.pkts_sent += sent;

@@ -42,6 +42,13 @@ struct LinkMsg {
   bool any() const { return valid || credit; }
 };
 
+/// A message a chip put on an optical link, for the other ranks' copies of the link (Pod::exchange_sent).
+struct Sent {
+  std::uint64_t cycle = 0;
+  std::uint32_t chip = 0, port = 0;
+  LinkMsg msg;
+};
+
 /// A chip model's DPI scope for the memory backdoor (Pod::peek/poke/stat): <model name>.chip_top<below_top>.
 inline svScope chip_scope(const Vchip_top& m, const char* below_top) {
   const std::string name = fmt::format("{}.chip_top{}", m.name(), below_top);
@@ -53,6 +60,7 @@ inline svScope chip_scope(const Vchip_top& m, const char* below_top) {
 
 using detail::kVcs;
 using detail::LinkMsg;
+using detail::Sent;
 using detail::chip_scope;
 using detail::now_seconds;
 
@@ -121,6 +129,7 @@ struct alignas(64) Pod::Lane {
   std::vector<char> touched;                         // per slice: a chip of it moved
   std::exception_ptr error;                          // the first failure, by work unit
   std::size_t error_unit = 0;
+  std::vector<Sent> sent;                            // with several ranks: optical messages sent
 };
 
 } // namespace phtpu::pod
