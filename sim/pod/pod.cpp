@@ -144,7 +144,7 @@ void Pod::set_threads(unsigned n) {
 
 // ---- one cycle --------------------------------------------------------------------------------
 // A cycle's phases run inside one OpenMP parallel region (step); for_units() shares a phase's
-// units out among the region's threads in contiguous blocks (a thread keeps its racks from cycle
+// units out among the region's threads in contiguous blocks (a thread keeps its chips from cycle
 // to cycle) and ends with the phase's barrier. With one thread there is no region and the same
 // code runs the units in order. A failure skips the rest of the cycle and is rethrown after it;
 // of several, the one of the lowest unit (the one a single thread would have met first).
@@ -171,41 +171,34 @@ bool Pod::lanes_failed() const {
 void Pod::cycle_phases() {
   make_current(*ctx_); // Verilator's context is per thread (tb/rtl_assert.hpp)
   Lane& lane = lanes_[static_cast<unsigned>(omp_get_thread_num())];
-  const unsigned first = first_rack_, racks = last_rack_ - first_rack_, cpr = plan_.chips_per_rack();
-  // the last unit, with several ranks: the other ranks' optical links (mirror_ends_)
-  for_units(lane, racks + (mirror_ends_.empty() ? 0 : 1), [this](Lane& l, unsigned u) {
-    if (u < last_rack_ - first_rack_) deliver_links(l, first_rack_ + u);
+  // units: this rank's chips (contiguous blocks per thread: whole racks when there are more racks
+  // than threads), and with several ranks one more for the other ranks' optical links
+  const unsigned first = first_rack_ * plan_.chips_per_rack(), chips = (last_rack_ - first_rack_) * plan_.chips_per_rack();
+  for_units(lane, chips + (mirror_ends_.empty() ? 0 : 1), [&](Lane& l, unsigned u) {
+    if (u < chips) deliver_links(l, first + u);
     else deliver_mirrors();
   });
   if (lanes_failed()) return;
   for_units(lane, static_cast<unsigned>(ocs_.size()), [this](Lane& l, unsigned o) { step_ocs(l, o); });
   if (lanes_failed()) return;
   if (trace_) { // every chip's negative edge, the dump, then the positive edges
-    for_units(lane, racks, [&](Lane& l, unsigned r) {
-      for (unsigned i = (first + r) * cpr; i < (first + r + 1) * cpr; ++i) chip_negedge(l, i);
-    });
+    for_units(lane, chips, [&](Lane& l, unsigned u) { chip_negedge(l, first + u); });
 #pragma omp single
     {
       trace_->dump(ctx_->time());
       ctx_->timeInc(5);
     }
-    for_units(lane, racks, [&](Lane& l, unsigned r) {
-      for (unsigned i = (first + r) * cpr; i < (first + r + 1) * cpr; ++i) chip_posedge(l, i);
-    });
+    for_units(lane, chips, [&](Lane& l, unsigned u) { chip_posedge(l, first + u); });
 #pragma omp single
     {
       trace_->dump(ctx_->time());
       ctx_->timeInc(5);
     }
   } else { // chips meet only through links and OCSes: each chip's two edges back to back
-    for_units(lane, racks, [&](Lane& l, unsigned r) {
-      for (unsigned i = (first + r) * cpr; i < (first + r + 1) * cpr; ++i) {
-        chip_negedge(l, i);
-        chip_posedge(l, i);
-      }
+    for_units(lane, chips, [&](Lane& l, unsigned u) {
+      chip_negedge(l, first + u);
+      chip_posedge(l, first + u);
     });
-#pragma omp single
-    ctx_->timeInc(10);
   }
 }
 
@@ -219,6 +212,7 @@ void Pod::step() {
   } else {
     cycle_phases();
   }
+  if (!trace_) ctx_->timeInc(10);
   Lane* first = nullptr;
   for (Lane& l : lanes_)
     if (l.error && (!first || l.error_unit < first->error_unit)) first = &l;
@@ -315,11 +309,10 @@ void Pod::apply_due_faults() {
   }
 }
 
-// 1. due link messages of one rack's chips: electrical ones to the far chip (in the same rack),
-// optical ones to their OCS port
-void Pod::deliver_links(Lane& lane, unsigned rack) {
-  const unsigned cpr = plan_.chips_per_rack();
-  for (unsigned i = rack * cpr; i < (rack + 1) * cpr; ++i) {
+// 1. a chip's due link messages: electrical ones to the far chip (in the same rack; another
+// thread's chip, maybe: distinct input slots, atomic masks), optical ones to their OCS port
+void Pod::deliver_links(Lane& lane, unsigned i) {
+  {
     Chip& ch = *chips_[i];
     for (unsigned p = 0; p < 6; ++p) {
       Chip::End& e = ch.end[p];

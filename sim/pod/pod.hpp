@@ -296,7 +296,7 @@ private:
   void cycle_phases();
   bool lanes_failed() const;
   void apply_due_faults();
-  void deliver_links(Lane& lane, unsigned rack);
+  void deliver_links(Lane& lane, unsigned chip);
   void step_ocs(Lane& lane, unsigned ocs);
   template <class M>
   void step_ocs_model(Lane& lane, unsigned oi, M& m);

@@ -64,11 +64,12 @@ using detail::Sent;
 using detail::chip_scope;
 using detail::now_seconds;
 
-// Threads (Pod::set_threads): a cycle's phases run over work units, racks for the links and the
-// chips, OCSes for the switches, on several threads at once. What two units can touch in one
-// phase is a chip's inputs from its OCS ports (three OCSes may feed one chip) and an OCS's input
-// masks (many racks feed one OCS): those are atomics. Counters go to the thread's Lane and are
-// summed after the cycle, so every total is the same whatever the thread count.
+// Threads (Pod::set_threads): a cycle's phases run over work units, chips for the links and the
+// chips' clock edges, OCSes for the switches, on several threads at once. What two units can
+// touch in one phase is a chip's staged inputs (an electrical neighbour delivers into one port,
+// up to three OCSes into others: distinct slots, atomic masks) and an OCS's input masks (many
+// chips feed one OCS): those are atomics. Counters go to the thread's Lane and are summed after
+// the cycle, so every total is the same whatever the thread count.
 struct Pod::Chip {
   std::unique_ptr<Vchip_top> m;
   svScope mem_scope = nullptr, stat_scope = nullptr; // the backdoor's DPI scopes (chip_scope)
