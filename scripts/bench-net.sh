@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # ICI network benchmarks (issue 3), printed as a Markdown section for docs/PERF.md.
-# Usage: scripts/bench-net.sh BUILD_DIR   (called by scripts/bench.sh; BENCH_NET_QUICK=1 shortens
-# the long runs for a smoke test of this script)
+# Usage: scripts/bench-net.sh BUILD_DIR [OLD_PERF_MD]   (called by scripts/bench.sh, which passes
+# the PERF.md it replaces: the section between <!-- net-scaling:begin --> and
+# <!-- net-scaling:end --> there, a before/after comparison, is carried over unchanged;
+# BENCH_NET_QUICK=1 shortens the long runs for a smoke test of this script)
 set -euo pipefail
-build=${1:?usage: scripts/bench-net.sh BUILD_DIR}
+build=${1:?usage: scripts/bench-net.sh BUILD_DIR [OLD_PERF_MD]}
+old_md=${2:-}
 phtpu="$build/phtpu"
 quick=${BENCH_NET_QUICK:-0}
 long=1000000; [ "$quick" = 1 ] && long=20000
@@ -11,11 +14,6 @@ long=1000000; [ "$quick" = 1 ] && long=20000
 run() { # print the command and its one-line result
   echo "- \`phtpu $*\`"
   echo "  - $("$phtpu" "$@" | head -1)"
-}
-median_cps() { # median cycles/s and ns/router-cycle of three runs of the same command
-  local lines=()
-  for _ in 1 2 3; do lines+=("$("$phtpu" "$@" | head -1)"); done
-  printf '%s\n' "${lines[@]}" | sort -t, -k8,8 -n | sed -n 2p
 }
 sweep() {
   echo "- \`phtpu $*\`"
@@ -31,17 +29,43 @@ echo "Routers: 2 VCs unless stated (4 in the chip: a pair per message class), 8-
 echo "flits, link latency 1 cycle (one router cycle plus one link cycle per hop). Uniform traffic"
 echo "excludes a node sending to itself."
 echo
-echo "### Speed (single thread; median of three runs)"
+echo "### Speed by size (single thread; median of three runs)"
 echo
-for shape in 4x4x4 8x8x8; do
-  args=(net --shape "$shape" --rate 0.3 --cycles 20000 -q)
-  [ "$shape" = 8x8x8 ] && args=(net --shape "$shape" --rate 0.3 --cycles 4000 --warmup 1000 -q)
-  echo "- \`phtpu ${args[*]}\`"
-  echo "  - $(median_cps "${args[@]}")"
+echo "Uniform traffic at rate 0.3. A flit passes hops + 1 routers, so the work per router-cycle"
+echo "grows with the network's diameter: *flit-hops* counts flits delivered x (hops taken + 1), and"
+echo "ns per flit-hop is the wall time per flit per router it passed. 64 routers at rate 0.75 carry"
+echo "about the work per router of 4096 at rate 0.3."
+echo
+echo "| routers | command | ns per router-cycle | flit-hops per router-cycle | ns per flit-hop |"
+echo "|---|---|---|---|---|"
+big=1000; [ "$quick" = 1 ] && big=200
+tmpj=$(mktemp)
+for spec in "4x4x4 0.3 20000 2000" "4x4x4 0.75 20000 2000" "8x8x8 0.3 4000 1000" "16x16x16 0.3 $big 500"; do
+  read -r shape rate cycles warmup <<<"$spec"
+  args=(net --shape "$shape" --rate "$rate" --cycles "$cycles" --warmup "$warmup" -q)
+  rows=()
+  for _ in 1 2 3; do
+    "$phtpu" "${args[@]}" --json "$tmpj" >/dev/null
+    rows+=("$(jq -r '[.routers, .ns_per_router_cycle, .flits_delivered * (1 + .hops_traversed) / (.cycles * .routers)] | @tsv' "$tmpj")")
+  done
+  read -r routers ns fh <<<"$(printf '%s\n' "${rows[@]}" | sort -t$'\t' -k2,2 -g | sed -n 2p)"
+  awk -v r="$routers" -v c="phtpu ${args[*]}" -v ns="$ns" -v fh="$fh" \
+    'BEGIN { printf "| %d | `%s` | %.0f | %.2f | %.0f |\n", r, c, ns, fh, ns / fh }'
 done
+rm -f "$tmpj"
+echo
 echo "- idle routers are not clocked: \`phtpu net --shape 4x4x4 --rate 0.02 --cycles 20000 -q\`"
 echo "  - $("$phtpu" net --shape 4x4x4 --rate 0.02 --cycles 20000 -q | head -1)"
 echo
+if [ -n "$old_md" ] && [ -f "$old_md" ]; then
+  # only a whole section (an end marker missing would otherwise carry the rest of the file)
+  carried=$(awk '/^<!-- net-scaling:begin -->$/ { f = 1; b = "" } f { b = b $0 "\n" }
+                 /^<!-- net-scaling:end -->$/ && f { printf "%s", b; f = 0 }' "$old_md")
+  if [ -n "$carried" ]; then
+    echo "$carried"
+    echo
+  fi
+fi
 echo "### 4 VCs: a VC pair per message class (the chip's router) against 2"
 echo
 echo "The same traffic on both (uniform, rate 0.3, half the packets responses): with 2 VCs the two"

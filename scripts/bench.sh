@@ -33,7 +33,7 @@ trap 'rm -f "$partial"' EXIT
   echo
   echo "Shared 2-core machines vary by about +-30% run to run; compare medians side by side."
   echo
-  scripts/bench-net.sh "$build"
+  scripts/bench-net.sh "$build" "$out" # carries its before/after section over from the old file
   echo
   scripts/bench-mxu.sh "$build"
   echo

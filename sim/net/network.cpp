@@ -3,6 +3,12 @@
 
 #include "Vici_router.h"
 #include "Vici_router_chip.h"
+// the models' state, for its size (prefetching); Verilator writes anonymous structs
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpedantic"
+#include "Vici_router___024root.h"
+#include "Vici_router_chip___024root.h"
+#pragma GCC diagnostic pop
 #include "coverage.hpp"
 #include "ici_router_port.hpp"
 #include "rtl_assert.hpp"
@@ -13,8 +19,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <deque>
 #include <filesystem>
+#include <type_traits>
 #include <utility>
 #include <fmt/format.h>
 
@@ -100,21 +106,54 @@ void validate(const NetConfig& c) {
 
 // ---- internal state -------------------------------------------------------------------------
 
+namespace {
+// A queue with O(1) indexing from the front, in one growing power-of-two buffer: a source's
+// packet queue and its packets in flight (std::deque spreads them over small blocks it
+// allocates and frees as packets come and go).
+template <class T>
+class Ring {
+public:
+  bool empty() const { return size_ == 0; }
+  std::size_t size() const { return size_; }
+  T& operator[](std::size_t i) { return buf_[(head_ + i) & mask_]; }
+  const T& operator[](std::size_t i) const { return buf_[(head_ + i) & mask_]; }
+  T& front() { return buf_[head_]; }
+  const T& front() const { return buf_[head_]; }
+  void push_back(const T& v) {
+    if (size_ == buf_.size()) grow();
+    buf_[(head_ + size_) & mask_] = v;
+    ++size_;
+  }
+  void pop_front() {
+    head_ = (head_ + 1) & mask_;
+    --size_;
+  }
+
+private:
+  void grow() {
+    std::vector<T> b(buf_.empty() ? 16 : 2 * buf_.size());
+    for (std::size_t i = 0; i < size_; ++i) b[i] = (*this)[i];
+    buf_ = std::move(b);
+    head_ = 0;
+    mask_ = buf_.size() - 1;
+  }
+  std::vector<T> buf_;
+  std::size_t head_ = 0, size_ = 0, mask_ = 0;
+};
+} // namespace
+
+// A packet from generation to delivery (its source's `pending` ring holds it by serial).
 struct Network::Packet {
-  bool done = false; // delivered, or misaddressed (never delivered)
-  unsigned dst = 0;
-  unsigned cls = 0;  // message class: 0 request, 1 response
-  Vec3 dst_pos;
   std::uint64_t created = 0;
-  unsigned len = 1;
-  unsigned hops = 0;
+  unsigned dst = 0;
+  unsigned at = 0;          // route checking: the router holding the head
+  std::uint8_t cls = 0;     // message class: 0 request, 1 response
+  std::uint8_t len = 1;
+  Port in_port = Port::Local; // route checking: how the head arrived at `at`
+  std::uint8_t in_vc = 0;
+  bool done = false;        // delivered, or misaddressed (never delivered)
   bool measured = false;
-  // route checking: where the head is and how it arrived there
-  unsigned at = 0;
-  Port in_port = Port::Local;
-  unsigned in_vc = 0;
-  bool record = false;
-  std::vector<HopRecord> hops_seen;
+  bool record = false;      // its hops go to journeys_
 };
 
 namespace {
@@ -137,27 +176,19 @@ struct SinkVc {
 } // namespace
 
 struct Network::Source {
-  std::deque<Queued> queue;
-  std::deque<Packet> pending; // packets by serial, pending[i] has serial base + i
+  Ring<Queued> queue;
+  Ring<Packet> pending; // packets by serial, pending[i] has serial base + i
   std::uint32_t base = 0;
   unsigned sent = 0; // flits of queue.front() already injected
   std::array<unsigned, kMaxVcs> credits{};
   std::uint32_t next_serial = 0;
 };
 
-// One Verilated router, whatever its VC count: the harness steps 2-VC and 4-VC routers through
-// this interface (one virtual call per port operation: small beside a router's evaluation).
-namespace {
-class RouterModel {
-public:
-  virtual ~RouterModel() = default;
-  virtual void clear_inputs() = 0;
-  virtual void drive(unsigned port, const Flit& f) = 0;
-  virtual void set_out_credits(std::uint32_t bits) = 0; ///< bit port * vcs + vc
+// One Verilated router, whatever its VC count: construction, tracing and the statistics reach
+// it through this interface; step() reaches the model itself (Stepper, no virtual call).
+struct Network::Model {
+  virtual ~Model() = default;
   virtual void edge(bool clk) = 0;                      ///< set the clock and evaluate
-  virtual unsigned out_valid() const = 0;
-  virtual Flit output(unsigned port) const = 0;
-  virtual std::uint32_t in_credits() const = 0;         ///< bit port * vcs + vc
   virtual unsigned out_idle() const = 0;                ///< ports with every credit home, nothing held
   virtual bool configure(const phext::SliceGeometry& geo, const Topology& topo, Vec3 own) = 0;
   virtual void trace(VerilatedFstC* t) = 0;
@@ -168,64 +199,53 @@ public:
 };
 
 template <class M, unsigned V>
-class RouterModelT final : public RouterModel {
-public:
-  RouterModelT(VerilatedContext* ctx, const char* name) : m_(ctx, name) {}
-  void clear_inputs() override { m_.in_valid_i = 0; }
-  void drive(unsigned port, const Flit& f) override { ici::drive_input<V>(m_, port, true, f); }
-  void set_out_credits(std::uint32_t bits) override { ici::set_field(m_.out_credit_i, 0, kNumPorts * V, bits); }
+struct Network::ModelT final : Network::Model {
+  ModelT(VerilatedContext* ctx, const char* name) : m(ctx, name) {}
   void edge(bool clk) override {
-    m_.clk_i = clk;
-    m_.eval();
+    m.clk_i = clk;
+    m.eval();
   }
-  unsigned out_valid() const override { return m_.out_valid_o; }
-  Flit output(unsigned port) const override { return ici::read_output<V>(m_, port); }
-  std::uint32_t in_credits() const override { return ici::get_field(m_.in_credit_o, 0, kNumPorts * V); }
-  unsigned out_idle() const override { return m_.out_idle_o; }
+  unsigned out_idle() const override { return m.out_idle_o; }
   bool configure(const phext::SliceGeometry& geo, const Topology& topo, Vec3 own) override {
-    ici::reset(m_);
-    ici::set_config(m_, geo, topo, own);
+    ici::reset(m);
+    ici::set_config(m, geo, topo, own);
     edge(false), edge(true);
-    m_.cfg_we_i = 0;
+    m.cfg_we_i = 0;
     edge(false), edge(true);
-    return m_.cfg_ok_o != 0;
+    return m.cfg_ok_o != 0;
   }
-  void trace(VerilatedFstC* t) override { m_.trace(t, 99); }
-  void final() override { m_.final(); }
-  std::uint32_t drops_zmismatch() const override { return m_.drop_zmismatch_o; }
-  std::uint32_t drops_out_of_shape() const override { return m_.drop_out_of_shape_o; }
-  bool overflow() const override { return m_.err_overflow_o; }
-
-private:
-  M m_;
+  void trace(VerilatedFstC* t) override { m.trace(t, 99); }
+  void final() override { m.final(); }
+  std::uint32_t drops_zmismatch() const override { return m.drop_zmismatch_o; }
+  std::uint32_t drops_out_of_shape() const override { return m.drop_out_of_shape_o; }
+  bool overflow() const override { return m.err_overflow_o; }
+  M m;
 };
 
-std::unique_ptr<RouterModel> make_router(unsigned vcs, VerilatedContext* ctx, const std::string& name) {
-  if (vcs == 4) return std::make_unique<RouterModelT<Vici_router_chip, 4>>(ctx, name.c_str());
-  return std::make_unique<RouterModelT<Vici_router, 2>>(ctx, name.c_str());
-}
-} // namespace
-
+// The harness side of one router: its place, its sinks, the flit its source offers this cycle.
 struct Network::Router {
-  std::unique_ptr<RouterModel> m;
+  void* model = nullptr; // the Verilated model (M)
+  void* state = nullptr; // its state and ports (M's rootp): step() reaches the ports there
   Vec3 pos;
-  std::array<int, kNumLinkPorts> nbr{};      // neighbour through each link port, -1: none
-  std::array<std::uint8_t, kNumLinkPorts> back{}; // the port of ours each neighbour's link arrives on
-  // Link delay lines into this router, one entry per link-latency slot: the flits arriving on
-  // each input port (valid bits in in_mask), and the credits arriving for our output ports,
-  // already in out_credit_i's layout (bit port*VCs + vc).
-  std::vector<std::array<Flit, kNumLinkPorts>> in;
-  std::vector<std::uint8_t> in_mask;
-  std::vector<std::uint32_t> credit_in;
-  bool local_valid = false;
-  Flit local;
-  std::uint8_t sink_credit = 0, sink_credit_next = 0;
-  std::array<SinkVc, kMaxVcs> sink{};
+  std::array<int, kNumLinkPorts> nbr{}; // neighbour through each link port, -1: none
   unsigned occupancy = 0;
-  bool active = true; // last evaluation produced outputs or credits
+  bool active = true;      // last evaluation produced outputs or credits
+  bool local_valid = false;
+  std::uint8_t sink_credit = 0; // credits of the flits the sinks took, for the router's next cycle
+  Flit local;
+  std::array<SinkVc, kMaxVcs> sink{};
 };
 
 namespace {
+// Models' state in all (bytes) above which step() prefetches each model's state before its
+// evaluation: about the size of a core's L2 cache.
+constexpr std::size_t kPrefetchAbove = std::size_t{1} << 20;
+// The port of ours that a neighbour's link through its port p arrives on.
+constexpr unsigned back_port(unsigned p) { return p ^ 1u; }
+static_assert(back_port(static_cast<unsigned>(Port::XP)) == static_cast<unsigned>(Port::XM) &&
+                  back_port(static_cast<unsigned>(Port::ZM)) == static_cast<unsigned>(Port::ZP),
+              "link ports come in +/- pairs");
+
 double now_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
@@ -244,22 +264,32 @@ Network::Network(const NetConfig& cfg)
   ctx_->traceEverOn(true);
   const unsigned n = topo_.nodes();
   const unsigned L = cfg_.link_latency;
-  routers_.reserve(n);
+  models_.reserve(n);
+  routers_.resize(n);
   for (unsigned i = 0; i < n; ++i) {
-    auto r = std::make_unique<Router>();
-    r->pos = topo_.position(i);
-    const std::string name = fmt::format("chip_{}_{}_{}", r->pos.x, r->pos.y, r->pos.z);
-    r->m = make_router(cfg_.vcs, ctx_.get(), name);
-    for (unsigned p = 0; p < kNumLinkPorts; ++p) {
-      const auto nb = topo_.neighbor(r->pos, static_cast<Port>(p));
-      r->nbr[p] = nb ? static_cast<int>(topo_.index(*nb)) : -1;
-      r->back[p] = static_cast<std::uint8_t>(opposite(static_cast<Port>(p)));
+    Router& r = routers_[i];
+    r.pos = topo_.position(i);
+    const std::string name = fmt::format("chip_{}_{}_{}", r.pos.x, r.pos.y, r.pos.z);
+    if (cfg_.vcs == 4) {
+      auto m = std::make_unique<ModelT<Vici_router_chip, 4>>(ctx_.get(), name.c_str());
+      r.model = &m->m;
+      r.state = m->m.rootp;
+      models_.push_back(std::move(m));
+    } else {
+      auto m = std::make_unique<ModelT<Vici_router, 2>>(ctx_.get(), name.c_str());
+      r.model = &m->m;
+      r.state = m->m.rootp;
+      models_.push_back(std::move(m));
     }
-    r->in.resize(L);
-    r->in_mask.assign(L, 0);
-    r->credit_in.assign(L, 0);
-    routers_.push_back(std::move(r));
+    for (unsigned p = 0; p < kNumLinkPorts; ++p) {
+      const auto nb = topo_.neighbor(r.pos, static_cast<Port>(p));
+      r.nbr[p] = nb ? static_cast<int>(topo_.index(*nb)) : -1;
+    }
   }
+  link_flit_.resize(static_cast<std::size_t>(L + 1) * n * kNumLinkPorts);
+  link_mask_.assign(static_cast<std::size_t>(L + 1) * n, 0);
+  link_credit_.assign(static_cast<std::size_t>(L + 1) * n, 0);
+  ticked_.reserve(n);
   sources_.resize(n);
   for (auto& s : sources_)
     s.credits.fill(kBufDepth);
@@ -272,15 +302,16 @@ Network::Network(const NetConfig& cfg)
   }
   // reset, then one configuration write
   for (unsigned i = 0; i < n; ++i)
-    if (!routers_[i]->m->configure(geo_, topo_, routers_[i]->pos))
-      throw std::logic_error(fmt::format("router {} rejected its own coordinate", phext::position_str(routers_[i]->pos)));
+    if (!models_[i]->configure(geo_, topo_, routers_[i].pos))
+      throw std::logic_error(
+          fmt::format("router {} rejected its own coordinate", phext::position_str(routers_[i].pos)));
 }
 
 Network::~Network() {
   make_current(*ctx_);
   if (trace_) trace_->close();
-  for (auto& r : routers_)
-    r->m->final();
+  for (auto& m : models_)
+    m->final();
   write_coverage(ctx_.get(), "net"); // make coverage: while the routers live (tb/coverage.hpp)
 }
 
@@ -288,8 +319,8 @@ void Network::open_trace(const std::string& path, std::uint64_t max_cycles) {
   std::filesystem::path p(path);
   if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path());
   trace_ = std::make_unique<VerilatedFstC>();
-  for (auto& r : routers_)
-    r->m->trace(trace_.get());
+  for (auto& m : models_)
+    m->trace(trace_.get());
   trace_->open(path.c_str());
   if (!trace_->isOpen()) {
     trace_.reset();
@@ -324,16 +355,14 @@ void Network::queue_packet(unsigned node, Vec3 dest, unsigned flits, bool measur
   enqueue(node, raw_of(geo_.phext_of_global(dest)), static_cast<int>(dst), flits, cls);
   Packet pk;
   pk.dst = dst;
-  pk.cls = cls;
-  pk.dst_pos = dest;
+  pk.cls = static_cast<std::uint8_t>(cls);
   pk.created = cycle_;
-  pk.len = flits;
-  if (measured) pk.hops = hops_[static_cast<std::size_t>(node) * topo_.nodes() + dst];
+  pk.len = static_cast<std::uint8_t>(flits);
   pk.measured = measured;
   pk.at = node;
   pk.in_port = Port::Local;
-  pk.in_vc = local_vc(static_cast<int>(dst), cls);
-  sources_[node].pending.push_back(std::move(pk));
+  pk.in_vc = static_cast<std::uint8_t>(local_vc(static_cast<int>(dst), cls));
+  sources_[node].pending.push_back(pk);
   ++outstanding_;
   if (measured) {
     ++measured_outstanding_;
@@ -348,13 +377,13 @@ void Network::inject(Vec3 src, Vec3 dest, unsigned flits, std::uint32_t* tag_out
   const std::uint32_t serial = sources_[node].next_serial;
   queue_packet(node, dest, flits, false, 0);
   find_packet(node, serial)->record = true;
+  journeys_[(static_cast<std::uint64_t>(node) << 32) | serial] = {};
   if (tag_out) *tag_out = serial;
 }
 
 std::vector<Network::HopRecord> Network::journey(Vec3 src, std::uint32_t tag) const {
   const std::uint64_t key = (static_cast<std::uint64_t>(topo_.index(src)) << 32) | tag;
-  if (const Packet* pk = find_packet(topo_.index(src), tag)) return pk->hops_seen;
-  if (const auto it = journeys_done_.find(key); it != journeys_done_.end()) return it->second;
+  if (const auto it = journeys_.find(key); it != journeys_.end()) return it->second;
   return {};
 }
 
@@ -370,19 +399,19 @@ void Network::generate(unsigned node) {
   const unsigned cls = cfg_.response_share > 0 && u(rng_) < cfg_.response_share ? 1u : 0u;
   if (cfg_.misaddressed > 0 && u(rng_) < cfg_.misaddressed) {
     // three kinds of misaddressing, in turn: another slice, outside the shape, a zero field
-    ici::RawFields f = raw_of(geo_.phext_of_global(routers_[node]->pos));
+    ici::RawFields f = raw_of(geo_.phext_of_global(routers_[node].pos));
     switch (st_.misaddressed_sent % 3) {
     case 0: f[2] = f[2] % 999 + 1; break;        // series: another slice
     case 1: f[3] = geo_.cubes().x + 1; break;    // collection past the last cube
     default: f[8] = 0; break;                    // scroll 0 (malformed)
     }
     const std::uint32_t serial = enqueue(node, f, -1, cfg_.packet_flits, cls);
-    s.pending.emplace_back();
+    s.pending.push_back(Packet{});
     retire(node, serial); // never delivered: its serial only keeps the numbering dense
     ++st_.misaddressed_sent;
     return;
   }
-  const Vec3 d = traffic_dest(cfg_.traffic, topo_.shape(), routers_[node]->pos, rng_, cfg_.hotspot_fraction);
+  const Vec3 d = traffic_dest(cfg_.traffic, topo_.shape(), routers_[node].pos, rng_, cfg_.hotspot_fraction);
   queue_packet(node, d, cfg_.packet_flits, measured, cls);
 }
 
@@ -393,26 +422,29 @@ void Network::check_hop(unsigned node, unsigned port, const Flit& f) {
   Packet* found = find_packet(topo_.index(h.src), h.tag);
   if (!found)
     throw NetworkError(fmt::format("cycle {}: router {} forwarded a packet that should not exist (src {}, tag {})",
-                                   cycle_, phext::position_str(routers_[node]->pos), phext::position_str(h.src), h.tag));
+                                   cycle_, phext::position_str(routers_[node].pos), phext::position_str(h.src), h.tag));
   Packet& pk = *found;
-  const Vec3 here = routers_[node]->pos;
-  const Hop want = next_hop(topo_, here, pk.dst_pos, pk.in_port, pk.in_vc, cfg_.vcs, static_cast<MsgClass>(pk.cls));
+  const Vec3 here = routers_[node].pos;
+  const Vec3 dst_pos = routers_[pk.dst].pos;
+  const Hop want = next_hop(topo_, here, dst_pos, pk.in_port, pk.in_vc, cfg_.vcs, static_cast<MsgClass>(pk.cls));
   ++st_.route_checks;
   if (pk.at != node || want.port != static_cast<Port>(port) || want.vc != f.vc)
     throw NetworkError(fmt::format("cycle {}: packet {}->{} at router {} left on {} vc {}, the oracle says router {} {} vc {}",
-                                   cycle_, phext::position_str(h.src), phext::position_str(pk.dst_pos),
+                                   cycle_, phext::position_str(h.src), phext::position_str(dst_pos),
                                    phext::position_str(here), port_name(static_cast<Port>(port)), f.vc,
-                                   phext::position_str(routers_[pk.at]->pos), port_name(want.port), want.vc));
-  if (pk.record) pk.hops_seen.push_back({here, static_cast<Port>(port), f.vc, cycle_});
+                                   phext::position_str(routers_[pk.at].pos), port_name(want.port), want.vc));
+  if (pk.record)
+    journeys_[(static_cast<std::uint64_t>(topo_.index(h.src)) << 32) | h.tag].push_back(
+        {here, static_cast<Port>(port), f.vc, cycle_});
   if (static_cast<Port>(port) != Port::Local) {
-    pk.at = static_cast<unsigned>(routers_[node]->nbr[port]);
+    pk.at = static_cast<unsigned>(routers_[node].nbr[port]);
     pk.in_port = opposite(static_cast<Port>(port));
-    pk.in_vc = f.vc;
+    pk.in_vc = static_cast<std::uint8_t>(f.vc);
   }
 }
 
 void Network::deliver(unsigned node, const Flit& f) {
-  Router& r = *routers_[node];
+  Router& r = routers_[node];
   SinkVc& sv = r.sink[f.vc];
   ++st_.flits_delivered;
   if (cycle_ >= cfg_.warmup && cycle_ < cfg_.warmup + cfg_.measure) ++acc_flits_measured_;
@@ -431,7 +463,7 @@ void Network::deliver(unsigned node, const Flit& f) {
                                      cycle_, phext::position_str(r.pos), h.tag, phext::position_str(h.src)));
     if (pk->dst != node)
       throw NetworkError(fmt::format("cycle {}: packet for {} delivered to {}", cycle_,
-                                     phext::position_str(pk->dst_pos), phext::position_str(r.pos)));
+                                     phext::position_str(routers_[pk->dst].pos), phext::position_str(r.pos)));
     if (ici::class_of(h.type) != pk->cls || (cfg_.vcs > kVcsPerClass && f.vc / kVcsPerClass != pk->cls))
       throw NetworkError(fmt::format("cycle {}: a {} from {} delivered on VC {} as type {}", cycle_,
                                      class_name(static_cast<MsgClass>(pk->cls)), phext::position_str(h.src), f.vc,
@@ -468,10 +500,9 @@ void Network::deliver(unsigned node, const Flit& f) {
     if (pk.cls) ++st_.responses_delivered;
     if (pk.measured) {
       latencies_.push_back(static_cast<double>(cycle_ - pk.created));
-      hops_sum_ += pk.hops;
+      hops_sum_ += hops_[static_cast<std::size_t>(src) * topo_.nodes() + pk.dst];
       --measured_outstanding_;
     }
-    if (pk.record) journeys_done_.emplace(key, std::move(pk.hops_seen));
     retire(src, serial);
     --outstanding_;
   }
@@ -496,143 +527,256 @@ void Network::retire(unsigned src, std::uint32_t serial) {
   }
 }
 
-bool Network::idle(unsigned node) const {
-  const Router& r = *routers_[node];
-  if (r.occupancy || r.active || r.local_valid || r.sink_credit) return false;
-  const std::size_t slot = cycle_ % cfg_.link_latency;
-  return r.in_mask[slot] == 0 && r.credit_in[slot] == 0;
+// Offer source `i`'s next flit to its router's local port if the flit's VC has a credit
+// (generating first); returns whether a flit went in.
+bool Network::offer(unsigned i) {
+  if (generating_ && cfg_.rate > 0) generate(i);
+  Source& s = sources_[i];
+  Router& r = routers_[i];
+  r.local_valid = false;
+  if (s.queue.empty()) return false;
+  const Queued& q = s.queue.front();
+  if (s.credits[q.vc] == 0) return false;
+  --s.credits[q.vc];
+  Flit& f = r.local;
+  f.head = s.sent == 0;
+  f.tail = s.sent + 1 == q.len;
+  f.vc = q.vc;
+  if (f.head) {
+    ici::HeadFields h;
+    h.dest = q.dest;
+    h.type = q.cls ? ici::PktType::ReadResp : ici::PktType::Write;
+    h.len = q.len;
+    h.src = r.pos;
+    h.tag = q.serial;
+    f.data = ici::pack_head(h);
+  } else {
+    f.data = {};
+    f.data[0] = q.serial;
+    f.data[1] = i;
+    f.data[2] = s.sent;
+  }
+  r.local_valid = true;
+  ++st_.flits_injected;
+  if (++s.sent == q.len) {
+    s.sent = 0;
+    s.queue.pop_front();
+  }
+  return true;
+}
+
+// A router's cycle on the concrete model type M with V VCs (its ports are plain member
+// accesses, no virtual call): drive its inputs, clock it, move its outputs. Untraced, each
+// router goes through all of it before the next one starts, so its model's state (a few KiB)
+// comes into the cache once per cycle; the link delay lines have a slot more than the latency
+// so that the flits a router sends this cycle never land in the slot its neighbours read now.
+struct Network::Stepper {
+  template <class M>
+  using State = std::remove_const_t<std::remove_pointer_t<decltype(std::declval<M&>().rootp)>>;
+  template <class M>
+  static M& model(Network& net, unsigned i) {
+    return *static_cast<M*>(net.routers_[i].model);
+  }
+  template <class M>
+  static State<M>& state(Network& net, unsigned i) {
+    return *static_cast<State<M>*>(net.routers_[i].state);
+  }
+
+  // Ask the cache for a model's state ahead of its evaluation (large networks only: there the
+  // models do not stay in the cache from one cycle to the next): the model object's first line
+  // and its state, with the bookkeeping Verilator keeps just before it.
+  template <class M>
+  static void prefetch_model(Network& net, unsigned i) {
+    const Router& r = net.routers_[i];
+    __builtin_prefetch(r.model);
+    const auto at = reinterpret_cast<std::uintptr_t>(r.state);
+    for (std::uintptr_t a = at - 128; a < at + sizeof(State<M>); a += 64)
+      __builtin_prefetch(reinterpret_cast<const void*>(a));
+  }
+
+  // Drive the inputs of router i from read slot `rs` unless it is idle (nothing arrives,
+  // nothing held, nothing left to send: clocking it changes nothing); returns whether it has
+  // to be clocked.
+  template <class M, unsigned V>
+  static bool drive(Network& net, unsigned i, std::size_t rs) {
+    Router& r = net.routers_[i];
+    const std::size_t at = rs * net.routers_.size() + i;
+    std::uint8_t& mask_in = net.link_mask_[at];
+    std::uint32_t& credit_in = net.link_credit_[at];
+    if (net.cfg_.skip_idle && !r.occupancy && !r.active && !r.local_valid && !r.sink_credit && !mask_in && !credit_in)
+      return false;
+    State<M>& m = state<M>(net, i);
+    m.in_valid_i = 0;
+    for (unsigned mask = mask_in; mask; mask &= mask - 1) {
+      const unsigned p = static_cast<unsigned>(__builtin_ctz(mask));
+      ici::drive_input<V>(m, p, true, net.link_flit_[at * kNumLinkPorts + p]);
+      ++r.occupancy;
+    }
+    mask_in = 0;
+    if (r.local_valid) {
+      ici::drive_input<V>(m, kNumLinkPorts, true, r.local);
+      ++r.occupancy;
+    }
+    ici::set_field(m.out_credit_i, 0, kNumPorts * V,
+                   credit_in | (static_cast<std::uint32_t>(r.sink_credit) << (kNumLinkPorts * V)));
+    credit_in = 0;
+    r.sink_credit = 0;
+    return true;
+  }
+
+  template <class M, unsigned V>
+  static void clock(Network& net, unsigned i) {
+    M& m = model<M>(net, i);
+    State<M>& s = state<M>(net, i);
+    s.clk_i = 0;
+    m.eval();
+    s.clk_i = 1;
+    m.eval();
+  }
+
+  // Move clocked router i's outputs onto the links (write slot `ws`), its credits back
+  // upstream, its deliveries to the sinks (queued for deliver_queued(); their credits go back
+  // next cycle). Returns whether a flit moved.
+  template <class M, unsigned V>
+  static bool collect(Network& net, unsigned i, std::size_t ws) {
+    const unsigned n = static_cast<unsigned>(net.routers_.size());
+    const NetConfig& cfg = net.cfg_;
+    ++net.st_.router_cycles;
+    Router& r = net.routers_[i];
+    const State<M>& m = state<M>(net, i);
+    const unsigned out_valid = m.out_valid_o;
+    const std::uint32_t in_credit = ici::get_field(m.in_credit_o, 0, kNumPorts * V);
+    r.active = out_valid != 0 || in_credit != 0;
+    if (out_valid) {
+      for (unsigned p = 0; p < kNumPorts; ++p) {
+        if (!((out_valid >> p) & 1u)) continue;
+        const Flit f = ici::read_output<V>(m, p);
+        if (cfg.check_routes) net.check_hop(i, p, f);
+        if (p == kNumLinkPorts) {
+          net.delivered_.push_back({i, f});
+          if (cfg.fault == NetConfig::Fault::DuplicateHead && net.cycle_ >= cfg.fault_cycle && f.head) {
+            net.cfg_.fault = NetConfig::Fault::None;
+            net.delivered_.push_back({i, f}); // the same head once more
+          }
+          if (!cfg.stall_sinks) r.sink_credit = static_cast<std::uint8_t>(r.sink_credit | (1u << f.vc));
+        } else {
+          if (r.nbr[p] < 0)
+            throw NetworkError(fmt::format("cycle {}: router {} sent a flit out of {}, which has no link",
+                                           net.cycle_, phext::position_str(r.pos), port_name(static_cast<Port>(p))));
+          if (f.head) ++net.st_.head_link_hops;
+          if (cfg.fault == NetConfig::Fault::DropFlit && net.cycle_ >= cfg.fault_cycle) {
+            net.cfg_.fault = NetConfig::Fault::None; // this flit vanishes on the link
+            continue;
+          }
+          const std::size_t d = ws * n + static_cast<unsigned>(r.nbr[p]);
+          net.link_flit_[d * kNumLinkPorts + back_port(p)] = f;
+          net.link_mask_[d] = static_cast<std::uint8_t>(net.link_mask_[d] | (1u << back_port(p)));
+        }
+      }
+    }
+    if (in_credit) {
+      constexpr unsigned vmask = (1u << V) - 1;
+      for (unsigned p = 0; p < kNumLinkPorts; ++p) {
+        const unsigned c = (in_credit >> (p * V)) & vmask;
+        if (!c) continue;
+        r.occupancy -= popcount16(c);
+        net.link_credit_[ws * n + static_cast<unsigned>(r.nbr[p])] |= c << (back_port(p) * V);
+      }
+      const unsigned lc = (in_credit >> (kNumLinkPorts * V)) & vmask;
+      r.occupancy -= popcount16(lc);
+      for (unsigned v = 0; v < V; ++v)
+        if ((lc >> v) & 1u) ++net.sources_[i].credits[v];
+    }
+    return out_valid != 0;
+  }
+
+  // The sources and routers of one cycle; returns whether a flit moved.
+  template <class M, unsigned V>
+  static bool cycle(Network& net, std::size_t rs, std::size_t ws) {
+    const unsigned n = static_cast<unsigned>(net.routers_.size());
+    bool moved = false;
+    if (!net.trace_) {
+      // prefetching pays once the models' state outgrows the cache (a few KiB each)
+      constexpr unsigned ahead = 2; // routers: one evaluation is time enough for the lines to arrive
+      const bool prefetch = static_cast<std::size_t>(n) * sizeof(State<M>) >= kPrefetchAbove;
+      for (unsigned i = 0; i < n; ++i) {
+        if (prefetch && i + ahead < n) prefetch_model<M>(net, i + ahead);
+        moved = net.offer(i) || moved;
+        if (!drive<M, V>(net, i, rs)) continue;
+        clock<M, V>(net, i);
+        moved = collect<M, V>(net, i, ws) || moved;
+      }
+      return moved;
+    }
+    // traced: every router's two clock edges in the same time step of the one waveform
+    for (unsigned i = 0; i < n; ++i) moved = net.offer(i) || moved;
+    net.ticked_.clear();
+    for (unsigned i = 0; i < n; ++i)
+      if (drive<M, V>(net, i, rs)) net.ticked_.push_back(i);
+    for (unsigned i = 0; i < n; ++i) net.models_[i]->edge(false);
+    net.trace_->dump(net.ctx_->time());
+    net.ctx_->timeInc(5);
+    for (unsigned i = 0; i < n; ++i) net.models_[i]->edge(true);
+    net.trace_->dump(net.ctx_->time());
+    net.ctx_->timeInc(5);
+    for (const unsigned i : net.ticked_) moved = collect<M, V>(net, i, ws) || moved;
+    return moved;
+  }
+};
+
+// The cycle's deliveries, in the order the routers made them. Each looks up its packet in its
+// source's ring and the pair's order record, both anywhere in memory in a large network: the
+// lines for the deliveries a few places ahead are fetched while the current one is checked.
+void Network::deliver_queued() {
+  const std::size_t k = delivered_.size();
+  const unsigned n = topo_.nodes();
+  auto source_of = [&](const Delivered& d, std::uint32_t& serial) -> unsigned {
+    if (!d.f.head) {
+      serial = d.f.data[0];
+      return d.f.data[1];
+    }
+    constexpr unsigned G = phext::kRtlGlobalBits;
+    serial = static_cast<std::uint32_t>(ici::get_bits(d.f.data, ici::kHeadTagLsb, 32));
+    const Vec3 src{static_cast<unsigned>(ici::get_bits(d.f.data, ici::kHeadSrcLsb + 2 * G, G)),
+                   static_cast<unsigned>(ici::get_bits(d.f.data, ici::kHeadSrcLsb + G, G)),
+                   static_cast<unsigned>(ici::get_bits(d.f.data, ici::kHeadSrcLsb, G))};
+    return topo_.contains(src) ? topo_.index(src) : n;
+  };
+  constexpr std::size_t ahead = 8;
+  for (std::size_t j = 0; j < k; ++j) {
+    if (j + 2 * ahead < k) {
+      std::uint32_t serial;
+      const unsigned src = source_of(delivered_[j + 2 * ahead], serial);
+      if (src < n) __builtin_prefetch(&sources_[src]);
+    }
+    if (j + ahead < k) {
+      const Delivered& d = delivered_[j + ahead];
+      std::uint32_t serial;
+      const unsigned src = source_of(d, serial);
+      if (src < n) {
+        const Source& s = sources_[src];
+        const std::uint32_t at = serial - s.base;
+        if (at < s.pending.size()) __builtin_prefetch(&s.pending[at]);
+        const std::size_t pair = static_cast<std::size_t>(src) * n + d.node;
+        __builtin_prefetch(&last_serial_[pair * 2]);
+        __builtin_prefetch(&hops_[pair]);
+      }
+    }
+    deliver(delivered_[j].node, delivered_[j].f);
+  }
+  delivered_.clear();
 }
 
 void Network::step() {
   make_current(*ctx_); // an assertion that fails is charged to this network's context
   const unsigned n = topo_.nodes();
-  const std::size_t slot = cycle_ % cfg_.link_latency;
-  bool moved = false;
-  // sources: generate, then offer one flit to the local port if its VC has a credit
-  for (unsigned i = 0; i < n; ++i) {
-    if (generating_ && cfg_.rate > 0) generate(i);
-    Source& s = sources_[i];
-    Router& r = *routers_[i];
-    r.local_valid = false;
-    if (s.queue.empty()) continue;
-    const Queued& q = s.queue.front();
-    if (s.credits[q.vc] == 0) continue;
-    --s.credits[q.vc];
-    Flit& f = r.local;
-    f.head = s.sent == 0;
-    f.tail = s.sent + 1 == q.len;
-    f.vc = q.vc;
-    if (f.head) {
-      ici::HeadFields h;
-      h.dest = q.dest;
-      h.type = q.cls ? ici::PktType::ReadResp : ici::PktType::Write;
-      h.len = q.len;
-      h.src = r.pos;
-      h.tag = q.serial;
-      f.data = ici::pack_head(h);
-    } else {
-      f.data = {};
-      f.data[0] = q.serial;
-      f.data[1] = i;
-      f.data[2] = s.sent;
-    }
-    r.local_valid = true;
-    ++st_.flits_injected;
-    moved = true;
-    if (++s.sent == q.len) {
-      s.sent = 0;
-      s.queue.pop_front();
-    }
-  }
-  // phase A: drive inputs and clock every router that has something to do
-  ticked_.assign(n, 0);
-  for (unsigned i = 0; i < n; ++i) {
-    Router& r = *routers_[i];
-    if (cfg_.skip_idle && idle(i)) continue;
-    ticked_[i] = 1;
-    RouterModel& m = *r.m;
-    m.clear_inputs();
-    for (unsigned mask = r.in_mask[slot]; mask; mask &= mask - 1) {
-      const unsigned p = static_cast<unsigned>(__builtin_ctz(mask));
-      m.drive(p, r.in[slot][p]);
-      ++r.occupancy;
-    }
-    r.in_mask[slot] = 0;
-    if (r.local_valid) {
-      m.drive(kNumLinkPorts, r.local);
-      ++r.occupancy;
-    }
-    m.set_out_credits(r.credit_in[slot] | (static_cast<std::uint32_t>(r.sink_credit) << (kNumLinkPorts * cfg_.vcs)));
-    r.credit_in[slot] = 0;
-    r.sink_credit = 0;
-    if (!trace_) {
-      m.edge(false);
-      m.edge(true);
-    }
-  }
-  if (trace_) { // both clock edges of every router in the same time step of the one waveform
-    for (unsigned i = 0; i < n; ++i) routers_[i]->m->edge(false);
-    trace_->dump(ctx_->time());
-    ctx_->timeInc(5);
-    for (unsigned i = 0; i < n; ++i) routers_[i]->m->edge(true);
-    trace_->dump(ctx_->time());
-    ctx_->timeInc(5);
-  }
-  // phase B: move outputs onto the links, credits back upstream, deliveries to the sinks
-  for (unsigned i = 0; i < n; ++i) {
-    if (!ticked_[i]) continue;
-    ++st_.router_cycles;
-    Router& r = *routers_[i];
-    const RouterModel& m = *r.m;
-    const unsigned out_valid = m.out_valid();
-    const std::uint32_t in_credit = m.in_credits();
-    r.active = out_valid != 0 || in_credit != 0;
-    if (out_valid) {
-      moved = true;
-      for (unsigned p = 0; p < kNumPorts; ++p) {
-        if (!((out_valid >> p) & 1u)) continue;
-        const Flit f = m.output(p);
-        if (cfg_.check_routes) check_hop(i, p, f);
-        if (p == kNumLinkPorts) {
-          deliver(i, f);
-          if (cfg_.fault == NetConfig::Fault::DuplicateHead && cycle_ >= cfg_.fault_cycle && f.head) {
-            cfg_.fault = NetConfig::Fault::None;
-            deliver(i, f); // the same head once more
-          }
-          if (!cfg_.stall_sinks) r.sink_credit_next = static_cast<std::uint8_t>(r.sink_credit_next | (1u << f.vc));
-        } else {
-          if (r.nbr[p] < 0)
-            throw NetworkError(fmt::format("cycle {}: router {} sent a flit out of {}, which has no link", cycle_,
-                                           phext::position_str(r.pos), port_name(static_cast<Port>(p))));
-          if (f.head) ++st_.head_link_hops;
-          if (cfg_.fault == NetConfig::Fault::DropFlit && cycle_ >= cfg_.fault_cycle) {
-            cfg_.fault = NetConfig::Fault::None; // this flit vanishes on the link
-            continue;
-          }
-          Router& d = *routers_[static_cast<unsigned>(r.nbr[p])];
-          d.in[slot][r.back[p]] = f;
-          d.in_mask[slot] = static_cast<std::uint8_t>(d.in_mask[slot] | (1u << r.back[p]));
-        }
-      }
-    }
-    if (in_credit) {
-      const unsigned vcs = cfg_.vcs, vmask = (1u << vcs) - 1;
-      for (unsigned p = 0; p < kNumLinkPorts; ++p) {
-        const unsigned c = (in_credit >> (p * vcs)) & vmask;
-        if (!c) continue;
-        r.occupancy -= popcount16(c);
-        routers_[static_cast<unsigned>(r.nbr[p])]->credit_in[slot] |= c << (r.back[p] * vcs);
-      }
-      const unsigned lc = (in_credit >> (kNumLinkPorts * vcs)) & vmask;
-      r.occupancy -= popcount16(lc);
-      for (unsigned v = 0; v < vcs; ++v)
-        if ((lc >> v) & 1u) ++sources_[i].credits[v];
-    }
-  }
-  for (auto& r : routers_) {
-    r->sink_credit = r->sink_credit_next;
-    r->sink_credit_next = 0;
-  }
+  const unsigned L = cfg_.link_latency;
+  // link slots: read the one written L cycles ago, write the one read L cycles from now
+  const std::size_t rs = cycle_ % (L + 1), ws = (cycle_ + L) % (L + 1);
+  delivered_.clear(); // (left over only when the last step threw)
+  const bool moved = cfg_.vcs == 4 ? Stepper::cycle<Vici_router_chip, 4>(*this, rs, ws)
+                                   : Stepper::cycle<Vici_router, 2>(*this, rs, ws);
+  deliver_queued();
   if (ctx_->gotError()) throw_if_failed(*ctx_, fmt::format("a router at cycle {}", cycle_)); // (a flag test per cycle)
   if (moved) last_move_ = cycle_;
   ++cycle_;
@@ -653,14 +797,14 @@ void Network::step() {
         generating_ = false;
         bool empty = outstanding_ == 0;
         for (unsigned i = 0; empty && i < n; ++i)
-          empty = sources_[i].queue.empty() && routers_[i]->occupancy == 0 && !routers_[i]->active;
+          empty = sources_[i].queue.empty() && routers_[i].occupancy == 0 && !routers_[i].active;
         if (empty) finished_ = true;
       }
     }
   }
   if (cycle_ - last_move_ > cfg_.watchdog_cycles) {
     std::uint64_t buffered = 0;
-    for (unsigned i = 0; i < n; ++i) buffered += routers_[i]->occupancy + sources_[i].queue.size();
+    for (unsigned i = 0; i < n; ++i) buffered += routers_[i].occupancy + sources_[i].queue.size();
     if (buffered || outstanding_)
       throw NetworkError(fmt::format("deadlock or lost flit: no flit moved for {} cycles while {} packets are "
                                      "undelivered ({} flits/packets buffered; cycle {})",
@@ -698,10 +842,10 @@ NetStats Network::stats() const {
   }
   if (s.packets_delivered)
     s.hops_traversed = static_cast<double>(s.head_link_hops) / static_cast<double>(s.packets_delivered);
-  for (const auto& r : routers_) {
-    s.drops_zmismatch += r->m->drops_zmismatch();
-    s.drops_out_of_shape += r->m->drops_out_of_shape();
-    if (r->m->overflow()) throw NetworkError("a router received a flit without a credit (err_overflow_o)");
+  for (const auto& m : models_) {
+    s.drops_zmismatch += m->drops_zmismatch();
+    s.drops_out_of_shape += m->drops_out_of_shape();
+    if (m->overflow()) throw NetworkError("a router received a flit without a credit (err_overflow_o)");
   }
   s.wall_seconds = wall_;
   s.cycles_per_second = wall_ > 0 ? static_cast<double>(cycle_) / wall_ : 0;
@@ -711,7 +855,7 @@ NetStats Network::stats() const {
 
 std::uint64_t Network::flits_buffered() const {
   std::uint64_t n = 0;
-  for (const auto& r : routers_) n += r->occupancy;
+  for (const auto& r : routers_) n += r.occupancy;
   return n;
 }
 
@@ -720,7 +864,7 @@ std::uint64_t Network::credits_missing() const {
   for (unsigned i = 0; i < routers_.size(); ++i) {
     for (unsigned v = 0; v < cfg_.vcs; ++v) n += kBufDepth - sources_[i].credits[v];
     // a router output whose credits are not all home (or whose VC is held) counts once
-    n += static_cast<unsigned>(__builtin_popcount(~routers_[i]->m->out_idle() & ((1u << kNumPorts) - 1)));
+    n += static_cast<unsigned>(__builtin_popcount(~models_[i]->out_idle() & ((1u << kNumPorts) - 1)));
   }
   return n;
 }

@@ -13,6 +13,12 @@
 // L = 1 is 2H+1 + (P-1) cycles from the cycle its head is offered to the source router to
 // the cycle its tail leaves the destination router (docs/blocks/ici-router.md, "Timing").
 //
+// Stepping. A cycle takes the routers in node order, each through its source's offer, its
+// inputs, both clock edges and its outputs before the next one starts (so each model's state
+// is fetched once per cycle; in networks whose models outgrow the cache, the next ones' state is
+// prefetched), then checks the cycle's deliveries. While tracing, all routers are driven, then
+// clocked in one time step of the waveform, then read out; both orders give the same results.
+//
 // Routers. `vcs` picks the Verilated configuration: 2 VCs (the default; both message classes
 // share them) or 4 (the chip's router, a VC pair per message class). A share of the packets
 // (`response_share`) is sent as responses (PktReadResp, message class 1), the rest as
@@ -160,16 +166,26 @@ private:
   struct Packet;
   struct Router;
   struct Source;
+  struct Model;    // one Verilated router, whatever its VC count
+  template <class M, unsigned V>
+  struct ModelT;   // ... of one model type
+  struct Stepper;  // the per-cycle router phases, compiled for each model type
   void generate(unsigned node);
   /// Put a packet for raw destination `dest` in the source's queue (`dst` = destination node,
   /// -1 for a misaddressed packet); returns its serial (the head's tag).
   std::uint32_t enqueue(unsigned node, const ici::RawFields& dest, int dst, unsigned flits, unsigned cls);
   void queue_packet(unsigned node, Vec3 dest, unsigned flits, bool measured, unsigned cls);
   unsigned local_vc(int dst, unsigned cls) const; ///< the injection VC of a packet
+  bool offer(unsigned node); ///< the source's next flit to its router's local port; false: none
   void deliver(unsigned node, const ici::Flit& f);
+  struct Delivered {
+    unsigned node;
+    ici::Flit f;
+  };
+  std::vector<Delivered> delivered_; ///< this cycle's flits out of the routers' local ports, in order
+  void deliver_queued();             ///< deliver() them
   void check_hop(unsigned node, unsigned port, const ici::Flit& f);
   std::vector<std::uint16_t> hops_; ///< BFS hop count between every pair (index src*N+dst), for statistics
-  bool idle(unsigned node) const;
 
   NetConfig cfg_;
   phext::SliceGeometry geo_;
@@ -178,9 +194,19 @@ private:
   std::unique_ptr<VerilatedFstC> trace_;
   std::uint64_t trace_end_ = 0;
   bool skip_idle_after_trace_ = true;
-  std::vector<std::unique_ptr<Router>> routers_;
+  // Per-router state lies in flat arrays in node order, the order step() visits the routers
+  // (their Verilated models are allocated in that order too): no pointer to chase per router.
+  std::vector<std::unique_ptr<Model>> models_;
+  std::vector<Router> routers_;
+  // Link delay lines, latency + 1 slots of N nodes (index slot * N + node): the flits arriving
+  // on each input port (link_flit_, 6 per node; valid bits in link_mask_) and the credits
+  // arriving for the output ports, in out_credit_i's layout (bit port*VCs + vc). A cycle reads
+  // slot cycle % (L+1) and writes slot (cycle + L) % (L+1).
+  std::vector<ici::Flit> link_flit_;
+  std::vector<std::uint8_t> link_mask_;
+  std::vector<std::uint32_t> link_credit_;
   std::vector<Source> sources_;
-  std::vector<char> ticked_; // per router: clocked this cycle
+  std::vector<unsigned> ticked_; // routers clocked this cycle, in node order (when tracing)
   const Packet* find_packet(unsigned src, std::uint32_t serial) const; ///< an undelivered packet, or nullptr
   Packet* find_packet(unsigned src, std::uint32_t serial);
   void retire(unsigned src, std::uint32_t serial);          ///< a packet was delivered (or never will be)
@@ -197,7 +223,8 @@ private:
   std::uint64_t gen_flits_measured_ = 0, acc_flits_measured_ = 0, measured_outstanding_ = 0;
   NetStats st_{};
   double wall_ = 0;
-  std::unordered_map<std::uint64_t, std::vector<HopRecord>> journeys_done_;
+  /// Hops of the recorded (inject()ed) packets, by (source << 32 | serial), delivered or not.
+  std::unordered_map<std::uint64_t, std::vector<HopRecord>> journeys_;
 };
 
 } // namespace phtpu::net
