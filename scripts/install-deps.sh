@@ -32,6 +32,7 @@ PACKAGES=(
   libopenmpi-dev    # Open MPI: phtpu pod across processes and machines (mpirun); optional at build time
   openmpi-bin       # mpirun, for the tests of the MPI pod
   valgrind          # make bench: instruction counts (callgrind), steady whatever else the machine runs
+  linux-perf        # make bench: the scaled pod's profile (perf record)
   lcov              # genhtml: make coverage's HTML report
   clang             # libFuzzer (make fuzz)
   libclang-rt-14-dev
