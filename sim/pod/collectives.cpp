@@ -226,17 +226,18 @@ void submit(Pod& pod, const Schedule& sch) {
     for (unsigned k = chip::StSem; k < chip::kNumStats; ++k) expect[c][k] = pod.stat(c, k);
   std::map<unsigned, std::map<unsigned, std::uint32_t>> issued = expect; // what the waits already cover
   for (const auto& st : sch.steps) {
-    for (unsigned c : chips) {
-      bool sends = false;
-      for (const Transfer& t : st) sends = sends || t.src == c;
-      if (!sends) continue;
+    // the step's transfers by sender, in chip order and in the step's order per chip (one pass:
+    // a 4096-chip all-to-all has 4095 steps of 4096 transfers)
+    std::map<unsigned, std::vector<const Transfer*>> by_src;
+    for (const Transfer& t : st) by_src[t.src].push_back(&t);
+    for (const auto& [c, sends] : by_src) {
       for (auto& [k, v] : expect[c])
         if (v != issued[c][k]) {
           pod.wait_stat(c, k, v);
           issued[c][k] = v;
         }
-      for (const Transfer& t : st)
-        if (t.src == c) pod.dma(c, t.dst, t.add ? chip::DmaAdd : chip::DmaWrite, t.sem, t.saddr, t.daddr, t.words);
+      for (const Transfer* t : sends)
+        pod.dma(c, t->dst, t->add ? chip::DmaAdd : chip::DmaWrite, t->sem, t->saddr, t->daddr, t->words);
     }
     for (const Transfer& t : st) expect[t.dst][chip::sem_stat(t.add, t.sem)] += t.words;
   }
