@@ -83,7 +83,7 @@ if want scaling; then
 echo "### Scaling: pod size and threads"
 echo
 echo "TPU v4 racks (4x4x4 cubes), 128-port OCSes from 17 racks on. Each pod runs the same"
-echo "verified workloads on 1, 2 (and $cores, the cores of this machine when more) threads; the results"
+echo "verified workloads on $(echo "$threads_list" | sed 's/ /, /g') threads (1, 2 and every core of the machine); the results"
 echo "are bit-identical whatever the thread count (tests/test_pod_parallel.cpp), only the wall"
 echo "time changes. Speed-up and parallel efficiency are against the 1-thread run of the same row"
 echo "group, measured back to back; peak memory is the process's (chips, references and all)."
