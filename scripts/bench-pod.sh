@@ -65,7 +65,8 @@ echo
 echo "\`perf record\` over \`phtpu pod --racks 8 --slice 4x4x4 --workload allreduce,alltoall --bytes 16KiB"
 echo "--threads 1\` (setup and checks included), the functions with the most samples. The chip's"
 echo "Verilated evaluation dominates (\`Vchip_top___024root___*\`: its registers and logic, \`_fp32_add_\`:"
-echo "the write pipeline's adders); the harness (\`phtpu::pod::\`) is a few percent."
+echo "the write pipeline's adders); the harness (\`phtpu::pod::\`) is a few percent; \`pvm_irq_enable\` is the"
+echo "VM's kernel, \`memset\` and \`_M_fill_assign\` the workloads' setup."
 echo
 if command -v perf >/dev/null && perf record -q -o "$tmp/perf.data" "$phtpu" pod --racks 8 --slice 4x4x4 \
      --workload allreduce,alltoall --bytes 16KiB --threads 1 -q >/dev/null 2>&1; then
@@ -86,7 +87,9 @@ echo "TPU v4 racks (4x4x4 cubes), 128-port OCSes from 17 racks on. Each pod runs
 echo "verified workloads on $(echo "$threads_list" | sed 's/ /, /g') threads (1, 2 and every core of the machine); the results"
 echo "are bit-identical whatever the thread count (tests/test_pod_parallel.cpp), only the wall"
 echo "time changes. Speed-up and parallel efficiency are against the 1-thread run of the same row"
-echo "group, measured back to back; peak memory is the process's (chips, references and all)."
+echo "group, measured back to back, waiting threads spinning 10,000 rounds before they sleep (the"
+echo "default, docs/architecture.md \"Threads waiting\"); peak memory is the process's (chips,"
+echo "references and all)."
 echo
 echo "| pod | chips | run | threads | simulated cycles | wall s | cycles/s | chip-cycles/s | peak MiB | MiB/chip | speed-up | efficiency |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
