@@ -48,7 +48,11 @@ void default_wait_policy(char** argv) {
   if (!argv[1] || std::string(argv[1]) != "pod" || std::getenv("OMP_WAIT_POLICY") || std::getenv("GOMP_SPINCOUNT"))
     return;
   setenv("GOMP_SPINCOUNT", "10000", 1);
-  execv("/proc/self/exe", argv); // returns only on failure: then run on with OpenMP's defaults
+  char self[4096]; // this executable's path (exec'ing /proc/self/exe itself would rename the process "exe")
+  const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) return;
+  self[n] = '\0';
+  execv(self, argv); // returns only on failure: then run on with OpenMP's defaults
 }
 
 int main(int argc, char** argv) {
