@@ -87,9 +87,8 @@ echo "TPU v4 racks (4x4x4 cubes), 128-port OCSes from 17 racks on. Each pod runs
 echo "verified workloads on $(echo "$threads_list" | sed 's/ /, /g') threads (1, 2 and every core of the machine); the results"
 echo "are bit-identical whatever the thread count (tests/test_pod_parallel.cpp), only the wall"
 echo "time changes. Speed-up and parallel efficiency are against the 1-thread run of the same row"
-echo "group, measured back to back, waiting threads spinning 10,000 rounds before they sleep (the"
-echo "default, docs/architecture.md \"Threads waiting\"); peak memory is the process's (chips,"
-echo "references and all)."
+echo "group, measured back to back with OpenMP's default waiting (docs/architecture.md, \"Parallel"
+echo "pod\"); peak memory is the process's (chips, references and all)."
 echo
 echo "| pod | chips | run | threads | simulated cycles | wall s | cycles/s | chip-cycles/s | peak MiB | MiB/chip | speed-up | efficiency |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|"

@@ -2,9 +2,6 @@
 #include "cli.hpp"
 
 #include <cstdio>
-#include <cstdlib>
-#include <string>
-#include <unistd.h>
 #include <fmt/format.h>
 #include <iostream>
 #include <new>
@@ -36,28 +33,8 @@ int finish(int status) {
 }
 } // namespace
 
-// The pod's threads (OpenMP) wait at a barrier three times a cycle. GCC's OpenMP spins for
-// about 300,000 rounds before it sleeps: on a 2-core VM that ran a pod 200 times slower than
-// sleeping at once (a spinning thread takes the core the working one needs), while sleeping at
-// once costs a wake-up per barrier. A short spin, 10,000 rounds, was the fastest there: a
-// 512-chip pod 1.65-1.8x faster on 2 threads than on 1 (sleeping at once: 1.5-1.6x). OpenMP
-// reads these settings only from the environment, before main, so phtpu pod runs itself again
-// with GOMP_SPINCOUNT=10000 unless OMP_WAIT_POLICY or GOMP_SPINCOUNT is set
-// (OMP_WAIT_POLICY=passive: sleep at once, the choice on a machine shared with other work).
-void default_wait_policy(char** argv) {
-  if (!argv[1] || std::string(argv[1]) != "pod" || std::getenv("OMP_WAIT_POLICY") || std::getenv("GOMP_SPINCOUNT"))
-    return;
-  setenv("GOMP_SPINCOUNT", "10000", 1);
-  char self[4096]; // this executable's path (exec'ing /proc/self/exe itself would rename the process "exe")
-  const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n <= 0) return;
-  self[n] = '\0';
-  execv(self, argv); // returns only on failure: then run on with OpenMP's defaults
-}
-
 int main(int argc, char** argv) {
   using namespace phtpu::cli;
-  if (argc > 1) default_wait_policy(argv);
   CLI::App app{"phtpu: phext coordinates and documents, chip addressing, and the phext-tpu RTL simulations.\n"
                "Exit status: 0 ok, 1 invalid input, 2 bad usage."};
   app.name("phtpu");
