@@ -1,30 +1,92 @@
 #!/usr/bin/env bash
 # Measure the analytic model's calibration set on the scaled pod.
 # Usage: scripts/calibrate-model.sh BUILD_DIR [OUT.json]
-# Runs `phtpu pod` on five scaled slices (2x2x2 cubes; regular and twisted) with the four
-# collectives the model predicts, at 4, 16 and 64 KiB per chip, every result checked bit for bit
-# against the C++ reference, and writes one JSON file: the pod's settings and every
-# measurement. The model embeds sim/model/data/calibration_pod.json at build time (CMakeLists),
-# so a change to the RTL or the schedules means: rerun this, commit the file, rebuild.
+# Runs `phtpu pod` on twelve slices from 16 to 1024 chips, regular and twisted: 2x2x4,
+# 2x2x4:twisted and 4x4x4 of 2x2x2 cubes; 4x4x4, 4x4x8, 4x4x8:twisted, 4x8x8, 4x8x8:twisted,
+# 8x8x8, 8x8x16 and 8x8x16:twisted of 4x4x4 cubes (TPU v4's cube, 1 to 16 racks). Each runs
+# the four collectives the model predicts at 4, 16 and 64 KiB per chip, every result checked bit
+# for bit against the C++ reference and the collective's definition. An all-to-all needs a
+# whole number of words per chip for every chip, so on 512 chips its smallest size is 8 KiB and
+# on 1024 chips 16 KiB (which leaves two sizes there). It writes one JSON file: the pod's
+# settings and every measurement. The model embeds sim/model/data/calibration_pod.json at build
+# time (sim/CMakeLists.txt), so a change to the RTL or the schedules means: rerun this, commit
+# the file, rebuild.
+# A second, smaller set runs four of the 4x4x4-cube slices with 1-cycle optical links
+# (`--optical-latency 1`), at 16 and 64 KiB: there a VC's 8 credits cover the credit loop on
+# every link, so these points show the model where the RTL's optical links are not
+# credit-limited (TPU v4's machine assumes that they are not). About 15 minutes on two cores
+# (the 1024-chip slices take most of it).
+# CALIBRATION_SIZES=4KiB,16KiB (say) measures fewer sizes; CALIBRATION_MAX_CHIPS=128 stops at
+# that slice size (a quick partial set); CALIBRATION_ONLY_LATENCY=1 runs only the second set;
+# CALIBRATION_LANES names the chip's send and receive lanes (1: one DMA queue and one receive
+# path; 6: a lane per link); PHTPU_THREADS sets phtpu pod --threads (default 2).
 set -euo pipefail
 build=${1:?usage: scripts/calibrate-model.sh BUILD_DIR [OUT.json]}
 out=${2:-sim/model/data/calibration_pod.json}
 phtpu="$build/phtpu"
+[ -x "$phtpu" ] || { echo "calibrate-model.sh: no $phtpu (build the phtpu target first)" >&2; exit 1; }
+command -v jq >/dev/null || { echo "calibrate-model.sh: needs jq" >&2; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 sizes=${CALIBRATION_SIZES:-4KiB,16KiB,64KiB}
-workloads=allreduce,reducescatter,allgather,alltoall
-runs=("4:2x2x4" "4:2x2x4:twisted" "8:4x4x4" "16:4x4x8" "16:4x4x8:twisted")
+max_chips=${CALIBRATION_MAX_CHIPS:-1024}
+threads=${PHTPU_THREADS:-2}
+lanes=${CALIBRATION_LANES:-1} # the chip's send and receive lanes (the model's machine)
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
+# optical latency : cube edge : racks : slice
+runs=("4:2:4:2x2x4" "4:2:4:2x2x4:twisted" "4:2:8:4x4x4"
+      "4:4:1:4x4x4" "4:4:2:4x4x8" "4:4:2:4x4x8:twisted" "4:4:4:4x8x8" "4:4:4:4x8x8:twisted"
+      "4:4:8:8x8x8" "4:4:16:8x8x16" "4:4:16:8x8x16:twisted"
+      "1:4:2:4x4x8" "1:4:8:8x8x8" "1:4:16:8x8x16" "1:4:16:8x8x16:twisted")
+only_latency=${CALIBRATION_ONLY_LATENCY:-}
+bytes_of() { # 4KiB -> 4096
+  local s=$1
+  case $s in
+    *KiB) echo $(( ${s%KiB} * 1024 )) ;;
+    *MiB) echo $(( ${s%MiB} * 1048576 )) ;;
+    *B) echo "${s%B}" ;;
+    *) echo "$s" ;;
+  esac
+}
 i=0
 for r in "${runs[@]}"; do
-  racks=${r%%:*}
-  slice=${r#*:}
-  echo "calibrate: phtpu pod --racks $racks --slice $slice --workload $workloads --bytes $sizes" >&2
-  "$phtpu" pod --racks "$racks" --slice "$slice" --workload "$workloads" --bytes "$sizes" --seed 1 -q \
-    --json "$tmp/$i.json" >/dev/null
-  i=$((i + 1))
+  olat=${r%%:*}
+  r=${r#*:}
+  [ -z "$only_latency" ] || [ "$olat" = "$only_latency" ] || continue
+  run_sizes=$sizes
+  [ "$olat" = 4 ] || run_sizes=${CALIBRATION_SIZES_LATENCY1:-16KiB,64KiB}
+  cube=${r%%:*}
+  rest=${r#*:}
+  racks=${rest%%:*}
+  slice=${rest#*:}
+  dims=${slice%%:*}
+  chips=$(( $(echo "$dims" | tr x '*') ))
+  [ "$chips" -le "$max_chips" ] || continue
+  # the all-to-all's sizes: each size that gives every chip a whole number of words per block,
+  # else the smallest that does (chips x 16 B)
+  a2a=()
+  for s in ${run_sizes//,/ }; do
+    b=$(bytes_of "$s")
+    (( b / 16 % chips == 0 )) || s="$(( chips * 16 / 1024 ))KiB"
+    case " ${a2a[*]-} " in *" $s "*) ;; *) a2a+=("$s") ;; esac
+  done
+  a2a_sizes=$(IFS=,; echo "${a2a[*]}")
+  for job in "allreduce,reducescatter,allgather:$run_sizes" "alltoall:$a2a_sizes"; do
+    w=${job%%:*}
+    b=${job#*:}
+    echo "calibrate: phtpu pod --cube ${cube}x${cube}x${cube} --racks $racks --optical-latency $olat --slice $slice --workload $w --bytes $b" >&2
+    start=$(date +%s)
+    "$phtpu" pod --cube "${cube}x${cube}x${cube}" --racks "$racks" --optical-latency "$olat" --slice "$slice" --workload "$w" \
+      --bytes "$b" --seed 1 --threads "$threads" -q --json "$tmp/$i.json" >/dev/null
+    jq --argjson cube "$cube" --argjson racks "$racks" --argjson olat "$olat" \
+      '[.results[] | {shape, cube: $cube, racks: $racks, optical_latency: $olat, workload,
+                      algorithm: (.algorithm // "default"), bytes, chips, cycles}]' \
+      "$tmp/$i.json" >"$tmp/$(printf 'm%03d' "$i").json"
+    echo "calibrate:   $(( $(date +%s) - start )) s" >&2
+    i=$((i + 1))
+  done
 done
-jq -s '{source: "scripts/calibrate-model.sh (phtpu pod, 2x2x2 cubes)",
-        electrical_latency: 1, optical_latency: 4,
-        measurements: [.[].results[] | {shape, workload, bytes, chips, cycles}]}' "$tmp"/*.json >"$out"
+jq -s --argjson lanes "$lanes" '{source: "scripts/calibrate-model.sh (phtpu pod; cubes of 2x2x2 and 4x4x4 chips)",
+        electrical_latency: 1, optical_latency: 4, send_lanes: $lanes, receive_lanes: $lanes,
+        measurements: add}' "$tmp"/m*.json >"$out"
 echo "wrote $out ($(jq '.measurements | length' "$out") measurements)" >&2

@@ -653,13 +653,37 @@ TEST_CASE("phtpu model: a shape's metrics and collective times through the JSON"
 
 TEST_CASE("phtpu model: the RTL machine reproduces a scaled-pod measurement", "[cli][model]") {
   // docs/PERF.md "Scaled pod" (measured before the model existed): all-reduce of 16 KiB per chip
-  // on 4x4x8:twisted took 2,948 cycles on the RTL, a shape the model's fit does not use
-  const auto r = run("model --shape 4x4x8:twisted --machine rtl --workload allreduce --bytes 16KiB --json " +
+  // on 4x4x8:twisted of 2x2x2 cubes took 2,948 cycles on the RTL, a shape the calibration does not hold
+  const auto r = run("model --shape 4x4x8:twisted --machine rtl --cube 2x2x2 --workload allreduce --bytes 16KiB --json " +
                      (scratch() / "rtl.json").string());
   REQUIRE(r.status == 0);
   const auto j = nlohmann::json::parse(slurp(scratch() / "rtl.json"));
-  const double cycles = j["shapes"][0]["estimates"][0]["cycles"];
-  CHECK(std::abs(cycles / 2948 - 1) < 0.05);
+  const auto& e = j["shapes"][0]["estimates"][0];
+  CHECK(e["method"] == "network");
+  CHECK(std::abs(e["cycles"].get<double>() / 2948 - 1) < 0.05);
+}
+
+TEST_CASE("phtpu model --validate: the full pod beside the published figures", "[cli][model]") {
+  const auto r = run("model --validate --json " + (scratch() / "validate.json").string());
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  const auto j = nlohmann::json::parse(slurp(scratch() / "validate.json"));
+  CHECK(j["shape"] == "16x16x16");
+  REQUIRE(j["figures"].size() == 4);
+  const auto& bis = j["figures"][0];
+  // 16x16x16: two planes of 16 x 16 links at 45 GB/s one way (docs/references.md §T4)
+  CHECK(bis["predicted"].get<double>() == Approx(512 * 45e9));
+  CHECK(bis["published"].get<double>() == 24e12);
+  // the pod's all-reduce within 15 % of the published 1.1 PB/s
+  const auto& ar = j["figures"][1];
+  CHECK(ar["published"].get<double>() == 1.1e15);
+  CHECK(std::abs(ar["ratio"].get<double>() - 1) <= 0.15);
+  CHECK(ar["ratio"].get<double>() == Approx(ar["predicted"].get<double>() / 1.1e15));
+  // 8 MXUs x 128 x 128 x 2 FLOP x 1.05 GHz (§T1) against 275 TFLOP/s
+  CHECK(j["figures"][2]["predicted"].get<double>() == Approx(8 * 128 * 128 * 2 * 1.05e9));
+  CHECK(j["figures"][2]["ratio"].get<double>() == Approx(8 * 128 * 128 * 2 * 1.05e9 / 275e12));
+  for (const auto& f : j["figures"]) CHECK(!f["rests_on"].get<std::string>().empty());
+  CHECK(r.out.find("ratio") != std::string::npos);
 }
 
 TEST_CASE("phtpu model --table covers every offered shape and --calibration states its errors", "[cli][model]") {
@@ -682,22 +706,27 @@ TEST_CASE("phtpu model --table covers every offered shape and --calibration stat
   const auto c = run("model --calibration --json " + (scratch() / "cal.json").string());
   REQUIRE(c.status == 0);
   const auto j = nlohmann::json::parse(slurp(scratch() / "cal.json"));
-  CHECK(j["points"].size() >= 48);
+  CHECK(j["points"].size() >= 130);
+  // docs/model.md: rings within 5 %, the all-to-all within 10 %, on every calibrated shape
   CHECK(j["max_error"]["allreduce"].get<double>() <= 0.05);
-  CHECK(j["max_error"]["alltoall"].get<double>() <= 0.30);
+  CHECK(j["max_error"]["alltoall"].get<double>() <= 0.10);
   CHECK(c.out.find("held out") != std::string::npos);
 }
 
 TEST_CASE("phtpu model: bad shapes, sizes and options exit 1 or 2 with one line", "[cli][model]") {
   for (const char* bad : {"--shape 4x4x6", "--shape 4x4x4 --twisted", "--shape 1020x1020x1020", "--shape 2x2x2 --twisted", "--shape 4x4",
                           "--shape 4x4x8 --bytes 12XB", "--shape 4x4x8 --bytes 0", "--shape 4x4x8 --workload broadcast",
-                          "--shape 4x4x8 --machine tpu9", "--shape 4x4x8 --json /nonexistent-dir/m.json"}) {
+                          "--shape 4x4x8 --machine tpu9", "--shape 4x4x8 --json /nonexistent-dir/m.json",
+                          "--shape 4x4x8 --algorithm ring", "--shape 4x4x8 --workload alltoall --algorithm concurrent",
+                          "--shape 4x4x8 --machine rtl --lanes 3", "--shape 4x4x8 --machine rtl --cube 3x3x3",
+                          "--shape 4x4x8 --method magic"}) {
     CAPTURE(bad);
     const auto r = run(std::string("model ") + bad);
     CHECK(r.status == 1);
     CHECK(one_line(r.err));
   }
-  for (const char* usage : {"", "--table --shape 4x4x4", "--no-such-option"}) {
+  for (const char* usage : {"", "--table --shape 4x4x4", "--no-such-option", "--shape 4x4x8 --cube 2x2x2",
+                            "--shape 4x4x8 --method network"}) {
     CAPTURE(usage);
     const auto r = run(std::string("model ") + usage);
     CHECK(r.status == 2);

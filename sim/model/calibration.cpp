@@ -5,11 +5,18 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <map>
+#include <mutex>
 #include <stdexcept>
+#include <thread>
 
 namespace phtpu::model {
+
+std::string Measurement::key() const {
+  return fmt::format("{0}x{0}x{0}/{1}{2}", cube, shape, optical_latency == 4 ? "" : fmt::format(" optical {:g}", optical_latency));
+}
 
 CalibrationSet parse_calibration(const std::string& text) {
   CalibrationSet set;
@@ -18,14 +25,23 @@ CalibrationSet parse_calibration(const std::string& text) {
     set.source = j.value("source", std::string());
     set.electrical_latency = j.at("electrical_latency").get<double>();
     set.optical_latency = j.at("optical_latency").get<double>();
+    set.send_lanes = j.value("send_lanes", 1u);
+    set.receive_lanes = j.value("receive_lanes", 1u);
+    if (set.send_lanes < 1 || set.send_lanes > 6 || set.receive_lanes < 1 || set.receive_lanes > 6)
+      throw std::invalid_argument("calibration data: a chip has 1 to 6 send and receive lanes");
     for (const auto& m : j.at("measurements")) {
       Measurement x;
       x.shape = m.at("shape").get<std::string>();
+      x.cube = m.value("cube", 2u);
+      x.racks = m.value("racks", 0u);
+      x.optical_latency = m.value("optical_latency", set.optical_latency);
       x.collective = collective_from_name(m.at("workload").get<std::string>());
+      x.algorithm = algorithm_from_name(m.value("algorithm", std::string("default")));
       x.bytes = m.at("bytes").get<double>();
       x.chips = m.at("chips").get<unsigned>();
       x.cycles = m.at("cycles").get<double>();
-      if (x.cycles <= 0 || x.bytes <= 0) throw std::invalid_argument("a measurement needs positive bytes and cycles");
+      if (x.cycles <= 0 || x.bytes <= 0) throw std::invalid_argument("calibration data: a measurement needs positive bytes and cycles");
+      if (x.cube != 2 && x.cube != 4) throw std::invalid_argument("calibration data: cubes are 2x2x2 or 4x4x4");
       set.points.push_back(x);
     }
   } catch (const nlohmann::json::exception& e) {
@@ -35,134 +51,204 @@ CalibrationSet parse_calibration(const std::string& text) {
   return set;
 }
 
-Machine rtl_machine(const CalibrationSet& set) {
+Machine rtl_machine(const CalibrationSet& set, unsigned cube) {
   Machine m;
   m.name = "scaled pod (RTL)";
-  m.cube = 2;                     // the pod's 2x2x2 cubes (scripts/calibrate-model.sh)
+  m.cube = cube;                  // the pod's cubes: 2x2x2 or 4x4x4 (scripts/calibrate-model.sh)
   m.clock_hz = 1e9;               // the SystemC clock: 1 cycle = 1 ns (sim/pod/pod_fabric.hpp)
   m.link_bytes_per_cycle = 16;    // one 128-bit payload flit per cycle (rtl/ici)
-  m.header_fraction = 1.0 / 16;   // one head flit per packet of up to 16 words (rtl/chip)
+  m.packet_bytes = 256;           // up to 16 words per packet (rtl/chip/chip_pkg.sv MaxBody)
+  m.header_bytes = 16;            // one head flit per packet (rtl/chip/chip_pktgen.sv)
   m.electrical_latency = set.electrical_latency;
   m.optical_latency = set.optical_latency;
   m.router_cycles = 2;            // input buffer + output register (rtl/ici/ici_router.sv)
   m.credit_flits = 8;             // BufDepth (rtl/chip/chip_top.sv)
-  m.chip_cycles_per_byte = 1.0 / 16; // the read-add-write pipeline takes one 16-byte word per cycle
   m.credit_extra = 2;             // credit loop = 2L + 2: the flit's buffer write, the credit register
+  m.send_lanes = set.send_lanes;
+  m.receive_lanes = set.receive_lanes;
+  m.host_cycles_per_transfer = 2; // two host register writes per DMA command (sim/pod/pod_host.cpp)
+  m.lane_cycles_per_byte = 1.0 / 16; // a receive lane takes one flit per cycle (rtl/chip/chip_rx.sv)
+  m.memory_cycles_per_byte = 0;   // each lane has its own write pipeline and memory ports
+  m.network_model = true;
+  m.buffer_flits = 8;
   return m;
 }
+
+double CalPoint::predicted() const { return network_run ? network : analytic; }
+double CalPoint::error() const { return network_run ? network_error : analytic_error; }
 
 double Calibration::max_error(Collective c) const {
   double e = 0;
   for (const CalPoint& p : points)
-    if (p.m.collective == c) e = std::max(e, std::abs(p.error));
+    if (p.m.collective == c) e = std::max(e, std::abs(p.error()));
+  return e;
+}
+
+double Calibration::max_error(Collective c, Method method, bool credit_free_only) const {
+  double e = 0;
+  for (const CalPoint& p : points)
+    if (p.m.collective == c && (!credit_free_only || !p.credit_limited))
+      e = std::max(e, std::abs(method == Method::Network ? p.network_error : p.analytic_error));
   return e;
 }
 
 double Calibration::max_error() const {
   double e = 0;
-  for (const CalPoint& p : points) e = std::max(e, std::abs(p.error));
+  for (const CalPoint& p : points) e = std::max(e, std::abs(p.error()));
   return e;
 }
 
 double Calibration::share_within(double tol) const {
   if (points.empty()) return 0;
   std::size_t k = 0;
-  for (const CalPoint& p : points) k += std::abs(p.error) <= tol;
+  for (const CalPoint& p : points) k += std::abs(p.error()) <= tol;
   return double(k) / double(points.size());
 }
 
-Calibration calibrate(const CalibrationSet& set, const std::vector<std::string>& fit_shapes) {
-  Calibration cal;
-  cal.machine = rtl_machine(set);
-  cal.fit_shapes = fit_shapes;
-  // the parameter-free pieces of every measurement's time
+namespace {
+/// The RTL machine of a measurement: its cube and optical links.
+Machine point_machine(const CalibrationSet& set, const Measurement& x) {
+  Machine m = rtl_machine(set, x.cube);
+  m.optical_latency = x.optical_latency;
+  return m;
+}
+} // namespace
+
+namespace {
+/// Run the network model on points [every index in `which`] of `cal` (threads side by side).
+void run_network(Calibration& cal, const CalibrationSet& set, const std::vector<std::size_t>& which, unsigned threads) {
+  std::atomic<std::size_t> next{0};
+  std::string failure;
+  std::mutex mu;
   std::map<std::string, net::Topology> topo;
-  std::vector<std::vector<StepGroup>> groups;
+  for (std::size_t i : which) {
+    const Measurement& m = cal.points[i].m;
+    if (!topo.count(m.key())) topo.emplace(m.key(), parse_topology(m.shape, m.cube));
+  }
+  auto work = [&] {
+    for (std::size_t k; (k = next++) < which.size();) {
+      CalPoint& p = cal.points[which[k]];
+      try {
+        Machine m = point_machine(set, p.m);
+        m.step_cycles = cal.machine.step_cycles;
+        p.network = network_estimate(p.m.collective, topo.at(p.m.key()), p.m.bytes, m, p.m.algorithm).cycles;
+        p.network_error = p.network / p.m.cycles - 1;
+        p.network_run = true;
+      } catch (const std::exception& e) {
+        std::lock_guard<std::mutex> l(mu);
+        failure = e.what();
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned k = 1; k < std::max(1u, threads); ++k) pool.emplace_back(work);
+  work();
+  for (auto& th : pool) th.join();
+  if (!failure.empty()) throw std::runtime_error(failure);
+}
+} // namespace
+
+Calibration calibrate(const CalibrationSet& set, const std::vector<std::string>& fit_shapes, bool network, unsigned threads) {
+  Calibration cal;
+  cal.machine = rtl_machine(set, 4);
+  cal.fit_shapes = fit_shapes;
+  cal.network = network;
+  std::map<std::string, net::Topology> topo;
+  std::vector<Estimate> base; // the analytic model without the step cost
   for (const Measurement& m : set.points) {
-    if (!topo.count(m.shape)) topo.emplace(m.shape, parse_topology(m.shape, cal.machine.cube));
-    const net::Topology& t = topo.at(m.shape);
+    if (!topo.count(m.key())) topo.emplace(m.key(), parse_topology(m.shape, m.cube));
+    const net::Topology& t = topo.at(m.key());
     if (t.nodes() != m.chips)
       throw std::invalid_argument(fmt::format("calibration data: {} has {} chips, not {}", m.shape, t.nodes(), m.chips));
-    groups.push_back(step_groups(m.collective, t, m.bytes, cal.machine));
+    base.push_back(analytic_estimate(m.collective, t, m.bytes, point_machine(set, m), m.algorithm));
   }
-  auto fitted = [&](const Measurement& m) {
-    return std::find(fit_shapes.begin(), fit_shapes.end(), m.shape) != fit_shapes.end();
-  };
-  // each fitted parameter needs measurements to fit on
-  for (bool alltoall : {false, true})
-    if (std::none_of(set.points.begin(), set.points.end(), [&](const Measurement& m) {
-          return fitted(m) && (m.collective == Collective::AllToAll) == alltoall;
-        }))
-      throw std::invalid_argument(fmt::format("calibration data: no {} measurement on the fit shapes ({})",
-                                              alltoall ? "all-to-all" : "ring-collective", fmt::join(fit_shapes, ", ")));
-  auto cost = [&](bool alltoall, double a, double b, double eta) {
-    double s = 0;
-    for (std::size_t i = 0; i < set.points.size(); ++i) {
-      const Measurement& m = set.points[i];
-      if (!fitted(m) || (m.collective == Collective::AllToAll) != alltoall) continue;
-      const double r = group_cycles(m.collective, groups[i], a, b, eta) / m.cycles - 1;
-      s += r * r;
-    }
-    return s;
-  };
-  // ring collectives: the step cost, by a grid then a finer grid around the best
-  const double b = cal.machine.chip_cycles_per_byte;
-  double best = 1e300, a = 0;
-  auto search = [&](double a0, double a1, double da) {
-    for (double x = a0; x <= a1; x += da) {
-      const double c = cost(false, x, b, 1);
-      if (c < best) best = c, a = x;
-    }
-  };
-  search(0, 300, 2);
-  search(std::max(0.0, a - 2), a + 2, 0.05);
-  // all-to-all: the share of the channel-load bound reached
-  double eta = 1, best_e = 1e300;
-  for (double e = 0.02; e <= 1.0; e += 0.0005) {
-    const double c = cost(true, a, b, e);
-    if (c < best_e) best_e = c, eta = e;
+  auto fitted = [&](const Measurement& m) { return std::find(fit_shapes.begin(), fit_shapes.end(), m.key()) != fit_shapes.end(); };
+  // step_cycles: least squares on the relative error of the rings on the fit shapes, in closed
+  // form: T = T0 + a x steps, minimise sum (T/M - 1)^2
+  double num = 0, den = 0;
+  for (std::size_t i = 0; i < set.points.size(); ++i) {
+    const Measurement& m = set.points[i];
+    if (!fitted(m) || m.collective == Collective::AllToAll) continue;
+    const double s = base[i].steps / m.cycles;
+    num += s * (1 - base[i].cycles / m.cycles);
+    den += s * s;
   }
+  if (den == 0)
+    throw std::invalid_argument(fmt::format("calibration data: no ring-collective measurement on the fit shapes ({})",
+                                            fmt::join(fit_shapes, ", ")));
+  const double a = std::max(0.0, num / den);
   cal.machine.step_cycles = a;
-  cal.machine.alltoall_efficiency = eta;
   for (std::size_t i = 0; i < set.points.size(); ++i) {
     CalPoint p;
     p.m = set.points[i];
-    p.predicted = group_cycles(p.m.collective, groups[i], a, b, eta);
-    p.error = p.predicted / p.m.cycles - 1;
     p.fitted = fitted(p.m);
-    if (p.m.collective == Collective::AllToAll)
-      for (const StepGroup& g : groups[i]) p.lockstep_cycles += g.steps * g.link_cycles;
+    p.credit_limited = 2 * p.m.optical_latency + cal.machine.credit_extra > cal.machine.credit_flits;
+    p.analytic = base[i].cycles + a * base[i].steps;
+    p.analytic_error = p.analytic / p.m.cycles - 1;
     cal.points.push_back(p);
+  }
+  if (network) {
+    std::vector<std::size_t> all(cal.points.size());
+    for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+    run_network(cal, set, all, threads);
   }
   return cal;
 }
 
-const Calibration& default_calibration() {
-  static const Calibration cal = calibrate(parse_calibration(embedded_calibration_json()));
-  return cal;
+const Calibration& default_calibration(bool network) {
+  static const CalibrationSet set = parse_calibration(embedded_calibration_json());
+  if (network) {
+    static const Calibration full = calibrate(set, kFitShapes, true, std::max(1u, std::thread::hardware_concurrency()));
+    return full;
+  }
+  static const Calibration fast = calibrate(set, kFitShapes, false);
+  return fast;
 }
 
-Machine tpu_v4_machine(const Calibration& cal) {
+double network_calibration_error(Collective c) {
+  static std::mutex mu;
+  static std::map<Collective, double> done;
+  std::lock_guard<std::mutex> l(mu);
+  const auto it = done.find(c);
+  if (it != done.end()) return it->second;
+  static const CalibrationSet set = parse_calibration(embedded_calibration_json());
+  Calibration cal = default_calibration(false);
+  std::vector<std::size_t> which;
+  for (std::size_t i = 0; i < cal.points.size(); ++i)
+    if (cal.points[i].m.collective == c) which.push_back(i);
+  run_network(cal, set, which, std::max(1u, std::thread::hardware_concurrency()));
+  return done[c] = cal.max_error(c, Method::Network);
+}
+
+Machine tpu_v4_machine() {
   Machine m;
   m.name = "TPU v4";
   m.cube = 4;                          // 4x4x4 chips per rack (docs/references.md §T2)
   m.clock_hz = 1.05e9;                 // 1050 MHz (§T1, paper Table 4)
-  m.link_bytes_per_cycle = 45e9 / 1.05e9; // 4.5e10 B/s one way, the effective rate (§T4, JAX scaling book)
-  m.header_fraction = 0;               // the effective rate already nets out the link protocol
+  m.link_bytes_per_cycle = 45e9 / 1.05e9; // 4.5e10 B/s one way per link, the effective rate (§T4, JAX scaling book)
+  m.packet_bytes = 256;
+  m.header_bytes = 0;                  // the effective rate already nets out the link protocol
   // Per-hop latency is not published (§T4: UNCONFIRMED; "sub-microsecond between adjacent
   // chips"). Assumed: 100 ns through a router, 50 ns on an electrical cable, 150 ns through
   // optics, fibre and the OCS.
   m.router_cycles = 105;
   m.electrical_latency = 52;
   m.optical_latency = 157;
-  m.credit_flits = 0;                  // assumed deep enough buffers: links run at full rate
-  m.serial_sends = false;              // many DMAs in flight (§T1: "tens of thousands" of requests)
-  // receive cost: a reduction reads and writes HBM once per received byte (1200 GB/s, §T1)
-  m.chip_cycles_per_byte = 2 * 1.05e9 / 1200e9;
-  // carried over from the RTL calibration (a step's DMA issue and semaphore wait in cycles;
-  // the routers' share of the channel-load bound under all-to-all)
-  m.step_cycles = cal.machine.step_cycles;
-  m.alltoall_efficiency = cal.machine.alltoall_efficiency;
+  m.credit_flits = 0;                  // assumed: buffers cover the credit loop, links run at full rate
+  // All six links at once: six send and six receive lanes (§T1 memory model: tens of thousands
+  // of outstanding DMA requests per chip; §T4: 6 links per chip).
+  m.send_lanes = 6;
+  m.receive_lanes = 6;
+  // Assumed: the chip's DMA engines take their descriptors without a host in the loop, and a
+  // step's synchronisation costs no more than its data's arrival (the latency term): no issue
+  // or step cost is published, so none is added (a lower bound for small messages).
+  m.host_cycles_per_transfer = 0;
+  m.step_cycles = 0;
+  // Receive: a lane keeps up with its link (assumed); a reduction reads and writes HBM once per
+  // received byte, 1200 GB/s for the whole chip (§T1).
+  m.lane_cycles_per_byte = 0;
+  m.memory_cycles_per_byte = 2 * 1.05e9 / 1200e9;
+  m.network_model = false;             // the RTL's routers are not TPU v4's: the analytic model only
   return m;
 }
 

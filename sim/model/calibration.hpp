@@ -1,18 +1,18 @@
-// Calibration of the analytic model against the scaled pod (the RTL), and the two machines the
-// model describes: the scaled pod's chip (to compare with the RTL) and TPU v4 (to extrapolate).
+// Calibration of the model against the scaled pod (the RTL), and the two machines the model
+// describes: the scaled pod's chip (to compare with the RTL) and TPU v4 (to extrapolate).
 //
-// The measurements are made by scripts/calibrate-model.sh (`phtpu pod` on 2x2x4, 2x2x4:twisted,
-// 4x4x4, 4x4x8 and 4x4x8:twisted slices of 2x2x2 cubes: all-reduce, reduce-scatter, all-gather
+// The measurements are made by scripts/calibrate-model.sh (`phtpu pod` on slices of 16 to 1024
+// chips, cubes of 2x2x2 and 4x4x4, regular and twisted: all-reduce, reduce-scatter, all-gather
 // and all-to-all at 4, 16 and 64 KiB per chip, each checked bit for bit) and compiled into the
 // binary (sim/model/data/calibration_pod.json).
 //
-// Fitting. Two parameters are fitted, by least squares on the relative error, on the FIT
-// shapes only (2x2x4 and 4x4x4 by default): step_cycles on the ring collectives, then
-// alltoall_efficiency on the all-to-alls. The chip's receive rate is the RTL's design value
-// (one 16-byte word per cycle); a fit of it lands on that value anyway. Every other measurement (4x4x8,
-// 4x4x8:twisted, 2x2x4:twisted) is a prediction the fit never saw. The error table lists all of
-// them, marked fitted or held out; "the calibration error a number rests on" is the largest
-// |error| of that collective over all calibrated shapes.
+// Fitting. One parameter, step_cycles (the analytic model's fixed cost per step), by least
+// squares on the relative error of the ring collectives, on the FIT shapes only: the two
+// smallest, 2x2x4 and 2x2x4:twisted of 2x2x2 cubes. Everything else is a design value of the
+// RTL; the network model (network_sim.hpp) has no fitted value at all. Every other
+// measurement, 64 to 1024 chips, is a prediction the fit never saw. The error table lists
+// all of them, marked fitted or held out; "the calibration error a number rests on" is the
+// largest |error| of that collective and method over all calibrated shapes.
 #pragma once
 
 #include "collective_model.hpp"
@@ -23,16 +23,23 @@
 namespace phtpu::model {
 
 struct Measurement {
-  std::string shape; ///< "4x4x8:twisted"
+  std::string shape;   ///< "4x4x8:twisted"
+  unsigned cube = 2;   ///< the pod's cube edge (2 or 4)
+  unsigned racks = 0;  ///< racks of the pod it ran on
   Collective collective = Collective::AllReduce;
-  double bytes = 0;  ///< per chip
+  Algorithm algorithm = Algorithm::Default; ///< as the pod ran it (Default: the pod's default)
+  double optical_latency = 4; ///< cycles of the pod's optical links in this run
+  double bytes = 0;    ///< per chip
   unsigned chips = 0;
   double cycles = 0;
+  /// "2x2x2/2x2x4:twisted": cube and shape (and " optical 1" for a run with other optical links)
+  std::string key() const;
 };
 
 struct CalibrationSet {
   std::string source;
   double electrical_latency = 1, optical_latency = 4;
+  unsigned send_lanes = 1, receive_lanes = 1; ///< the chip that was measured
   std::vector<Measurement> points;
 };
 
@@ -40,35 +47,57 @@ const char* embedded_calibration_json(); ///< generated from sim/model/data/cali
 /// Parse a calibration file (scripts/calibrate-model.sh's output); throws std::invalid_argument.
 CalibrationSet parse_calibration(const std::string& json);
 
-/// The scaled pod's chip: design values of the RTL (rtl/ici: 16-byte flits, one head flit per 16
-/// words, 2 cycles per router, 8 credits per VC; the pod's 1-cycle electrical and 4-cycle
-/// optical links; 2x2x2 cubes), calibrated parameters at their defaults.
-Machine rtl_machine(const CalibrationSet& set);
+/// The scaled pod's chip: design values of the RTL (rtl/ici: 16-byte flits, one head flit per
+/// packet of up to 16 words, 2 cycles per router, 8 credits per VC; rtl/chip: one word per
+/// cycle per receive lane, two host writes per DMA command; the pod's 1-cycle electrical and
+/// 4-cycle optical links), cubes of `cube` chips a side, step_cycles 0.
+Machine rtl_machine(const CalibrationSet& set, unsigned cube = 4);
 
 struct CalPoint {
   Measurement m;
-  double predicted = 0;
-  double error = 0; ///< (predicted - measured) / measured
   bool fitted = false;
-  double lockstep_cycles = 0; ///< all-to-all: the sum of its steps' busiest links (efficiency 1)
+  /// The run's optical links are credit-limited: a VC's credits do not cover the loop (2L + 2
+  /// cycles > 8 credits), as on the pod's 4-cycle optical links.
+  bool credit_limited = true;
+  double analytic = 0, analytic_error = 0; ///< the analytic model (fitted step); error = model / RTL - 1
+  bool network_run = false;
+  double network = 0, network_error = 0;   ///< the network model
+  /// What the scaled pod's machine predicts (estimate(): the network model once it has run,
+  /// else the analytic model) and its error.
+  double predicted() const;
+  double error() const;
 };
+
+/// The default fit: the two smallest shapes.
+inline const std::vector<std::string> kFitShapes{"2x2x2/2x2x4", "2x2x2/2x2x4:twisted"};
 
 struct Calibration {
-  Machine machine;                   ///< rtl_machine with the fitted parameters
+  Machine machine;                   ///< rtl_machine (4x4x4 cubes) with the fitted step
   std::vector<std::string> fit_shapes;
   std::vector<CalPoint> points;
-  double max_error(Collective c) const; ///< largest |error| of that collective
-  double max_error() const;
-  /// Share of points within `tol` (e.g. 0.05).
-  double share_within(double tol) const;
+  bool network = false;              ///< the network model's predictions were computed
+  /// Largest |error| of collective c's predictions: by `method`, or (no method) of predicted().
+  /// `credit_free_only`: only over the runs whose links are not credit-limited.
+  double max_error(Collective c) const;
+  double max_error(Collective c, Method method, bool credit_free_only = false) const;
+  double max_error() const;          ///< of predicted(), every point
+  double share_within(double tol) const; ///< share of points whose predicted() is within tol
 };
 
-Calibration calibrate(const CalibrationSet& set, const std::vector<std::string>& fit_shapes = {"2x2x4", "4x4x4"});
-/// The calibration of the embedded measurements (computed once).
-const Calibration& default_calibration();
+/// Fit and predict every point; with `network`, also run the network model on every point
+/// (seconds to a minute: the 1024-chip all-to-alls; `threads` run points side by side).
+Calibration calibrate(const CalibrationSet& set, const std::vector<std::string>& fit_shapes = kFitShapes,
+                      bool network = true, unsigned threads = 2);
+/// The embedded measurements' calibration, computed once: without the network model (fast) or
+/// with it.
+const Calibration& default_calibration(bool network = false);
 
-/// TPU v4 at full scale (docs/references.md; each value's source in calibration.cpp), with the
-/// calibrated step cost and all-to-all efficiency carried over from the RTL.
-Machine tpu_v4_machine(const Calibration& cal);
+/// The network model's largest |error| over the embedded measurements of collective c (run
+/// once per collective, on every core: seconds).
+double network_calibration_error(Collective c);
+
+/// TPU v4 at full scale (docs/references.md; each value's source or assumption in
+/// calibration.cpp). Nothing in it is fitted to the RTL.
+Machine tpu_v4_machine();
 
 } // namespace phtpu::model

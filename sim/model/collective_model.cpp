@@ -7,19 +7,25 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
+#include <map>
 #include <stdexcept>
 
 namespace phtpu::model {
 
 bool modelled(Collective c) { return std::find(std::begin(kCollectives), std::end(kCollectives), c) != std::end(kCollectives); }
 
-
-
-
 double link_rate(const Machine& m, double lat) {
   if (m.credit_flits <= 0) return m.link_bytes_per_cycle;
   return m.link_bytes_per_cycle * std::min(1.0, m.credit_flits / (2 * lat + m.credit_extra));
 }
+
+double wire_bytes(const Machine& m, double bytes) {
+  if (bytes <= 0) return 0;
+  return bytes + std::ceil(bytes / m.packet_bytes - 1e-9) * m.header_bytes;
+}
+
+std::string method_name(Method m) { return m == Method::Network ? "network" : "analytic"; }
 
 std::string shape_label(const net::Topology& t) {
   return phext::shape_str(t.shape()) + (t.twist() != net::Twist::None ? ":twisted" : "");
@@ -55,6 +61,19 @@ net::Topology parse_topology(const std::string& text, unsigned cube) {
                                           s, cube, cube));
 }
 
+NetSimConfig net_config(const Machine& m) {
+  NetSimConfig c;
+  c.cube = m.cube;
+  c.electrical_latency = static_cast<unsigned>(std::lround(m.electrical_latency));
+  c.optical_latency = static_cast<unsigned>(std::lround(m.optical_latency));
+  c.buffer_flits = m.buffer_flits;
+  c.max_body_words = static_cast<unsigned>(std::lround(m.packet_bytes / 16));
+  c.send_lanes = m.send_lanes;
+  c.receive_lanes = m.receive_lanes;
+  c.host_writes_per_job = static_cast<unsigned>(std::lround(m.host_cycles_per_transfer));
+  return c;
+}
+
 namespace {
 
 /// Is the link leaving p through `port` optical (it leaves the chip's cube)?
@@ -63,184 +82,332 @@ bool optical(phext::Vec3 p, net::Port port, unsigned cube) {
   return net::port_sign(port) > 0 ? p[d] % cube == cube - 1 : p[d] % cube == 0;
 }
 
-struct PhaseShape {
-  double link_cycles_per_chunk_byte = 0; ///< busiest link: cycles per byte of one chunk
-  double send_cycles_per_chunk_byte = 0; ///< the slowest chip's two sends, one after the other
-  double latency = 0;                    ///< cycles of the longest route
+/// Every chip sends to its logical ring neighbour along d (`sign` +1: the next in coordinate
+/// order, -1: the one before), routed by the oracle: what each link carries, each chip's path.
+struct Pattern {
+  std::vector<std::uint16_t> load;      ///< transfers per directed link (node * 6 + port)
+  std::vector<double> cycles_per_byte;  ///< per sender: 1 / the slowest link rate on its path
+  std::vector<std::uint8_t> arrival;    ///< per receiver: the port its transfer arrives on
+  double latency = 0;                   ///< the longest route, cycles
 };
 
-/// Rings along d: every chip sends one chunk to its successor and one to its predecessor (the
-/// logical ring, in coordinate order). Routes by the oracle; per-link load in chunks.
-PhaseShape ring_phase(const net::Topology& t, int d, const Machine& m) {
+Pattern ring_pattern(const net::Topology& t, int d, int sign, const Machine& m) {
   const unsigned n = t.nodes(), len = t.shape()[d];
-  std::vector<double> load(std::size_t{n} * 6, 0);
-  PhaseShape ps;
+  Pattern p;
+  p.load.assign(std::size_t{n} * 6, 0);
+  p.cycles_per_byte.assign(n, 0);
+  p.arrival.assign(n, 0);
+  const double rate_e = link_rate(m, m.electrical_latency), rate_o = link_rate(m, m.optical_latency);
+  for (unsigned i = 0; i < n; ++i) {
+    const phext::Vec3 a = t.position(i);
+    phext::Vec3 b = a;
+    b[d] = sign > 0 ? (a[d] + 1) % len : (a[d] + len - 1) % len;
+    double lat = m.router_cycles, rate = m.link_bytes_per_cycle;
+    net::Port last = net::Port::Local;
+    for (const auto& h : net::route(t, a, b, 2)) {
+      if (h.hop.port == net::Port::Local) continue;
+      ++p.load[std::size_t{t.index(h.node)} * 6 + static_cast<unsigned>(h.hop.port)];
+      const bool o = optical(h.node, h.hop.port, m.cube);
+      lat += m.router_cycles + (o ? m.optical_latency : m.electrical_latency);
+      rate = std::min(rate, o ? rate_o : rate_e);
+      last = h.hop.port;
+    }
+    p.latency = std::max(p.latency, lat);
+    p.cycles_per_byte[i] = 1 / rate;
+    p.arrival[t.index(b)] = static_cast<std::uint8_t>(net::opposite(last));
+  }
+  return p;
+}
+
+/// One transfer per chip of a step: a ring pattern, the chunk and the send lane.
+struct Flow {
+  const Pattern* pattern;
+  double bytes;
+  unsigned lane;
+};
+
+struct StepCost {
+  double link = 0, send = 0, receive = 0, latency = 0;
+};
+
+StepCost step_cost(const net::Topology& t, const std::vector<Flow>& flows, const Machine& m) {
+  StepCost s;
+  const unsigned n = t.nodes();
+  if (flows.empty()) return s;
   const double rate_e = link_rate(m, m.electrical_latency), rate_o = link_rate(m, m.optical_latency);
   for (unsigned i = 0; i < n; ++i) {
     const phext::Vec3 p = t.position(i);
-    double send = 0;
-    for (unsigned step : {1u, len - 1}) {
-      phext::Vec3 q = p;
-      q[d] = (p[d] + step) % len;
-      double lat = 0, rate = m.link_bytes_per_cycle;
-      for (const auto& h : net::route(t, p, q, 2)) {
-        if (h.hop.port == net::Port::Local) continue;
-        load[std::size_t{t.index(h.node)} * 6 + static_cast<unsigned>(h.hop.port)] += 1;
-        const bool o = optical(h.node, h.hop.port, m.cube);
-        lat += m.router_cycles + (o ? m.optical_latency : m.electrical_latency);
-        rate = std::min(rate, o ? rate_o : rate_e);
-      }
-      ps.latency = std::max(ps.latency, lat + m.router_cycles);
-      // one DMA engine sends one transfer after the other, each at its path's slowest link;
-      // several engines send them at once
-      send = m.serial_sends ? send + (1 + m.header_fraction) / rate : std::max(send, (1 + m.header_fraction) / rate);
-    }
-    ps.send_cycles_per_chunk_byte = std::max(ps.send_cycles_per_chunk_byte, send);
-  }
-  for (unsigned i = 0; i < n; ++i)
     for (unsigned port = 0; port < 6; ++port) {
-      const double l = load[std::size_t{i} * 6 + port];
-      if (l == 0) continue;
-      const bool o = optical(t.position(i), static_cast<net::Port>(port), m.cube);
-      ps.link_cycles_per_chunk_byte =
-          std::max(ps.link_cycles_per_chunk_byte, l * (1 + m.header_fraction) / (o ? rate_o : rate_e));
+      double w = 0;
+      for (const Flow& f : flows) w += f.pattern->load[std::size_t{i} * 6 + port] * wire_bytes(m, f.bytes);
+      if (w == 0) continue;
+      s.link = std::max(s.link, w / (optical(p, static_cast<net::Port>(port), m.cube) ? rate_o : rate_e));
     }
-  return ps;
+  }
+  std::array<double, 6> lane_end{}, rx{};
+  for (unsigned i = 0; i < n; ++i) {
+    lane_end.fill(0);
+    rx.fill(0);
+    double mem = 0;
+    for (std::size_t k = 0; k < flows.size(); ++k) {
+      const Flow& f = flows[k];
+      const double issued = double(k + 1) * m.host_cycles_per_transfer;
+      const unsigned lane = f.lane % m.send_lanes;
+      lane_end[lane] = std::max(lane_end[lane], issued) + wire_bytes(m, f.bytes) * f.pattern->cycles_per_byte[i];
+      const unsigned rl = m.receive_lanes > 1 ? f.pattern->arrival[i] % m.receive_lanes : 0;
+      rx[rl] += wire_bytes(m, f.bytes) * m.lane_cycles_per_byte;
+      mem += f.bytes * m.memory_cycles_per_byte;
+    }
+    s.send = std::max(s.send, *std::max_element(lane_end.begin(), lane_end.end()));
+    s.receive = std::max({s.receive, mem, *std::max_element(rx.begin(), rx.end())});
+  }
+  for (const Flow& f : flows) s.latency = std::max(s.latency, f.pattern->latency);
+  return s;
 }
 
-} // namespace
+/// Adds `count` identical steps to the estimate.
+void add_steps(Estimate& e, unsigned count, const StepCost& s, const Machine& m) {
+  if (count == 0) return;
+  e.steps += count;
+  e.overhead_cycles += count * m.step_cycles;
+  e.latency_cycles += count * s.latency;
+  const double top = std::max({s.link, s.send, s.receive});
+  if (top == s.link) e.link_cycles += count * top;
+  else if (top == s.send) e.send_cycles += count * top;
+  else e.receive_cycles += count * top;
+}
 
-std::vector<StepGroup> step_groups(Collective c, const net::Topology& t, double bytes, const Machine& m) {
+void finish(Estimate& e, const Machine& m) {
+  e.cycles = e.overhead_cycles + e.latency_cycles + e.link_cycles + e.send_cycles + e.receive_cycles;
+  e.analytic_cycles = e.cycles;
+  e.seconds = e.cycles / m.clock_hz;
+  if (e.seconds > 0) {
+    e.algbw = e.bytes / e.seconds;
+    e.busbw = e.algbw * bus_factor(e.collective, e.chips);
+  }
+  const double lat = e.latency_cycles + e.overhead_cycles;
+  const double top = std::max({e.link_cycles, e.send_cycles, e.receive_cycles, lat});
+  e.bound = e.cycles == 0                 ? "-"
+            : top == e.link_cycles      ? "links"
+            : top == e.send_cycles      ? "send"
+            : top == e.receive_cycles   ? "receive"
+                                        : "latency";
+}
+
+void ring_estimate(Estimate& e, const net::Topology& t, double bytes, const Machine& m) {
+  std::map<std::pair<int, int>, Pattern> patterns;
+  auto pattern = [&](int d, int sign) -> const Pattern& {
+    auto it = patterns.find({d, sign});
+    if (it == patterns.end()) it = patterns.emplace(std::make_pair(d, sign), ring_pattern(t, d, sign, m)).first;
+    return it->second;
+  };
+  const phext::Vec3 shape = t.shape();
+  struct Part {
+    std::array<int, 3> dims;
+    int sign;
+    unsigned lane_base; // lane of phase dim d: concurrent 2d + dir, sequential 0
+    bool lanes;
+    double data;
+  };
+  std::vector<Part> parts;
+  const bool conc = e.algorithm == Algorithm::Concurrent;
+  if (conc)
+    for (unsigned p = 0; p < 6; ++p) {
+      const int r = static_cast<int>(p / 2), dir = static_cast<int>(p % 2);
+      parts.push_back({{r, (r + 1) % 3, (r + 2) % 3}, dir ? -1 : 1, static_cast<unsigned>(dir), true, bytes / 6});
+    }
+  else {
+    parts.push_back({{0, 1, 2}, 1, 0, false, bytes / 2});
+    parts.push_back({{0, 1, 2}, -1, 0, false, bytes / 2});
+  }
+  auto lane_of = [](const Part& p, int d) { return p.lanes ? static_cast<unsigned>(2 * d) + p.lane_base : 0u; };
+  // the chunk of each part in each phase
+  std::vector<std::array<double, 3>> chunk(parts.size());
+  for (std::size_t q = 0; q < parts.size(); ++q) {
+    double data = parts[q].data;
+    for (int k = 0; k < 3; ++k) {
+      const unsigned len = shape[parts[q].dims[k]];
+      chunk[q][k] = len > 1 ? data / len : 0;
+      if (len > 1) data /= len;
+    }
+  }
+  auto phase = [&](int k) {
+    // lock step: step s has the parts whose ring along their phase-k dimension has more than s+1 chips
+    std::vector<unsigned> ends;
+    for (const Part& p : parts) ends.push_back(shape[p.dims[k]] > 1 ? shape[p.dims[k]] - 1 : 0);
+    std::vector<unsigned> bounds = ends;
+    std::sort(bounds.begin(), bounds.end());
+    bounds.erase(std::unique(bounds.begin(), bounds.end()), bounds.end());
+    unsigned from = 0;
+    for (unsigned b : bounds) {
+      if (b <= from) continue;
+      std::vector<Flow> flows;
+      for (std::size_t q = 0; q < parts.size(); ++q)
+        if (ends[q] > from) flows.push_back({&pattern(parts[q].dims[k], parts[q].sign), chunk[q][k], lane_of(parts[q], parts[q].dims[k])});
+      add_steps(e, b - from, step_cost(t, flows, m), m);
+      from = b;
+    }
+  };
+  auto tokens = [&](int k) { // concurrent: the one-word tokens to each ring's predecessor before phase k
+    std::vector<Flow> flows;
+    for (const Part& p : parts) {
+      const int d = p.dims[k];
+      if (shape[d] < 2) continue;
+      flows.push_back({&pattern(d, -p.sign), 16, static_cast<unsigned>(2 * d) + (1 - p.lane_base)});
+    }
+    if (!flows.empty()) add_steps(e, 1, step_cost(t, flows, m), m);
+  };
+  if (e.collective != Collective::AllGather)
+    for (int k = 0; k < 3; ++k) {
+      if (conc && k > 0) tokens(k);
+      phase(k);
+    }
+  if (e.collective != Collective::ReduceScatter)
+    for (int k = 3; k-- > 0;) phase(k);
+}
+
+void alltoall_estimate(Estimate& e, const net::Topology& t, double bytes, const Machine& m) {
+  const unsigned n = t.nodes();
+  const double block = bytes / n, wire = wire_bytes(m, block);
+  const bool torus = t.wraps(0) || t.wraps(1) || t.wraps(2);
+  const double rate_e = link_rate(m, m.electrical_latency), rate_o = link_rate(m, m.optical_latency);
+  StepCost s;
+  // links: the channel load of every route (torus: every link of a direction alike, the route
+  // 0 -> delta counted once per chip; its slowest link is optical)
+  std::vector<std::uint32_t> load;
+  if (torus) {
+    std::array<double, 6> hops{};
+    for (unsigned k = 1; k < n; ++k)
+      for (const auto& h : net::route(t, {0, 0, 0}, t.position(k), 2))
+        if (h.hop.port != net::Port::Local) hops[static_cast<unsigned>(h.hop.port)] += 1;
+    for (unsigned p = 0; p < 6; ++p) {
+      if (hops[p] == 0) continue;
+      const int d = net::port_dim(static_cast<net::Port>(p));
+      const bool any_optical = t.shape()[d] >= m.cube; // a torus dimension of cubes has optical links
+      s.link = std::max(s.link, hops[p] * wire / (any_optical ? rate_o : rate_e));
+    }
+  } else {
+    load = all_pairs_link_load(t);
+    for (unsigned i = 0; i < n; ++i)
+      for (unsigned p = 0; p < 6; ++p)
+        if (load[std::size_t{i} * 6 + p])
+          s.link = std::max(s.link, load[std::size_t{i} * 6 + p] * wire /
+                                        (optical(t.position(i), static_cast<net::Port>(p), m.cube) ? rate_o : rate_e));
+  }
+  // one chip's sends in the pod's issue order (every chip alike on a torus; a mesh's chip 0
+  // has the longest routes), its receives (by symmetry its transfers' arrival ports), the
+  // longest route
+  std::array<double, 6> lane_end{}, rx{};
+  double mem = 0, issued = 0;
+  for (const ModelTransfer& x : alltoall_order(t, 0, e.algorithm)) {
+    issued += m.host_cycles_per_transfer;
+    const unsigned lane = x.lane % m.send_lanes;
+    lane_end[lane] = std::max(lane_end[lane], issued) + wire / m.link_bytes_per_cycle;
+    double lat = m.router_cycles;
+    net::Port last = net::Port::Local;
+    for (const auto& h : net::route(t, {0, 0, 0}, t.position(x.dst), 2)) {
+      if (h.hop.port == net::Port::Local) continue;
+      lat += m.router_cycles + (optical(h.node, h.hop.port, m.cube) ? m.optical_latency : m.electrical_latency);
+      last = h.hop.port;
+    }
+    s.latency = std::max(s.latency, lat);
+    rx[m.receive_lanes > 1 ? static_cast<unsigned>(net::opposite(last)) % m.receive_lanes : 0] += wire * m.lane_cycles_per_byte;
+    mem += block * m.memory_cycles_per_byte;
+  }
+  s.send = *std::max_element(lane_end.begin(), lane_end.end());
+  s.receive = std::max(mem, *std::max_element(rx.begin(), rx.end()));
+  add_steps(e, 1, s, m);
+}
+
+Estimate start(Collective c, const net::Topology& t, double bytes, const Machine& m, Algorithm a) {
   if (!modelled(c))
     throw std::invalid_argument("the model does not cover " + collective_name(c) +
                                 " (allreduce, reducescatter, allgather, alltoall)");
-  std::vector<StepGroup> out;
-  const unsigned n = t.nodes();
-  if (n < 2) return out;
-  if (c == Collective::AllToAll) {
-    // Step k: every chip p sends one block to p + position(k) (Topology::translate; the pod's
-    // schedule). On a torus a translation's routes are translates of the route 0 -> delta, so
-    // every link of direction P carries as many of the step's blocks as that route has P hops.
-    // A mesh has no such symmetry: its steps are routed chip by chip (it has at most 32 chips).
-    const double block = bytes / n;
-    const double rate_e = link_rate(m, m.electrical_latency), rate_o = link_rate(m, m.optical_latency);
-    const bool torus = t.wraps(0) || t.wraps(1) || t.wraps(2);
-    StepGroup g;
-    g.steps = 1;
-    std::vector<double> load;
-    for (unsigned k = 1; k < n; ++k) {
-      const phext::Vec3 delta = t.position(k);
-      double step = 0, lat = 0;
-      if (torus) {
-        // every direction of a torus has optical links (its wraps), and a translation loads
-        // all links of a direction alike: the busiest carries the most hops of one direction
-        std::array<double, 6> hops{};
-        double rate = m.link_bytes_per_cycle;
-        for (const auto& h : net::route(t, {0, 0, 0}, delta, 2)) {
-          if (h.hop.port == net::Port::Local) continue;
-          hops[static_cast<unsigned>(h.hop.port)] += 1;
-          const bool o = optical(h.node, h.hop.port, m.cube);
-          rate = std::min(rate, o ? rate_o : rate_e);
-          lat += m.router_cycles + (o ? m.optical_latency : m.electrical_latency);
-        }
-        const double wire = block * (1 + m.header_fraction);
-        step = std::max(wire / rate, *std::max_element(hops.begin(), hops.end()) * wire / rate_o);
-      } else {
-        load.assign(std::size_t{n} * 6, 0);
-        for (unsigned i = 0; i < n; ++i) {
-          const phext::Vec3 p = t.position(i);
-          double l = 0;
-          for (const auto& h : net::route(t, p, t.translate(p, delta), 2)) {
-            if (h.hop.port == net::Port::Local) continue;
-            load[std::size_t{t.index(h.node)} * 6 + static_cast<unsigned>(h.hop.port)] += 1;
-            l += m.router_cycles + m.electrical_latency;
-          }
-          lat = std::max(lat, l);
-        }
-        step = block * (1 + m.header_fraction) / rate_e * *std::max_element(load.begin(), load.end());
-      }
-      g.link_cycles += step;
-      g.latency = std::max(g.latency, lat + m.router_cycles);
-    }
-    g.chip_bytes = block * (n - 1);
-    out.push_back(g);
-    return out;
-  }
-  // per-dimension rings; the reduce-scatter's data shrinks by each ring's size
-  struct Ph {
-    int d;
-    double data;
-  };
-  std::vector<Ph> rs;
-  double data = bytes;
-  for (int d = 0; d < 3; ++d) {
-    const unsigned len = t.shape()[d];
-    if (len < 2) continue;
-    rs.push_back({d, data});
-    data /= len;
-  }
-  std::vector<Ph> phases;
-  if (c != Collective::AllGather) phases = rs;
-  if (c != Collective::ReduceScatter)
-    for (auto it = rs.rbegin(); it != rs.rend(); ++it) phases.push_back(*it);
-  for (const Ph& ph : phases) {
-    const unsigned len = t.shape()[ph.d];
-    const PhaseShape ps = ring_phase(t, ph.d, m);
-    const double chunk = ph.data / (2.0 * len);
-    out.push_back({len - 1, ps.latency, 2 * chunk, chunk * ps.link_cycles_per_chunk_byte,
-                   chunk * ps.send_cycles_per_chunk_byte});
-  }
-  return out;
-}
-
-namespace {
-/// One step of group g with the calibrated parameters: the chip's receive time and the link
-/// time (its own sends included: they are bound by the links their routes take).
-struct StepParts {
-  double chip = 0, link = 0;
-};
-StepParts step_parts(Collective c, const StepGroup& g, double chip_cycles_per_byte, double alltoall_efficiency) {
-  return {g.chip_bytes * chip_cycles_per_byte,
-          std::max(g.send_cycles, c == Collective::AllToAll ? g.link_cycles / alltoall_efficiency : g.link_cycles)};
-}
-} // namespace
-
-double group_cycles(Collective c, const std::vector<StepGroup>& g, double step_cycles, double chip_cycles_per_byte,
-                    double alltoall_efficiency) {
-  double t = 0;
-  for (const StepGroup& s : g) {
-    const StepParts p = step_parts(c, s, chip_cycles_per_byte, alltoall_efficiency);
-    t += s.steps * (step_cycles + s.latency + std::max(p.chip, p.link));
-  }
-  return t;
-}
-
-Estimate estimate(Collective c, const net::Topology& t, double bytes, const Machine& m) {
+  if (m.send_lanes < 1 || m.send_lanes > 6 || m.receive_lanes < 1 || m.receive_lanes > 6)
+    throw std::invalid_argument("a chip has 1 to 6 send and receive lanes");
   Estimate e;
   e.collective = c;
+  e.algorithm = resolve_algorithm(c, a, m.send_lanes);
   e.shape = shape_label(t);
   e.chips = t.nodes();
   e.bytes = bytes;
-  for (const StepGroup& g : step_groups(c, t, bytes, m)) {
-    const StepParts p = step_parts(c, g, m.chip_cycles_per_byte, m.alltoall_efficiency);
-    e.steps += g.steps;
-    e.overhead_cycles += g.steps * m.step_cycles;
-    e.latency_cycles += g.steps * g.latency;
-    if (p.chip >= p.link) e.chip_cycles += g.steps * p.chip;
-    else e.link_cycles += g.steps * p.link;
+  return e;
+}
+
+} // namespace
+
+Estimate analytic_estimate(Collective c, const net::Topology& t, double bytes, const Machine& m, Algorithm a) {
+  Estimate e = start(c, t, bytes, m, a);
+  if (t.nodes() >= 2 && bytes > 0) {
+    if (c == Collective::AllToAll) alltoall_estimate(e, t, bytes, m);
+    else ring_estimate(e, t, bytes, m);
   }
-  e.cycles = e.overhead_cycles + e.latency_cycles + e.chip_cycles + e.link_cycles;
+  finish(e, m);
+  return e;
+}
+
+namespace {
+/// The network model's run of `words` words per chip.
+double network_cycles(Collective c, Algorithm a, const net::Topology& t, std::uint32_t words, const Machine& m) {
+  const ModelSchedule s = build_model_schedule(c, a, t, words);
+  return double(simulate_network(t, net_config(m), host_programs(s, t.nodes(), m.send_lanes)).cycles);
+}
+/// What a run costs the network model: chips x the analytic model's cycles (the network model
+/// steps every chip every cycle), the all-to-all's twice that (its routes are longer and it
+/// runs past the analytic bound).
+double network_work(Collective c, const net::Topology& t, double words, const Machine& m, Algorithm a) {
+  const double cycles = analytic_estimate(c, t, words * 16, m, a).cycles;
+  return double(t.nodes()) * cycles * (c == Collective::AllToAll ? 2 : 1);
+}
+constexpr double kNetworkBudget = 1.2e8; // node-cycles: about 15 s
+} // namespace
+
+Estimate network_estimate(Collective c, const net::Topology& t, double bytes, const Machine& m, Algorithm a) {
+  Estimate e = analytic_estimate(c, t, bytes, m, a);
+  e.method = Method::Network;
+  const unsigned n = t.nodes();
+  if (n < 2 || bytes <= 0) return e;
+  // whole words; the all-to-all a whole number per chip (rounded up)
+  const std::uint64_t unit = c == Collective::AllToAll ? n : 1;
+  const std::uint64_t words = std::max<std::uint64_t>(unit, (static_cast<std::uint64_t>(std::ceil(bytes / 16)) + unit - 1) / unit * unit);
+  if (network_work(c, t, double(words), m, e.algorithm) <= kNetworkBudget && words < (1ull << 32)) {
+    e.cycles = network_cycles(c, e.algorithm, t, static_cast<std::uint32_t>(words), m);
+  } else {
+    // two smaller runs, w1 and 2 w1, the largest within the budget, in whole packets per
+    // transfer (the all-to-all: 2^j packets per block; its time is linear in the block from
+    // two packets on); the time is linear in the size from there
+    const std::uint64_t packet = static_cast<std::uint64_t>(std::lround(m.packet_bytes / 16));
+    std::uint64_t w1 = unit * packet;
+    if (network_work(c, t, double(2 * w1), m, e.algorithm) > kNetworkBudget)
+      throw std::invalid_argument(fmt::format("the network model would take too long for {} on {} ({} chips); "
+                                              "the analytic model (--method analytic) takes any size",
+                                              collective_name(c), e.shape, n));
+    while (4 * w1 < words && network_work(c, t, double(4 * w1), m, e.algorithm) <= kNetworkBudget) w1 *= 2;
+    const double t1 = network_cycles(c, e.algorithm, t, static_cast<std::uint32_t>(w1), m);
+    const double t2 = network_cycles(c, e.algorithm, t, static_cast<std::uint32_t>(2 * w1), m);
+    e.cycles = t1 + (t2 - t1) * (double(words) - double(w1)) / double(w1);
+    e.extrapolated = true;
+  }
   e.seconds = e.cycles / m.clock_hz;
   if (e.seconds > 0) {
     e.algbw = bytes / e.seconds;
-    e.busbw = e.algbw * bus_factor(c, e.chips);
+    e.busbw = e.algbw * bus_factor(c, n);
   }
-  const double lat = e.latency_cycles + e.overhead_cycles;
-  e.bound = e.cycles == 0 ? "-"
-            : e.link_cycles >= std::max(e.chip_cycles, lat) ? "links"
-            : e.chip_cycles >= lat                           ? "chip"
-                                                             : "latency";
   return e;
+}
+
+bool network_affordable(Collective c, const net::Topology& t, double bytes, const Machine& m, Algorithm a) {
+  const unsigned n = t.nodes();
+  if (n < 2 || bytes <= 0) return true;
+  const std::uint64_t unit = c == Collective::AllToAll ? n : 1;
+  const std::uint64_t packet = static_cast<std::uint64_t>(std::lround(m.packet_bytes / 16));
+  const double words = std::ceil(bytes / 16);
+  return network_work(c, t, std::min(words, double(2 * unit * packet)), m, a) <= kNetworkBudget;
+}
+
+Estimate estimate(Collective c, const net::Topology& t, double bytes, const Machine& m, Algorithm a) {
+  if (m.network_model && network_affordable(c, t, bytes, m, a)) return network_estimate(c, t, bytes, m, a);
+  return analytic_estimate(c, t, bytes, m, a);
 }
 
 } // namespace phtpu::model

@@ -1,33 +1,42 @@
-// Collective times from first principles: per-dimension rings and the all-to-all on a slice's
-// topology, with per-link bandwidth, per-hop latency, the chip's own processing rate, and the
-// contention of routes that share links (every transfer is routed by the ICI routing oracle,
-// coords/routing.hpp, so a link two rings share carries both).
+// Collective times on a slice: two models of the same schedules (model_schedules.hpp, the
+// pod's algorithms).
 //
-// The algorithms are the scaled pod's (sim/pod/collectives.hpp), so the model and the RTL can
-// be compared step for step:
-//   allreduce      bidirectional per-dimension rings: the two halves of the buffer go round in
-//                  opposite directions; reduce-scatter x, y, z, then all-gather z, y, x.
-//   reducescatter  the first half; allgather the second half.
-//   alltoall       every chip sends W/N bytes to every other chip (staggered order), one step.
-// A ring step (every chip sends one chunk each way and waits for the two it receives) takes
-//   T_step = step_cycles + latency(longest route) + max(chip time, send time, busiest link time)
-//   chip time  = bytes received x chip_cycles_per_byte (the RTL's read-add-write port)
-//   send time  = the chip's transfers one after the other (one DMA engine), each at the rate
-//                of the slowest link on its route
-//   link time  = bytes crossing the link x (1 + header) / link rate,
-//   link rate  = link_bytes_per_cycle x min(1, credits / credit round trip): a VC's credit
-//                loop of a long (optical) link can throttle it below one flit per cycle.
-// All-to-all: step k sends every chip's block to p + position(k) (Topology::translate); the
-// steps' busiest links are summed (lock step) and divided by `efficiency`, the share of that
-// bound the RTL reaches (its steps drift out of lock step; docs/model.md), plus one step cost
-// and the longest route.
+// The analytic model prices each step of the schedule from its transfers, every one routed by
+// the ICI routing oracle (coords/routing.hpp, the function the RTL routers compute):
+//   T = sum over steps of  step_cycles + latency(longest route) + max(link, send, receive)
+//   link     the busiest link: the wire bytes of every transfer that crosses it, at the link's
+//            rate. Wire bytes = payload + one header per packet of up to packet_bytes. A link's
+//            rate is link_bytes_per_cycle x min(1, credits / (2L + credit_extra)): a VC's credit
+//            loop over a long (optical) link may throttle it.
+//   send     per chip and send lane, the lane's transfers one after the other, each at the rate
+//            of the slowest link on its route, after the host has issued it (the host issues the
+//            chip's transfers one after the other, host_cycles_per_transfer each, whatever the
+//            lane); the slowest lane of the slowest chip.
+//   receive  per chip: the bytes each receive lane takes (a lane per arrival link with six
+//            lanes, one for all with one) at lane_cycles_per_byte, and all of them through the
+//            chip's memory at memory_cycles_per_byte.
+// For the ring collectives every step of a phase has the same routes; the chunk is the
+// phase's data over the ring size. The all-to-all is one step of n-1 transfers per chip; its
+// analytic time is therefore a bound reached only when the routers share every link fairly
+// (on a torus a translation loads every link of a direction alike, so the channel load is
+// taken from the route 0 -> delta).
 //
-// Two parameters are calibrated on the RTL (calibration.hpp): step_cycles and the all-to-all
-// efficiency; everything else is a design value of the RTL or, for TPU v4, a published fact or
-// a stated assumption (docs/references.md; calibration.cpp, tpu_v4_machine, cites each).
+// The network model (network_sim.hpp) runs the schedule flit by flit with the RTL's design
+// values. On the RTL two effects no per-step bound follows set the time at scale: the routers'
+// round-robin arbitration starves the all-to-all's long routes, and the optical links' credit
+// loop (0.8 of a flit per cycle per VC) skews the ring steps so that a chip's two receives
+// overlap on its one receive path (docs/model.md). So the scaled pod's machine
+// (Machine::network_model) takes its times from the network model; every TPU v4 number is
+// analytic.
+//
+// Fitted on the RTL (calibration.hpp): step_cycles only, on the two smallest shapes. Every
+// other value is a design value of the RTL or, for TPU v4, a published fact or a stated
+// assumption (docs/references.md; calibration.cpp, tpu_v4_machine, cites each).
 #pragma once
 
 #include "collective_kind.hpp"
+#include "model_schedules.hpp"
+#include "network_sim.hpp"
 #include "topology.hpp"
 #include "topology_metrics.hpp"
 
@@ -51,50 +60,64 @@ struct Machine {
   unsigned cube = 4;                  ///< chips per cube edge: links leaving a cube face are optical
   double clock_hz = 1.05e9;
   double link_bytes_per_cycle = 16;   ///< payload bytes per cycle per direction at full rate
-  double header_fraction = 1.0 / 16;  ///< extra flits per payload flit (RTL: 1 head per 16)
+  double packet_bytes = 256;          ///< payload bytes per packet
+  double header_bytes = 16;           ///< wire bytes of a packet's header (0: the link rate nets it out)
   double electrical_latency = 1, optical_latency = 4; ///< link latency, cycles
   double router_cycles = 2;           ///< a flit's cycles through one router
   double credit_flits = 8;            ///< credits per VC (the downstream buffer); 0: unlimited
-  double credit_extra = 3;            ///< cycles of a credit loop beyond the two link traversals
-  bool serial_sends = true;           ///< one DMA engine: a chip's transfers of a step go one after the other
-  // calibrated (calibration.hpp) for the RTL; carried over to TPU v4 where stated
-  double chip_cycles_per_byte = 1.0 / 16; ///< receive (add or write) cost per byte
-  double step_cycles = 0;             ///< fixed cost of one synchronised step (DMA issue, semaphore)
-  double alltoall_efficiency = 1;     ///< share of the channel-load bound reached by the all-to-all
+  double credit_extra = 2;            ///< cycles of a credit loop beyond the two link traversals
+  unsigned send_lanes = 1;            ///< DMA queues, each injecting into its own router port
+  unsigned receive_lanes = 1;         ///< receive paths: with six, one per arrival link
+  double host_cycles_per_transfer = 2; ///< the host's issue of one DMA command
+  double lane_cycles_per_byte = 1.0 / 16; ///< a receive lane's cost per byte (its write pipeline)
+  double memory_cycles_per_byte = 0;  ///< the chip memory's cost per received byte, all lanes together
+  double step_cycles = 0;             ///< calibrated: a step's fixed cost (the wait, DMA start)
+  bool network_model = false;         ///< collectives by the network model (the RTL's machine)
+  unsigned buffer_flits = 8;          ///< the network model's buffers and credits per VC
 };
 
 /// A link's payload rate (bytes per cycle) for a latency `lat`.
 double link_rate(const Machine& m, double lat);
+/// Wire bytes of a transfer of `bytes` payload: one header per packet.
+double wire_bytes(const Machine& m, double bytes);
+
+enum class Method { Analytic, Network };
+std::string method_name(Method m); ///< "analytic", "network"
 
 struct Estimate {
   Collective collective = Collective::AllReduce;
-  std::string shape;        ///< "4x4x8" or "4x4x8:twisted"
+  Algorithm algorithm = Algorithm::Default; ///< resolved
+  Method method = Method::Analytic;
+  bool extrapolated = false;  ///< network model: from two smaller runs (linear in the size)
+  std::string shape;          ///< "4x4x8" or "4x4x8:twisted"
   unsigned chips = 0;
-  double bytes = 0;         ///< per chip
+  double bytes = 0;           ///< per chip
   double cycles = 0;
-  double seconds = 0;       ///< cycles / clock
+  double seconds = 0;         ///< cycles / clock
   double algbw = 0, busbw = 0; ///< bytes per chip per second (nccl-tests conventions)
   unsigned steps = 0;
-  double chip_cycles = 0, link_cycles = 0, latency_cycles = 0, overhead_cycles = 0; ///< where the time goes
-  std::string bound;        ///< "links", "chip" or "latency": the largest share
+  /// where the analytic time goes (network model: the analytic split of the same schedule)
+  double link_cycles = 0, send_cycles = 0, receive_cycles = 0, latency_cycles = 0, overhead_cycles = 0;
+  double analytic_cycles = 0; ///< the analytic model's time (with the network model: its bound)
+  std::string bound;          ///< "links", "send", "receive" or "latency": the analytic split's largest share
 };
 
-/// The pieces of a collective's time before the calibrated parameters are applied: for each
-/// group of identical steps, the step count, the longest route's latency, the bytes a chip
-/// receives per step and the busiest link's cycles per step. All-to-all: one group, its link
-/// cycles at the channel-load bound (efficiency 1). The calibration fits against these.
-struct StepGroup {
-  unsigned steps = 0;
-  double latency = 0, chip_bytes = 0, link_cycles = 0;
-  double send_cycles = 0; ///< the slowest chip's DMA sends in a step, one after the other
-};
-std::vector<StepGroup> step_groups(Collective c, const net::Topology& t, double bytes, const Machine& m);
-/// Cycles of the groups with the machine's calibrated parameters.
-double group_cycles(Collective c, const std::vector<StepGroup>& g, double step_cycles, double chip_cycles_per_byte,
-                    double alltoall_efficiency);
+/// The analytic time of collective `c` with algorithm `a` of `bytes` per chip on `t`.
+Estimate analytic_estimate(Collective c, const net::Topology& t, double bytes, const Machine& m,
+                           Algorithm a = Algorithm::Default);
+/// The network model's time (Machine: network fields; `bytes` a whole number of 16-byte words,
+/// for an all-to-all a whole number per chip). Runs larger than the model takes in a few
+/// seconds are extrapolated from two smaller ones; beyond that, std::invalid_argument.
+Estimate network_estimate(Collective c, const net::Topology& t, double bytes, const Machine& m,
+                          Algorithm a = Algorithm::Default);
+/// Can the network model run (or extrapolate) this within its budget (a few seconds)?
+bool network_affordable(Collective c, const net::Topology& t, double bytes, const Machine& m, Algorithm a = Algorithm::Default);
+/// What `m` uses: the network model on a network_model machine (the RTL's) where it is
+/// affordable, else the analytic model.
+Estimate estimate(Collective c, const net::Topology& t, double bytes, const Machine& m, Algorithm a = Algorithm::Default);
 
-/// The time of collective `c` of `bytes` per chip on topology `t`.
-Estimate estimate(Collective c, const net::Topology& t, double bytes, const Machine& m);
+/// The network model's configuration of machine `m`.
+NetSimConfig net_config(const Machine& m);
 
 /// Chips in a TPU v4 pod: the largest slice the model takes (docs/references.md §T2).
 inline constexpr std::uint64_t kPodChips = 4096;

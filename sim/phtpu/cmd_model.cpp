@@ -1,6 +1,7 @@
-// phtpu model: the analytic model of the full TPU v4 pod (sim/model/), calibrated on the
-// scaled pod's RTL. Topology metrics, collective times, MXU and SparseCore rates, the
-// calibration error table; every collective time states the calibration error it rests on.
+// phtpu model: the model of the full TPU v4 pod (sim/model/), calibrated on the scaled pod's
+// RTL. Topology metrics, collective times (analytic, or the network model for the RTL's
+// all-to-all), MXU and SparseCore rates, the calibration error table and the full pod against
+// the published figures; every collective time states the calibration error it rests on.
 #include "calibration.hpp"
 #include "cli.hpp"
 #include "collective_model.hpp"
@@ -10,6 +11,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <sstream>
 
 namespace phtpu::cli {
@@ -22,7 +24,11 @@ struct ModelArgs {
   std::vector<std::string> workloads{"allreduce", "reducescatter", "allgather", "alltoall"};
   std::vector<std::string> bytes{"64MiB"};
   std::string machine = "v4";
-  bool table = false, calibration = false, compute = false;
+  std::string algorithm = "default";
+  std::string method;             // "", "analytic" or "network"
+  std::string cube;               // rtl machine: 2x2x2 or 4x4x4
+  unsigned lanes = 0;             // rtl machine: send and receive lanes (0: the calibrated chip's)
+  bool table = false, calibration = false, compute = false, validate = false;
   std::string json, csv;
 };
 
@@ -69,6 +75,9 @@ nlohmann::json metrics_json(const model::TopologyMetrics& m, double link_bytes_p
 
 nlohmann::json estimate_json(const model::Estimate& e, double cal_error) {
   return {{"workload", model::collective_name(e.collective)},
+          {"algorithm", model::algorithm_name(e.algorithm)},
+          {"method", model::method_name(e.method)},
+          {"extrapolated", e.extrapolated},
           {"shape", e.shape},
           {"chips", e.chips},
           {"bytes", e.bytes},
@@ -78,8 +87,10 @@ nlohmann::json estimate_json(const model::Estimate& e, double cal_error) {
           {"busbw_bytes_per_s", e.busbw},
           {"steps", e.steps},
           {"bound", e.bound},
+          {"analytic_cycles", e.analytic_cycles},
           {"cycles_links", e.link_cycles},
-          {"cycles_chip", e.chip_cycles},
+          {"cycles_send", e.send_cycles},
+          {"cycles_receive", e.receive_cycles},
           {"cycles_latency", e.latency_cycles},
           {"cycles_step_overhead", e.overhead_cycles},
           {"calibration_error", cal_error}};
@@ -90,49 +101,103 @@ nlohmann::json machine_json(const model::Machine& m) {
           {"cube", m.cube},
           {"clock_hz", m.clock_hz},
           {"link_bytes_per_cycle", m.link_bytes_per_cycle},
-          {"header_fraction", m.header_fraction},
+          {"packet_bytes", m.packet_bytes},
+          {"header_bytes", m.header_bytes},
           {"router_cycles", m.router_cycles},
           {"electrical_latency", m.electrical_latency},
           {"optical_latency", m.optical_latency},
           {"credit_flits", m.credit_flits},
-          {"chip_cycles_per_byte", m.chip_cycles_per_byte},
+          {"send_lanes", m.send_lanes},
+          {"receive_lanes", m.receive_lanes},
+          {"host_cycles_per_transfer", m.host_cycles_per_transfer},
+          {"lane_cycles_per_byte", m.lane_cycles_per_byte},
+          {"memory_cycles_per_byte", m.memory_cycles_per_byte},
           {"step_cycles", m.step_cycles},
-          {"alltoall_efficiency", m.alltoall_efficiency}};
+          {"network_model", m.network_model}};
 }
 
-int run_calibration(const ModelArgs& a, const model::Calibration& cal) {
+std::string pct(double e) { return fmt::format("{:+.1f}%", 100 * e); }
+
+/// The calibration error an estimate rests on: the largest |error| on the RTL of the method
+/// that made it, for that collective; for a machine whose links are not credit-limited (TPU
+/// v4's, by assumption), over the RTL runs whose links are not either.
+double rests_on(const model::Estimate& e, const model::Machine& m) {
+  if (e.method == model::Method::Network) return model::network_calibration_error(e.collective);
+  const bool credit_free = m.credit_flits <= 0 || m.credit_flits >= 2 * m.optical_latency + m.credit_extra;
+  return model::default_calibration(false).max_error(e.collective, model::Method::Analytic, credit_free);
+}
+
+int run_calibration(const ModelArgs& a) {
+  const model::Calibration& cal = model::default_calibration(true);
   const model::Machine& m = cal.machine;
-  fmt::print("calibration of the analytic model on the scaled pod (RTL), {} measurements\n", cal.points.size());
-  fmt::print("fitted on {}: step {:.2f} cycles, all-to-all efficiency {:.3f}; design values: chip {:.0f} B/cycle, "
-             "links {:.0f} B/cycle, {} credits, router {} cycles, links {}/{} cycles\n",
-             fmt::join(cal.fit_shapes, ", "), m.step_cycles, m.alltoall_efficiency, 1 / m.chip_cycles_per_byte,
-             m.link_bytes_per_cycle, m.credit_flits, m.router_cycles, m.electrical_latency, m.optical_latency);
-  fmt::print("{:<15} {:<14} {:>8} {:>9} {:>9} {:>8}  {}\n", "shape", "workload", "bytes", "measured", "model", "error",
-             "set");
+  fmt::print("calibration of the model on the scaled pod (RTL), {} measurements\n", cal.points.size());
+  fmt::print("analytic model fitted on {}: step {:.2f} cycles; design values: links {:.0f} B/cycle, {} credits, "
+             "router {} cycles, links {}/{} cycles, {} send and {} receive lanes; the network model has no fitted value\n",
+             fmt::join(cal.fit_shapes, ", "), m.step_cycles, m.link_bytes_per_cycle, m.credit_flits, m.router_cycles,
+             m.electrical_latency, m.optical_latency, m.send_lanes, m.receive_lanes);
+  fmt::print("{:<6} {:<15} {:>3} {:<14} {:>6} {:>8} {:>9} | {:>9} {:>7} | {:>9} {:>7} | {}\n", "cube", "shape", "opt",
+             "workload", "chips", "bytes", "RTL", "network", "error", "analytic", "error", "set");
   nlohmann::json pts = nlohmann::json::array();
   std::ostringstream csv;
   csv << "shape,workload,bytes,chips,measured_cycles,model_cycles,error,set\n";
   for (const auto& p : cal.points) {
     const std::string set = p.fitted ? "fitted" : "held out";
-    fmt::print("{:<15} {:<14} {:>8} {:>9.0f} {:>9.0f} {:>+7.1f}%  {}\n", p.m.shape, model::collective_name(p.m.collective),
-               p.m.bytes, p.m.cycles, p.predicted, 100 * p.error, set);
+    fmt::print("{:<6} {:<15} {:>3g} {:<14} {:>6} {:>8} {:>9.0f} | {:>9.0f} {:>7} | {:>9.0f} {:>7} | {}\n",
+               fmt::format("{0}x{0}x{0}", p.m.cube), p.m.shape, p.m.optical_latency, model::collective_name(p.m.collective),
+               p.m.chips, p.m.bytes, p.m.cycles, p.network, pct(p.network_error), p.analytic, pct(p.analytic_error), set);
     pts.push_back({{"shape", p.m.shape},
+                   {"cube", p.m.cube},
+                   {"optical_latency", p.m.optical_latency},
+                   {"credit_limited", p.credit_limited},
                    {"workload", model::collective_name(p.m.collective)},
+                   {"algorithm", model::algorithm_name(p.m.algorithm)},
                    {"bytes", p.m.bytes},
                    {"chips", p.m.chips},
                    {"measured_cycles", p.m.cycles},
-                   {"model_cycles", p.predicted},
-                   {"error", p.error},
+                   {"model_cycles", p.predicted()},
+                   {"error", p.error()},
+                   {"network_cycles", p.network},
+                   {"network_error", p.network_error},
+                   {"analytic_cycles", p.analytic},
+                   {"analytic_error", p.analytic_error},
                    {"set", set}});
-    if (p.lockstep_cycles > 0) pts.back()["lockstep_cycles"] = p.lockstep_cycles;
-    csv << fmt::format("{},{},{},{},{},{:.1f},{:.5f},{}\n", p.m.shape, model::collective_name(p.m.collective), p.m.bytes,
-                       p.m.chips, p.m.cycles, p.predicted, p.error, p.fitted ? "fitted" : "held_out");
+    // (the shape with its cube: scripts/report.sh reads eight columns)
+    csv << fmt::format("{}{}{},{},{},{},{},{:.1f},{:.5f},{}\n", p.m.shape, p.m.cube == 4 ? "" : " (2x2x2 cubes)",
+                       p.m.optical_latency == 4 ? "" : fmt::format(" (optical {:g})", p.m.optical_latency),
+                       model::collective_name(p.m.collective), p.m.bytes, p.m.chips, p.m.cycles, p.predicted(), p.error(),
+                       p.fitted ? "fitted" : "held_out");
   }
-  nlohmann::json per;
+  nlohmann::json per, per_net, per_ana, per_free;
   for (model::Collective c : model::kCollectives) {
     per[model::collective_name(c)] = cal.max_error(c);
-    fmt::print("largest |error| {:<14} {:.1f}%\n", model::collective_name(c), 100 * cal.max_error(c));
+    per_net[model::collective_name(c)] = cal.max_error(c, model::Method::Network);
+    per_ana[model::collective_name(c)] = cal.max_error(c, model::Method::Analytic);
+    per_free[model::collective_name(c)] = cal.max_error(c, model::Method::Analytic, true);
+    fmt::print("largest |error| {:<14} network model {:5.1f}%; analytic {:5.1f}%, {:5.1f}% where no link is credit-limited\n",
+               model::collective_name(c), 100 * cal.max_error(c, model::Method::Network),
+               100 * cal.max_error(c, model::Method::Analytic), 100 * cal.max_error(c, model::Method::Analytic, true));
   }
+  // the error per message size and collective
+  std::map<std::pair<double, int>, std::pair<double, double>> by_size; // (bytes, collective) -> (network, analytic)
+  for (const auto& p : cal.points) {
+    auto& v = by_size[{p.m.bytes, static_cast<int>(p.m.collective)}];
+    v.first = std::max(v.first, std::abs(p.network_error));
+    v.second = std::max(v.second, std::abs(p.analytic_error));
+  }
+  nlohmann::json per_size = nlohmann::json::array();
+  fmt::print("largest |error| by size, network model (analytic):");
+  double last = -1;
+  for (const auto& [k, v] : by_size) {
+    if (k.first != last) fmt::print("\n  {:>8}:", human_bytes(k.first));
+    last = k.first;
+    fmt::print(" {} {:.1f}% ({:.1f}%)", model::collective_name(static_cast<model::Collective>(k.second)), 100 * v.first,
+               100 * v.second);
+    per_size.push_back({{"bytes", k.first},
+                        {"workload", model::collective_name(static_cast<model::Collective>(k.second))},
+                        {"network", v.first},
+                        {"analytic", v.second}});
+  }
+  fmt::print("\n");
   fmt::print("within 5%: {:.0f}% of the measurements; within 10%: {:.0f}%\n", 100 * cal.share_within(0.05),
              100 * cal.share_within(0.10));
   if (!a.json.empty())
@@ -140,11 +205,76 @@ int run_calibration(const ModelArgs& a, const model::Calibration& cal) {
                                         {"fit_shapes", cal.fit_shapes},
                                         {"points", pts},
                                         {"max_error", per},
+                                        {"max_error_network", per_net},
+                                        {"max_error_analytic", per_ana},
+                                        {"max_error_analytic_credit_free", per_free},
+                                        {"max_error_by_bytes", per_size},
                                         {"within_5pct", cal.share_within(0.05)},
                                         {"within_10pct", cal.share_within(0.10)}}
                                 .dump(2) +
                              "\n");
   if (!a.csv.empty()) write_output(a.csv, csv.str());
+  return 0;
+}
+
+/// The full TPU v4 pod against the published figures it can be held against.
+int run_validate(const ModelArgs& a) {
+  const model::Machine v4 = model::tpu_v4_machine();
+  const model::Calibration& cal = model::default_calibration(false);
+  const net::Topology pod = model::parse_topology("16x16x16", v4.cube);
+  const model::TopologyMetrics met = model::compute_metrics(pod);
+  const double link_bps = v4.link_bytes_per_cycle * v4.clock_hz;
+  const double bytes = double(1ull << 30);
+  const model::Estimate ar = model::analytic_estimate(model::Collective::AllReduce, pod, bytes, v4);
+  const model::MxuConfig mc;
+  const double peak = double(mc.mxus) * mc.n * mc.n * 2 * mc.clock_hz;
+  struct Row {
+    std::string what, predicted_s, published_s, source, rests_on;
+    double predicted, published;
+  };
+  const double ar_err = cal.max_error(model::Collective::AllReduce, model::Method::Analytic, true);
+  const double ar_err_all = cal.max_error(model::Collective::AllReduce, model::Method::Analytic);
+  const std::vector<Row> rows{
+      {"bisection bandwidth, one way", fmt::format("{:.1f} TB/s", met.bisection_links * link_bps / 1e12), "24 TB/s",
+       "Google Cloud TPU v4 documentation (docs/references.md §T4)",
+       fmt::format("exact: {} links (every balanced cut of small shapes checked) x {:.0f} GB/s effective", met.bisection_links,
+                   link_bps / 1e9),
+       met.bisection_links * link_bps, 24e12},
+      {fmt::format("all-reduce bandwidth, {} ({}), 1 GiB per chip", model::algorithm_name(ar.algorithm), "six links"),
+       fmt::format("{:.2f} PB/s", ar.busbw * pod.nodes() / 1e15), "1.1 PB/s",
+       "Google Cloud TPU v4 documentation (docs/references.md §T4)",
+       fmt::format("the analytic all-reduce: {:.1f}% on the RTL where no link is credit-limited (as assumed for TPU v4), "
+                   "{:.1f}% where the RTL's optical links are", 100 * ar_err, 100 * ar_err_all),
+       ar.busbw * pod.nodes(), 1.1e15},
+      {"peak bf16 FLOP/s per chip", fmt::format("{:.2f} TFLOP/s", peak / 1e12), "275 TFLOP/s", "paper, Table 4 (§T1)",
+       "exact: the MXU formula gives the Verilated 4x4 and 8x8 tiles' cycles (test_model_calibration)", peak, 275e12},
+      {"peak bf16 FLOP/s, pod", fmt::format("{:.3f} EFLOP/s", peak * pod.nodes() / 1e18), "1.1 EFLOP/s",
+       "Google Cloud TPU v4 documentation (docs/references.md §T1)", "as above, x 4096 chips", peak * pod.nodes(), 1.1e18},
+  };
+  fmt::print("TPU v4 pod, 4096 chips as one 16x16x16 slice (regular: 16x16x16 is not n x n x 2n or n x 2n x 2n, "
+             "so TPU v4 does not twist it); machine {} ({:.0f} MHz, {} links of {:.0f} GB/s one way per chip)\n",
+             v4.name, v4.clock_hz / 1e6, 6, link_bps / 1e9);
+  fmt::print("{:<48} {:>13} {:>13} {:>7}  {}\n", "figure", "predicted", "published", "ratio", "rests on");
+  nlohmann::json js = nlohmann::json::array();
+  for (const Row& r : rows) {
+    fmt::print("{:<48} {:>13} {:>13} {:>7.3f}  {}; published: {}\n", r.what, r.predicted_s, r.published_s,
+               r.predicted / r.published, r.rests_on, r.source);
+    js.push_back({{"figure", r.what},
+                  {"predicted", r.predicted},
+                  {"published", r.published},
+                  {"ratio", r.predicted / r.published},
+                  {"source", r.source},
+                  {"rests_on", r.rests_on}});
+  }
+  fmt::print("all-reduce: {} on {} chips, {:.3f} ms, bus bandwidth {:.1f} GB/s per chip (bound: {})\n",
+             human_bytes(bytes), pod.nodes(), ar.seconds * 1e3, ar.busbw / 1e9, ar.bound);
+  if (!a.json.empty())
+    write_output(a.json, nlohmann::json{{"machine", machine_json(v4)},
+                                        {"shape", "16x16x16"},
+                                        {"allreduce", estimate_json(ar, ar_err)},
+                                        {"figures", js}}
+                                .dump(2) +
+                             "\n");
   return 0;
 }
 
@@ -167,11 +297,39 @@ void print_compute() {
     }
 }
 
-int run_model(const ModelArgs& a) {
-  const model::Calibration& cal = model::default_calibration();
-  if (a.calibration) return run_calibration(a, cal);
+model::Machine chosen_machine(const ModelArgs& a) {
   if (a.machine != "v4" && a.machine != "rtl") throw InputError("--machine must be v4 or rtl, not '" + a.machine + "'");
-  const model::Machine m = a.machine == "v4" ? model::tpu_v4_machine(cal) : cal.machine;
+  if (a.machine == "v4") {
+    if (!a.cube.empty() || a.lanes) throw UsageError("--cube and --lanes describe the rtl machine; TPU v4 has 4x4x4 cubes and six lanes");
+    return model::tpu_v4_machine();
+  }
+  static const model::CalibrationSet set = model::parse_calibration(model::embedded_calibration_json());
+  unsigned cube = 4;
+  if (a.cube == "2x2x2") cube = 2;
+  else if (!a.cube.empty() && a.cube != "4x4x4") throw InputError("--cube must be 2x2x2 or 4x4x4, not '" + a.cube + "'");
+  model::Machine m = model::rtl_machine(set, cube);
+  m.step_cycles = model::default_calibration(false).machine.step_cycles;
+  if (a.lanes) {
+    if (a.lanes != 1 && a.lanes != 6) throw InputError(fmt::format("--lanes must be 1 or 6, not {}", a.lanes));
+    m.send_lanes = m.receive_lanes = a.lanes;
+  }
+  return m;
+}
+
+int run_model(const ModelArgs& a) {
+  if (a.calibration) return run_calibration(a);
+  if (a.validate) return run_validate(a);
+  const model::Machine m = chosen_machine(a);
+  model::Algorithm algo;
+  try {
+    algo = model::algorithm_from_name(a.algorithm);
+  } catch (const std::invalid_argument& e) {
+    throw InputError(e.what());
+  }
+  if (!a.method.empty() && a.method != "analytic" && a.method != "network")
+    throw InputError("--method must be analytic or network, not '" + a.method + "'");
+  if (a.method == "network" && a.machine == "v4")
+    throw UsageError("the network model runs the RTL's routers: --method network needs --machine rtl");
   const double link_bps = m.link_bytes_per_cycle * m.clock_hz;
   std::vector<model::Collective> work;
   for (const auto& w : a.workloads) {
@@ -179,6 +337,7 @@ int run_model(const ModelArgs& a) {
       const model::Collective c = model::collective_from_name(w);
       if (!model::modelled(c))
         throw InputError("the model covers allreduce, reducescatter, allgather and alltoall, not " + w);
+      model::resolve_algorithm(c, algo, m.send_lanes);
       work.push_back(c);
     } catch (const std::invalid_argument& e) {
       throw InputError(e.what());
@@ -195,7 +354,7 @@ int run_model(const ModelArgs& a) {
     if (!a.shape.empty()) throw UsageError("--table covers every shape: leave out --shape");
     shapes = offered_shapes();
   } else {
-    if (a.shape.empty()) throw UsageError("give --shape AxBxC, or --table, --calibration or --compute");
+    if (a.shape.empty()) throw UsageError("give --shape AxBxC, or --table, --calibration, --validate or --compute");
     shapes.push_back(a.shape + (a.twisted ? ":twisted" : ""));
   }
   check_writable(a.json);
@@ -203,14 +362,14 @@ int run_model(const ModelArgs& a) {
   nlohmann::json out = nlohmann::json::array();
   std::ostringstream csv;
   csv << "shape,chips,diameter,avg_hops,bisection_links,bisection_bytes_per_s,workload,bytes,seconds,busbw_bytes_per_s,"
-         "bound,calibration_error\n";
-  fmt::print("machine: {} ({:.0f} MHz, links {:.1f} GB/s one way); collective times rest on the calibration error "
-             "shown (largest |model - RTL| of that collective, `phtpu model --calibration`)\n",
-             m.name, m.clock_hz / 1e6, link_bps / 1e9);
-  fmt::print("{:<15} {:>5} {:>4} {:>6} {:>6} {:>9} | {:<13} {:>9} {:>11} {:>11} {:<7} {:>6}\n", "shape", "chips", "diam",
-             "hops", "bisect", "bisect", "workload", "bytes", "time", "busbw", "bound", "cal");
-  fmt::print("{:<15} {:>5} {:>4} {:>6} {:>6} {:>9} | {:<13} {:>9} {:>11} {:>11} {:<7} {:>6}\n", "", "", "", "avg",
-             "links", "TB/s", "", "per chip", "", "GB/s", "", "error");
+         "bound,calibration_error,algorithm,method\n";
+  fmt::print("machine: {} ({:.0f} MHz, links {:.1f} GB/s one way, {} send and {} receive lanes); collective times rest on "
+             "the calibration error shown (largest |model - RTL| of that collective and method, `phtpu model --calibration`)\n",
+             m.name, m.clock_hz / 1e6, link_bps / 1e9, m.send_lanes, m.receive_lanes);
+  fmt::print("{:<15} {:>5} {:>4} {:>6} {:>6} {:>9} | {:<13} {:<10} {:>9} {:>11} {:>11} {:<7} {:<8} {:>6}\n", "shape", "chips",
+             "diam", "hops", "bisect", "bisect", "workload", "algorithm", "bytes", "time", "busbw", "bound", "method", "cal");
+  fmt::print("{:<15} {:>5} {:>4} {:>6} {:>6} {:>9} | {:<13} {:<10} {:>9} {:>11} {:>11} {:<7} {:<8} {:>6}\n", "", "", "", "avg",
+             "links", "TB/s", "", "", "per chip", "", "GB/s", "", "", "error");
   for (const auto& s : shapes) {
     net::Topology t = net::Topology::mesh({1, 1, 1});
     try {
@@ -225,18 +384,27 @@ int run_model(const ModelArgs& a) {
     bool first = true;
     for (model::Collective c : work)
       for (double b : sizes) {
-        const model::Estimate e = model::estimate(c, t, b, m);
-        const double err = cal.max_error(c);
+        model::Estimate e;
+        try {
+          e = a.method == "analytic"  ? model::analytic_estimate(c, t, b, m, algo)
+              : a.method == "network" ? model::network_estimate(c, t, b, m, algo)
+                                      : model::estimate(c, t, b, m, algo);
+        } catch (const std::invalid_argument& x) {
+          throw InputError(x.what());
+        }
+        const double err = rests_on(e, m);
         js["estimates"].push_back(estimate_json(e, err));
-        fmt::print("{:<15} {:>5} {:>4} {:>6} {:>6} {:>9} | {:<13} {:>9} {:>11} {:>11.1f} {:<7} {:>5.1f}%\n",
+        fmt::print("{:<15} {:>5} {:>4} {:>6} {:>6} {:>9} | {:<13} {:<10} {:>9} {:>11} {:>11.1f} {:<7} {:<8} {:>5.1f}%\n",
                    first ? model::shape_label(t) : "", first ? fmt::format("{}", met.nodes) : "",
                    first ? fmt::format("{}", met.diameter) : "", first ? fmt::format("{:.2f}", met.avg_hops) : "",
                    first ? fmt::format("{}", met.bisection_links) : "",
                    first ? fmt::format("{:.2f}", met.bisection_links * link_bps / 1e12) : "", model::collective_name(c),
-                   human_bytes(b), e.seconds > 0 ? human_time(e.seconds) : "-", e.busbw / 1e9, e.bound, 100 * err);
-        csv << fmt::format("{},{},{},{:.4f},{},{:.6g},{},{},{:.6g},{:.6g},{},{:.5f}\n", model::shape_label(t), met.nodes,
+                   model::algorithm_name(e.algorithm), human_bytes(b), e.seconds > 0 ? human_time(e.seconds) : "-",
+                   e.busbw / 1e9, e.bound, model::method_name(e.method) + (e.extrapolated ? "*" : ""), 100 * err);
+        csv << fmt::format("{},{},{},{:.4f},{},{:.6g},{},{},{:.6g},{:.6g},{},{:.5f},{},{}\n", model::shape_label(t), met.nodes,
                            met.diameter, met.avg_hops, met.bisection_links, met.bisection_links * link_bps,
-                           model::collective_name(c), b, e.seconds, e.busbw, e.bound, err);
+                           model::collective_name(c), b, e.seconds, e.busbw, e.bound, err, model::algorithm_name(e.algorithm),
+                           model::method_name(e.method));
         first = false;
       }
     out.push_back(js);
@@ -252,12 +420,13 @@ int run_model(const ModelArgs& a) {
 
 void add_model_command(CLI::App& app, Action& action) {
   auto a = std::make_shared<ModelArgs>();
-  auto* s = app.add_subcommand("model", "Analytic model of the full TPU v4 pod, calibrated on the scaled pod's RTL");
+  auto* s = app.add_subcommand("model", "Model of the full TPU v4 pod, calibrated on the scaled pod's RTL");
   s->footer("Examples:\n"
             "  phtpu model --shape 8x8x16 --twisted --workload alltoall --bytes 64MiB\n"
             "  phtpu model --table --workload allreduce,alltoall --bytes 64MiB --csv table.csv\n"
+            "  phtpu model --validate             (the full pod against the published figures)\n"
             "  phtpu model --calibration          (the model against every scaled-pod measurement)\n"
-            "  phtpu model --shape 4x4x8 --machine rtl --workload allreduce --bytes 64KiB   (the scaled pod's chip)");
+            "  phtpu model --shape 4x4x8 --machine rtl --workload alltoall --bytes 64KiB   (the scaled pod's chip)");
   s->add_option("--shape", a->shape, "Slice shape in chips, AxBxC (below a cube: a mesh; else a torus of cubes)");
   s->add_flag("--twisted", a->twisted, "Twisted torus (n x n x 2n or n x 2n x 2n)");
   s->add_option("--workload", a->workloads, "allreduce, reducescatter, allgather, alltoall (comma list)")
@@ -267,14 +436,21 @@ void add_model_command(CLI::App& app, Action& action) {
       ->delimiter(',')
       ->capture_default_str();
   s->add_option("--machine", a->machine, "v4 (TPU v4, 1050 MHz) or rtl (the scaled pod's chip)")->capture_default_str();
+  s->add_option("--algorithm", a->algorithm,
+                "default, concurrent or sequential (ring collectives), lanes or translate (all-to-all): the pod's algorithms")
+      ->capture_default_str();
+  s->add_option("--method", a->method, "analytic or network (rtl machine; default: network for the all-to-all, analytic otherwise)");
+  s->add_option("--cube", a->cube, "rtl machine: the pod's cube, 2x2x2 or 4x4x4 (default 4x4x4)");
+  s->add_option("--lanes", a->lanes, "rtl machine: send and receive lanes per chip, 1 or 6 (default: the calibrated chip's)");
   s->add_flag("--table", a->table, "Every slice shape the 4096-chip pod offers, regular and twisted");
   s->add_flag("--calibration", a->calibration, "The calibration error table: model against the RTL measurements");
+  s->add_flag("--validate", a->validate, "The full 4096-chip pod against the published TPU v4 figures");
   s->add_flag("--compute", a->compute, "Also print MXU and SparseCore rates at full scale");
   s->add_option("--json", a->json, "Write the results as JSON here");
   s->add_option("--csv", a->csv, "Write the results as CSV here");
   s->callback([&action, a] {
     action = [a] {
-      if (!a->table && !a->calibration && a->shape.empty() && a->compute) {
+      if (!a->table && !a->calibration && !a->validate && a->shape.empty() && a->compute) {
         print_compute();
         return 0;
       }
