@@ -180,7 +180,7 @@ TEST_CASE("a link fails mid all-reduce, electrical or optical: both ends see it,
   f.kind = FaultKind::Link;
   f.chip = 4;                      // rack 0, local (0,0,1)
   f.port = optical ? 4u : 0u;      // +z: the rack's +z face, through OCS z.0; +x: to chip 5 in the rack
-  f.cycle = optical ? 380u : 100u; // when the all-reduce's z (x) phase uses the link
+  f.cycle = optical ? 380u : 160u; // while the all-reduce sends on the link (cycles found by a scan of the fault cycle)
   const FaultReport r = run_fault_repair(pod, f, scenario());
   INFO((optical ? "optical" : "electrical"));
   check_repaired(r, spec, DropCause::FailedLink);
