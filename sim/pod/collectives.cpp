@@ -333,6 +333,28 @@ void submit(Pod& pod, const Schedule& sch) {
   for (unsigned c : chips)
     for (unsigned k = chip::StSem; k < chip::kNumStats; ++k) expect[c][k] = pod.stat(c, k);
   std::map<unsigned, std::map<unsigned, std::uint32_t>> issued = expect; // what the waits already cover
+  // Concurrent: a transfer waits only for what it depends on, so that each part goes on as soon
+  // as its own data is in (the six parts need not wait for the slowest): the words received
+  // into its source range (the counts of those classes up to the step that brought them), and
+  // at a phase start the token of the chip it sends to. Tokens themselves wait for everything
+  // received before (the chip has finished the phase). Every other algorithm waits, before
+  // each step, for everything of the steps before (lock step).
+  struct Received {
+    unsigned k = 0;             ///< counter
+    std::uint32_t after = 0;    ///< its count once this transfer is in
+    std::uint32_t lo = 0, hi = 0;
+    unsigned from = 0;
+    bool token = false;
+  };
+  const bool relaxed = sch.algo == Algorithm::Concurrent;
+  std::map<unsigned, std::vector<Received>> received; // chip -> transfers into it, of earlier steps
+  auto wait_all = [&](unsigned c) {
+    for (auto& [k, v] : expect[c])
+      if (v != issued[c][k]) {
+        pod.wait_stat(c, k, v);
+        issued[c][k] = v;
+      }
+  };
   for (std::size_t si = 0; si < sch.steps.size(); ++si) {
     const auto& st = sch.steps[si];
     static const std::vector<Transfer> none;
@@ -343,16 +365,32 @@ void submit(Pod& pod, const Schedule& sch) {
     for (const Transfer& t : tok) by_src[t.src].push_back(&t);
     for (const Transfer& t : st) by_src[t.src].push_back(&t);
     for (const auto& [c, sends] : by_src) {
-      for (auto& [k, v] : expect[c])
-        if (v != issued[c][k]) {
-          pod.wait_stat(c, k, v);
-          issued[c][k] = v;
+      if (!relaxed) wait_all(c);
+      for (const Transfer* t : sends) {
+        if (relaxed) {
+          if (t->daddr == kTokenAddr && t->words == 1 && !t->add && t->sem >= kTokenSem) {
+            wait_all(c);
+          } else {
+            std::map<unsigned, std::uint32_t> need;
+            for (const Received& r : received[c])
+              if (r.token ? r.from == t->dst : r.lo < t->saddr + t->words && t->saddr < r.hi)
+                need[r.k] = std::max(need[r.k], r.after);
+            for (const auto& [k, v] : need)
+              if (v > issued[c][k]) {
+                pod.wait_stat(c, k, v);
+                issued[c][k] = v;
+              }
+          }
         }
-      for (const Transfer* t : sends)
         pod.dma(c, t->dst, t->add ? chip::DmaAdd : chip::DmaWrite, t->sem, t->saddr, t->daddr, t->words, t->lane);
+      }
     }
-    for (const Transfer& t : tok) expect[t.dst][chip::sem_stat(t.add, t.sem)] += t.words;
-    for (const Transfer& t : st) expect[t.dst][chip::sem_stat(t.add, t.sem)] += t.words;
+    for (const std::vector<Transfer>* list : {&tok, &st})
+      for (const Transfer& t : *list) {
+        const unsigned k = chip::sem_stat(t.add, t.sem);
+        expect[t.dst][k] += t.words;
+        if (relaxed) received[t.dst].push_back({k, expect[t.dst][k], t.daddr, t.daddr + t.words, t.src, list == &tok});
+      }
   }
   for (unsigned c : chips)
     for (auto& [k, v] : expect[c])
