@@ -527,6 +527,34 @@ TEST_CASE("phtpu pod rejects bad fault specs with one line and exit 1", "[cli][p
   }
 }
 
+TEST_CASE("phtpu pod --algorithm: each name for the collectives that have it, bad ones refused", "[cli][pod]") {
+  const std::string pod = "pod --cube 2x2x2 --racks 2 --slice 2x2x2 --bytes 1KiB --json ";
+  const std::string out = (scratch() / "algo.json").string();
+  // sequential applies to the all-reduce, translate to the all-to-all; both in the JSON
+  auto r = run(pod + out + " --workload allreduce,alltoall --algorithm sequential,translate -q");
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  const auto j = nlohmann::json::parse(slurp(out));
+  REQUIRE(j["results"].size() == 2);
+  CHECK(j["results"][0]["algorithm"] == "sequential");
+  CHECK(j["results"][1]["algorithm"] == "translate");
+  // the defaults, named
+  r = run(pod + out + " --workload allreduce,alltoall -q");
+  REQUIRE(r.status == 0);
+  const auto d = nlohmann::json::parse(slurp(out));
+  CHECK(d["results"][0]["algorithm"] == "concurrent");
+  CHECK(d["results"][1]["algorithm"] == "lanes");
+  // unknown, unused by every collective of the run, two for one collective, empty
+  for (const char* a : {"--workload allreduce --algorithm ring", "--workload alltoall --algorithm sequential",
+                        "--workload allreduce --algorithm concurrent,sequential",
+                        "--workload allreduce-hier --algorithm concurrent", "--workload allreduce --algorithm ,"}) {
+    CAPTURE(a);
+    const auto e = run(pod + (scratch() / "algo_bad.json").string() + " " + a);
+    CHECK(e.status == 1);
+    CHECK(one_line(e.err));
+  }
+}
+
 // ---- phtpu avail (sim/phtpu/cmd_avail.cpp, sim/model/availability.hpp) --------------------------
 
 namespace {

@@ -18,6 +18,15 @@ using namespace phtpu;
 using namespace phtpu::pod;
 
 namespace {
+/// A pod of `racks` 2x2x2 cubes with one slice.
+PodSpec cubes_pod(unsigned racks, const char* slice) {
+  PodSpec p;
+  p.cube = 2;
+  p.racks = racks;
+  p.slices = {parse_slice(slice)};
+  return p;
+}
+
 PodSpec small_pod() {
   PodSpec p;
   p.cube = 2;
@@ -144,11 +153,7 @@ namespace {
 // (collectives against their definition on every chip), then nothing lost anywhere. The order
 // matters: the state one workload leaves in the routers meets the next one's traffic.
 void run_in_order(const std::vector<std::string>& order) {
-  PodSpec spec;
-  spec.cube = 2;
-  spec.racks = 8;
-  spec.slices = {parse_slice("4x4x4")};
-  Pod pod{Plan(spec)};
+  Pod pod{Plan(cubes_pod(8, "4x4x4"))};
   for (const std::string& n : order) {
     RunResult r;
     if (n == "embedding") r = run_embedding(pod, 0, 16, 20, 256, 1.05, 1);
@@ -194,11 +199,7 @@ TEST_CASE("the 64-chip slice runs every workload, an all-to-all right before the
 // the 10th offset.
 TEST_CASE("a response word and a request add to the same address, back to back, are both applied in order",
           "[pod][chip]") {
-  PodSpec spec;
-  spec.cube = 2;
-  spec.racks = 1;
-  spec.slices = {parse_slice("2x2x2")};
-  Pod pod{Plan(spec)};
+  Pod pod{Plan(cubes_pod(1, "2x2x2"))};
   const auto chips = pod.plan().slice_chips(0);
   const unsigned a = chips[0], b = chips[1], c = chips[2];
   const chip::Word old{0x3f800000u, 0x3f800000u, 0x3f800000u, 0x3f800000u};   // 1.0
@@ -229,11 +230,7 @@ TEST_CASE("a response word and a request add to the same address, back to back, 
 // in another order than the reference.
 TEST_CASE("concurrent reduce-scatter and all-reduce on 2x2x4: phases hand over, every add applied in order",
           "[pod][collectives][lanes]") {
-  PodSpec spec;
-  spec.cube = 2;
-  spec.racks = 4;
-  spec.slices = {parse_slice("2x2x4")};
-  Pod pod{Plan(spec)};
+  Pod pod{Plan(cubes_pod(4, "2x2x4"))};
   for (Collective c : {Collective::ReduceScatter, Collective::AllReduce})
     for (std::uint64_t bytes : {16384u, 65536u}) {
       const RunResult r = run_collective(pod, c, 0, bytes, 3, Algorithm::Concurrent);
@@ -248,11 +245,7 @@ TEST_CASE("concurrent reduce-scatter and all-reduce on 2x2x4: phases hand over, 
 // (one send lane, one dimension at a time). Cycle counts are exact, so this is no timing test.
 TEST_CASE("the 4x4x4 all-reduce at 64 KiB: at least 40 B per chip per cycle, three times the sequential one",
           "[pod][collectives][lanes]") {
-  PodSpec spec;
-  spec.cube = 2;
-  spec.racks = 8;
-  spec.slices = {parse_slice("4x4x4")};
-  Pod pod{Plan(spec)};
+  Pod pod{Plan(cubes_pod(8, "4x4x4"))};
   const RunResult con = run_collective(pod, Collective::AllReduce, 0, 65536, 5, Algorithm::Concurrent);
   const RunResult seq = run_collective(pod, Collective::AllReduce, 0, 65536, 5, Algorithm::Sequential);
   INFO(con.detail << " | " << seq.detail);
@@ -302,11 +295,7 @@ TEST_CASE("distributed embedding lookup and the data-parallel step are verified"
 TEST_CASE("embedding lookup on a 128-chip slice: owners computed from the slice geometry, beyond the shard map",
           "[pod][embedding]") {
   // 16 racks of 2x2x2 cubes as one 4x4x8 slice: more chips than the chip's 64-entry shard map
-  PodSpec spec;
-  spec.cube = 2;
-  spec.racks = 16;
-  spec.slices = {parse_slice("4x4x8")};
-  Pod pod{Plan(spec)};
+  Pod pod{Plan(cubes_pod(16, "4x4x8"))};
   REQUIRE(pod.plan().slice_chips(0).size() == 128);
   const RunResult e = run_embedding(pod, 0, 8, 12, 64, 1.05, 11);
   INFO(e.detail);

@@ -225,13 +225,13 @@ void add_pod_command(CLI::App& app, Action& action) {
     std::map<pod::Collective, pod::Algorithm> algo_of;
     if (!o->algorithms.empty()) {
       std::set<std::string> used;
-      std::vector<std::string> given;
+      std::vector<std::string> algo_names;
       for (std::size_t a = 0, b; a <= o->algorithms.size(); a = b + 1) {
         b = o->algorithms.find(',', a);
         if (b == std::string::npos) b = o->algorithms.size();
-        given.push_back(o->algorithms.substr(a, b - a));
+        algo_names.push_back(o->algorithms.substr(a, b - a));
       }
-      for (const auto& g : given) {
+      for (const auto& g : algo_names) {
         pod::Algorithm a;
         try {
           a = pod::algorithm_from_name(g);

@@ -268,10 +268,10 @@ Schedule build_schedule(Collective c, const Plan& plan, unsigned s, std::uint32_
           const unsigned d = (p / 2 + static_cast<unsigned>(k)) % 3, dir = p % 2;
           for (Line l : lines(plan, s, static_cast<int>(d), 0)) {
             if (dir) std::reverse(l.begin(), l.end());
-            const std::size_t n = l.size();
-            if (n < 2) continue;
-            for (std::size_t i = 0; i < n; ++i)
-              tok.push_back({l[i], l[(i + n - 1) % n], kTokenAddr, kTokenAddr, 1, false, kTokenSem + 2 * d + dir,
+            const std::size_t m = l.size();
+            if (m < 2) continue;
+            for (std::size_t i = 0; i < m; ++i)
+              tok.push_back({l[i], l[(i + m - 1) % m], kTokenAddr, kTokenAddr, 1, false, kTokenSem + 2 * d + dir,
                              2 * d + (1 - dir)});
           }
         }

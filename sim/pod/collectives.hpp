@@ -6,9 +6,10 @@
 // A schedule is a list of steps; a step is a set of transfers (src chip's words -> dst chip's
 // words, written or fp32-added). Within a step no transfer reads words another one writes, so
 // order inside a step never matters. A chip issues its step-t transfers once every transfer
-// to it of steps < t has arrived: each transfer carries a semaphore class (the chip counts
-// received words per class, chip_pkg StSem) and every class has one sender per chip and phase,
-// whose packets arrive in order, so a count is an exact "all of them have arrived".
+// to it of steps < t has arrived (concurrent: once those it depends on have, submit()): each
+// transfer carries a semaphore class (the chip counts received words per class, chip_pkg
+// StSem) and every class has one sender per chip and phase, whose packets arrive in order, so
+// a count is an exact "all of them have arrived".
 //
 // Algorithms (words per chip W, slice n chips, rings of n_d chips per dimension; the names are
 // phtpu::Algorithm's, collective_kind.hpp):
@@ -16,7 +17,9 @@
 //                   reduce-scatter round the rings of dimensions r, r+1, r+2 (mod 3) in that
 //                   order, forward (dir 0) or backward, then all-gather back; in every phase the
 //                   six parts cross the six links, each sent from the lane of its link, so the
-//                   chip drives all six at once. Steps of the parts run in lock step by phase.
+//                   chip drives all six at once. Step i of a phase holds step i of every
+//                   part; a chip's transfer waits only for the words it sends and, at a phase
+//                   start, for its receiver's token (tokens, below).
 //                   sequential: the buffer's two halves go round the rings in opposite
 //                   directions, reduce-scatter along x, then y, then z on the chunk each chip
 //                   owns, then all-gather back z, y, x; everything from send lane 0.
