@@ -19,4 +19,21 @@ Collective collective_from_name(const std::string& name);
 /// 2(n-1)/n (all-reduce), (n-1)/n (reduce-scatter, all-gather, all-to-all), 1 (scatter, gather).
 double bus_factor(Collective c, unsigned n);
 
+/// How a collective moves its data (sim/pod/collectives.hpp has the schedules):
+///   concurrent  ring collectives: six parts of the buffer, one per link direction, each round
+///               the three dimensions' rings in its own order, all at once (every link busy);
+///   sequential  ring collectives: both halves of the buffer round one dimension's rings at a
+///               time, in opposite directions (two links busy; one send lane);
+///   lanes       all-to-all, scatter, gather: each transfer on the send lane of its first hop;
+///   translate   the same transfers, all from send lane 0.
+/// Default: concurrent for the ring collectives, lanes for the others; allreduce-hier is
+/// sequential only.
+enum class Algorithm { Default, Concurrent, Sequential, Lanes, Translate };
+std::string algorithm_name(Algorithm a); ///< "default", "concurrent", ...
+/// The inverse of algorithm_name; throws std::invalid_argument listing the names.
+Algorithm algorithm_from_name(const std::string& name);
+/// `a` for collective `c`, Default resolved; throws std::invalid_argument for an algorithm the
+/// collective does not have.
+Algorithm resolve_algorithm(Collective c, Algorithm a);
+
 } // namespace phtpu

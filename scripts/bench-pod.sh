@@ -155,17 +155,27 @@ echo "and 32 KiB per chip)."
 echo
 fi
 if want collectives; then
-echo "### Collectives by message size and slice shape"
+echo "### Collectives on six links"
 echo
-echo "| slice | chips | collective | bytes/chip | cycles | algbw B/c | busbw B/c |"
-echo "|---|---|---|---|---|---|---|"
+echo "The chip has six send and receive lanes; the default algorithms use them (concurrent rings: six"
+echo "parts of the buffer over the six links at once; the all-to-all from the lane of each transfer's"
+echo "first hop). The sequential rings and the translate all-to-all send from one lane, for comparison"
+echo "(docs/blocks/collectives.md, \"Algorithms\")."
+echo
+echo "| slice | chips | collective | algorithm | bytes/chip | cycles | algbw B/c | busbw B/c |"
+echo "|---|---|---|---|---|---|---|---|"
 coll() { # coll RACKS SLICE
   pod coll --racks "$1" --slice "$2" --workload allreduce,allreduce-hier,alltoall --bytes "$sizes"
-  python3 - "$tmp/coll.json" <<'PY'
+  pod coll1 --racks "$1" --slice "$2" --workload allreduce,alltoall --bytes "$sizes" --algorithm sequential,translate
+  python3 - "$tmp/coll.json" "$tmp/coll1.json" <<'PY'
 import json, sys
-j = json.load(open(sys.argv[1]))
-for r in j["results"]:
-    print(f"| {r['shape']} | {r['chips']} | {r['workload']} | {r['bytes']} | {r['cycles']} | "
+rows = []
+for f in sys.argv[1:]:
+    rows += json.load(open(f))["results"]
+order = {"allreduce": 0, "allreduce-hier": 1, "alltoall": 2}
+rows.sort(key=lambda r: (order[r["workload"]], r["algorithm"], r["bytes"]))
+for r in rows:
+    print(f"| {r['shape']} | {r['chips']} | {r['workload']} | {r['algorithm']} | {r['bytes']} | {r['cycles']} | "
           f"{r['algbw_bytes_per_cycle']:.2f} | {r['busbw_bytes_per_cycle']:.2f} |")
 PY
 }
@@ -175,7 +185,8 @@ coll 8 4x4x4
 coll 16 4x4x8
 coll 16 4x4x8:twisted
 echo
-echo "Commands: \`phtpu pod --racks R --slice SHAPE --workload allreduce,allreduce-hier,alltoall --bytes $sizes\`."
+echo "Commands: \`phtpu pod --racks R --slice SHAPE --workload allreduce,allreduce-hier,alltoall --bytes $sizes\`"
+echo "and \`--workload allreduce,alltoall --algorithm sequential,translate\`."
 echo
 fi
 if want embedding; then

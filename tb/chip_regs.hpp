@@ -41,12 +41,16 @@ enum StatusBit : unsigned {
   SbCfgOk = pkg::SbCfgOk, SbScErr = pkg::SbScErr, SbMxuErr = pkg::SbMxuErr, SbOverflow = pkg::SbOverflow
 };
 
-/// The DMA command word (chip_pkg Dma*): op, semaphore class, local and remote word address,
-/// length in words. The 16-bit fields sit in one 32-bit lane each half.
-inline Word dma_cmd(DmaOp op, unsigned sem, std::uint32_t laddr, std::uint32_t raddr, std::uint32_t len) {
+/// Send lanes of the chip (chip_top Lanes): lane 0 is the full path, the others data lanes.
+inline constexpr unsigned kLanes = rtl::chip_top::Lanes;
+
+/// The DMA command word (chip_pkg Dma*): op, semaphore class, send lane, local and remote word
+/// address, length in words. The 16-bit fields sit in one 32-bit lane each half.
+inline Word dma_cmd(DmaOp op, unsigned sem, std::uint32_t laddr, std::uint32_t raddr, std::uint32_t len,
+                    unsigned lane = 0) {
   static_assert(pkg::DmaOpLsb == 0 && pkg::DmaLaddrLsb == 16 && pkg::DmaRaddrLsb == 32 && pkg::DmaLenLsb == 48,
                 "dma_cmd packs the fields at these offsets");
-  return {op | (sem << pkg::DmaSemLsb) | ((laddr & 0xFFFFu) << pkg::DmaLaddrLsb),
+  return {op | (sem << pkg::DmaSemLsb) | ((lane & 7u) << pkg::DmaLaneLsb) | ((laddr & 0xFFFFu) << pkg::DmaLaddrLsb),
           (raddr & 0xFFFFu) | ((len & 0xFFFFu) << (pkg::DmaLenLsb - 32)), 0, 0};
 }
 

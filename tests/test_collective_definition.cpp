@@ -9,6 +9,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
+#include <set>
 #include <random>
 #include <string>
 #include <vector>
@@ -26,6 +28,12 @@ bool sums(Collective c) {
   return c == Collective::AllReduce || c == Collective::AllReduceHier || c == Collective::ReduceScatter;
 }
 bool is_ring(Collective c) { return c != Collective::AllToAll && c != Collective::Scatter && c != Collective::Gather; }
+/// Every algorithm of collective c.
+std::vector<Algorithm> algorithms(Collective c) {
+  if (c == Collective::AllReduceHier) return {Algorithm::Sequential};
+  if (is_ring(c)) return {Algorithm::Concurrent, Algorithm::Sequential};
+  return {Algorithm::Lanes, Algorithm::Translate};
+}
 
 /// A pod of `racks` cubes of cube^3 chips with the given slices.
 Plan plan_of(unsigned cube, unsigned racks, const std::vector<std::string>& slices) {
@@ -82,7 +90,7 @@ std::string verdict(const Plan& plan, unsigned s, const Layout& l, const Schedul
   REQUIRE(inside);
   Memory m = input;
   run_reference(sch, m);
-  return check_definition(sch.kind, plan, s, l.base, l.words, l.out, input, m);
+  return check_definition(sch.kind, plan, s, l.base, l.words, l.out, input, m, sch.algo);
 }
 
 /// Transfers i and k of a step move different data (another chip, or other words).
@@ -99,18 +107,39 @@ TEST_CASE("reduce-scatter ownership: hand-derived ranges, and every slice's chip
   // second half x part 1 -> [48, 64), y part 0 -> [48, 56), z part 1 -> [50, 52).
   const Plan small = plan_of(2, 4, {"2x2x4", "2x2x4:twisted"});
   for (unsigned s = 0; s < 2; ++s) {
-    const auto a = reduce_scatter_owned(small, small.chip_at(s, {0, 0, 0}), 0, 64);
+    const auto a = reduce_scatter_owned(small, small.chip_at(s, {0, 0, 0}), 0, 64, Algorithm::Sequential);
+    REQUIRE(a.size() == 2);
     CHECK((a[0].lo == 26 && a[0].len == 2 && a[1].lo == 32 && a[1].len == 2));
-    const auto b = reduce_scatter_owned(small, small.chip_at(s, {1, 0, 3}), 0, 64);
+    const auto b = reduce_scatter_owned(small, small.chip_at(s, {1, 0, 3}), 0, 64, Algorithm::Sequential);
+    REQUIRE(b.size() == 2);
     CHECK((b[0].lo == 8 && b[0].len == 2 && b[1].lo == 50 && b[1].len == 2));
+  }
+  // Concurrent, 2x2x4, words [0, 64): six parts [0,10) [10,21) [21,32) [32,42) [42,53) [53,64);
+  // part p = 2r + dir crosses dimensions r, r+1, r+2 (mod 3), forward (dir 0) or backward.
+  // Chip (0,0,0): p0 x part 1 -> [5,10), y part 1 -> [7,10), z part 1 of 4 -> [7,8);
+  // p1 x part 0 -> [10,15), y part 0 -> [10,12), z part 0 of 4 -> [10,10) (empty);
+  // p2 y part 1 -> [26,32), z part 1 -> [27,29), x part 1 -> [28,29);
+  // p3 y part 0 -> [32,37), z part 0 -> [32,33), x part 0 -> [32,32);
+  // p4 z part 1 -> [44,47), x part 1 -> [45,47), y part 1 -> [46,47);
+  // p5 z part 0 -> [53,55), x part 0 -> [53,54), y part 0 -> [53,53).
+  {
+    const auto c = reduce_scatter_owned(small, small.chip_at(0, {0, 0, 0}), 0, 64, Algorithm::Concurrent);
+    const std::vector<std::pair<std::uint32_t, std::uint32_t>> want{{7, 1}, {10, 0}, {28, 1}, {32, 0}, {46, 1}, {53, 0}};
+    REQUIRE(c.size() == 6);
+    for (unsigned p = 0; p < 6; ++p) {
+      CAPTURE(p);
+      CHECK(c[p].lo == want[p].first);
+      CHECK(c[p].len == want[p].second);
+    }
   }
   for (const Plan& plan : plans())
     for (unsigned s = 0; s < plan.slices().size(); ++s)
+      for (Algorithm algo : {Algorithm::Concurrent, Algorithm::Sequential})
       for (std::uint32_t words : {1u, 5u, 64u, 131u, 1000u}) {
-        CAPTURE(plan.slices()[s].spec.str(), words);
+        CAPTURE(plan.slices()[s].spec.str(), algorithm_name(algo), words);
         std::vector<unsigned> owners(words);
         for (unsigned chip : plan.slice_chips(s))
-          for (const WordRange& r : reduce_scatter_owned(plan, chip, 7, words)) {
+          for (const WordRange& r : reduce_scatter_owned(plan, chip, 7, words, algo)) {
             REQUIRE(r.lo >= 7);
             REQUIRE(r.lo + r.len <= 7 + words);
             for (std::uint32_t a = r.lo; a < r.lo + r.len; ++a) ++owners[a - 7];
@@ -125,15 +154,16 @@ TEST_CASE("every collective's schedule, run by the C++ reference, meets its defi
   std::mt19937_64 rng(seed);
   for (const Plan& plan : plans())
     for (unsigned s = 0; s < plan.slices().size(); ++s)
-      for (Collective c : kAll) {
+      for (Collective c : kAll)
+      for (Algorithm algo : algorithms(c)) {
         const unsigned n = static_cast<unsigned>(plan.slice_chips(s).size());
         // rings: a single word (most chunks empty), uneven chunks, even ones; blocks: 1 and 3 words
         const std::vector<std::uint32_t> sizes =
-            is_ring(c) ? std::vector<std::uint32_t>{1, 7, 2 * n + 5, 4 * n} : std::vector<std::uint32_t>{n, 3 * n};
+            is_ring(c) ? std::vector<std::uint32_t>{1, 7, 2 * n + 5, 6 * n} : std::vector<std::uint32_t>{n, 3 * n};
         for (std::uint32_t words : sizes) {
-          CAPTURE(plan.slices()[s].spec.str(), collective_name(c), words);
+          CAPTURE(plan.slices()[s].spec.str(), collective_name(c), algorithm_name(algo), words);
           const Layout l = layout_of(c, words);
-          const Schedule sch = build_schedule(c, plan, s, l.base, l.words, l.out);
+          const Schedule sch = build_schedule(c, plan, s, l.base, l.words, l.out, algo);
           const Memory input = random_memory(plan.slice_chips(s), l.size, rng);
           CHECK(verdict(plan, s, l, sch, input).empty());
         }
@@ -154,20 +184,24 @@ TEST_CASE("every mutant of every collective's schedule fails its definition", "[
   std::mt19937_64 rng(seed + 1);
   for (const Plan& plan : plans())
     for (unsigned s = 0; s < plan.slices().size(); ++s)
-      for (Collective c : kAll) {
+      for (Collective c : kAll)
+      for (Algorithm algo : algorithms(c)) {
         const unsigned n = static_cast<unsigned>(plan.slice_chips(s).size());
-        const Layout l = layout_of(c, is_ring(c) ? 2 * n + 5 : 2 * n);
-        const Schedule sch = build_schedule(c, plan, s, l.base, l.words, l.out);
+        const Layout l = layout_of(c, is_ring(c) ? (algo == Algorithm::Concurrent ? 6 * n + 5 : 2 * n + 5) : 2 * n);
+        const Schedule sch = build_schedule(c, plan, s, l.base, l.words, l.out, algo);
         const Memory input = random_memory(plan.slice_chips(s), l.size, rng);
-        CAPTURE(plan.slices()[s].spec.str(), collective_name(c));
+        CAPTURE(plan.slices()[s].spec.str(), collective_name(c), algorithm_name(algo));
         REQUIRE(verdict(plan, s, l, sch, input).empty());
         unsigned swaps = 0, drops = 0, flips = 0;
         auto caught = [&](const Schedule& m, const std::string& what) {
           INFO("mutant: " << what);
           CHECK(!verdict(plan, s, l, m, input).empty());
         };
+        std::size_t data_steps = 0;
         for (std::size_t st = 0; st < sch.steps.size(); ++st) {
           const auto& step = sch.steps[st];
+          if (step.empty()) continue; // tokens only: no data (their own test below)
+          ++data_steps;
           // (a), (a'): the first pair of the step that qualifies, and a few random ones
           std::vector<std::pair<std::size_t, std::size_t>> pairs;
           for (std::size_t k = 1; k < step.size() && pairs.empty(); ++k)
@@ -205,7 +239,7 @@ TEST_CASE("every mutant of every collective's schedule fails its definition", "[
             }
         }
         CHECK(swaps > 0);
-        CHECK(drops == sch.steps.size());
+        CHECK(drops == data_steps);
         CHECK((flips > 0) == is_ring(c));
       }
 }
@@ -310,4 +344,76 @@ TEST_CASE("the definition refuses arguments no schedule runs", "[collectives][de
   Memory less = m;
   less.erase(plan.slice_chips(0)[3]);
   CHECK_THROWS_AS(check_definition(Collective::AllGather, plan, 0, 0, 8, 0, m, less), PlanError);
+}
+
+TEST_CASE("the concurrent all-reduce drives all six links of every chip in every step, all-to-all lanes follow the "
+          "first hop",
+          "[collectives][lanes]") {
+  // 4x4x4 torus of 2x2x2 cubes: every ring has 4 chips, so every phase has 3 steps and every
+  // step has each of the six parts on every chip. A transfer on lane l = 2d + dir goes to the
+  // chip one step along dimension d, + (dir 0) or - (dir 1), wrapping: a hand-written neighbour.
+  const Plan plan = plan_of(2, 8, {"4x4x4"});
+  const Schedule sch = build_schedule(Collective::AllReduce, plan, 0, 0, 6 * 64 * 4, 0, Algorithm::Concurrent);
+  REQUIRE(sch.steps.size() == 20); // 3 phases x 3 steps, reduce-scatter then all-gather, 2 token steps
+  for (std::size_t st = 0; st < sch.steps.size(); ++st) {
+    if (st == 3 || st == 7) continue; // the token steps (below)
+    std::map<unsigned, std::set<unsigned>> lanes; // chip -> lanes it sends on in this step
+    for (const Transfer& t : sch.steps[st]) {
+      CAPTURE(st, t.src, t.dst, t.lane);
+      CHECK(t.sem == t.lane);
+      CHECK(lanes[t.src].insert(t.lane).second); // one transfer per lane and chip
+      Vec3 want = plan.site(t.src).global;
+      const unsigned d = t.lane / 2;
+      want[d] = (want[d] + (t.lane % 2 ? 3 : 1)) % 4;
+      CHECK(plan.site(t.dst).global == want);
+    }
+    CHECK(lanes.size() == 64);
+    for (const auto& [chip, l] : lanes) CHECK(l.size() == 6);
+  }
+  // Between reduce-scatter phases (after steps 0-2 and 4-6) a step of tokens alone: every chip
+  // tells the predecessor of each part's next ring (one step back along dimension d of link
+  // 2d + dir) that it is done, on the lane towards it, in class kTokenSem + 2d + dir.
+  REQUIRE(sch.tokens.size() == sch.steps.size());
+  for (std::size_t st = 0; st < sch.steps.size(); ++st) {
+    CAPTURE(st);
+    const bool token_step = st == 3 || st == 7;
+    CHECK(sch.steps[st].empty() == token_step);
+    CHECK(sch.tokens[st].size() == (token_step ? 64u * 6 : 0u));
+    for (const Transfer& t : sch.tokens[st]) {
+      const unsigned link = t.sem - kTokenSem, d = link / 2;
+      CHECK(t.lane == (link ^ 1u)); // the opposite direction
+      CHECK((t.words == 1 && t.daddr == kTokenAddr && !t.add));
+      Vec3 want = plan.site(t.src).global;
+      want[d] = (want[d] + (link % 2 ? 1 : 3)) % 4; // the predecessor in the ring of that link
+      CHECK(plan.site(t.dst).global == want);
+    }
+  }
+  // The sequential one: lane 0 only.
+  const Schedule seq = build_schedule(Collective::AllReduce, plan, 0, 0, 256, 0, Algorithm::Sequential);
+  for (const auto& step : seq.steps)
+    for (const Transfer& t : step) CHECK(t.lane == 0);
+  // All-to-all on the 4x4x4 torus, from chip (0,0,0): the routers go x, then y, then z along
+  // the minimal offset (a tie of +2 and -2 goes +): to (1,0,0) +x (lane 0), to (3,0,0) -x
+  // (lane 1), to (2,3,1) +x (lane 0), to (0,2,1) +y (lane 2), to (0,3,0) -y (lane 3), to
+  // (0,0,3) -z (lane 5). Translate: lane 0 for all.
+  auto lane_of = [&](Algorithm a, Vec3 to) {
+    const unsigned f = plan.chip_at(0, {0, 0, 0}), t = plan.chip_at(0, to);
+    const Schedule sch = build_schedule(Collective::AllToAll, plan, 0, 0, 64, 64, a);
+    for (const Transfer& x : sch.steps.at(0))
+      if (x.src == f && x.dst == t) return x.lane;
+    FAIL("no transfer");
+    return 99u;
+  };
+  CHECK(lane_of(Algorithm::Lanes, {1, 0, 0}) == 0);
+  CHECK(lane_of(Algorithm::Lanes, {3, 0, 0}) == 1);
+  CHECK(lane_of(Algorithm::Lanes, {2, 3, 1}) == 0);
+  CHECK(lane_of(Algorithm::Lanes, {0, 2, 1}) == 2);
+  CHECK(lane_of(Algorithm::Lanes, {0, 3, 0}) == 3);
+  CHECK(lane_of(Algorithm::Lanes, {0, 0, 3}) == 5);
+  CHECK(lane_of(Algorithm::Translate, {0, 0, 3}) == 0);
+  const Plan cube = plan_of(2, 1, {"2x2x2"});
+  // Algorithms a collective does not have are refused.
+  CHECK_THROWS_AS(build_schedule(Collective::AllToAll, cube, 0, 0, 8, 8, Algorithm::Concurrent), PlanError);
+  CHECK_THROWS_AS(build_schedule(Collective::AllReduceHier, cube, 0, 0, 8, 0, Algorithm::Concurrent), PlanError);
+  CHECK_THROWS_AS(build_schedule(Collective::AllReduce, cube, 0, 0, 8, 0, Algorithm::Lanes), PlanError);
 }

@@ -18,6 +18,15 @@ using namespace phtpu;
 using namespace phtpu::pod;
 
 namespace {
+/// A pod of `racks` 2x2x2 cubes with one slice.
+PodSpec cubes_pod(unsigned racks, const char* slice) {
+  PodSpec p;
+  p.cube = 2;
+  p.racks = racks;
+  p.slices = {parse_slice(slice)};
+  return p;
+}
+
 PodSpec small_pod() {
   PodSpec p;
   p.cube = 2;
@@ -116,12 +125,18 @@ TEST_CASE("a two-slice pod runs every collective bit-exact, isolated, on real RT
   Pod pod{Plan(small_pod())};
   for (Collective c : {Collective::AllReduce, Collective::AllReduceHier, Collective::ReduceScatter,
                        Collective::AllGather, Collective::AllToAll, Collective::Scatter, Collective::Gather})
-    for (unsigned s = 0; s < 2; ++s) {
-      const RunResult r = run_collective(pod, c, s, 16 * 64, 17 + s);
-      INFO(r.name << " slice " << s << ": " << r.detail);
-      CHECK(r.ok);
-      CHECK(r.cycles > 0);
-    }
+    for (Algorithm a : {Algorithm::Concurrent, Algorithm::Sequential, Algorithm::Lanes, Algorithm::Translate})
+      for (unsigned s = 0; s < 2; ++s) {
+        try {
+          (void)resolve_algorithm(c, a);
+        } catch (const std::invalid_argument&) {
+          continue; // not one of this collective's algorithms
+        }
+        const RunResult r = run_collective(pod, c, s, 16 * 64, 17 + s, a);
+        INFO(r.name << " (" << r.algorithm << ") slice " << s << ": " << r.detail);
+        CHECK(r.ok);
+        CHECK(r.cycles > 0);
+      }
   // no flit ever crossed into another slice or got lost
   for (unsigned chip = 0; chip < pod.chips(); ++chip) {
     CHECK(pod.stat(chip, chip::StDropZ) == 0);
@@ -138,11 +153,7 @@ namespace {
 // (collectives against their definition on every chip), then nothing lost anywhere. The order
 // matters: the state one workload leaves in the routers meets the next one's traffic.
 void run_in_order(const std::vector<std::string>& order) {
-  PodSpec spec;
-  spec.cube = 2;
-  spec.racks = 8;
-  spec.slices = {parse_slice("4x4x4")};
-  Pod pod{Plan(spec)};
+  Pod pod{Plan(cubes_pod(8, "4x4x4"))};
   for (const std::string& n : order) {
     RunResult r;
     if (n == "embedding") r = run_embedding(pod, 0, 16, 20, 256, 1.05, 1);
@@ -188,11 +199,7 @@ TEST_CASE("the 64-chip slice runs every workload, an all-to-all right before the
 // the 10th offset.
 TEST_CASE("a response word and a request add to the same address, back to back, are both applied in order",
           "[pod][chip]") {
-  PodSpec spec;
-  spec.cube = 2;
-  spec.racks = 1;
-  spec.slices = {parse_slice("2x2x2")};
-  Pod pod{Plan(spec)};
+  Pod pod{Plan(cubes_pod(1, "2x2x2"))};
   const auto chips = pod.plan().slice_chips(0);
   const unsigned a = chips[0], b = chips[1], c = chips[2];
   const chip::Word old{0x3f800000u, 0x3f800000u, 0x3f800000u, 0x3f800000u};   // 1.0
@@ -215,6 +222,38 @@ TEST_CASE("a response word and a request add to the same address, back to back, 
     seen.insert(got == data ? "add first" : "data first");
   }
   CHECK(seen.size() == 2); // the race went both ways, so the two met in between
+}
+
+// The concurrent reduce-scatter's phases add into the range each chip owns from two lanes in
+// turn; without the token handshake between phases (collectives.cpp) the 2x2x4 slice's 64 KiB
+// reduce-scatter and all-reduce lost adds (a sum off by whole terms) and its 16 KiB ones added
+// in another order than the reference.
+TEST_CASE("concurrent reduce-scatter and all-reduce on 2x2x4: phases hand over, every add applied in order",
+          "[pod][collectives][lanes]") {
+  Pod pod{Plan(cubes_pod(4, "2x2x4"))};
+  for (Collective c : {Collective::ReduceScatter, Collective::AllReduce})
+    for (std::uint64_t bytes : {16384u, 65536u}) {
+      const RunResult r = run_collective(pod, c, 0, bytes, 3, Algorithm::Concurrent);
+      INFO(r.name << " " << bytes << " B: " << r.detail);
+      CHECK(r.ok);
+    }
+}
+
+// The chip drives its six links at once: the concurrent all-reduce's bus bandwidth (nccl-tests
+// convention, 2(n-1)/n x bytes / cycles per chip) on the 64-chip torus at 64 KiB is at least 40
+// bytes per chip per cycle (a link moves 16), and at least three times the sequential one's
+// (one send lane, one dimension at a time). Cycle counts are exact, so this is no timing test.
+TEST_CASE("the 4x4x4 all-reduce at 64 KiB: at least 40 B per chip per cycle, three times the sequential one",
+          "[pod][collectives][lanes]") {
+  Pod pod{Plan(cubes_pod(8, "4x4x4"))};
+  const RunResult con = run_collective(pod, Collective::AllReduce, 0, 65536, 5, Algorithm::Concurrent);
+  const RunResult seq = run_collective(pod, Collective::AllReduce, 0, 65536, 5, Algorithm::Sequential);
+  INFO(con.detail << " | " << seq.detail);
+  REQUIRE(con.ok);
+  REQUIRE(seq.ok);
+  const double busbw = 65536.0 / double(con.cycles) * 2 * 63 / 64; // by hand, not r.busbw
+  CHECK(busbw >= 40);
+  CHECK(seq.cycles >= 3 * con.cycles);
 }
 
 TEST_CASE("the collective reference sums: 16 chips of 1.0 all-reduce to 16.0", "[pod][collectives]") {
@@ -256,11 +295,7 @@ TEST_CASE("distributed embedding lookup and the data-parallel step are verified"
 TEST_CASE("embedding lookup on a 128-chip slice: owners computed from the slice geometry, beyond the shard map",
           "[pod][embedding]") {
   // 16 racks of 2x2x2 cubes as one 4x4x8 slice: more chips than the chip's 64-entry shard map
-  PodSpec spec;
-  spec.cube = 2;
-  spec.racks = 16;
-  spec.slices = {parse_slice("4x4x8")};
-  Pod pod{Plan(spec)};
+  Pod pod{Plan(cubes_pod(16, "4x4x8"))};
   REQUIRE(pod.plan().slice_chips(0).size() == 128);
   const RunResult e = run_embedding(pod, 0, 8, 12, 64, 1.05, 11);
   INFO(e.detail);

@@ -48,7 +48,7 @@ cmp "$W/a/job-0001.csv" "$W/b/job-0001.csv" || fail "job 1 under sweep-slurm.sh 
 
 # the merged CSV: job number and parameters first, then the job's columns, one row per job row
 sweep merge "$W/a" -o "$W/all.csv" 2>/dev/null
-[ "$(head -n 1 "$W/all.csv")" = "job,arg_workload,arg_bytes,slice,shape,chips,workload,bytes,cycles,algbw_bytes_per_cycle,busbw_bytes_per_cycle,ok" ] ||
+[ "$(head -n 1 "$W/all.csv")" = "job,arg_workload,arg_bytes,slice,shape,chips,workload,bytes,cycles,algbw_bytes_per_cycle,busbw_bytes_per_cycle,ok,algorithm" ] ||
   fail "merged header: $(head -n 1 "$W/all.csv")"
 [ "$(wc -l <"$W/all.csv")" -eq 3 ] || fail "merged CSV: $(wc -l <"$W/all.csv") lines, expected 3 (header and 2 rows)"
 cut -d, -f1-8,12 "$W/all.csv" | diff -u "$D/merged.expected" - || fail "merged CSV differs from $D/merged.expected"
@@ -65,7 +65,7 @@ expect_error 1 "merge, job 2 failed" sweep merge "$W/b" -o "$W/bad.csv"
 grep -q "failed 2 " "$W/err" || fail "merge does not name job 2 as failed"
 # columns that differ
 cp "$W/a/job-0001.csv" "$W/b/job-0002.csv"
-sed -i '1s/,ok$/,check/' "$W/b/job-0002.csv"
+sed -i '1s/,ok,/,check,/' "$W/b/job-0002.csv"
 expect_error 1 "merge, columns differ" sweep merge "$W/b" -o "$W/bad.csv"
 [ ! -e "$W/bad.csv" ] || fail "a failed merge left $W/bad.csv"
 [ -z "$(find "$W" -maxdepth 1 -name '.bad.csv*')" ] || fail "a failed merge left a temporary file"

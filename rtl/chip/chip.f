@@ -15,5 +15,6 @@ chip_responder.sv
 chip_sc_fetch.sv
 chip_results.sv
 chip_tx_arb.sv
+chip_lane.sv
 chip_idle.sv
 chip_top.sv

@@ -36,6 +36,7 @@ module chip_dispatch #(
   output logic      [ici_pkg::HeadTypeW-1:0] req_type_o,
   output logic      [31:0]                   req_tag_o,
   output logic                               wr_req_o,     ///< a write/add flit taken by the write pipeline
+  output logic                               wr_offer_o,   ///< a write/add word offered (taken or not)
   input  wire logic                          wr_busy_i,    ///< a response word holds the write pipeline
   output logic                               job_o,        ///< a read or row request body taken: a responder job
   output logic                               job_read_o,   ///< the request is a read request (else a row request)
@@ -121,6 +122,7 @@ module chip_dispatch #(
   assign req_type_o = q_type;
   assign req_tag_o = q_tag_q;
   assign wr_req_o = q_take && q_kind == KWrite;
+  assign wr_offer_o = q_valid && !q_head && q_kind == KWrite;
   assign job_o = q_take && !q_head && (q_kind == KReadReq || q_kind == KLookup);
   assign job_read_o = q_kind == KReadReq;
   assign resp_head_o = p_head;

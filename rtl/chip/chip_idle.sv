@@ -11,18 +11,19 @@
 `default_nettype none
 
 module chip_idle #(
-  parameter int unsigned NumPorts = 7,  /// router ports (the six links and the local port)
+  parameter int unsigned NumPorts = 7,  /// router ports (the six links, then the local lanes)
   parameter int unsigned NumVcs = 4,
   parameter int unsigned BufDepth = 8,  /// router input buffer depth (flits per VC)
-  parameter int unsigned Units = 1      /// engines with an idle flag of their own
+  parameter int unsigned Units = 1,     /// engines with an idle flag of their own
+  localparam int unsigned NL = ici_pkg::NumLinks
 ) (
   input  wire logic                         clk_i,
   input  wire logic                         rst_ni,
   input  wire logic [NumPorts-1:0]          r_in_valid_i,  ///< flits entering the router
   input  wire logic [NumPorts*NumVcs-1:0]   r_in_credit_i, ///< router input buffer slots freed
   input  wire logic [NumPorts-1:0]          r_out_valid_i, ///< flits leaving the router
-  input  wire logic [NumPorts-2:0]          link_valid_i,  ///< flits arriving on the links
-  input  wire logic [(NumPorts-1)*NumVcs-1:0] link_credit_i, ///< credits coming back on the links
+  input  wire logic [NL-1:0]                link_valid_i,  ///< flits arriving on the links
+  input  wire logic [NL*NumVcs-1:0]         link_credit_i, ///< credits coming back on the links
   input  wire logic                         host_valid_i,  ///< a host bus request
   input  wire logic [Units-1:0]             units_idle_i,
   output logic                              idle_o

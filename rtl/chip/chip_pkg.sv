@@ -62,6 +62,7 @@ package chip_pkg;
   // DMA command word
   localparam int unsigned DmaOpLsb = 0;      // 2 bits: DmaWrite, DmaAdd, DmaRead
   localparam int unsigned DmaSemLsb = 2;     // 4 bits: the receiver counts the words in this class
+  localparam int unsigned DmaLaneLsb = 8;    // 3 bits: the send lane (chip_top Lanes; 0 is the full path)
   localparam int unsigned DmaLaddrLsb = 16;  // local word address
   localparam int unsigned DmaRaddrLsb = 32;  // remote word address
   localparam int unsigned DmaLenLsb = 48;    // words, 16 bits
@@ -89,7 +90,7 @@ package chip_pkg;
   localparam int unsigned StWordsWritten = 0;  // words written by PktWrite packets received
   localparam int unsigned StWordsAdded = 1;    // words added by PktCollective packets received
   localparam int unsigned StRespWords = 2;     // of the written words, read data (PktReadData)
-  localparam int unsigned StPktsSent = 3;      // packets injected
+  localparam int unsigned StPktsSent = 3;      // packets injected (every lane)
   localparam int unsigned StPktsRecv = 4;      // packets ejected (heads taken by the receiver)
   localparam int unsigned StLookupsServed = 5; // SparseCore row requests queued for an answer
   localparam int unsigned StReadsServed = 6;   // read requests queued for an answer

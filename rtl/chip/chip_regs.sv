@@ -13,6 +13,7 @@
 `default_nettype none
 
 module chip_regs #(
+  parameter int unsigned Lanes = 1,  /// send and receive lanes (chip_top): counter events per lane
   localparam int unsigned W = chip_pkg::WordW,
   localparam int unsigned AW = chip_pkg::AW,
   localparam int unsigned GW = phext_pkg::GlobalW,
@@ -36,6 +37,7 @@ module chip_regs #(
   // the targets of bus writes (data: h_wdata_i)
   output logic                                 dma_valid_o,   ///< a DMA command (RegDmaPush)
   input  wire logic                            dma_ready_i,
+  output logic      [2:0]                      dma_lane_o,    ///< its send lane (chip_top: lane 0 if the chip has no such lane)
   output logic      [ici_pkg::HeadTypeW-1:0]   dma_type_o,    ///< its packet type, head tag, local address, words
   output logic      [31:0]                     dma_tag_o,
   output logic      [AW-1:0]                   dma_laddr_o,
@@ -66,7 +68,7 @@ module chip_regs #(
   output logic                                 idle_o,        ///< no read answer pending
   // status (StStatus)
   input  wire logic                            chip_idle_i,
-  input  wire logic                            dma_idle_i,    ///< both packet engines
+  input  wire logic                            dma_idle_i,    ///< every packet engine
   input  wire logic                            sc_idle_i,
   input  wire logic                            mxu_idle_i,
   input  wire logic                            cfg_ok_i,
@@ -75,14 +77,14 @@ module chip_regs #(
   input  wire logic                            overflow_i,
   input  wire logic [31:0]                     drop_z_i,
   input  wire logic [31:0]                     drop_shape_i,
-  // counter events of this cycle
-  input  wire logic                            word_i,        ///< the write pipeline took a word:
-  input  wire logic                            word_add_i,    ///<   added (else written),
-  input  wire logic                            word_resp_i,   ///<   of read data,
-  input  wire logic [3:0]                      word_sem_i,    ///<   in this semaphore class
-  input  wire logic                            pkt_sent_i,    ///< a head flit entered the router
-  input  wire logic [1:0]                      heads_recv_i,  ///< heads taken, per message class
-  input  wire logic [1:0]                      heads_bad_i,   ///< of those, dropped (unknown type)
+  // counter events of this cycle, per lane l (bits [l], [l*4 +: 4], [l*2 +: 2])
+  input  wire logic [Lanes-1:0]                word_i,        ///< lane l's write pipeline took a word:
+  input  wire logic [Lanes-1:0]                word_add_i,    ///<   added (else written),
+  input  wire logic                            word_resp_i,   ///<   of read data (lane 0 only),
+  input  wire logic [Lanes*4-1:0]              word_sem_i,    ///<   in this semaphore class
+  input  wire logic [Lanes-1:0]                pkt_sent_i,    ///< a head flit entered the router
+  input  wire logic [Lanes*2-1:0]              heads_recv_i,  ///< heads taken, per message class
+  input  wire logic [Lanes*2-1:0]              heads_bad_i,   ///< of those, dropped (unknown type)
   input  wire logic                            read_served_i, ///< a read request became a responder job
   input  wire logic                            lookup_served_i ///< a row request became a responder job
 );
@@ -134,6 +136,7 @@ module chip_regs #(
                       dma_op == chip_pkg::DmaAdd ? ici_pkg::PktCollective : ici_pkg::PktWrite;
   assign dma_tag_o = chip_pkg::req_tag(h_wdata_i[chip_pkg::DmaSemLsb +: 4], h_wdata_i[chip_pkg::DmaRaddrLsb +: 16]);
   assign dma_laddr_o = h_wdata_i[chip_pkg::DmaLaddrLsb +: AW];
+  assign dma_lane_o = h_wdata_i[chip_pkg::DmaLaneLsb +: 3];
   assign dma_len_o = h_wdata_i[chip_pkg::DmaLenLsb +: 16];
 
   assign own_o = own_q;
@@ -223,33 +226,52 @@ module chip_regs #(
     status[chip_pkg::SbMxuErr] = mxu_err_i;
     status[chip_pkg::SbOverflow] = overflow_i;
   end
+  // words taken this cycle per (type, semaphore class), over the lanes
+  localparam int unsigned SnW = $clog2(Lanes + 1);
+  logic [2*chip_pkg::NumSems*SnW-1:0] sem_n;
+  always_comb begin
+    sem_n = '0;
+    for (int l = 0; l < Lanes; l++)
+      if (word_i[l])
+        for (int k = 0; k < 2 * chip_pkg::NumSems; k++)
+          if (k == 32'({word_add_i[l], word_sem_i[l*4 +: 4]})) sem_n[k*SnW +: SnW] = sem_n[k*SnW +: SnW] + 1'b1;
+  end
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       stat_q <= '0;
     end else begin
-      if (word_i && !word_add_i) stat_q[chip_pkg::StWordsWritten*32 +: 32] <= stat_q[chip_pkg::StWordsWritten*32 +: 32] + 1;
-      if (word_i && word_add_i) stat_q[chip_pkg::StWordsAdded*32 +: 32] <= stat_q[chip_pkg::StWordsAdded*32 +: 32] + 1;
+      if (word_i != '0) begin
+        stat_q[chip_pkg::StWordsWritten*32 +: 32] <= stat_q[chip_pkg::StWordsWritten*32 +: 32] + ones(word_i & ~word_add_i);
+        stat_q[chip_pkg::StWordsAdded*32 +: 32] <= stat_q[chip_pkg::StWordsAdded*32 +: 32] + ones(word_i & word_add_i);
+        for (int k = 0; k < 2 * chip_pkg::NumSems; k++)
+          if (sem_n[k*SnW +: SnW] != '0)
+            stat_q[(chip_pkg::StSem + k)*32 +: 32] <= stat_q[(chip_pkg::StSem + k)*32 +: 32] + 32'(sem_n[k*SnW +: SnW]);
+      end
       if (word_resp_i) stat_q[chip_pkg::StRespWords*32 +: 32] <= stat_q[chip_pkg::StRespWords*32 +: 32] + 1;
-      if (pkt_sent_i) stat_q[chip_pkg::StPktsSent*32 +: 32] <= stat_q[chip_pkg::StPktsSent*32 +: 32] + 1;
-      // both classes may take a head in the same cycle
+      if (pkt_sent_i != '0) stat_q[chip_pkg::StPktsSent*32 +: 32] <= stat_q[chip_pkg::StPktsSent*32 +: 32] + ones(pkt_sent_i);
+      // both classes of every lane may take a head in the same cycle
       if (heads_recv_i != '0)
-        stat_q[chip_pkg::StPktsRecv*32 +: 32] <= stat_q[chip_pkg::StPktsRecv*32 +: 32] + 32'(heads_recv_i[0]) +
-                                                  32'(heads_recv_i[1]);
+        stat_q[chip_pkg::StPktsRecv*32 +: 32] <= stat_q[chip_pkg::StPktsRecv*32 +: 32] + ones2(heads_recv_i);
       if (lookup_served_i)
         stat_q[chip_pkg::StLookupsServed*32 +: 32] <= stat_q[chip_pkg::StLookupsServed*32 +: 32] + 1;
       if (read_served_i)
         stat_q[chip_pkg::StReadsServed*32 +: 32] <= stat_q[chip_pkg::StReadsServed*32 +: 32] + 1;
       if (heads_bad_i != '0)
-        stat_q[chip_pkg::StBadPkts*32 +: 32] <= stat_q[chip_pkg::StBadPkts*32 +: 32] + 32'(heads_bad_i[0]) +
-                                                 32'(heads_bad_i[1]);
-      for (int k = 0; k < 2 * chip_pkg::NumSems; k++)
-        if (word_i && k == 32'({word_add_i, word_sem_i}))
-          stat_q[(chip_pkg::StSem + k)*32 +: 32] <= stat_q[(chip_pkg::StSem + k)*32 +: 32] + 1;
+        stat_q[chip_pkg::StBadPkts*32 +: 32] <= stat_q[chip_pkg::StBadPkts*32 +: 32] + ones2(heads_bad_i);
       stat_q[chip_pkg::StStatus*32 +: 32] <= status;
       stat_q[chip_pkg::StDropZ*32 +: 32] <= drop_z_i;
       stat_q[chip_pkg::StDropShape*32 +: 32] <= drop_shape_i;
     end
   end
+
+  function automatic logic [31:0] ones(input logic [Lanes-1:0] v);
+    ones = '0;
+    for (int l = 0; l < Lanes; l++) ones = ones + 32'(v[l]);
+  endfunction
+  function automatic logic [31:0] ones2(input logic [2*Lanes-1:0] v);
+    ones2 = '0;
+    for (int l = 0; l < 2 * Lanes; l++) ones2 = ones2 + 32'(v[l]);
+  endfunction
 
 `ifndef SYNTHESIS
   // The simulation backdoor: the pod harness polls counters (semaphores) without the host bus

@@ -7,9 +7,16 @@
 // request word back in that cycle); each class keeps its packet's address, mode and semaphore
 // class, so the two classes' packets may interleave word by word.
 // Timing: stage 0 (the cycle a word's flit is taken) reads the old word; stage 1 (the next
-// cycle) adds and writes it at the end of that cycle. When the word before wrote the same
-// address in stage 1's previous cycle, the memory's data is stale (a read in the cycle of a
-// write returns the old value), so stage 1 takes that word from stage 2 (forwarded) instead.
+// cycle) adds and writes it at the end of that cycle. When a word written at the end of stage
+// 0's cycle has the same address (this pipeline's word before, or another lane's: chip_top has
+// a write pipeline per receive lane), the memory's data is stale (a read in the cycle of a
+// write returns the old value), so stage 1 takes that word from the writer's stage 2
+// (forwarded: fwd_*_i holds every lane's stage 2, this one's included) instead.
+// Lanes: two pipelines must never hold one address in stage 1 together (both would write, one
+// add lost). chip_top raises block_i when a lane of higher priority offers a word for the same
+// address in this cycle (cand_*_o: the word this pipeline is offered, taken or not); a request
+// word then waits (resp_busy_o tells the dispatcher). Lane 0 has the highest priority, so its
+// response words never wait.
 // word_*_o describe the word taken this cycle (the counters count a word when it is taken,
 // one cycle before it is written).
 // idle_o: no word in stage 1. The forwarding register may stay set in an idle chip: it is read
@@ -18,6 +25,7 @@
 
 module chip_rmw #(
   parameter int unsigned FlitW = 160, /// flit data bits
+  parameter int unsigned Lanes = 1,   /// write pipelines of the chip (forwarding between them)
   localparam int unsigned AW = chip_pkg::AW,
   localparam int unsigned W = chip_pkg::WordW
 ) (
@@ -32,7 +40,18 @@ module chip_rmw #(
   input  wire logic                          resp_valid_i,
   input  wire logic                          resp_head_i,
   input  wire logic [FlitW-1:0]              resp_data_i,
-  output logic                               resp_busy_o,  ///< a response word is taken this cycle
+  output logic                               resp_busy_o,  ///< a request word must wait this cycle (a response word, or block_i)
+  input  wire logic                          req_offer_i,  ///< a request word is offered (taken or not)
+  // lanes: the word offered this cycle, the block from higher-priority lanes, every lane's stage 2
+  output logic                               cand_o,
+  output logic      [AW-1:0]                 cand_addr_o,
+  input  wire logic                          block_i,
+  output logic                               s2_o,
+  output logic      [AW-1:0]                 s2_addr_o,
+  output logic      [W-1:0]                  s2_data_o,
+  input  wire logic [Lanes-1:0]              fwd_valid_i,
+  input  wire logic [Lanes*AW-1:0]           fwd_addr_i,
+  input  wire logic [Lanes*W-1:0]            fwd_data_i,
   // memory: read port 2, write port 1
   output logic                               rd_en_o,
   output logic      [AW-1:0]                 rd_addr_o,
@@ -63,7 +82,13 @@ module chip_rmw #(
   assign pw_add = !p_word && q_add_q;
   assign pw_sem = p_word ? p_sem_q : q_sem_q;
   assign pw_resp = p_word;
-  assign s1_old = s2_q && s2_addr_q == s1_addr_q ? s2_data_q : rd_data_i;
+  // the word written at the end of stage 0's cycle with this address, if any (at most one lane's:
+  // two lanes never hold one address in stage 1 together)
+  always_comb begin
+    s1_old = rd_data_i;
+    for (int l = 0; l < Lanes; l++)
+      if (fwd_valid_i[l] && fwd_addr_i[l*AW +: AW] == s1_addr_q) s1_old = fwd_data_i[l*W +: W];
+  end
   for (genvar l = 0; l < W / 32; l++) begin : gen_add
     fp32_add u_add (.a_i(s1_old[l*32 +: 32]), .b_i(s1_data_q[l*32 +: 32]), .s_o(s1_sum[l*32 +: 32]));
   end
@@ -104,7 +129,12 @@ module chip_rmw #(
     end
   end
 
-  assign resp_busy_o = p_word;
+  assign resp_busy_o = p_word || block_i;
+  assign cand_o = p_word || req_offer_i;
+  assign cand_addr_o = p_word ? p_addr_q : q_addr_q;
+  assign s2_o = s2_q;
+  assign s2_addr_o = s2_addr_q;
+  assign s2_data_o = s2_data_q;
   assign rd_en_o = pw_valid;
   assign rd_addr_o = pw_addr;
   assign wr_en_o = s1_q;

@@ -1,23 +1,37 @@
 // chip_top: one TPU v4 chip of the scaled pod: the ICI router, an MXU tile (the TensorCore's
-// matrix unit), a SparseCore lookup tile, a local memory, two packet engines (the host's DMA
-// and the responder), the receive path, and the configuration registers. The six torus ports
-// are the chip's pins (electrical links inside a cube, optical ones through an OCS between cubes).
-// This module only wires the blocks; each sub-module's header has its behaviour and timing.
+// matrix unit), a SparseCore lookup tile, a local memory, the packet engines (the host's DMA
+// lanes and the responder), the receive paths, and the configuration registers. The six torus
+// ports are the chip's pins (electrical links inside a cube, optical ones through an OCS
+// between cubes). This module only wires the blocks; each sub-module's header has its
+// behaviour and timing.
+//
+// Lanes. The router has Lanes local ports (6 by default), so that the chip drives all six links
+// at once, as TPU v4 does for its collectives. Lane 0 is the full path (below); lanes 1..5 are
+// data lanes (chip_lane: a DMA engine and a write pipeline each) that carry write and add
+// packets. A DMA command names its lane (chip_pkg DmaLane); the router ejects a write or add
+// packet on the lane of the port it arrived on (ici_router head_route), everything else on
+// lane 0. Peak bandwidth, per direction: injection Lanes flits of 16 B per cycle (96 B/cycle:
+// six links' worth), ejection Lanes words per cycle, each written or fp32-added into memory
+// by its lane's write pipeline (96 B/cycle); the six links carry 6 x 16 B/cycle each way.
 //
 //   host bus h_* ─► u_regs (chip_regs): address decode, registers, DMA commands, counters
-//                     ├─► u_dma (chip_dma) jobs, u_mxu (mxu_tile) commands and rows,
-//                     │   u_sc (sc_lookup) configuration and lookups, router configuration
+//                     ├─► u_dma (chip_dma) and gen_lane[*].u_lane jobs, u_mxu (mxu_tile)
+//                     │   commands and rows, u_sc (sc_lookup) configuration and lookups,
+//                     │   router configuration
 //                     └─► memory reads and writes
 //   memory u_mem (chip_mem), a port per engine: read 0 host, 1 u_dma, 2 u_rmw, 3 u_responder,
-//                     4 u_sc_fetch; write 0 u_results, 1 u_rmw
+//                     4 u_sc_fetch, 5.. two per data lane; write 0 u_results, 1 u_rmw, 2.. one
+//                     per data lane
 //   send:     u_responder (VC 2) ─┐
-//             u_dma       (VC 0) ─┼─► u_tx_arb (chip_tx_arb) ─► router local input
+//             u_dma       (VC 0) ─┼─► u_tx_arb (chip_tx_arb) ─► router local input 0
 //             u_sc requests (VC 1)┘
-//   receive:  router local output ─► u_dispatch (chip_dispatch) ─┬─► u_rmw: writes, adds, read data
-//                                                                ├─► u_responder: read, row requests
-//                                                                └─► u_sc: row beats
+//             gen_lane[k].u_lane (VC 0) ─► router local input k+1
+//   receive:  router local output 0 ─► u_dispatch (chip_dispatch) ─┬─► u_rmw: writes, adds, read data
+//                                                                  ├─► u_responder: read, row requests
+//                                                                  └─► u_sc: row beats
+//             router local output k+1 ─► gen_lane[k].u_lane: writes, adds
 //   u_sc row fetches ◄─► u_sc_fetch (chip_sc_fetch);  u_mxu rows, u_sc bags ─► u_results
-//   u_idle (chip_idle): idle_o;  u_router (ici_router): the six links and the local port
+//   u_idle (chip_idle): idle_o;  u_router (ici_router): the six links and the local lanes
 //
 // Message classes (docs/blocks/chip.md "Message classes"): requests (write, fp32-add, read
 // request, row request) and responses (read data, row beats) have separate VCs in the router
@@ -34,8 +48,8 @@
 // is in flight on link p. Electrical links are always up.
 //
 // Timing: host writes take effect at the clock edge that takes them; reads answer the next
-// cycle. A DMA write of n words leaves as ceil(n/MaxBody) packets, one flit per cycle when the
-// router has credits; the receiver retires one word per cycle.
+// cycle. A DMA write of n words leaves as ceil(n/MaxBody) packets, one flit per cycle per lane
+// when the router has credits; each receive lane retires one word per cycle.
 // idle_o: nothing queued, in flight or held anywhere in the chip (chip_idle).
 `default_nettype none
 
@@ -56,8 +70,9 @@ module chip_top #(
   parameter int unsigned ScOutstanding = 32,
   parameter int unsigned ScShardEntries = 64,
   parameter int unsigned ReqDepth = 16,   /// queued responder jobs (incoming read and row requests)
-  localparam int unsigned NP = ici_pkg::NumPorts,
-  localparam int unsigned NL = NP - 1,
+  parameter int unsigned Lanes = 6,       /// send and receive lanes (router local ports), 1..6
+  localparam int unsigned NL = ici_pkg::NumLinks,
+  localparam int unsigned NP = NL + Lanes,
   localparam int unsigned VcW = $clog2(NumVcs),
   localparam int unsigned W = chip_pkg::WordW,
   localparam int unsigned AW = chip_pkg::AW,
@@ -99,6 +114,9 @@ module chip_top #(
   if (NumVcs != 4) begin : gen_bad_num_vcs
     chip_top_needs_4_VCs_a_pair_per_message_class u_error();
   end
+  if (Lanes < 1 || Lanes > NL) begin : gen_bad_lanes
+    chip_top_Lanes_must_be_1_to_6 u_error();
+  end
 
   // ==== router ============================================================================
   logic [NP-1:0] r_in_valid, r_in_head, r_in_tail, r_out_valid, r_out_head, r_out_tail, r_hold, r_idle;
@@ -112,11 +130,11 @@ module chip_top #(
   logic [3*GW-1:0] slice_q, own_pos_q, shift_q;
   logic [2:0] wrap_q;
 
-  // local port: tx (chip -> router), rx (router -> chip)
-  logic tx_valid, tx_head, tx_tail;
-  logic [VcW-1:0] tx_vc;
-  logic [FlitW-1:0] tx_data;
-  logic [NumVcs-1:0] rx_credit;
+  // local ports, lane l at router port NL + l: tx (chip -> router), rx (router -> chip)
+  logic [Lanes-1:0] tx_valid, tx_head, tx_tail;
+  logic [Lanes*VcW-1:0] tx_vc;
+  logic [Lanes*FlitW-1:0] tx_data;
+  logic [Lanes*NumVcs-1:0] rx_credit;
 
   assign r_in_valid = {tx_valid, in_valid_i};
   assign r_in_head = {tx_head, in_head_i};
@@ -124,7 +142,7 @@ module chip_top #(
   assign r_in_vc = {tx_vc, in_vc_i};
   assign r_in_data = {tx_data, in_data_i};
   assign r_out_credit = {rx_credit, out_credit_i};
-  assign r_hold = {1'b0, ~link_up_i};
+  assign r_hold = {{Lanes{1'b0}}, ~link_up_i};
   assign in_credit_o = r_in_credit[NL*NumVcs-1:0];
   assign out_valid_o = r_out_valid[NL-1:0];
   assign out_head_o = r_out_head[NL-1:0];
@@ -133,7 +151,7 @@ module chip_top #(
   assign out_data_o = r_out_data[NL*FlitW-1:0];
   assign drained_o = r_idle[NL-1:0];
 
-  ici_router #(.NumVcs(NumVcs), .BufDepth(BufDepth), .FlitW(FlitW)) u_router (
+  ici_router #(.NumVcs(NumVcs), .BufDepth(BufDepth), .FlitW(FlitW), .NumLocal(Lanes)) u_router (
     .clk_i, .rst_ni,
     .cfg_we_i(cfg_we), .cfg_own_i(own_q), .cfg_cube_i(cube_q), .cfg_slice_i(slice_q), .cfg_wrap_i(wrap_q),
     .cfg_shift_xy_i(shift_q[0 +: GW]), .cfg_shift_xz_i(shift_q[GW +: GW]), .cfg_shift_yz_i(shift_q[2*GW +: GW]),
@@ -145,26 +163,44 @@ module chip_top #(
     .drop_zmismatch_o(drop_z), .drop_out_of_shape_o(drop_shape), .err_overflow_o(overflow)
   );
 
-  // ==== memory: read ports 0 host, 1 DMA, 2 write pipeline, 3 responder, 4 SparseCore fetch;
-  // write ports 0 results (host, MXU, SparseCore), 1 write pipeline =========================
-  logic [4:0] m_rd_en;
-  logic [5*AW-1:0] m_rd_addr;
-  logic [5*W-1:0] m_rd_data;
-  logic [1:0] m_wr_en;
-  logic [2*AW-1:0] m_wr_addr;
-  logic [2*W-1:0] m_wr_data;
-  chip_mem #(.Words(MemWords)) u_mem (
+  // ==== memory: read ports 0 host, 1 DMA, 2 write pipeline, 3 responder, 4 SparseCore fetch,
+  // then two per data lane (its sender, its write pipeline); write ports 0 results (host, MXU,
+  // SparseCore), 1 write pipeline, then one per data lane =================================
+  localparam int unsigned DL = Lanes - 1;  // data lanes (chip_lane)
+  localparam int unsigned RdP = 5 + 2 * DL, WrP = 2 + DL;
+  logic [RdP-1:0] m_rd_en;
+  logic [RdP*AW-1:0] m_rd_addr;
+  logic [RdP*W-1:0] m_rd_data;
+  logic [WrP-1:0] m_wr_en;
+  logic [WrP*AW-1:0] m_wr_addr;
+  logic [WrP*W-1:0] m_wr_data;
+  chip_mem #(.Words(MemWords), .RdPorts(RdP), .WrPorts(WrP)) u_mem (
     .clk_i, .rd_en_i(m_rd_en), .rd_addr_i(m_rd_addr), .rd_data_o(m_rd_data),
     .wr_en_i(m_wr_en), .wr_addr_i(m_wr_addr), .wr_data_i(m_wr_data)
   );
   logic h_rd_en, d_rd_en, pw_rd_en, rs_rd_en, s_rd_en, res_wr_en, pw_wr_en;
   logic [AW-1:0] d_rd_addr, pw_rd_addr, rs_rd_addr, s_rd_addr, res_wr_addr, pw_wr_addr;
   logic [W-1:0] res_wr_data, pw_wr_data;
-  assign m_rd_en = {s_rd_en, rs_rd_en, pw_rd_en, d_rd_en, h_rd_en};
-  assign m_rd_addr = {s_rd_addr, rs_rd_addr, pw_rd_addr, d_rd_addr, h_addr_i[AW-1:0]};
-  assign m_wr_en = {pw_wr_en, res_wr_en};
-  assign m_wr_addr = {pw_wr_addr, res_wr_addr};
-  assign m_wr_data = {pw_wr_data, res_wr_data};
+  // the data lanes' ports, lane l = k + 1 in slot k
+  logic [DL:0] l_srd_en, l_wrd_en, l_wwr_en;    // (one spare slot: DL may be 0)
+  logic [(DL+1)*AW-1:0] l_srd_addr, l_wrd_addr, l_wwr_addr;
+  logic [(DL+1)*W-1:0] l_wwr_data;
+  always_comb begin
+    m_rd_en[4:0] = {s_rd_en, rs_rd_en, pw_rd_en, d_rd_en, h_rd_en};
+    m_rd_addr[5*AW-1:0] = {s_rd_addr, rs_rd_addr, pw_rd_addr, d_rd_addr, h_addr_i[AW-1:0]};
+    m_wr_en[1:0] = {pw_wr_en, res_wr_en};
+    m_wr_addr[2*AW-1:0] = {pw_wr_addr, res_wr_addr};
+    m_wr_data[2*W-1:0] = {pw_wr_data, res_wr_data};
+    for (int k = 0; k < DL; k++) begin
+      m_rd_en[5 + 2*k] = l_srd_en[k];
+      m_rd_en[6 + 2*k] = l_wrd_en[k];
+      m_rd_addr[(5 + 2*k)*AW +: AW] = l_srd_addr[k*AW +: AW];
+      m_rd_addr[(6 + 2*k)*AW +: AW] = l_wrd_addr[k*AW +: AW];
+      m_wr_en[2 + k] = l_wwr_en[k];
+      m_wr_addr[(2 + k)*AW +: AW] = l_wwr_addr[k*AW +: AW];
+      m_wr_data[(2 + k)*W +: W] = l_wwr_data[k*W +: W];
+    end
+  end
 
   // ==== host bus, registers, counters =====================================================
   logic [NT*AW-1:0] emb_base_q, emb_stride_q;
@@ -174,6 +210,7 @@ module chip_top #(
   logic dma_push_valid, dma_push_ready, sc_l_valid, sc_l_ready, sc_cfg_valid;
   logic mxu_cmd_valid, mxu_cmd_ready, mxu_w_valid, mxu_w_ready, mxu_a_valid, mxu_a_ready;
   logic [ici_pkg::HeadTypeW-1:0] dma_type;
+  logic [2:0] dma_lane;
   logic [31:0] dma_tag;
   logic [AW-1:0] dma_laddr;
   logic [15:0] dma_len;
@@ -183,12 +220,17 @@ module chip_top #(
   logic pw_valid, pw_add, pw_resp;
   logic [3:0] pw_sem;
   logic [1:0] heads_recv, heads_bad;
+  // the data lanes' events (slot k: lane k + 1)
+  logic [DL:0] l_word, l_word_add, l_send_idle, l_idle;
+  logic [(DL+1)*4-1:0] l_word_sem;
+  logic [(DL+1)*2-1:0] l_heads_recv, l_heads_bad;
   logic rj_valid, rj_ready, rj_read;
-  chip_regs u_regs (
+  chip_regs #(.Lanes(Lanes)) u_regs (
     .clk_i, .rst_ni,
     .h_valid_i, .h_ready_o, .h_we_i, .h_addr_i, .h_wdata_i, .h_rvalid_o, .h_rdata_o,
     .mem_rd_o(h_rd_en), .mem_rd_data_i(m_rd_data[0 +: W]), .mem_wr_o(host_wr),
-    .dma_valid_o(dma_push_valid), .dma_ready_i(dma_push_ready), .dma_type_o(dma_type), .dma_tag_o(dma_tag),
+    .dma_valid_o(dma_push_valid), .dma_ready_i(dma_push_ready), .dma_lane_o(dma_lane), .dma_type_o(dma_type),
+    .dma_tag_o(dma_tag),
     .dma_laddr_o(dma_laddr), .dma_len_o(dma_len),
     .sc_cfg_valid_o(sc_cfg_valid), .sc_l_valid_o(sc_l_valid), .sc_l_ready_i(sc_l_ready),
     .mxu_cmd_valid_o(mxu_cmd_valid), .mxu_cmd_ready_i(mxu_cmd_ready), .mxu_w_valid_o(mxu_w_valid),
@@ -197,20 +239,30 @@ module chip_top #(
     .shift_o(shift_q), .dma_dest_o(dma_dest_q), .emb_base_o(emb_base_q), .emb_stride_o(emb_stride_q),
     .sc_out_base_o(sc_out_base_q), .sc_out_groups_o(sc_out_groups_q), .mxu_out_base_o(mxu_out_base_q),
     .idle_o(regs_idle),
-    .chip_idle_i(idle_o), .dma_idle_i(d_idle && rs_idle), .sc_idle_i(sc_idle), .mxu_idle_i(mx_idle),
+    .chip_idle_i(idle_o), .dma_idle_i(d_idle && rs_idle && l_send_idle == '1), .sc_idle_i(sc_idle),
+    .mxu_idle_i(mx_idle),
     .cfg_ok_i(cfg_ok), .sc_err_i(sc_err), .mxu_err_i(mx_err), .overflow_i(overflow),
     .drop_z_i(drop_z), .drop_shape_i(drop_shape),
-    .word_i(pw_valid), .word_add_i(pw_add), .word_resp_i(pw_resp), .word_sem_i(pw_sem),
-    .pkt_sent_i(tx_valid && tx_head), .heads_recv_i(heads_recv), .heads_bad_i(heads_bad),
+    .word_i(Lanes'({l_word, pw_valid})), .word_add_i(Lanes'({l_word_add, pw_add})), .word_resp_i(pw_resp),
+    .word_sem_i((Lanes*4)'({l_word_sem, pw_sem})), .pkt_sent_i(tx_valid & tx_head),
+    .heads_recv_i((Lanes*2)'({l_heads_recv, heads_recv})), .heads_bad_i((Lanes*2)'({l_heads_bad, heads_bad})),
     .read_served_i(rj_valid && rj_ready && rj_read), .lookup_served_i(rj_valid && rj_ready && !rj_read)
   );
 
-  // ==== DMA: the host's jobs, sent as requests (VC 0) =====================================
+  // ==== DMA: the host's jobs, sent as requests (VC 0) on the lane the command names ========
+  // (a lane the chip does not have: lane 0)
   logic d_f_valid, d_f_ready, d_f_head, d_f_tail;
   logic [FlitW-1:0] d_f_data;
+  logic [Lanes-1:0] lane_sel, lane_ready;
+  always_comb begin
+    lane_sel = '0;
+    for (int l = 0; l < Lanes; l++) if (32'(dma_lane) == l) lane_sel[l] = 1'b1;
+    if (lane_sel == '0) lane_sel[0] = 1'b1;
+  end
+  assign dma_push_ready = (lane_sel & lane_ready) != '0;
   chip_dma #(.FlitW(FlitW), .JobDepth(4)) u_dma (
     .clk_i, .rst_ni, .own_i(own_q), .own_pos_i(own_pos_q),
-    .job_valid_i(dma_push_valid), .job_ready_o(dma_push_ready), .job_dest_i(dma_dest_q),
+    .job_valid_i(dma_push_valid && lane_sel[0]), .job_ready_o(lane_ready[0]), .job_dest_i(dma_dest_q),
     .job_type_i(dma_type), .job_tag_i(dma_tag), .job_laddr_i(dma_laddr), .job_len_i(dma_len),
     .rd_en_o(d_rd_en), .rd_addr_o(d_rd_addr), .rd_data_i(m_rd_data[1*W +: W]),
     .f_valid_o(d_f_valid), .f_ready_i(d_f_ready), .f_head_o(d_f_head), .f_tail_o(d_f_tail), .f_data_o(d_f_data),
@@ -218,27 +270,44 @@ module chip_top #(
   );
 
   // ==== receive: a queue and a dispatcher per message class ================================
-  logic q_head, p_head, p_tail, rx_idle, wr_req, wr_resp, wr_busy, sc_rp_valid, sc_rp_ready;
+  logic q_head, p_head, p_tail, rx_idle, wr_req, wr_offer, wr_resp, wr_busy, sc_rp_valid, sc_rp_ready;
   logic [FlitW-1:0] q_data, p_data;
   logic [ici_pkg::HeadTypeW-1:0] q_type;
   logic [31:0] q_tag;
   chip_dispatch #(.FlitW(FlitW), .Depth(BufDepth)) u_dispatch (
     .clk_i, .rst_ni,
     .in_valid_i(r_out_valid[NL]), .in_vc_i(r_out_vc[NL*VcW +: VcW]), .in_head_i(r_out_head[NL]),
-    .in_tail_i(r_out_tail[NL]), .in_data_i(r_out_data[NL*FlitW +: FlitW]), .credit_o(rx_credit),
+    .in_tail_i(r_out_tail[NL]), .in_data_i(r_out_data[NL*FlitW +: FlitW]), .credit_o(rx_credit[0 +: NumVcs]),
     .req_head_o(q_head), .req_data_o(q_data), .req_type_o(q_type), .req_tag_o(q_tag),
-    .wr_req_o(wr_req), .wr_busy_i(wr_busy), .job_o(rj_valid), .job_read_o(rj_read), .job_ready_i(rj_ready),
+    .wr_req_o(wr_req), .wr_offer_o(wr_offer), .wr_busy_i(wr_busy), .job_o(rj_valid), .job_read_o(rj_read), .job_ready_i(rj_ready),
     .resp_head_o(p_head), .resp_tail_o(p_tail), .resp_data_o(p_data), .wr_resp_o(wr_resp),
     .sc_valid_o(sc_rp_valid), .sc_ready_i(sc_rp_ready),
     .heads_recv_o(heads_recv), .heads_bad_o(heads_bad), .idle_o(rx_idle)
   );
 
+  // ==== write pipelines: the lanes' words offered, their order, their forwarding ===========
+  // Lane l's word waits while a lane of higher priority (a lower number) is offered a word for
+  // the same address (two pipelines never hold one address in stage 1); every pipeline forwards
+  // from every lane's stage 2 (chip_rmw).
+  logic [Lanes-1:0] w_cand, w_block, w_s2;
+  logic [Lanes*AW-1:0] w_cand_addr, w_s2_addr;
+  logic [Lanes*W-1:0] w_s2_data;
+  always_comb begin
+    w_block = '0;
+    for (int l = 1; l < Lanes; l++)
+      for (int j = 0; j < l; j++)
+        if (w_cand[j] && w_cand_addr[j*AW +: AW] == w_cand_addr[l*AW +: AW]) w_block[l] = 1'b1;
+  end
+
   // ==== write pipeline: writes, adds, read data (memory read port 2, write port 1) =========
   logic pw_idle;
-  chip_rmw #(.FlitW(FlitW)) u_rmw (
+  chip_rmw #(.FlitW(FlitW), .Lanes(Lanes)) u_rmw (
     .clk_i, .rst_ni,
     .req_valid_i(wr_req), .req_head_i(q_head), .req_type_i(q_type), .req_data_i(q_data),
     .resp_valid_i(wr_resp), .resp_head_i(p_head), .resp_data_i(p_data), .resp_busy_o(wr_busy),
+    .req_offer_i(wr_offer), .cand_o(w_cand[0]), .cand_addr_o(w_cand_addr[0 +: AW]), .block_i(w_block[0]),
+    .s2_o(w_s2[0]), .s2_addr_o(w_s2_addr[0 +: AW]), .s2_data_o(w_s2_data[0 +: W]),
+    .fwd_valid_i(w_s2), .fwd_addr_i(w_s2_addr), .fwd_data_i(w_s2_data),
     .rd_en_o(pw_rd_en), .rd_addr_o(pw_rd_addr), .rd_data_i(m_rd_data[2*W +: W]),
     .wr_en_o(pw_wr_en), .wr_addr_o(pw_wr_addr), .wr_data_o(pw_wr_data),
     .word_o(pw_valid), .word_add_o(pw_add), .word_resp_o(pw_resp), .word_sem_o(pw_sem), .idle_o(pw_idle)
@@ -352,15 +421,55 @@ module chip_top #(
     .dma_data_i(d_f_data),
     .sc_valid_i(sc_rq_valid), .sc_ready_o(sc_rq_ready), .sc_head_i(sc_rq_head), .sc_tail_i(sc_rq_tail),
     .sc_data_i(sc_rq_data),
-    .tx_valid_o(tx_valid), .tx_head_o(tx_head), .tx_tail_o(tx_tail), .tx_vc_o(tx_vc), .tx_data_o(tx_data),
-    .credit_i(r_in_credit[NL*NumVcs +: NumVcs])
+    .tx_valid_o(tx_valid[0]), .tx_head_o(tx_head[0]), .tx_tail_o(tx_tail[0]), .tx_vc_o(tx_vc[0 +: VcW]),
+    .tx_data_o(tx_data[0 +: FlitW]), .credit_i(r_in_credit[NL*NumVcs +: NumVcs])
   );
 
+  // ==== data lanes 1 .. Lanes-1 (chip_lane): a sender and a receive path each ==============
+  for (genvar k = 0; k < DL; k++) begin : gen_lane
+    localparam int unsigned P = NL + 1 + k;  // the lane's router port
+    chip_lane #(.NumVcs(NumVcs), .BufDepth(BufDepth), .FlitW(FlitW), .Lanes(Lanes)) u_lane (
+      .clk_i, .rst_ni, .own_i(own_q), .own_pos_i(own_pos_q),
+      .job_valid_i(dma_push_valid && lane_sel[k + 1]), .job_ready_o(lane_ready[k + 1]), .job_dest_i(dma_dest_q),
+      .job_type_i(dma_type), .job_tag_i(dma_tag), .job_laddr_i(dma_laddr), .job_len_i(dma_len),
+      .s_rd_en_o(l_srd_en[k]), .s_rd_addr_o(l_srd_addr[k*AW +: AW]), .s_rd_data_i(m_rd_data[(5 + 2*k)*W +: W]),
+      .w_rd_en_o(l_wrd_en[k]), .w_rd_addr_o(l_wrd_addr[k*AW +: AW]), .w_rd_data_i(m_rd_data[(6 + 2*k)*W +: W]),
+      .w_wr_en_o(l_wwr_en[k]), .w_wr_addr_o(l_wwr_addr[k*AW +: AW]), .w_wr_data_o(l_wwr_data[k*W +: W]),
+      .tx_valid_o(tx_valid[k + 1]), .tx_head_o(tx_head[k + 1]), .tx_tail_o(tx_tail[k + 1]),
+      .tx_vc_o(tx_vc[(k + 1)*VcW +: VcW]), .tx_data_o(tx_data[(k + 1)*FlitW +: FlitW]),
+      .tx_credit_i(r_in_credit[P*NumVcs +: NumVcs]),
+      .rx_valid_i(r_out_valid[P]), .rx_vc_i(r_out_vc[P*VcW +: VcW]), .rx_head_i(r_out_head[P]),
+      .rx_tail_i(r_out_tail[P]), .rx_data_i(r_out_data[P*FlitW +: FlitW]),
+      .rx_credit_o(rx_credit[(k + 1)*NumVcs +: NumVcs]),
+      .cand_o(w_cand[k + 1]), .cand_addr_o(w_cand_addr[(k + 1)*AW +: AW]), .block_i(w_block[k + 1]),
+      .s2_o(w_s2[k + 1]), .s2_addr_o(w_s2_addr[(k + 1)*AW +: AW]), .s2_data_o(w_s2_data[(k + 1)*W +: W]),
+      .fwd_valid_i(w_s2), .fwd_addr_i(w_s2_addr), .fwd_data_i(w_s2_data),
+      .word_o(l_word[k]), .word_add_o(l_word_add[k]), .word_sem_o(l_word_sem[k*4 +: 4]),
+      .heads_recv_o(l_heads_recv[k*2 +: 2]), .heads_bad_o(l_heads_bad[k*2 +: 2]),
+      .send_idle_o(l_send_idle[k]), .idle_o(l_idle[k])
+    );
+  end
+  // the spare slot (DL may be 0): no ports, no events, idle
+  assign l_srd_en[DL] = 1'b0;
+  assign l_srd_addr[DL*AW +: AW] = '0;
+  assign l_wrd_en[DL] = 1'b0;
+  assign l_wrd_addr[DL*AW +: AW] = '0;
+  assign l_wwr_en[DL] = 1'b0;
+  assign l_wwr_addr[DL*AW +: AW] = '0;
+  assign l_wwr_data[DL*W +: W] = '0;
+  assign l_word[DL] = 1'b0;
+  assign l_word_add[DL] = 1'b0;
+  assign l_word_sem[DL*4 +: 4] = '0;
+  assign l_heads_recv[DL*2 +: 2] = '0;
+  assign l_heads_bad[DL*2 +: 2] = '0;
+  assign l_send_idle[DL] = 1'b1;
+  assign l_idle[DL] = 1'b1;
+
   // ==== idle ==============================================================================
-  chip_idle #(.NumPorts(NP), .NumVcs(NumVcs), .BufDepth(BufDepth), .Units(9)) u_idle (
+  chip_idle #(.NumPorts(NP), .NumVcs(NumVcs), .BufDepth(BufDepth), .Units(10)) u_idle (
     .clk_i, .rst_ni, .r_in_valid_i(r_in_valid), .r_in_credit_i(r_in_credit), .r_out_valid_i(r_out_valid),
     .link_valid_i(in_valid_i), .link_credit_i(out_credit_i), .host_valid_i(h_valid_i),
-    .units_idle_i({rx_idle, pw_idle, d_idle, rs_idle, s_idle, sc_idle, mx_idle, res_idle, regs_idle}),
+    .units_idle_i({l_idle == '1, rx_idle, pw_idle, d_idle, rs_idle, s_idle, sc_idle, mx_idle, res_idle, regs_idle}),
     .idle_o
   );
 
@@ -368,7 +477,7 @@ module chip_top #(
   // outputs the chip does not need: the bag's table and last flag (results land by sample and
   // group), the SparseCore's counters, the local port's idle flag, the host address bits between
   // the region and the word address
-  assign unused = ^{sc_o_table, sc_o_last, sc_stat, h_addr_i[27:16], r_idle[NL]};
+  assign unused = ^{sc_o_table, sc_o_last, sc_stat, h_addr_i[27:16], r_idle[NP-1:NL]};
 endmodule
 
 `default_nettype wire

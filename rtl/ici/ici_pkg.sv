@@ -27,6 +27,7 @@
 package ici_pkg;
 
   localparam int unsigned NumPorts = 7;
+  localparam int unsigned NumLinks = 6;   // torus ports; the router's local ports follow them
   localparam int unsigned PortW = 3;
   localparam logic [PortW-1:0] PortXP = 3'd0;
   localparam logic [PortW-1:0] PortXM = 3'd1;

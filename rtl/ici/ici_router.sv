@@ -1,7 +1,11 @@
 // ici_router: the ICI router of one chip. Input-buffered virtual-channel router with six
-// torus ports (+X -X +Y -Y +Z -Z) and a local port, routing on the destination's phext
-// coordinate (ici_pkg.sv describes flits and the route function; docs/blocks/ici-router.md has
-// the theory of operation).
+// torus ports (+X -X +Y -Y +Z -Z) and NumLocal local ports (ports 6 .. 5+NumLocal: the
+// endpoint's lanes; the network harness uses one, the chip six), routing on the destination's
+// phext coordinate (ici_pkg.sv describes flits and the route function; docs/blocks/ici-router.md
+// has the theory of operation). A packet for this chip leaves on a local lane: a write or add
+// packet (ici_pkg PktWrite, PktCollective: the bulk data of collectives) on lane (its input
+// port mod NumLocal, local inputs counted from 0), so that six links can eject at once; any
+// other packet on lane 0. With NumLocal = 1 every packet leaves on the one local port.
 //
 // Pipeline and timing contract (per hop, zero load):
 //   edge 1  the flit on in_*_i is written into its input VC buffer; a head flit's phext
@@ -58,7 +62,8 @@ module ici_router #(
   parameter int unsigned NumVcs = 2,   /// virtual channels per link: 2 (classes share them) or 4 (a pair per class)
   parameter int unsigned BufDepth = 8, /// flits per input VC buffer: power of two, >= 2
   parameter int unsigned FlitW = 160,  /// data bits per flit, >= ici_pkg::MinFlitW
-  localparam int unsigned NP = ici_pkg::NumPorts,
+  parameter int unsigned NumLocal = 1, /// local ports (the endpoint's injection and ejection lanes), 1..6
+  localparam int unsigned NP = ici_pkg::NumLinks + NumLocal,
   localparam int unsigned VcW = $clog2(NumVcs)
 ) (
   input  wire logic                               clk_i,
@@ -100,7 +105,7 @@ module ici_router #(
   localparam int unsigned PtrW = $clog2(BufDepth);
   localparam int unsigned CntW = PtrW + 1;
   localparam int unsigned IvcW = $clog2(NumIvc);
-  localparam int unsigned PW = ici_pkg::PortW;
+  localparam int unsigned PW = NP > 8 ? 4 : ici_pkg::PortW; // port numbers: links 0..5, then the local lanes
   localparam int unsigned GW = phext_pkg::GlobalW;
   // route of a packet: {drop, port, vc}; buffer entry metadata: {head, tail, route}
   localparam int unsigned RtW = 1 + PW + VcW;
@@ -124,6 +129,9 @@ module ici_router #(
   end
   if (FlitW < ici_pkg::MinFlitW) begin : gen_bad_flit_w
     ici_router_FlitW_below_ici_pkg_MinFlitW u_error();
+  end
+  if (NumLocal < 1 || NumLocal > ici_pkg::NumLinks) begin : gen_bad_num_local
+    ici_router_NumLocal_must_be_1_to_6 u_error();
   end
 
   // ---- configuration registers ------------------------------------------------------------
@@ -150,7 +158,7 @@ module ici_router #(
   logic [NP*VcW-1:0] in_rr_q;          // round-robin per input port: the VC to prefer
   logic [NP*NP-1:0] out_rr_q;          // round-robin per output port: mask of the inputs to prefer
 `ifndef SYNTHESIS
-  logic [IvcW-1:0] owner_q [NumIvc];   // the input VC whose packet holds each output VC (assertions)
+  logic [NumIvc*IvcW-1:0] owner_q;     // the input VC whose packet holds each output VC (assertions)
 `endif
 
   assign err_overflow_o = overflow_q;
@@ -202,6 +210,10 @@ module ici_router #(
     logic [NP-1:0] g1;
     logic [PtrW-1:0] ptr;
     logic ovf, found;
+`ifndef SYNTHESIS
+    logic [NumIvc*IvcW-1:0] owner_d;
+    owner_d = owner_q;
+`endif
     elig = '0; fwd = '0; hd = '0; tl = '0; pop = '0; take = '0; busy_d = '0; ne_d = '0; port = '0; ovcv = '0;
     c1 = '0; c1_drop = '0; won = '0; c2_won = '0; deq = '0; gnt_valid = '0; o_head = '0; o_tail = '0;
     taken = '0; r = '0; hi = '0; pick = '0; zm = '0; oos = '0;
@@ -375,9 +387,9 @@ module ici_router #(
                 if (hd[ivc]) begin
                   assert (!ovc_busy_q[o*NumVcs + k])
                     else $error("ici_router: a head took output %0d VC %0d, held by another packet", o, k);
-                  owner_q[o*NumVcs + k] <= ivc;
+                  owner_d[(o*NumVcs + k)*IvcW +: IvcW] = ivc;
                 end else begin
-                  assert (ovc_busy_q[o*NumVcs + k] && owner_q[o*NumVcs + k] == ivc)
+                  assert (ovc_busy_q[o*NumVcs + k] && owner_q[(o*NumVcs + k)*IvcW +: IvcW] == ivc)
                     else $error("ici_router: output %0d VC %0d took a body flit of a packet that does not hold it", o, k);
                 end
 `endif
@@ -394,6 +406,9 @@ module ici_router #(
       out_tail_o <= o_tail;
       out_vc_o <= o_vc;
       ovc_busy_q <= busy_d;
+`ifndef SYNTHESIS
+      owner_q <= owner_d;
+`endif
       out_rr_q <= rr;
       credit_d = credit_q;
       if ((take | out_credit_i) != '0) begin
@@ -460,7 +475,7 @@ module ici_router #(
             // a head: decode the phext destination, then the next hop from the configuration
             if (in_head_i[p]) begin
               hr = head_route(in_data_i[p*FlitW + ici_pkg::HeadDestLsb +: phext_pkg::CoordW],
-                              in_data_i[p*FlitW + ici_pkg::HeadClassBit], PW'(p), vin[0],
+                              in_data_i[p*FlitW + ici_pkg::HeadTypeLsb +: ici_pkg::HeadTypeW], PW'(p), vin[0],
                               own_z_q, own_g_q, cube_q, slice_q, wrap_q, sxy_q, sxz_q, syz_q);
 `ifndef SYNTHESIS
               if (NumVcs > 2)
@@ -556,11 +571,15 @@ module ici_router #(
     own_decode = phext_pkg::decode(own, own[phext_pkg::CoordW-1 -: phext_pkg::ZArmW], cube, slice);
   endfunction
 
-  // The next hop of a head flit of class `cls` arriving on in_port, on the VC of its class's pair
-  // `pair_vc` (the low bit of its VC): {decode status, port, vc}; the VC returned is the route's
-  // VC inside the pair of the class (4 VCs) or of the one shared pair (2 VCs). Kept out of line
-  // in the Verilated model: it runs only when a head arrives.
-  function automatic logic [HrW-1:0] head_route(input logic [phext_pkg::CoordW-1:0] dest, input logic cls,
+  // The next hop of a head flit of packet type `typ` arriving on in_port, on the VC of its class's
+  // pair `pair_vc` (the low bit of its VC): {decode status, port, vc}; the VC returned is the
+  // route's VC inside the pair of the class (4 VCs) or of the one shared pair (2 VCs). A packet
+  // that has arrived leaves on a local lane: write and add packets (the bulk data of collectives)
+  // on the lane of the port they came in on (in_port mod NumLocal, local lanes counted from 0),
+  // so six links can eject at once; every other packet on lane 0, the endpoint's full receive
+  // path. Kept out of line in the Verilated model: it runs only when a head arrives.
+  function automatic logic [HrW-1:0] head_route(input logic [phext_pkg::CoordW-1:0] dest,
+                                               input logic [ici_pkg::HeadTypeW-1:0] typ,
                                                input logic [PW-1:0] in_port, input logic pair_vc,
                                                input logic [phext_pkg::ZArmW-1:0] own_z,
                                                input logic [3*GW-1:0] own_g,
@@ -572,10 +591,19 @@ module ici_router #(
     logic [phext_pkg::DecodeW-1:0] dec;
     logic [ici_pkg::RouteW-1:0] r;  // {port, vc inside the pair}
     logic [1:0] vc;                 // {class, vc inside the pair}
+    logic [ici_pkg::PortW-1:0] link_in;
+    logic [PW-1:0] out, lane;
+    link_in = in_port >= PW'(ici_pkg::NumLinks) ? ici_pkg::PortLocal : in_port[ici_pkg::PortW-1:0];
     dec = phext_pkg::decode(dest, own_z, cube, slice);
-    r = ici_pkg::route(own_g, dec[3*GW-1:0], slice, wrap, sxy, sxz, syz, in_port, pair_vc);
-    vc = {NumVcs > 2 ? cls : 1'b0, r[0]};
-    head_route = {dec[phext_pkg::DecodeW-1 -: 2], r[ici_pkg::RouteVcW +: PW], vc[VcW-1:0]};
+    r = ici_pkg::route(own_g, dec[3*GW-1:0], slice, wrap, sxy, sxz, syz, link_in, pair_vc);
+    vc = {NumVcs > 2 ? typ[ici_pkg::HeadTypeW-1] : 1'b0, r[0]};
+    out = PW'(r[ici_pkg::RouteVcW +: ici_pkg::PortW]);
+    if (NumLocal > 1 && out == PW'(ici_pkg::PortLocal)) begin
+      lane = in_port >= PW'(ici_pkg::NumLinks) ? in_port - PW'(ici_pkg::NumLinks) : in_port;
+      if (typ == ici_pkg::PktWrite || typ == ici_pkg::PktCollective)
+        out = PW'(ici_pkg::NumLinks) + lane % PW'(NumLocal);
+    end
+    head_route = {dec[phext_pkg::DecodeW-1 -: 2], out, vc[VcW-1:0]};
   endfunction
 
   // ---- link status for the OCS protocol: from registered state only ------------------------

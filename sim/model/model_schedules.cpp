@@ -12,35 +12,10 @@
 
 namespace phtpu::model {
 
-std::string algorithm_name(Algorithm a) {
-  switch (a) {
-  case Algorithm::Default: return "default";
-  case Algorithm::Concurrent: return "concurrent";
-  case Algorithm::Sequential: return "sequential";
-  case Algorithm::Lanes: return "lanes";
-  case Algorithm::Translate: return "translate";
-  }
-  return "?";
-}
-
-Algorithm algorithm_from_name(const std::string& n) {
-  for (Algorithm a : {Algorithm::Default, Algorithm::Concurrent, Algorithm::Sequential, Algorithm::Lanes, Algorithm::Translate})
-    if (algorithm_name(a) == n) return a;
-  throw std::invalid_argument("unknown algorithm '" + n + "' (default, concurrent, sequential, lanes, translate)");
-}
-
 Algorithm resolve_algorithm(Collective c, Algorithm a, unsigned send_lanes) {
   const bool blocks = c == Collective::AllToAll || c == Collective::Scatter || c == Collective::Gather;
-  if (a == Algorithm::Default) {
-    if (blocks) return send_lanes > 1 ? Algorithm::Lanes : Algorithm::Translate;
-    return send_lanes > 1 && c != Collective::AllReduceHier ? Algorithm::Concurrent : Algorithm::Sequential;
-  }
-  const bool ok = blocks ? (a == Algorithm::Lanes || a == Algorithm::Translate)
-                         : (a == Algorithm::Sequential || (a == Algorithm::Concurrent && c != Collective::AllReduceHier));
-  if (!ok)
-    throw std::invalid_argument(fmt::format("{} has no algorithm '{}' ({})", collective_name(c), algorithm_name(a),
-                                            blocks ? "lanes, translate" : "concurrent, sequential"));
-  return a;
+  if (a == Algorithm::Default && send_lanes <= 1) return blocks ? Algorithm::Translate : Algorithm::Sequential;
+  return phtpu::resolve_algorithm(c, a);
 }
 
 std::size_t ModelSchedule::transfers() const {
@@ -178,6 +153,7 @@ std::vector<ModelTransfer> alltoall_order(const net::Topology& t, unsigned chip,
 
 ModelSchedule build_model_schedule(Collective c, Algorithm a, const net::Topology& t, std::uint32_t words) {
   ModelSchedule s;
+  s.algorithm = a;
   const unsigned n = t.nodes();
   if (n < 2 || words == 0) return s;
   if (c == Collective::AllToAll) {
@@ -236,7 +212,7 @@ ModelSchedule build_model_schedule(Collective c, Algorithm a, const net::Topolog
             const std::size_t m = l.size();
             if (m < 2) continue;
             for (std::size_t i = 0; i < m; ++i)
-              tok.push_back({l[i], l[(i + m - 1) % m], kTokenWord, 1, false, kTokenSem + 2 * d + dir, 2 * d + (1 - dir)});
+              tok.push_back({l[i], l[(i + m - 1) % m], kTokenWord, 1, false, kTokenSem + 2 * d + dir, 2 * d + (1 - dir), true});
           }
         }
         s.steps.push_back(std::move(tok));
@@ -249,28 +225,57 @@ ModelSchedule build_model_schedule(Collective c, Algorithm a, const net::Topolog
 }
 
 std::vector<std::vector<SimOp>> host_programs(const ModelSchedule& s, unsigned nodes, unsigned send_lanes) {
-  // a counter per (add, class): 32 per chip (network_sim counts words per class index)
+  // a counter per (add, class): 32 per chip (network_sim counts words per counter)
   auto counter = [](const ModelTransfer& t) { return (t.add ? 16u : 0u) + t.sem; };
+  struct Received {
+    unsigned k;                   // counter
+    std::uint32_t after, lo, hi;  // its count once this transfer is in; the words it wrote
+    unsigned from;
+    bool token;
+  };
+  const bool relaxed = s.algorithm == Algorithm::Concurrent;
   std::vector<std::vector<SimOp>> prog(nodes);
   std::vector<std::array<std::uint32_t, 32>> expect(nodes), issued(nodes);
   for (auto& e : expect) e.fill(0);
   for (auto& e : issued) e.fill(0);
+  std::vector<std::vector<Received>> received(relaxed ? nodes : 0);
+  auto wait_all = [&](unsigned chip) {
+    for (unsigned k = 0; k < 32; ++k)
+      if (expect[chip][k] != issued[chip][k]) {
+        prog[chip].push_back(SimOp::wait(k, expect[chip][k]));
+        issued[chip][k] = expect[chip][k];
+      }
+  };
   for (const auto& st : s.steps) {
     std::map<unsigned, std::vector<const ModelTransfer*>> by_src;
     for (const ModelTransfer& t : st) by_src[t.src].push_back(&t);
     for (const auto& [chip, sends] : by_src) {
-      for (unsigned k = 0; k < 32; ++k)
-        if (expect[chip][k] != issued[chip][k]) {
-          prog[chip].push_back(SimOp::wait(k, expect[chip][k]));
-          issued[chip][k] = expect[chip][k];
+      if (!relaxed) wait_all(chip);
+      for (const ModelTransfer* t : sends) {
+        if (relaxed) {
+          if (t->token) {
+            wait_all(chip);
+          } else {
+            std::array<std::uint32_t, 32> need{};
+            for (const Received& r : received[chip])
+              if (r.token ? r.from == t->dst : r.lo < t->lo + t->words && t->lo < r.hi) need[r.k] = std::max(need[r.k], r.after);
+            for (unsigned k = 0; k < 32; ++k)
+              if (need[k] > issued[chip][k]) {
+                prog[chip].push_back(SimOp::wait(k, need[k]));
+                issued[chip][k] = need[k];
+              }
+          }
         }
-      for (const ModelTransfer* t : sends) prog[chip].push_back(SimOp::job(t->dst, t->words, t->lane % send_lanes, counter(*t)));
+        prog[chip].push_back(SimOp::job(t->dst, t->words, t->lane % send_lanes, counter(*t)));
+      }
     }
-    for (const ModelTransfer& t : st) expect[t.dst][counter(t)] += t.words;
+    for (const ModelTransfer& t : st) {
+      const unsigned k = counter(t);
+      expect[t.dst][k] += t.words;
+      if (relaxed) received[t.dst].push_back({k, expect[t.dst][k], t.lo, t.lo + t.words, t.src, t.token});
+    }
   }
-  for (unsigned chip = 0; chip < nodes; ++chip)
-    for (unsigned k = 0; k < 32; ++k)
-      if (expect[chip][k] != issued[chip][k]) prog[chip].push_back(SimOp::wait(k, expect[chip][k]));
+  for (unsigned chip = 0; chip < nodes; ++chip) wait_all(chip);
   return prog;
 }
 

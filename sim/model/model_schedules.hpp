@@ -17,10 +17,13 @@
 //                k = 1 .. n-1 in order, one step, every transfer on send lane 0.
 //   lanes        the same transfers, each on the send lane of its first hop's direction.
 // reducescatter and allgather are the first and second halves of the all-reduce.
-// Host programs (submit in sim/pod/collectives.cpp): before a chip sends its transfers of step
-// s it waits until every word sent to it in the steps before has arrived (a count per
-// semaphore class, cumulative over the schedule); the classes are exact (one sender per chip,
-// class and phase, packets in order).
+// Host programs (submit in sim/pod/collectives.cpp): a count per semaphore class, cumulative
+// over the schedule, is an exact "all these words have arrived" (one sender per chip, class and
+// phase, packets in order). Lock step (sequential, and the all-to-all): before a chip sends its
+// transfers of step s it waits until every word sent to it in the steps before has arrived.
+// Concurrent: a transfer waits only for the words received into its source range (the counts
+// of their classes up to the step that brought them) and, at a phase start, for the token of
+// the chip it sends to; a token waits for everything received before.
 #pragma once
 
 #include "collective_kind.hpp"
@@ -33,13 +36,13 @@
 
 namespace phtpu::model {
 
-/// How a collective moves its data (the pod's `--algorithm` names).
-enum class Algorithm { Default, Concurrent, Sequential, Lanes, Translate };
-std::string algorithm_name(Algorithm a);            ///< "default", "concurrent", ...
-Algorithm algorithm_from_name(const std::string& n); ///< throws std::invalid_argument listing the names
-/// `a` for collective `c` on a chip of `send_lanes` send lanes, Default resolved: concurrent and
-/// lanes with six lanes, sequential and translate with one (the pod's default for that chip).
-/// Throws std::invalid_argument for an algorithm the collective does not have.
+/// How a collective moves its data: the pod's algorithms (ref/collective_kind.hpp).
+using phtpu::Algorithm;
+using phtpu::algorithm_from_name;
+using phtpu::algorithm_name;
+/// `a` for collective `c` on a chip of `send_lanes` send lanes, Default resolved: the pod's
+/// default (concurrent, lanes) on a chip of several lanes, sequential and translate on a chip of
+/// one. Throws std::invalid_argument for an algorithm the collective does not have.
 Algorithm resolve_algorithm(Collective c, Algorithm a, unsigned send_lanes);
 
 struct ModelTransfer {
@@ -48,8 +51,10 @@ struct ModelTransfer {
   bool add = false;
   unsigned sem = 0;            ///< semaphore class (with `add`: its counter)
   unsigned lane = 0;           ///< send lane
+  bool token = false;          ///< a concurrent reduce-scatter's one-word "phase done" (no data)
 };
 struct ModelSchedule {
+  Algorithm algorithm = Algorithm::Default; ///< resolved
   std::vector<std::vector<ModelTransfer>> steps;
   std::size_t transfers() const;
 };

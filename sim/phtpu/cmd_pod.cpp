@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <iostream>
 
@@ -80,7 +81,7 @@ void add_pod_command(CLI::App& app, Action& action) {
     unsigned racks = pod::PodSpec{}.racks, spares = pod::PodSpec{}.spares, elat = pod::PodSpec{}.electrical_latency,
              olat = pod::PodSpec{}.optical_latency, settle = pod::PodSpec{}.settle_cycles;
     unsigned los = pod::PodSpec{}.los_cycles, timeout = pod::PodSpec{}.timeout_cycles;
-    std::string fault;
+    std::string fault, algorithms;
     std::vector<std::string> slices;
     std::uint64_t seed = 1;
     bool quiet = false;
@@ -116,6 +117,10 @@ void add_pod_command(CLI::App& app, Action& action) {
                   "link-down detection, only the timeout)")->capture_default_str();
   cmd->add_option("--timeout-cycles", o->timeout,
                   "a slice whose hosts wait with no flit moving this long has timed out (0: off)")->capture_default_str();
+  cmd->add_option("--algorithm", o->algorithms,
+                  "collective algorithms, comma-separated, each for the collectives that have it: concurrent or "
+                  "sequential (allreduce, reducescatter, allgather), lanes or translate (alltoall, scatter, gather); "
+                  "default: concurrent and lanes (docs/blocks/collectives.md)");
   cmd->add_option("--seed", o->seed, "random data")->capture_default_str();
   cmd->add_option("--json", o->json, "write every measurement as JSON");
   cmd->add_option("--csv", o->csv, "write every measurement as CSV");
@@ -215,6 +220,44 @@ void add_pod_command(CLI::App& app, Action& action) {
           break;
         }
     }
+    // --algorithm: each name for the collectives that have it; a name no collective of the run
+    // uses, or two for one collective, is an error
+    std::map<pod::Collective, pod::Algorithm> algo_of;
+    if (!o->algorithms.empty()) {
+      std::set<std::string> used;
+      std::vector<std::string> algo_names;
+      for (std::size_t a = 0, b; a <= o->algorithms.size(); a = b + 1) {
+        b = o->algorithms.find(',', a);
+        if (b == std::string::npos) b = o->algorithms.size();
+        algo_names.push_back(o->algorithms.substr(a, b - a));
+      }
+      for (const auto& g : algo_names) {
+        pod::Algorithm a;
+        try {
+          a = pod::algorithm_from_name(g);
+        } catch (const std::invalid_argument& e) {
+          throw InputError(std::string("--algorithm: ") + e.what());
+        }
+        for (const auto& n : names) {
+          if (n == "embedding" || n == "dp") continue;
+          const auto c = pod::collective_from_name(n);
+          try {
+            (void)pod::resolve_algorithm(c, a);
+          } catch (const std::invalid_argument&) {
+            continue;
+          }
+          if (algo_of.count(c) && algo_of[c] != a)
+            throw InputError(fmt::format("--algorithm: {} and {} both apply to {}", pod::algorithm_name(algo_of[c]), g, n));
+          algo_of[c] = a;
+          used.insert(g);
+        }
+        if (!used.count(g)) throw InputError(fmt::format("--algorithm: no collective of --workload has '{}'", g));
+      }
+    }
+    auto algo_for = [&](pod::Collective c) {
+      const auto it = algo_of.find(c);
+      return it == algo_of.end() ? pod::Algorithm::Default : it->second;
+    };
     // every collective of every size must fit every slice: check before the run starts
     auto sized = [](pod::Collective c, unsigned chips, std::uint64_t bytes) {
       if (c == pod::Collective::AllToAll || c == pod::Collective::Scatter || c == pod::Collective::Gather)
@@ -229,7 +272,8 @@ void add_pod_command(CLI::App& app, Action& action) {
           const std::uint64_t words = sized(c, plan.slices()[s].geo.chip_count(), b) / 16;
           const bool blocks = c == pod::Collective::AllToAll || c == pod::Collective::Scatter || c == pod::Collective::Gather;
           if (words > pod::kMemWords) throw InputError(fmt::format("{} B per chip do not fit the chip's memory", b));
-          (void)pod::build_schedule(c, plan, s, 0, static_cast<std::uint32_t>(words), blocks ? static_cast<std::uint32_t>(words) : 0);
+          (void)pod::build_schedule(c, plan, s, 0, static_cast<std::uint32_t>(words), blocks ? static_cast<std::uint32_t>(words) : 0,
+                                    algo_for(c));
         }
       }
     std::vector<unsigned> trace_chips{0};
@@ -280,13 +324,13 @@ void add_pod_command(CLI::App& app, Action& action) {
           for (std::uint64_t bytes : sizes) {
             const auto c = pod::collective_from_name(n);
             results.push_back(pod::run_collective(p, c, s, sized(c, p.plan().slices()[s].geo.chip_count(), bytes),
-                                                  o->seed + s));
+                                                  o->seed + s, algo_for(c)));
           }
         }
         if (!o->quiet) {
           const auto& r = results.back();
-          std::cerr << fmt::format("  slice {} {:<16} {:<10} {:>9} cycles  {}\n", s + 1, r.shape, r.name, r.cycles,
-                                   r.ok ? "verified" : "MISMATCH");
+          std::cerr << fmt::format("  slice {} {:<16} {:<10} {:<11} {:>9} cycles  {}\n", s + 1, r.shape, r.name,
+                                   r.algorithm, r.cycles, r.ok ? "verified" : "MISMATCH");
         }
       }
     };
@@ -406,15 +450,16 @@ void add_pod_command(CLI::App& app, Action& action) {
     for (const auto& fr : faults) j["faults"].push_back(fr.to_json(p.plan()));
     for (const auto& r : results)
       j["results"].push_back({{"slice", r.slice + 1}, {"shape", r.shape}, {"chips", r.chips}, {"workload", r.name},
-                              {"bytes", r.bytes}, {"lookups", r.lookups}, {"cycles", r.cycles}, {"algbw_bytes_per_cycle", r.algbw},
+                              {"algorithm", r.algorithm}, {"bytes", r.bytes}, {"lookups", r.lookups}, {"cycles", r.cycles},
+                              {"algbw_bytes_per_cycle", r.algbw},
                               {"busbw_bytes_per_cycle", r.busbw}, {"transfers", r.transfers}, {"ok", r.ok},
                               {"detail", r.detail}});
     if (!o->json.empty()) write_output(o->json, j.dump(2) + "\n");
     if (!o->csv.empty()) {
-      std::string csv = "slice,shape,chips,workload,bytes,cycles,algbw_bytes_per_cycle,busbw_bytes_per_cycle,ok\n";
+      std::string csv = "slice,shape,chips,workload,bytes,cycles,algbw_bytes_per_cycle,busbw_bytes_per_cycle,ok,algorithm\n";
       for (const auto& r : results)
-        csv += fmt::format("{},{},{},{},{},{},{:.4f},{:.4f},{}\n", r.slice + 1, r.shape, r.chips, r.name, r.bytes, r.cycles,
-                           r.algbw, r.busbw, r.ok ? 1 : 0);
+        csv += fmt::format("{},{},{},{},{},{},{:.4f},{:.4f},{},{}\n", r.slice + 1, r.shape, r.chips, r.name, r.bytes, r.cycles,
+                           r.algbw, r.busbw, r.ok ? 1 : 0, r.algorithm);
       write_output(o->csv, csv);
     }
     if (!o->markdown.empty()) {

@@ -4,6 +4,7 @@
 
 #include "mxu_fp.hpp"
 #include "pod.hpp"
+#include "routing.hpp"
 
 #include <fmt/format.h>
 
@@ -15,6 +16,8 @@
 #include <stdexcept>
 
 namespace phtpu::pod {
+
+static_assert(kTokenAddr == kMemWords - 1, "the token word is the chip's last");
 
 
 
@@ -75,14 +78,15 @@ struct Range {
 struct HalfSteps {
   std::vector<Steps> rs, ag;
 };
-HalfSteps ring_half(const std::vector<Phase>& phases, Range whole, bool reverse, unsigned sem_base,
-                    const std::vector<unsigned>& chips) {
+/// `sems[k]`: phase k's semaphore class; `lanes[k]`: its send lane.
+HalfSteps ring_half(const std::vector<Phase>& phases, Range whole, bool reverse, const std::vector<unsigned>& sems,
+                    const std::vector<unsigned>& lanes, const std::vector<unsigned>& chips) {
   std::map<unsigned, Range> owned;
   for (unsigned c : chips) owned[c] = whole;
   HalfSteps out;
   std::vector<std::vector<std::pair<Line, Range>>> saved;
   for (std::size_t k = 0; k < phases.size(); ++k) {
-    const unsigned sem = sem_base + static_cast<unsigned>(k);
+    const unsigned sem = sems.at(k), lane = lanes.at(k);
     Steps steps;
     std::vector<std::pair<Line, Range>> rings;
     for (Line l : phases[k]) {
@@ -95,7 +99,7 @@ HalfSteps ring_half(const std::vector<Phase>& phases, Range whole, bool reverse,
       for (unsigned st = 0; st + 1 < n; ++st)
         for (unsigned i = 0; i < n; ++i) {
           const Range ch = r.chunk((i + n - st % n) % n, n);
-          if (ch.len) steps[st].push_back({l[i], l[(i + 1) % n], ch.lo, ch.lo, ch.len, true, sem});
+          if (ch.len) steps[st].push_back({l[i], l[(i + 1) % n], ch.lo, ch.lo, ch.len, true, sem, lane});
         }
       for (unsigned i = 0; i < n; ++i) owned[l[i]] = r.chunk((i + 1) % n, n);
     }
@@ -103,7 +107,7 @@ HalfSteps ring_half(const std::vector<Phase>& phases, Range whole, bool reverse,
     saved.push_back(rings);
   }
   for (std::size_t k = phases.size(); k-- > 0;) {
-    const unsigned sem = sem_base + static_cast<unsigned>(k);
+    const unsigned sem = sems.at(k), lane = lanes.at(k);
     Steps steps;
     for (const auto& [l, r] : saved[k]) {
       const unsigned n = static_cast<unsigned>(l.size());
@@ -112,7 +116,7 @@ HalfSteps ring_half(const std::vector<Phase>& phases, Range whole, bool reverse,
       for (unsigned st = 0; st + 1 < n; ++st)
         for (unsigned i = 0; i < n; ++i) {
           const Range ch = r.chunk((i + 1 + n - st % n) % n, n);
-          if (ch.len) steps[st].push_back({l[i], l[(i + 1) % n], ch.lo, ch.lo, ch.len, false, sem});
+          if (ch.len) steps[st].push_back({l[i], l[(i + 1) % n], ch.lo, ch.lo, ch.len, false, sem, lane});
         }
     }
     out.ag.push_back(steps);
@@ -120,19 +124,36 @@ HalfSteps ring_half(const std::vector<Phase>& phases, Range whole, bool reverse,
   return out;
 }
 
-void append_merged(Steps& out, const Steps& a, const Steps& b) {
-  for (std::size_t i = 0; i < std::max(a.size(), b.size()); ++i) {
+/// Step i of the result is step i of every part (lock step inside a phase).
+void append_merged(Steps& out, const std::vector<const Steps*>& parts) {
+  std::size_t n = 0;
+  for (const Steps* p : parts) n = std::max(n, p->size());
+  for (std::size_t i = 0; i < n; ++i) {
     std::vector<Transfer> st;
-    if (i < a.size()) st.insert(st.end(), a[i].begin(), a[i].end());
-    if (i < b.size()) st.insert(st.end(), b[i].begin(), b[i].end());
+    for (const Steps* p : parts)
+      if (i < p->size()) st.insert(st.end(), (*p)[i].begin(), (*p)[i].end());
     if (!st.empty()) out.push_back(std::move(st));
   }
+}
+
+/// The send lane of a transfer from slice position a to b: the port of its first hop (the
+/// routers go x, then y, then z, along the minimal offset; chip_top lane l feeds port l).
+unsigned first_hop_lane(const net::Topology& t, unsigned a, unsigned b) {
+  const net::Offset o = net::minimal_offset(t, t.position(a), t.position(b));
+  for (int d = 0; d < 3; ++d)
+    if (o[d] != 0) return static_cast<unsigned>(2 * d + (o[d] < 0 ? 1 : 0));
+  return 0;
 }
 
 } // namespace
 
 Schedule build_schedule(Collective c, const Plan& plan, unsigned s, std::uint32_t base, std::uint32_t words,
-                        std::uint32_t out) {
+                        std::uint32_t out, Algorithm algo) {
+  try {
+    algo = resolve_algorithm(c, algo);
+  } catch (const std::invalid_argument& e) {
+    throw PlanError(e.what());
+  }
   if (s >= plan.slices().size()) throw PlanError(fmt::format("no slice {} (the pod has {})", s + 1, plan.slices().size()));
   const std::vector<unsigned> chips = plan.slice_chips(s);
   const unsigned n = static_cast<unsigned>(chips.size());
@@ -141,8 +162,12 @@ Schedule build_schedule(Collective c, const Plan& plan, unsigned s, std::uint32_
   const std::uint32_t need = blocks ? std::max(base, out) + words : base + words;
   if (need > kMemWords || (blocks && (base < out ? base + words > out : out + words > base)))
     throw PlanError(fmt::format("{} words per chip do not fit the chip's {}-word memory", words, kMemWords));
+  if (algo == Algorithm::Concurrent && c != Collective::AllGather && need > kTokenAddr)
+    throw PlanError(fmt::format("{} words per chip reach the token word {} (the concurrent {} keeps it)", words,
+                                kTokenAddr, collective_name(c)));
   Schedule sch;
   sch.kind = c;
+  sch.algo = algo;
   sch.slice = s;
   sch.words = words;
   if (blocks) {
@@ -154,35 +179,113 @@ Schedule build_schedule(Collective c, const Plan& plan, unsigned s, std::uint32_
     // translation, which loads every link of a direction alike (the analytic model's all-to-all,
     // sim/model/collective_model.hpp). Sending in block order instead (every chip to chip 0
     // first, then chip 1, ...) makes a moving hot spot; the model exposed it.
+    // Lanes: each transfer goes on the send lane of its first hop, so the six links inject at
+    // once; a chip's transfers are issued round-robin over the lanes (in offset order within a
+    // lane), so the host never waits long on one lane's full job queue while the others idle.
+    // The offsets' lanes are the same on every chip (the torus is translation-invariant), so
+    // the chips stay in step.
     const net::Topology& topo = plan.slices()[s].topo;
-    for (unsigned i = 0; i < n; ++i)
+    const bool lanes = algo == Algorithm::Lanes;
+    for (unsigned i = 0; i < n; ++i) {
+      std::array<std::vector<Transfer>, 6> by_lane;
       for (unsigned k = 0; k < n; ++k) {
         const unsigned j = c == Collective::AllToAll ? topo.index(topo.translate(topo.position(i), topo.position(k))) : k;
         if (i == j) continue;
-        if (c == Collective::AllToAll) st.push_back({chips[i], chips[j], base + j * b, out + i * b, b, false, 0});
-        else if (c == Collective::Scatter && i == 0) st.push_back({chips[0], chips[j], base + j * b, out, b, false, 0});
-        else if (c == Collective::Gather && j == 0) st.push_back({chips[i], chips[0], base, out + i * b, b, false, 0});
+        Transfer t;
+        if (c == Collective::AllToAll) t = {chips[i], chips[j], base + j * b, out + i * b, b, false, 0};
+        else if (c == Collective::Scatter && i == 0) t = {chips[0], chips[j], base + j * b, out, b, false, 0};
+        else if (c == Collective::Gather && j == 0) t = {chips[i], chips[0], base, out + i * b, b, false, 0};
+        else continue;
+        t.lane = lanes ? first_hop_lane(topo, i, j) : 0;
+        by_lane[t.lane].push_back(t);
       }
+      for (std::size_t r = 0, left = 1; left; ++r) {
+        left = 0;
+        for (auto& l : by_lane)
+          if (r < l.size()) {
+            st.push_back(l[r]);
+            left += r + 1 < l.size();
+          }
+      }
+    }
     sch.steps.push_back(st);
     return sch;
   }
-  std::vector<Phase> phases;
-  if (c == Collective::AllReduceHier) {
-    for (int d = 0; d < 3; ++d) phases.push_back(lines(plan, s, d, 1));
-    for (int d = 0; d < 3; ++d) phases.push_back(lines(plan, s, d, 2));
-  } else {
-    for (int d = 0; d < 3; ++d) phases.push_back(lines(plan, s, d, 0));
-  }
   const Range whole{base, words};
-  const Range ha = whole.chunk(0, 2), hb = whole.chunk(1, 2);
-  const HalfSteps a = ring_half(phases, ha, false, 0, chips);
-  const HalfSteps b = ring_half(phases, hb, true, chip::kNumSems / 2, chips);
+  std::vector<HalfSteps> parts;
+  if (algo == Algorithm::Concurrent) {
+    // Part p = 2r + dir of six: the dimensions in the order r, r+1, r+2, forward (dir 0) or
+    // backward round the rings. In phase k it crosses dimension (r+k) % 3 in direction dir, so
+    // the six parts use the six links at once. Its semaphore class and send lane are that
+    // link's number (ici_pkg port order): a chip's words of one class then come from one
+    // sender (its ring predecessor in that dimension and direction), sent from one lane in
+    // step order, which is what makes a count an exact "all of them have arrived".
+    std::array<Phase, 3> dim_lines;
+    for (int d = 0; d < 3; ++d) dim_lines[d] = lines(plan, s, d, 0);
+    for (unsigned p = 0; p < 6; ++p) {
+      const unsigned r = p / 2, dir = p % 2;
+      std::vector<Phase> phases;
+      std::vector<unsigned> sems;
+      for (unsigned k = 0; k < 3; ++k) {
+        const unsigned d = (r + k) % 3;
+        phases.push_back(dim_lines[d]);
+        sems.push_back(2 * d + dir);
+      }
+      parts.push_back(ring_half(phases, whole.chunk(p, 6), dir == 1, sems, sems, chips));
+    }
+  } else {
+    std::vector<Phase> phases;
+    if (c == Collective::AllReduceHier) {
+      for (int d = 0; d < 3; ++d) phases.push_back(lines(plan, s, d, 1));
+      for (int d = 0; d < 3; ++d) phases.push_back(lines(plan, s, d, 2));
+    } else {
+      for (int d = 0; d < 3; ++d) phases.push_back(lines(plan, s, d, 0));
+    }
+    std::vector<unsigned> sa, sb;
+    for (unsigned k = 0; k < phases.size(); ++k) {
+      sa.push_back(k);
+      sb.push_back(chip::kNumSems / 2 + k);
+    }
+    const std::vector<unsigned> lane0(phases.size(), 0);
+    parts.push_back(ring_half(phases, whole.chunk(0, 2), false, sa, lane0, chips));
+    parts.push_back(ring_half(phases, whole.chunk(1, 2), true, sb, lane0, chips));
+  }
+  auto merge = [&](std::vector<Steps> HalfSteps::*which, std::size_t k) {
+    std::vector<const Steps*> ps;
+    for (const HalfSteps& h : parts) ps.push_back(&(h.*which)[k]);
+    append_merged(sch.steps, ps);
+  };
   if (c != Collective::AllGather)
-    for (std::size_t k = 0; k < a.rs.size(); ++k) append_merged(sch.steps, a.rs[k], b.rs[k]);
+    for (std::size_t k = 0; k < parts[0].rs.size(); ++k) {
+      // Concurrent: a phase's first step adds into the range each chip owns after the phase
+      // before, which that phase's last step added into from another lane; without a
+      // handshake the two adds could overlap in two write pipelines (a lost update). So between
+      // phases every chip tells its new ring predecessor that it is done (a token), and the
+      // predecessor sends only once it has it: a step of tokens alone.
+      if (algo == Algorithm::Concurrent && k > 0) {
+        std::vector<Transfer> tok;
+        for (unsigned p = 0; p < 6; ++p) {
+          const unsigned d = (p / 2 + static_cast<unsigned>(k)) % 3, dir = p % 2;
+          for (Line l : lines(plan, s, static_cast<int>(d), 0)) {
+            if (dir) std::reverse(l.begin(), l.end());
+            const std::size_t m = l.size();
+            if (m < 2) continue;
+            for (std::size_t i = 0; i < m; ++i)
+              tok.push_back({l[i], l[(i + m - 1) % m], kTokenAddr, kTokenAddr, 1, false, kTokenSem + 2 * d + dir,
+                             2 * d + (1 - dir)});
+          }
+        }
+        sch.steps.emplace_back();
+        sch.tokens.resize(sch.steps.size());
+        sch.tokens.back() = std::move(tok);
+      }
+      merge(&HalfSteps::rs, k);
+    }
   // (hierarchical: the all-gather phases run in reverse, so the cross-cube rings finish their
   // all-reduce of the owned chunk before the in-cube all-gather)
   if (c != Collective::ReduceScatter)
-    for (std::size_t k = 0; k < a.ag.size(); ++k) append_merged(sch.steps, a.ag[k], b.ag[k]);
+    for (std::size_t k = 0; k < parts[0].ag.size(); ++k) merge(&HalfSteps::ag, k);
+  sch.tokens.resize(sch.steps.size());
   return sch;
 }
 
@@ -221,25 +324,73 @@ void submit(Pod& pod, const Schedule& sch) {
       chips.insert(t.src);
       chips.insert(t.dst);
     }
+  for (const auto& st : sch.tokens)
+    for (const Transfer& t : st) {
+      chips.insert(t.src);
+      chips.insert(t.dst);
+    }
   std::map<unsigned, std::map<unsigned, std::uint32_t>> expect; // chip -> stat -> count so far
   for (unsigned c : chips)
     for (unsigned k = chip::StSem; k < chip::kNumStats; ++k) expect[c][k] = pod.stat(c, k);
   std::map<unsigned, std::map<unsigned, std::uint32_t>> issued = expect; // what the waits already cover
-  for (const auto& st : sch.steps) {
+  // Concurrent: a transfer waits only for what it depends on, so that each part goes on as soon
+  // as its own data is in (the six parts need not wait for the slowest): the words received
+  // into its source range (the counts of those classes up to the step that brought them), and
+  // at a phase start the token of the chip it sends to. Tokens themselves wait for everything
+  // received before (the chip has finished the phase). Every other algorithm waits, before
+  // each step, for everything of the steps before (lock step).
+  struct Received {
+    unsigned k = 0;             ///< counter
+    std::uint32_t after = 0;    ///< its count once this transfer is in
+    std::uint32_t lo = 0, hi = 0;
+    unsigned from = 0;
+    bool token = false;
+  };
+  const bool relaxed = sch.algo == Algorithm::Concurrent;
+  std::map<unsigned, std::vector<Received>> received; // chip -> transfers into it, of earlier steps
+  auto wait_all = [&](unsigned c) {
+    for (auto& [k, v] : expect[c])
+      if (v != issued[c][k]) {
+        pod.wait_stat(c, k, v);
+        issued[c][k] = v;
+      }
+  };
+  for (std::size_t si = 0; si < sch.steps.size(); ++si) {
+    const auto& st = sch.steps[si];
+    static const std::vector<Transfer> none;
+    const auto& tok = si < sch.tokens.size() ? sch.tokens[si] : none;
     // the step's transfers by sender, in chip order and in the step's order per chip (one pass:
-    // a 4096-chip all-to-all has 4095 steps of 4096 transfers)
+    // a 4096-chip all-to-all has 4095 steps of 4096 transfers), tokens first
     std::map<unsigned, std::vector<const Transfer*>> by_src;
+    for (const Transfer& t : tok) by_src[t.src].push_back(&t);
     for (const Transfer& t : st) by_src[t.src].push_back(&t);
     for (const auto& [c, sends] : by_src) {
-      for (auto& [k, v] : expect[c])
-        if (v != issued[c][k]) {
-          pod.wait_stat(c, k, v);
-          issued[c][k] = v;
+      if (!relaxed) wait_all(c);
+      for (const Transfer* t : sends) {
+        if (relaxed) {
+          if (t->daddr == kTokenAddr && t->words == 1 && !t->add && t->sem >= kTokenSem) {
+            wait_all(c);
+          } else {
+            std::map<unsigned, std::uint32_t> need;
+            for (const Received& r : received[c])
+              if (r.token ? r.from == t->dst : r.lo < t->saddr + t->words && t->saddr < r.hi)
+                need[r.k] = std::max(need[r.k], r.after);
+            for (const auto& [k, v] : need)
+              if (v > issued[c][k]) {
+                pod.wait_stat(c, k, v);
+                issued[c][k] = v;
+              }
+          }
         }
-      for (const Transfer* t : sends)
-        pod.dma(c, t->dst, t->add ? chip::DmaAdd : chip::DmaWrite, t->sem, t->saddr, t->daddr, t->words);
+        pod.dma(c, t->dst, t->add ? chip::DmaAdd : chip::DmaWrite, t->sem, t->saddr, t->daddr, t->words, t->lane);
+      }
     }
-    for (const Transfer& t : st) expect[t.dst][chip::sem_stat(t.add, t.sem)] += t.words;
+    for (const std::vector<Transfer>* list : {&tok, &st})
+      for (const Transfer& t : *list) {
+        const unsigned k = chip::sem_stat(t.add, t.sem);
+        expect[t.dst][k] += t.words;
+        if (relaxed) received[t.dst].push_back({k, expect[t.dst][k], t.daddr, t.daddr + t.words, t.src, list == &tok});
+      }
   }
   for (unsigned c : chips)
     for (auto& [k, v] : expect[c])
@@ -253,16 +404,35 @@ WordRange WordRange::part(unsigned j, unsigned n) const {
   return {lo + static_cast<std::uint32_t>(a), static_cast<std::uint32_t>(b - a)};
 }
 
-std::array<WordRange, 2> reduce_scatter_owned(const Plan& plan, unsigned chip, std::uint32_t base, std::uint32_t words) {
+std::vector<WordRange> reduce_scatter_owned(const Plan& plan, unsigned chip, std::uint32_t base, std::uint32_t words,
+                                            Algorithm algo) {
   const ChipSite& site = plan.site(chip);
   if (site.slice < 0) throw PlanError(fmt::format("chip {} belongs to no slice", chip));
+  try {
+    algo = resolve_algorithm(Collective::ReduceScatter, algo);
+  } catch (const std::invalid_argument& e) {
+    throw PlanError(e.what());
+  }
   const Vec3 shape = plan.slices()[static_cast<unsigned>(site.slice)].spec.shape, g = site.global;
   const WordRange whole{base, words};
-  std::array<WordRange, 2> owned{whole.part(0, 2), whole.part(1, 2)};
-  for (int d = 0; d < 3; ++d) {
+  // a ring of m chips leaves the chip at position x owning part x+1 (forward) or m-x (backward)
+  auto ring = [&](WordRange r, int d, bool backward) {
     const unsigned m = shape[d];
-    owned[0] = owned[0].part((g[d] + 1) % m, m);
-    owned[1] = owned[1].part((m - g[d]) % m, m);
+    return r.part(backward ? (m - g[d]) % m : (g[d] + 1) % m, m);
+  };
+  std::vector<WordRange> owned;
+  if (algo == Algorithm::Concurrent) {
+    for (unsigned p = 0; p < 6; ++p) {
+      WordRange r = whole.part(p, 6);
+      for (unsigned k = 0; k < 3; ++k) r = ring(r, static_cast<int>((p / 2 + k) % 3), p % 2 == 1);
+      owned.push_back(r);
+    }
+  } else {
+    for (unsigned h = 0; h < 2; ++h) {
+      WordRange r = whole.part(h, 2);
+      for (int d = 0; d < 3; ++d) r = ring(r, d, h == 1);
+      owned.push_back(r);
+    }
   }
   return owned;
 }
@@ -336,8 +506,13 @@ std::string word_hex(const chip::Word& w) { return fmt::format("{:08x} {:08x} {:
 } // namespace
 
 std::string check_definition(Collective c, const Plan& plan, unsigned s, std::uint32_t base, std::uint32_t words,
-                             std::uint32_t out, const Memory& input, const Memory& output) {
+                             std::uint32_t out, const Memory& input, const Memory& output, Algorithm algo) {
   if (s >= plan.slices().size()) throw PlanError(fmt::format("no slice {} (the pod has {})", s + 1, plan.slices().size()));
+  try {
+    algo = resolve_algorithm(c, algo);
+  } catch (const std::invalid_argument& e) {
+    throw PlanError(e.what());
+  }
   const std::vector<unsigned> chips = plan.slice_chips(s);
   const unsigned n = static_cast<unsigned>(chips.size());
   Expectations want(chips, input, output);
@@ -350,7 +525,7 @@ std::string check_definition(Collective c, const Plan& plan, unsigned s, std::ui
   case Collective::ReduceScatter:
     for (unsigned k : chips) {
       want.set(k, base, words, {Want::Free}); // partial sums pass through every word
-      for (const WordRange& r : reduce_scatter_owned(plan, k, base, words)) want.set(k, r.lo, r.len, {Want::Sum});
+      for (const WordRange& r : reduce_scatter_owned(plan, k, base, words, algo)) want.set(k, r.lo, r.len, {Want::Sum});
     }
     break;
   case Collective::AllGather: {
@@ -358,7 +533,7 @@ std::string check_definition(Collective c, const Plan& plan, unsigned s, std::ui
     std::vector<unsigned> owners(words, 0);
     std::vector<unsigned> owner(words);
     for (unsigned k : chips)
-      for (const WordRange& r : reduce_scatter_owned(plan, k, base, words))
+      for (const WordRange& r : reduce_scatter_owned(plan, k, base, words, algo))
         for (std::uint32_t a = r.lo; a < r.lo + r.len; ++a) {
           ++owners[a - base];
           owner[a - base] = k;

@@ -177,9 +177,10 @@ public:
   void write(unsigned chip, std::uint32_t addr, const Word& w);
   /// Queue a wait: the host goes on once counter `stat` (chip::Stat) is at least `value`.
   void wait_stat(unsigned chip, unsigned stat, std::uint32_t value);
-  /// Queue a DMA command: `op` of `len` words from local `laddr` to `dest` chip's `raddr`.
+  /// Queue a DMA command: `op` of `len` words from local `laddr` to `dest` chip's `raddr`, sent
+  /// on send `lane` (0 .. chip::kLanes-1; PodError for another).
   void dma(unsigned chip, unsigned dest, chip::DmaOp op, unsigned sem, std::uint32_t laddr, std::uint32_t raddr,
-           std::uint32_t len);
+           std::uint32_t len, unsigned lane = 0);
   bool host_done(unsigned chip) const;
   /// Every host program finished, every chip idle, every link and OCS empty.
   bool quiet() const;

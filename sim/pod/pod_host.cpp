@@ -21,11 +21,13 @@ void Pod::wait_stat(unsigned chip, unsigned stat, std::uint32_t value) {
 }
 
 void Pod::dma(unsigned chip, unsigned dest, chip::DmaOp op, unsigned sem, std::uint32_t laddr, std::uint32_t raddr,
-              std::uint32_t len) {
+              std::uint32_t len, unsigned lane) {
+  if (lane >= chip::kLanes)
+    throw PodError(fmt::format("DMA on lane {}: the chip has {} send lanes", lane, chip::kLanes));
   ici::FlitData d{};
   ici::pack_coord(d, 0, raw_of(plan_.coordinate(dest)));
   write(chip, chip::kRegionReg | chip::RegDmaDest, {d[0], d[1], d[2], 0});
-  write(chip, chip::kRegionReg | chip::RegDmaPush, chip::dma_cmd(op, sem, laddr, raddr, len));
+  write(chip, chip::kRegionReg | chip::RegDmaPush, chip::dma_cmd(op, sem, laddr, raddr, len, lane));
 }
 
 void Pod::program_routing(const Plan& plan) {

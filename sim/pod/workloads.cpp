@@ -50,17 +50,19 @@ Memory read_back(const Pod& pod, const std::vector<unsigned>& chips, std::uint32
 }
 } // namespace
 
-PendingCollective start_collective(Pod& pod, Collective c, unsigned s, std::uint64_t bytes, std::uint64_t seed) {
+PendingCollective start_collective(Pod& pod, Collective c, unsigned s, std::uint64_t bytes, std::uint64_t seed,
+                                   Algorithm algo) {
   const Plan& plan = pod.plan();
   if (bytes == 0 || bytes % 16) throw PlanError(fmt::format("message size {} B is not a positive multiple of 16 B", bytes));
   const std::uint32_t words = static_cast<std::uint32_t>(bytes / 16);
   const bool blocks = c == Collective::AllToAll || c == Collective::Scatter || c == Collective::Gather;
   const std::uint32_t base = 0, out = blocks ? words : 0;
-  const Schedule sch = build_schedule(c, plan, s, base, words, out);
+  const Schedule sch = build_schedule(c, plan, s, base, words, out, algo);
   const std::vector<unsigned> chips = plan.slice_chips(s);
   std::mt19937_64 rng(seed);
   PendingCollective p;
   p.c = c;
+  p.algo = sch.algo;
   p.slice = s;
   p.bytes = bytes;
   p.words = words;
@@ -91,6 +93,7 @@ RunResult finish_collective(const Pod& pod, const PendingCollective& p) {
   const std::vector<unsigned> chips = plan.slice_chips(p.slice);
   RunResult r;
   r.name = collective_name(c);
+  r.algorithm = algorithm_name(p.algo);
   r.slice = p.slice;
   r.shape = shape_of(plan, p.slice);
   r.chips = static_cast<unsigned>(chips.size());
@@ -104,7 +107,7 @@ RunResult finish_collective(const Pod& pod, const PendingCollective& p) {
   // arrays, bit for bit; it pins down the RTL's rounding and the order of the additions).
   // Every word the collective may touch, inputs included, is read back.
   const Memory got = read_back(pod, chips, std::max(p.base, p.out) + p.words);
-  r.detail = check_definition(c, plan, p.slice, p.base, p.words, p.out, p.input, got);
+  r.detail = check_definition(c, plan, p.slice, p.base, p.words, p.out, p.input, got, p.algo);
   if (r.detail.empty()) r.detail = compare(pod, p.ref, p.lo, p.words);
   r.ok = r.detail.empty();
   const bool sums = c == Collective::AllReduce || c == Collective::AllReduceHier || c == Collective::ReduceScatter;
@@ -114,8 +117,8 @@ RunResult finish_collective(const Pod& pod, const PendingCollective& p) {
   return r;
 }
 
-RunResult run_collective(Pod& pod, Collective c, unsigned s, std::uint64_t bytes, std::uint64_t seed) {
-  const PendingCollective p = start_collective(pod, c, s, bytes, seed);
+RunResult run_collective(Pod& pod, Collective c, unsigned s, std::uint64_t bytes, std::uint64_t seed, Algorithm algo) {
+  const PendingCollective p = start_collective(pod, c, s, bytes, seed, algo);
   pod.run_until_quiet(50'000'000, collective_name(c));
   return finish_collective(pod, p);
 }

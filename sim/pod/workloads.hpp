@@ -20,6 +20,7 @@ namespace phtpu::pod {
 
 struct RunResult {
   std::string name;       ///< "allreduce", "embedding", ...
+  std::string algorithm;  ///< collectives: the algorithm (algorithm_name), else empty
   unsigned slice = 0;
   std::string shape;      ///< the slice's shape ("4x4x4:twisted")
   unsigned chips = 0;
@@ -32,12 +33,14 @@ struct RunResult {
   std::string detail;     ///< what was checked, or the first mismatch
 };
 
-/// Run collective `c` of `bytes` per chip (a multiple of 16) on slice `s`.
-RunResult run_collective(Pod& pod, Collective c, unsigned s, std::uint64_t bytes, std::uint64_t seed);
+/// Run collective `c` of `bytes` per chip (a multiple of 16) on slice `s`, by `algo`.
+RunResult run_collective(Pod& pod, Collective c, unsigned s, std::uint64_t bytes, std::uint64_t seed,
+                         Algorithm algo = Algorithm::Default);
 /// run_collective in two halves, so that workloads of several slices can overlap: load the
 /// inputs, compute the reference and queue the host programs (slice s must be quiet) ...
 struct PendingCollective {
   Collective c = Collective::AllReduce;
+  Algorithm algo = Algorithm::Default; ///< resolved
   unsigned slice = 0;
   std::uint64_t bytes = 0;
   std::uint32_t lo = 0, words = 0; ///< the result words to compare
@@ -47,7 +50,8 @@ struct PendingCollective {
   Memory input; ///< every chip as loaded, for the definition (check_definition)
   std::uint64_t start_cycle = 0;
 };
-PendingCollective start_collective(Pod& pod, Collective c, unsigned s, std::uint64_t bytes, std::uint64_t seed);
+PendingCollective start_collective(Pod& pod, Collective c, unsigned s, std::uint64_t bytes, std::uint64_t seed,
+                                   Algorithm algo = Algorithm::Default);
 /// ... and, once the slice is quiet, check every chip against the collective's definition and
 /// the reference (cycles: from the start to now).
 RunResult finish_collective(const Pod& pod, const PendingCollective& p);
