@@ -84,10 +84,10 @@ double Calibration::max_error(Collective c) const {
   return e;
 }
 
-double Calibration::max_error(Collective c, Method method, bool credit_free_only) const {
+double Calibration::max_error(Collective c, Method method, bool credit_free_only, double min_bytes) const {
   double e = 0;
   for (const CalPoint& p : points)
-    if (p.m.collective == c && (!credit_free_only || !p.credit_limited))
+    if (p.m.collective == c && (!credit_free_only || !p.credit_limited) && p.m.bytes >= min_bytes)
       e = std::max(e, std::abs(method == Method::Network ? p.network_error : p.analytic_error));
   return e;
 }
@@ -154,36 +154,43 @@ Calibration calibrate(const CalibrationSet& set, const std::vector<std::string>&
   cal.fit_shapes = fit_shapes;
   cal.network = network;
   std::map<std::string, net::Topology> topo;
-  std::vector<Estimate> base; // the analytic model without the step cost
   for (const Measurement& m : set.points) {
     if (!topo.count(m.key())) topo.emplace(m.key(), parse_topology(m.shape, m.cube));
     const net::Topology& t = topo.at(m.key());
     if (t.nodes() != m.chips)
       throw std::invalid_argument(fmt::format("calibration data: {} has {} chips, not {}", m.shape, t.nodes(), m.chips));
-    base.push_back(analytic_estimate(m.collective, t, m.bytes, point_machine(set, m), m.algorithm));
   }
   auto fitted = [&](const Measurement& m) { return std::find(fit_shapes.begin(), fit_shapes.end(), m.key()) != fit_shapes.end(); };
-  // step_cycles: least squares on the relative error of the rings on the fit shapes, in closed
-  // form: T = T0 + a x steps, minimise sum (T/M - 1)^2
-  double num = 0, den = 0;
-  for (std::size_t i = 0; i < set.points.size(); ++i) {
-    const Measurement& m = set.points[i];
-    if (!fitted(m) || m.collective == Collective::AllToAll) continue;
-    const double s = base[i].steps / m.cycles;
-    num += s * (1 - base[i].cycles / m.cycles);
-    den += s * s;
-  }
-  if (den == 0)
+  // step_cycles: least squares on the relative error of the rings on the fit shapes, by a grid
+  // of 0.05 cycles (the time is not linear in it where the collective's parts overlap)
+  std::vector<std::size_t> fit_rings;
+  for (std::size_t i = 0; i < set.points.size(); ++i)
+    if (fitted(set.points[i]) && set.points[i].collective != Collective::AllToAll) fit_rings.push_back(i);
+  if (fit_rings.empty())
     throw std::invalid_argument(fmt::format("calibration data: no ring-collective measurement on the fit shapes ({})",
                                             fmt::join(fit_shapes, ", ")));
-  const double a = std::max(0.0, num / den);
+  auto with_step = [&](std::size_t i, double step) {
+    const Measurement& m = set.points[i];
+    Machine mm = point_machine(set, m);
+    mm.step_cycles = step;
+    return analytic_estimate(m.collective, topo.at(m.key()), m.bytes, mm, m.algorithm).cycles;
+  };
+  double a = 0, best = 1e300;
+  for (double x = 0; x <= 40; x += 0.05) {
+    double c = 0;
+    for (std::size_t i : fit_rings) {
+      const double r = with_step(i, x) / set.points[i].cycles - 1;
+      c += r * r;
+    }
+    if (c < best) best = c, a = x;
+  }
   cal.machine.step_cycles = a;
   for (std::size_t i = 0; i < set.points.size(); ++i) {
     CalPoint p;
     p.m = set.points[i];
     p.fitted = fitted(p.m);
     p.credit_limited = 2 * p.m.optical_latency + cal.machine.credit_extra > cal.machine.credit_flits;
-    p.analytic = base[i].cycles + a * base[i].steps;
+    p.analytic = with_step(i, a);
     p.analytic_error = p.analytic / p.m.cycles - 1;
     cal.points.push_back(p);
   }

@@ -77,9 +77,10 @@ struct Calibration {
   std::vector<CalPoint> points;
   bool network = false;              ///< the network model's predictions were computed
   /// Largest |error| of collective c's predictions: by `method`, or (no method) of predicted().
-  /// `credit_free_only`: only over the runs whose links are not credit-limited.
+  /// `credit_free_only`: only over the runs whose links are not credit-limited; `min_bytes`:
+  /// only over messages of at least that size.
   double max_error(Collective c) const;
-  double max_error(Collective c, Method method, bool credit_free_only = false) const;
+  double max_error(Collective c, Method method, bool credit_free_only = false, double min_bytes = 0) const;
   double max_error() const;          ///< of predicted(), every point
   double share_within(double tol) const; ///< share of points whose predicted() is within tol
 };

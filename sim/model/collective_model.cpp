@@ -130,7 +130,9 @@ struct StepCost {
   double link = 0, send = 0, receive = 0, latency = 0;
 };
 
-StepCost step_cost(const net::Topology& t, const std::vector<Flow>& flows, const Machine& m) {
+/// The step's cost; with `focus` >= 0, only what flow `focus` waits for: the links it crosses,
+/// its own send lane and receive lanes (shared with whichever flows use them too).
+StepCost step_cost(const net::Topology& t, const std::vector<Flow>& flows, const Machine& m, int focus = -1) {
   StepCost s;
   const unsigned n = t.nodes();
   if (flows.empty()) return s;
@@ -138,6 +140,7 @@ StepCost step_cost(const net::Topology& t, const std::vector<Flow>& flows, const
   for (unsigned i = 0; i < n; ++i) {
     const phext::Vec3 p = t.position(i);
     for (unsigned port = 0; port < 6; ++port) {
+      if (focus >= 0 && flows[static_cast<std::size_t>(focus)].pattern->load[std::size_t{i} * 6 + port] == 0) continue;
       double w = 0;
       for (const Flow& f : flows) w += f.pattern->load[std::size_t{i} * 6 + port] * wire_bytes(m, f.bytes);
       if (w == 0) continue;
@@ -151,17 +154,33 @@ StepCost step_cost(const net::Topology& t, const std::vector<Flow>& flows, const
     double mem = 0;
     for (std::size_t k = 0; k < flows.size(); ++k) {
       const Flow& f = flows[k];
-      const double issued = double(k + 1) * m.host_cycles_per_transfer;
+      // lock step: a transfer starts once the host has issued it; a part of its own (focus): the
+      // host issues the next step's transfers while this one's are in flight (below)
+      const double issued = focus >= 0 ? 0 : double(k + 1) * m.host_cycles_per_transfer;
       const unsigned lane = f.lane % m.send_lanes;
       lane_end[lane] = std::max(lane_end[lane], issued) + wire_bytes(m, f.bytes) * f.pattern->cycles_per_byte[i];
       const unsigned rl = m.receive_lanes > 1 ? f.pattern->arrival[i] % m.receive_lanes : 0;
       rx[rl] += wire_bytes(m, f.bytes) * m.lane_cycles_per_byte;
       mem += f.bytes * m.memory_cycles_per_byte;
     }
-    s.send = std::max(s.send, *std::max_element(lane_end.begin(), lane_end.end()));
-    s.receive = std::max({s.receive, mem, *std::max_element(rx.begin(), rx.end())});
+    if (focus >= 0) {
+      const Flow& f = flows[static_cast<std::size_t>(focus)];
+      s.send = std::max(s.send, lane_end[f.lane % m.send_lanes]);
+      s.receive = std::max({s.receive, mem, rx[m.receive_lanes > 1 ? f.pattern->arrival[i] % m.receive_lanes : 0]});
+    } else {
+      s.send = std::max(s.send, *std::max_element(lane_end.begin(), lane_end.end()));
+      s.receive = std::max({s.receive, mem, *std::max_element(rx.begin(), rx.end())});
+    }
   }
-  for (const Flow& f : flows) s.latency = std::max(s.latency, f.pattern->latency);
+  if (focus >= 0) {
+    s.latency = flows[static_cast<std::size_t>(focus)].pattern->latency;
+    // the host issues every flow's transfer of the step one after the other: a step takes at
+    // least that long, overlapped with the flight of the step before
+    const double issue = double(flows.size()) * m.host_cycles_per_transfer;
+    const double busy = s.latency + std::max({s.link, s.send, s.receive});
+    if (issue > busy) s.send = issue - s.latency;
+  } else
+    for (const Flow& f : flows) s.latency = std::max(s.latency, f.pattern->latency);
   return s;
 }
 
@@ -257,13 +276,95 @@ void ring_estimate(Estimate& e, const net::Topology& t, double bytes, const Mach
     }
     if (!flows.empty()) add_steps(e, 1, step_cost(t, flows, m), m);
   };
+  if (!conc) {
+    // lock step: every step waits for everything of the step before
+    if (e.collective != Collective::AllGather)
+      for (int k = 0; k < 3; ++k) phase(k);
+    if (e.collective != Collective::ReduceScatter)
+      for (int k = 3; k-- > 0;) phase(k);
+    return;
+  }
+  // Concurrent: a part's transfer waits only for its own data (and its receiver's token), so
+  // the parts drift apart and a link carries, over the run, every phase's bytes of the parts
+  // that cross it, in whatever order they come. So the time is the channel load of the whole
+  // collective (per directed link, per send lane, per receive lane, and the host's issue of
+  // every transfer) plus the slowest part's chain of step costs (step cost and route latency per
+  // step, tokens included).
+  const double rate_e = link_rate(m, m.electrical_latency), rate_o = link_rate(m, m.optical_latency);
+  const unsigned n = t.nodes();
+  std::vector<double> link(std::size_t{n} * 6, 0);
+  std::vector<std::array<double, 6>> lane(n), rx(n);
+  std::vector<double> mem(n, 0);
+  double transfers = 0;
+  std::vector<double> chain(parts.size(), 0);   // per part: its steps' costs
+  std::vector<unsigned> count(parts.size(), 0); // and their number
+  auto load = [&](const Pattern& pt, double b, unsigned ln, double steps) {
+    const double w = wire_bytes(m, b);
+    for (std::size_t l = 0; l < link.size(); ++l)
+      if (pt.load[l]) link[l] += steps * pt.load[l] * w;
+    for (unsigned i = 0; i < n; ++i) {
+      lane[i][ln % m.send_lanes] += steps * w * pt.cycles_per_byte[i];
+      rx[i][m.receive_lanes > 1 ? pt.arrival[i] % m.receive_lanes : 0] += steps * w * m.lane_cycles_per_byte;
+      mem[i] += steps * b * m.memory_cycles_per_byte;
+    }
+    transfers += steps;
+  };
+  auto part_phase = [&](int k) {
+    for (std::size_t q = 0; q < parts.size(); ++q) {
+      const unsigned len = shape[parts[q].dims[k]];
+      if (len < 2) continue;
+      const Pattern& pt = pattern(parts[q].dims[k], parts[q].sign);
+      load(pt, chunk[q][k], lane_of(parts[q], parts[q].dims[k]), len - 1);
+      chain[q] += (len - 1) * (m.step_cycles + pt.latency);
+      count[q] += len - 1;
+    }
+  };
+  auto part_tokens = [&](int k) {
+    bool any = false;
+    for (std::size_t q = 0; q < parts.size(); ++q) {
+      const int d = parts[q].dims[k];
+      if (shape[d] < 2) continue;
+      const Pattern& pt = pattern(d, -parts[q].sign);
+      load(pt, 16, static_cast<unsigned>(2 * d) + (1 - parts[q].lane_base), 1);
+      any = true;
+    }
+    if (!any) return;
+    double lat = 0;
+    for (const Part& p : parts)
+      if (shape[p.dims[k]] > 1) lat = std::max(lat, pattern(p.dims[k], -p.sign).latency);
+    for (std::size_t q = 0; q < parts.size(); ++q) {
+      chain[q] += m.step_cycles + lat;
+      ++count[q];
+    }
+  };
   if (e.collective != Collective::AllGather)
     for (int k = 0; k < 3; ++k) {
-      if (conc && k > 0) tokens(k);
-      phase(k);
+      if (k > 0) part_tokens(k);
+      part_phase(k);
     }
   if (e.collective != Collective::ReduceScatter)
-    for (int k = 3; k-- > 0;) phase(k);
+    for (int k = 3; k-- > 0;) part_phase(k);
+  double lk = 0, sd = 0, rc = 0;
+  for (unsigned i = 0; i < n; ++i) {
+    const phext::Vec3 p = t.position(i);
+    for (unsigned port = 0; port < 6; ++port)
+      if (link[std::size_t{i} * 6 + port] > 0)
+        lk = std::max(lk, link[std::size_t{i} * 6 + port] / (optical(p, static_cast<net::Port>(port), m.cube) ? rate_o : rate_e));
+    sd = std::max(sd, *std::max_element(lane[i].begin(), lane[i].end()));
+    rc = std::max({rc, mem[i], *std::max_element(rx[i].begin(), rx[i].end())});
+  }
+  // every chip's host issues all its transfers (n-chip symmetric: the same count on each)
+  sd = std::max(sd, transfers * m.host_cycles_per_transfer);
+  // the time: the resources' whole load plus the slowest part's chain of step costs and latencies
+  const std::size_t cq = static_cast<std::size_t>(std::max_element(chain.begin(), chain.end()) - chain.begin());
+  e.steps = count[cq];
+  e.overhead_cycles = count[cq] * m.step_cycles;
+  e.latency_cycles = chain[cq] - e.overhead_cycles;
+  const double top = std::max({lk, sd, rc});
+  if (top == lk) e.link_cycles = top;
+  else if (top == sd) e.send_cycles = top;
+  else e.receive_cycles = top;
+  (void)tokens;
 }
 
 void alltoall_estimate(Estimate& e, const net::Topology& t, double bytes, const Machine& m) {
