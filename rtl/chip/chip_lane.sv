@@ -10,6 +10,11 @@
 //            paths of lane 0 (read requests, row requests, responses) are never needed here; a
 //            packet of another type would be taken and dropped, and counted (StBadPkts).
 // Memory: its own read port for the DMA, its own read and write port for the write pipeline.
+// Clocks: the sender and the receiver each run on a gated clock (clock_gate), enabled while
+// they have work or an input that changes their state (a job, a returned credit; a flit, a
+// word in the pipeline); idle, they change no state, so the gates change no result. Why: the
+// lanes idle through most workloads but the collectives, and the Verilated chip then skips
+// them (in silicon the gates save their clock power).
 // Timing: chip_dma's, chip_dispatch's and chip_rmw's (a job to its first flit, a flit to its
 // word written: the same cycles as on lane 0).
 `default_nettype none
@@ -80,17 +85,20 @@ module chip_lane #(
   output logic                                 idle_o        ///< nothing queued or in flight in the lane
 );
   // ---- send ---------------------------------------------------------------------------
-  logic f_valid, f_ready, f_head, f_tail, s_idle, unused_resp_ready, unused_sc_ready;
+  logic f_valid, f_ready, f_head, f_tail, s_idle, unused_resp_ready, unused_sc_ready, s_clk, r_clk;
   logic [FlitW-1:0] f_data;
+  // (clocked in reset too: the reset values are taken at a clock edge when reset was low from
+  // the start, with no falling edge of rst_ni to trigger them)
+  clock_gate u_send_cg (.clk_i, .en_i(!rst_ni || !s_idle || job_valid_i || tx_credit_i != '0), .gclk_o(s_clk));
   chip_dma #(.FlitW(FlitW), .JobDepth(4)) u_dma (
-    .clk_i, .rst_ni, .own_i, .own_pos_i,
+    .clk_i(s_clk), .rst_ni, .own_i, .own_pos_i,
     .job_valid_i, .job_ready_o, .job_dest_i, .job_type_i, .job_tag_i, .job_laddr_i, .job_len_i,
     .rd_en_o(s_rd_en_o), .rd_addr_o(s_rd_addr_o), .rd_data_i(s_rd_data_i),
     .f_valid_o(f_valid), .f_ready_i(f_ready), .f_head_o(f_head), .f_tail_o(f_tail), .f_data_o(f_data),
     .idle_o(s_idle)
   );
   chip_tx_arb #(.NumVcs(NumVcs), .BufDepth(BufDepth), .FlitW(FlitW)) u_tx (
-    .clk_i, .rst_ni,
+    .clk_i(s_clk), .rst_ni,
     .resp_valid_i(1'b0), .resp_ready_o(unused_resp_ready), .resp_head_i(1'b0), .resp_tail_i(1'b0),
     .resp_data_i('0),
     .dma_valid_i(f_valid), .dma_ready_o(f_ready), .dma_head_i(f_head), .dma_tail_i(f_tail), .dma_data_i(f_data),
@@ -103,8 +111,11 @@ module chip_lane #(
   logic [FlitW-1:0] q_data, p_data;
   logic [ici_pkg::HeadTypeW-1:0] q_type;
   logic [31:0] q_tag;
+  // the receiver: a flit arriving, flits queued, a word in stage 1 or 2 (stage 2 is what other
+  // lanes forward from: it must empty before the clock stops)
+  clock_gate u_recv_cg (.clk_i, .en_i(!rst_ni || rx_valid_i || !rx_idle || !pw_idle || s2_o), .gclk_o(r_clk));
   chip_dispatch #(.FlitW(FlitW), .Depth(BufDepth)) u_dispatch (
-    .clk_i, .rst_ni,
+    .clk_i(r_clk), .rst_ni,
     .in_valid_i(rx_valid_i), .in_vc_i(rx_vc_i), .in_head_i(rx_head_i), .in_tail_i(rx_tail_i),
     .in_data_i(rx_data_i), .credit_o(rx_credit_o),
     .req_head_o(q_head), .req_data_o(q_data), .req_type_o(q_type), .req_tag_o(q_tag),
@@ -115,7 +126,7 @@ module chip_lane #(
   );
   // only write and add packets reach a data lane: response words are not taken by its pipeline
   chip_rmw #(.FlitW(FlitW), .Lanes(Lanes)) u_rmw (
-    .clk_i, .rst_ni,
+    .clk_i(r_clk), .rst_ni,
     .req_valid_i(wr_req), .req_head_i(q_head), .req_type_i(q_type), .req_data_i(q_data),
     .resp_valid_i(1'b0), .resp_head_i(1'b0), .resp_data_i('0), .resp_busy_o(wr_busy), .req_offer_i(wr_offer),
     .cand_o, .cand_addr_o, .block_i, .s2_o, .s2_addr_o, .s2_data_o, .fwd_valid_i, .fwd_addr_i, .fwd_data_i,
