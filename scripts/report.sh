@@ -38,7 +38,8 @@ pct() { awk -v x="$1" 'BEGIN { printf "%+.1f %%", 100 * x }'; }
   echo "## Calibration: the model against the RTL"
   echo
   echo "Command: \`phtpu ${cal_cmd[*]:0:2}\`. Measurements: sim/model/data/calibration_pod.json"
-  echo "(scripts/calibrate-model.sh: \`phtpu pod\` on 2x2x2 cubes, every result bit-exact)."
+  echo "(scripts/calibrate-model.sh: \`phtpu pod\` on 2x2x2 and 4x4x4 cubes, every result bit-exact). Model: the"
+  echo "network model (docs/model.md), which the scaled pod's machine answers with."
   echo
   grep -E '^fitted on' "$rep/calibration.txt" | sed 's/^/- /'
   grep -E '^largest|^within' "$rep/calibration.txt" | sed 's/^/- /'
@@ -52,8 +53,9 @@ pct() { awk -v x="$1" 'BEGIN { printf "%+.1f %%", 100 * x }'; }
   echo "## TPU v4 at full scale, $bytes per chip"
   echo
   echo "Command: \`phtpu ${table_cmd[*]:0:6}\`. Times in microseconds; busbw in GB/s per chip"
-  echo "(nccl-tests conventions); \"cal\" is the calibration error the number rests on (the largest"
-  echo "|model - RTL| of that collective above). Bisection bandwidth one way at 45 GB/s per link."
+  echo "(nccl-tests conventions); \"cal\" is the calibration error the number rests on (the analytic"
+  echo "model's largest |model - RTL| for that collective at 64 KiB where no link is credit-limited;"
+  echo "docs/model.md). Bisection bandwidth one way at 45 GB/s per link."
   echo
   echo "| shape | chips | diameter | avg hops | bisection links | bisection TB/s | all-reduce us | busbw | reduce-scatter us | all-gather us | all-to-all us | busbw |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|---|"

@@ -12,12 +12,12 @@ set datafile separator ","
 n = system(sprintf("awk 'END { print NR - 1 }' '%s'", in)) + 0
 if (n <= 0) { print sprintf("calibration.gp: no data rows in %s", in); exit status 1 }
 
-set title "Analytic model against the RTL (scaled pod, 2x2x2 cubes)"
+set title "Model against the RTL (scaled pod, 2x2x2 and 4x4x4 cubes)"
 set xlabel "measured on the RTL (cycles)"
 set ylabel "predicted by the model (cycles)"
 set logscale xy
-set xrange [200:30000]
-set yrange [200:30000]
+set xrange [100:60000]
+set yrange [100:60000]
 set grid
 set key top left box opaque
 ring(w) = (w eq "alltoall") ? 0 : 1

@@ -136,7 +136,7 @@ int run_calibration(const ModelArgs& a) {
   const model::Calibration& cal = model::default_calibration(true);
   const model::Machine& m = cal.machine;
   fmt::print("calibration of the model on the scaled pod (RTL), {} measurements\n", cal.points.size());
-  fmt::print("analytic model fitted on {}: step {:.2f} cycles; design values: links {:.0f} B/cycle, {} credits, "
+  fmt::print("fitted on {}: the analytic model's step, {:.2f} cycles; design values: links {:.0f} B/cycle, {} credits, "
              "router {} cycles, links {}/{} cycles, {} send and {} receive lanes; the network model has no fitted value\n",
              fmt::join(cal.fit_shapes, ", "), m.step_cycles, m.link_bytes_per_cycle, m.credit_flits, m.router_cycles,
              m.electrical_latency, m.optical_latency, m.send_lanes, m.receive_lanes);
