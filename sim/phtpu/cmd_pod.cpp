@@ -36,6 +36,17 @@ unsigned default_threads() {
   return std::max(1, CPU_COUNT(&set));
 }
 
+/// The comma-separated items of `text`; empty items kept or skipped.
+std::vector<std::string> split_commas(const std::string& text, bool keep_empty) {
+  std::vector<std::string> out;
+  for (std::size_t a = 0, b; a <= text.size(); a = b + 1) {
+    b = text.find(',', a);
+    if (b == std::string::npos) b = text.size();
+    if (b > a || keep_empty) out.push_back(text.substr(a, b - a));
+  }
+  return out;
+}
+
 pod::PodSpec spec_from_json(const std::string& path) {
   nlohmann::json j;
   try {
@@ -166,12 +177,7 @@ void add_pod_command(CLI::App& app, Action& action) {
       for (const auto& s : o->slices) spec.slices.push_back(pod::parse_slice(s));
     }
     if (spec.slices.empty()) spec.slices = pod::PodSpec::default_slices();
-    std::vector<std::string> names;
-    for (std::size_t a = 0, b; a <= o->workloads.size(); a = b + 1) {
-      b = o->workloads.find(',', a);
-      if (b == std::string::npos) b = o->workloads.size();
-      if (b > a) names.push_back(o->workloads.substr(a, b - a));
-    }
+    const std::vector<std::string> names = split_commas(o->workloads, false);
     for (const auto& n : names)
       if (n != "embedding" && n != "dp") (void)pod::collective_from_name(n);
     std::vector<std::uint64_t> sizes;
@@ -225,13 +231,7 @@ void add_pod_command(CLI::App& app, Action& action) {
     std::map<pod::Collective, pod::Algorithm> algo_of;
     if (!o->algorithms.empty()) {
       std::set<std::string> used;
-      std::vector<std::string> algo_names;
-      for (std::size_t a = 0, b; a <= o->algorithms.size(); a = b + 1) {
-        b = o->algorithms.find(',', a);
-        if (b == std::string::npos) b = o->algorithms.size();
-        algo_names.push_back(o->algorithms.substr(a, b - a));
-      }
-      for (const auto& g : algo_names) {
+      for (const auto& g : split_commas(o->algorithms, true)) {
         pod::Algorithm a;
         try {
           a = pod::algorithm_from_name(g);
@@ -281,11 +281,7 @@ void add_pod_command(CLI::App& app, Action& action) {
       std::vector<unsigned>& chips = trace_chips;
       if (!o->trace_chips.empty()) {
         chips.clear();
-        for (std::size_t a = 0, b; a <= o->trace_chips.size(); a = b + 1) {
-          b = o->trace_chips.find(',', a);
-          if (b == std::string::npos) b = o->trace_chips.size();
-          if (b == a) continue;
-          const std::string t = o->trace_chips.substr(a, b - a);
+        for (const std::string& t : split_commas(o->trace_chips, false)) {
           if (t.find('/') != std::string::npos) {
             chips.push_back(plan.chip_of_coordinate(phext::Coordinate::parse(t))); // a logical coordinate
             continue;

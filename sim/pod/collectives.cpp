@@ -361,14 +361,14 @@ void submit(Pod& pod, const Schedule& sch) {
     const auto& tok = si < sch.tokens.size() ? sch.tokens[si] : none;
     // the step's transfers by sender, in chip order and in the step's order per chip (one pass:
     // a 4096-chip all-to-all has 4095 steps of 4096 transfers), tokens first
-    std::map<unsigned, std::vector<const Transfer*>> by_src;
-    for (const Transfer& t : tok) by_src[t.src].push_back(&t);
-    for (const Transfer& t : st) by_src[t.src].push_back(&t);
+    std::map<unsigned, std::vector<std::pair<const Transfer*, bool>>> by_src; // (transfer, is a token)
+    for (const Transfer& t : tok) by_src[t.src].push_back({&t, true});
+    for (const Transfer& t : st) by_src[t.src].push_back({&t, false});
     for (const auto& [c, sends] : by_src) {
       if (!relaxed) wait_all(c);
-      for (const Transfer* t : sends) {
+      for (const auto& [t, token] : sends) {
         if (relaxed) {
-          if (t->daddr == kTokenAddr && t->words == 1 && !t->add && t->sem >= kTokenSem) {
+          if (token) {
             wait_all(c);
           } else {
             std::map<unsigned, std::uint32_t> need;
