@@ -41,6 +41,7 @@ std::string algorithm_name(Algorithm a) {
   switch (a) {
   case Algorithm::Default: return "default";
   case Algorithm::Concurrent: return "concurrent";
+  case Algorithm::Logical: return "logical";
   case Algorithm::Sequential: return "sequential";
   case Algorithm::Lanes: return "lanes";
   case Algorithm::Translate: return "translate";
@@ -49,10 +50,11 @@ std::string algorithm_name(Algorithm a) {
 }
 
 Algorithm algorithm_from_name(const std::string& name) {
-  for (Algorithm a : {Algorithm::Default, Algorithm::Concurrent, Algorithm::Sequential, Algorithm::Lanes,
-                      Algorithm::Translate})
+  for (Algorithm a : {Algorithm::Default, Algorithm::Concurrent, Algorithm::Logical, Algorithm::Sequential,
+                      Algorithm::Lanes, Algorithm::Translate})
     if (algorithm_name(a) == name) return a;
-  throw std::invalid_argument("unknown algorithm '" + name + "' (default, concurrent, sequential, lanes, translate)");
+  throw std::invalid_argument("unknown algorithm '" + name +
+                              "' (default, concurrent, logical, sequential, lanes, translate)");
 }
 
 Algorithm resolve_algorithm(Collective c, Algorithm a) {
@@ -61,14 +63,14 @@ Algorithm resolve_algorithm(Collective c, Algorithm a) {
     if (a == Algorithm::Default || a == Algorithm::Sequential) return Algorithm::Sequential;
   } else if (ring) {
     if (a == Algorithm::Default) return Algorithm::Concurrent;
-    if (a == Algorithm::Concurrent || a == Algorithm::Sequential) return a;
+    if (a == Algorithm::Concurrent || a == Algorithm::Logical || a == Algorithm::Sequential) return a;
   } else {
     if (a == Algorithm::Default) return Algorithm::Lanes;
     if (a == Algorithm::Lanes || a == Algorithm::Translate) return a;
   }
   throw std::invalid_argument(collective_name(c) + " has no algorithm '" + algorithm_name(a) + "' (" +
                               (c == Collective::AllReduceHier ? "sequential"
-                               : ring                         ? "concurrent, sequential"
+                               : ring                         ? "concurrent, logical, sequential"
                                                               : "lanes, translate") +
                               ")");
 }

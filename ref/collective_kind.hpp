@@ -22,13 +22,18 @@ double bus_factor(Collective c, unsigned n);
 /// How a collective moves its data (sim/pod/collectives.hpp has the schedules):
 ///   concurrent  ring collectives: six parts of the buffer, one per link direction, each round
 ///               the three dimensions' rings in its own order, all at once (every link busy);
+///               the rings follow the links, through the twisted wraps of a twisted torus;
+///   logical     the same six parts round the coordinate lines (on a twisted torus a short
+///               dimension's wrap hop is then a multi-hop route; elsewhere it is concurrent);
 ///   sequential  ring collectives: both halves of the buffer round one dimension's rings at a
 ///               time, in opposite directions (two links busy; one send lane);
 ///   lanes       all-to-all, scatter, gather: each transfer on the send lane of its first hop;
 ///   translate   the same transfers, all from send lane 0.
 /// Default: concurrent for the ring collectives, lanes for the others; allreduce-hier is
 /// sequential only.
-enum class Algorithm { Default, Concurrent, Sequential, Lanes, Translate };
+enum class Algorithm { Default, Concurrent, Logical, Sequential, Lanes, Translate };
+/// The six-part ring algorithms (concurrent, logical): per-transfer waits and tokens.
+inline bool six_parts(Algorithm a) { return a == Algorithm::Concurrent || a == Algorithm::Logical; }
 std::string algorithm_name(Algorithm a); ///< "default", "concurrent", ...
 /// The inverse of algorithm_name; throws std::invalid_argument listing the names.
 Algorithm algorithm_from_name(const std::string& name);

@@ -159,15 +159,21 @@ echo "### Collectives on six links"
 echo
 echo "The chip has six send and receive lanes; the default algorithms use them (concurrent rings: six"
 echo "parts of the buffer over the six links at once; the all-to-all from the lane of each transfer's"
-echo "first hop). The sequential rings and the translate all-to-all send from one lane, for comparison"
-echo "(docs/blocks/collectives.md, \"Algorithms\")."
+echo "first hop). The sequential rings and the translate all-to-all send from one lane, for comparison;"
+echo "on the twisted tori the concurrent rings follow the twisted wraps and the logical ones are the"
+echo "coordinate lines (docs/blocks/collectives.md, \"Algorithms\")."
 echo
 echo "| slice | chips | collective | algorithm | bytes/chip | cycles | algbw B/c | busbw B/c |"
 echo "|---|---|---|---|---|---|---|---|"
 coll() { # coll RACKS SLICE
   pod coll --racks "$1" --slice "$2" --workload allreduce,allreduce-hier,alltoall --bytes "$sizes"
   pod coll1 --racks "$1" --slice "$2" --workload allreduce,alltoall --bytes "$sizes" --algorithm sequential,translate
-  python3 - "$tmp/coll.json" "$tmp/coll1.json" <<'PY'
+  local files=("$tmp/coll.json" "$tmp/coll1.json")
+  case $2 in
+    *:twisted) pod coll2 --racks "$1" --slice "$2" --workload allreduce --bytes "$sizes" --algorithm logical
+               files+=("$tmp/coll2.json") ;;
+  esac
+  python3 - "${files[@]}" <<'PY'
 import json, sys
 rows = []
 for f in sys.argv[1:]:
@@ -186,7 +192,8 @@ coll 16 4x4x8
 coll 16 4x4x8:twisted
 echo
 echo "Commands: \`phtpu pod --racks R --slice SHAPE --workload allreduce,allreduce-hier,alltoall --bytes $sizes\`"
-echo "and \`--workload allreduce,alltoall --algorithm sequential,translate\`."
+echo "and \`--workload allreduce,alltoall --algorithm sequential,translate\`; twisted, also \`--workload allreduce"
+echo "--algorithm logical\`."
 echo
 fi
 if want embedding; then

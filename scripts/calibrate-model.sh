@@ -4,7 +4,9 @@
 # Runs `phtpu pod` on twelve slices from 16 to 1024 chips, regular and twisted: 2x2x4,
 # 2x2x4:twisted and 4x4x4 of 2x2x2 cubes; 4x4x4, 4x4x8, 4x4x8:twisted, 4x8x8, 4x8x8:twisted,
 # 8x8x8, 8x8x16 and 8x8x16:twisted of 4x4x4 cubes (TPU v4's cube, 1 to 16 racks). Each runs
-# the four collectives the model predicts at 4, 16 and 64 KiB per chip, every result checked bit
+# the four collectives the model predicts at 4, 16 and 64 KiB per chip (on a twisted torus the
+# ring collectives twice: by the default algorithm, whose rings follow the twisted wraps, and by
+# `logical`, whose rings are the coordinate lines), every result checked bit
 # for bit against the C++ reference and the collective's definition. An all-to-all needs a
 # whole number of words per chip for every chip, so on 512 chips its smallest size is 8 KiB and
 # on 1024 chips 16 KiB (which leaves two sizes there). It writes one JSON file: the pod's
@@ -19,7 +21,8 @@
 # CALIBRATION_SIZES=4KiB,16KiB (say) measures fewer sizes; CALIBRATION_MAX_CHIPS=128 stops at
 # that slice size (a quick partial set); CALIBRATION_ONLY_LATENCY=1 runs only the second set;
 # CALIBRATION_LANES names the chip's send and receive lanes (1: one DMA queue and one receive
-# path; 6: a lane per link); PHTPU_THREADS sets phtpu pod --threads (default 2).
+# path; 6: a lane per link); CALIBRATION_SHAPES=2x2x4:twisted,4x4x8:twisted (say) runs only
+# those slices; PHTPU_THREADS sets phtpu pod --threads (default 2).
 set -euo pipefail
 build=${1:?usage: scripts/calibrate-model.sh BUILD_DIR [OUT.json]}
 out=${2:-sim/model/data/calibration_pod.json}
@@ -39,6 +42,7 @@ runs=("4:2:4:2x2x4" "4:2:4:2x2x4:twisted" "4:2:8:4x4x4"
       "4:4:8:8x8x8" "4:4:16:8x8x16" "4:4:16:8x8x16:twisted"
       "1:4:2:4x4x8" "1:4:8:8x8x8" "1:4:16:8x8x16" "1:4:16:8x8x16:twisted")
 only_latency=${CALIBRATION_ONLY_LATENCY:-}
+only_shapes=${CALIBRATION_SHAPES:-}
 bytes_of() { # 4KiB -> 4096
   local s=$1
   case $s in
@@ -62,6 +66,7 @@ for r in "${runs[@]}"; do
   dims=${slice%%:*}
   chips=$(( $(echo "$dims" | tr x '*') ))
   [ "$chips" -le "$max_chips" ] || continue
+  [ -z "$only_shapes" ] || case ",$only_shapes," in *",$slice,"*) ;; *) continue ;; esac
   # the all-to-all's sizes: each size that gives every chip a whole number of words per block,
   # else the smallest that does (chips x 16 B)
   a2a=()
@@ -71,13 +76,17 @@ for r in "${runs[@]}"; do
     case " ${a2a[*]-} " in *" $s "*) ;; *) a2a+=("$s") ;; esac
   done
   a2a_sizes=$(IFS=,; echo "${a2a[*]}")
-  for job in "allreduce,reducescatter,allgather:$run_sizes" "alltoall:$a2a_sizes"; do
+  jobs=("allreduce,reducescatter,allgather:$run_sizes:default" "alltoall:$a2a_sizes:default")
+  case $slice in *:twisted) jobs+=("allreduce,reducescatter,allgather:$run_sizes:logical") ;; esac
+  for job in "${jobs[@]}"; do
     w=${job%%:*}
     b=${job#*:}
-    echo "calibrate: phtpu pod --cube ${cube}x${cube}x${cube} --racks $racks --optical-latency $olat --slice $slice --workload $w --bytes $b" >&2
+    algo=${b#*:}
+    b=${b%%:*}
+    echo "calibrate: phtpu pod --cube ${cube}x${cube}x${cube} --racks $racks --optical-latency $olat --slice $slice --workload $w --bytes $b --algorithm $algo" >&2
     start=$(date +%s)
     "$phtpu" pod --cube "${cube}x${cube}x${cube}" --racks "$racks" --optical-latency "$olat" --slice "$slice" --workload "$w" \
-      --bytes "$b" --seed 1 --threads "$threads" -q --json "$tmp/$i.json" >/dev/null
+      --bytes "$b" --algorithm "$algo" --seed 1 --threads "$threads" -q --json "$tmp/$i.json" >/dev/null
     jq --argjson cube "$cube" --argjson racks "$racks" --argjson olat "$olat" \
       '[.results[] | {shape, cube: $cube, racks: $racks, optical_latency: $olat, workload,
                       algorithm: (.algorithm // "default"), bytes, chips, cycles}]' \

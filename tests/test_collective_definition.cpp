@@ -31,7 +31,7 @@ bool is_ring(Collective c) { return c != Collective::AllToAll && c != Collective
 /// Every algorithm of collective c.
 std::vector<Algorithm> algorithms(Collective c) {
   if (c == Collective::AllReduceHier) return {Algorithm::Sequential};
-  if (is_ring(c)) return {Algorithm::Concurrent, Algorithm::Sequential};
+  if (is_ring(c)) return {Algorithm::Concurrent, Algorithm::Logical, Algorithm::Sequential};
   return {Algorithm::Lanes, Algorithm::Translate};
 }
 
@@ -132,9 +132,40 @@ TEST_CASE("reduce-scatter ownership: hand-derived ranges, and every slice's chip
       CHECK(c[p].len == want[p].second);
     }
   }
+  // Concurrent on the 2x2x4 twisted torus (x and y wraps land +2 along z), words [0, 96): six
+  // parts of 16. The rings follow the links: along x, (0,0,0) (1,0,0) (0,0,2) (1,0,2) is one
+  // ring of 4 (the x wrap lands on z+2); y then needs 2 steps to reach that ring again
+  // (2 g_y = (0,0,2)), z 2 steps to reach the x-y rings' chips. A chip is a0 g0 + a1 g1 + a2 g2
+  // with a < (4, 2, 2), g the part's dimensions in order:
+  //   order x,y,z: (x, y, z) = (a0 % 2, a1, 2 (a0 / 2) + a2)
+  //   order y,z,x: (x, y, z) = (a2, a0 % 2, 2 (a0 / 2) + a1)
+  //   order z,x,y: (x, y, z) = (a1, a2, a0)
+  // Chip (1,0,2): a = (3,0,0), (2,0,1), (2,1,0). A ring of m leaves position a owning part a+1
+  // (forward) or m-a (backward):
+  //   p0 [0,16): part 0 of 4 [0,4), part 1 of 2 [2,4), part 1 of 2 [3,4)
+  //   p1 [16,32): part 1 of 4 [20,24), part 0 [20,22), part 0 [20,21)
+  //   p2 [32,48): part 3 of 4 [44,48), part 1 [46,48), part 0 [46,47)
+  //   p3 [48,64): part 2 of 4 [56,60), part 0 [56,58), part 1 [57,58)
+  //   p4 [64,80): part 3 of 4 [76,80), part 0 [76,78), part 1 [77,78)
+  //   p5 [80,96): part 2 of 4 [88,92), part 1 [90,92), part 0 [90,91)
+  // The logical algorithm keeps the coordinate rings (here as on the regular 2x2x4).
+  {
+    const auto c = reduce_scatter_owned(small, small.chip_at(1, {1, 0, 2}), 0, 96, Algorithm::Concurrent);
+    const std::vector<std::pair<std::uint32_t, std::uint32_t>> want{{3, 1}, {20, 1}, {46, 1}, {57, 1}, {77, 1}, {90, 1}};
+    REQUIRE(c.size() == 6);
+    for (unsigned p = 0; p < 6; ++p) {
+      CAPTURE(p);
+      CHECK(c[p].lo == want[p].first);
+      CHECK(c[p].len == want[p].second);
+    }
+    const auto l = reduce_scatter_owned(small, small.chip_at(1, {1, 0, 2}), 0, 96, Algorithm::Logical);
+    const auto r = reduce_scatter_owned(small, small.chip_at(0, {1, 0, 2}), 0, 96, Algorithm::Concurrent);
+    REQUIRE(l.size() == 6);
+    for (unsigned p = 0; p < 6; ++p) CHECK((l[p].lo == r[p].lo && l[p].len == r[p].len));
+  }
   for (const Plan& plan : plans())
     for (unsigned s = 0; s < plan.slices().size(); ++s)
-      for (Algorithm algo : {Algorithm::Concurrent, Algorithm::Sequential})
+      for (Algorithm algo : {Algorithm::Concurrent, Algorithm::Logical, Algorithm::Sequential})
       for (std::uint32_t words : {1u, 5u, 64u, 131u, 1000u}) {
         CAPTURE(plan.slices()[s].spec.str(), algorithm_name(algo), words);
         std::vector<unsigned> owners(words);
@@ -187,7 +218,7 @@ TEST_CASE("every mutant of every collective's schedule fails its definition", "[
       for (Collective c : kAll)
       for (Algorithm algo : algorithms(c)) {
         const unsigned n = static_cast<unsigned>(plan.slice_chips(s).size());
-        const Layout l = layout_of(c, is_ring(c) ? (algo == Algorithm::Concurrent ? 6 * n + 5 : 2 * n + 5) : 2 * n);
+        const Layout l = layout_of(c, is_ring(c) ? (six_parts(algo) ? 6 * n + 5 : 2 * n + 5) : 2 * n);
         const Schedule sch = build_schedule(c, plan, s, l.base, l.words, l.out, algo);
         const Memory input = random_memory(plan.slice_chips(s), l.size, rng);
         CAPTURE(plan.slices()[s].spec.str(), collective_name(c), algorithm_name(algo));
@@ -416,4 +447,33 @@ TEST_CASE("the concurrent all-reduce drives all six links of every chip in every
   CHECK_THROWS_AS(build_schedule(Collective::AllToAll, cube, 0, 0, 8, 8, Algorithm::Concurrent), PlanError);
   CHECK_THROWS_AS(build_schedule(Collective::AllReduceHier, cube, 0, 0, 8, 0, Algorithm::Concurrent), PlanError);
   CHECK_THROWS_AS(build_schedule(Collective::AllReduce, cube, 0, 0, 8, 0, Algorithm::Lanes), PlanError);
+}
+
+TEST_CASE("on a twisted torus the concurrent rings follow the links, the logical ones do not",
+          "[collectives][lanes]") {
+  // 4x4x8 twisted (the x and y wraps land +4 along z): every part's first ring is the whole
+  // cycle of its link (8 chips along x or y through the twisted wrap, 8 along z), so every
+  // transfer of the first reduce-scatter phase crosses exactly the link of its lane: chip p to
+  // p's neighbour through port `lane` (coords/topology.hpp). Logical rings are the coordinate
+  // lines: the wrap hop of an x or y ring, (3,y,z) -> (0,y,z), is no link.
+  const Plan plan = plan_of(4, 2, {"4x4x8:twisted"});
+  const net::Topology& t = plan.slices()[0].topo;
+  REQUIRE(t.twist() == net::Twist::NN2N);
+  for (Algorithm a : {Algorithm::Concurrent, Algorithm::Logical}) {
+    const Schedule sch = build_schedule(Collective::ReduceScatter, plan, 0, 0, 6 * 128 * 8, 0, a);
+    std::size_t first = 0, off_link = 0;
+    for (std::size_t st = 0; st < sch.steps.size() && !sch.steps[st].empty(); ++st) // up to the first token step
+      for (const Transfer& x : sch.steps[st]) {
+        ++first;
+        const auto to = t.neighbor(plan.site(x.src).global, static_cast<net::Port>(x.lane));
+        off_link += !(to && *to == plan.site(x.dst).global);
+      }
+    CAPTURE(algorithm_name(a));
+    // first phase: concurrent, six parts of 7 steps (rings of 8) on all 128 chips; logical, the
+    // x- and y-first parts 3 steps (rings of 4), the z-first ones 7
+    CHECK(first == (a == Algorithm::Concurrent ? 6u * 7 * 128 : 4u * 3 * 128 + 2u * 7 * 128));
+    // logical: in each of those 3 steps, the wrap hop of each of the 32 rings of each of the 4
+    // parts is no link
+    CHECK(off_link == (a == Algorithm::Concurrent ? 0u : 4u * 3 * 32));
+  }
 }

@@ -2,6 +2,7 @@
 #include "collective_model.hpp"
 
 #include "routing.hpp"
+#include "schedules.hpp"
 
 #include <fmt/format.h>
 
@@ -10,6 +11,7 @@
 #include <cmath>
 #include <map>
 #include <stdexcept>
+#include <tuple>
 
 namespace phtpu::model {
 
@@ -91,17 +93,16 @@ struct Pattern {
   double latency = 0;                   ///< the longest route, cycles
 };
 
-Pattern ring_pattern(const net::Topology& t, int d, int sign, const Machine& m) {
-  const unsigned n = t.nodes(), len = t.shape()[d];
+/// The pattern of a ring step: chip i sends to next[i].
+Pattern ring_pattern(const net::Topology& t, const std::vector<unsigned>& next, const Machine& m) {
+  const unsigned n = t.nodes();
   Pattern p;
   p.load.assign(std::size_t{n} * 6, 0);
   p.cycles_per_byte.assign(n, 0);
   p.arrival.assign(n, 0);
   const double rate_e = link_rate(m, m.electrical_latency), rate_o = link_rate(m, m.optical_latency);
   for (unsigned i = 0; i < n; ++i) {
-    const phext::Vec3 a = t.position(i);
-    phext::Vec3 b = a;
-    b[d] = sign > 0 ? (a[d] + 1) % len : (a[d] + len - 1) % len;
+    const phext::Vec3 a = t.position(i), b = t.position(next[i]);
     double lat = m.router_cycles, rate = m.link_bytes_per_cycle;
     net::Port last = net::Port::Local;
     for (const auto& h : net::route(t, a, b, 2)) {
@@ -114,9 +115,21 @@ Pattern ring_pattern(const net::Topology& t, int d, int sign, const Machine& m) 
     }
     p.latency = std::max(p.latency, lat);
     p.cycles_per_byte[i] = 1 / rate;
-    p.arrival[t.index(b)] = static_cast<std::uint8_t>(net::opposite(last));
+    p.arrival[next[i]] = static_cast<std::uint8_t>(net::opposite(last));
   }
   return p;
+}
+
+/// Along the coordinate lines of dimension d, forward (sign > 0) or backward.
+Pattern ring_pattern(const net::Topology& t, int d, int sign, const Machine& m) {
+  const unsigned n = t.nodes(), len = t.shape()[d];
+  std::vector<unsigned> next(n);
+  for (unsigned i = 0; i < n; ++i) {
+    phext::Vec3 b = t.position(i);
+    b[d] = sign > 0 ? (b[d] + 1) % len : (b[d] + len - 1) % len;
+    next[i] = t.index(b);
+  }
+  return ring_pattern(t, next, m);
 }
 
 /// One transfer per chip of a step: a ring pattern, the chunk and the send lane.
@@ -227,9 +240,11 @@ void ring_estimate(Estimate& e, const net::Topology& t, double bytes, const Mach
     unsigned lane_base; // lane of phase dim d: concurrent 2d + dir, sequential 0
     bool lanes;
     double data;
+    std::array<unsigned, 3> len{};                      // ring length per phase
+    std::array<const Pattern*, 3> fwd{}, back{};        // its steps, and its tokens' direction
   };
   std::vector<Part> parts;
-  const bool conc = e.algorithm == Algorithm::Concurrent;
+  const bool conc = six_parts(e.algorithm);
   if (conc)
     for (unsigned p = 0; p < 6; ++p) {
       const int r = static_cast<int>(p / 2), dir = static_cast<int>(p % 2);
@@ -239,13 +254,46 @@ void ring_estimate(Estimate& e, const net::Topology& t, double bytes, const Mach
     parts.push_back({{0, 1, 2}, 1, 0, false, bytes / 2});
     parts.push_back({{0, 1, 2}, -1, 0, false, bytes / 2});
   }
+  // the rings: coordinate lines, or (concurrent on a twisted torus) the rings that follow the
+  // links (sched::ring_coordinates): chip a -> a + g_k along phase k's ring
+  std::map<std::tuple<int, int, int>, Pattern> followed; // (first dim, phase, sign)
+  const bool follow = e.algorithm == Algorithm::Concurrent && t.twist() != net::Twist::None;
+  for (Part& q : parts) {
+    if (!follow) {
+      for (int k = 0; k < 3; ++k) {
+        q.len[k] = shape[q.dims[k]];
+        q.fwd[k] = &pattern(q.dims[k], q.sign);
+        q.back[k] = &pattern(q.dims[k], -q.sign);
+      }
+      continue;
+    }
+    const sched::RingCoordinates rc = sched::ring_coordinates(t, q.dims);
+    std::map<std::array<unsigned, 3>, unsigned> at;
+    for (unsigned i = 0; i < rc.a.size(); ++i) at[rc.a[i]] = i;
+    for (int k = 0; k < 3; ++k) {
+      q.len[k] = rc.m[k];
+      for (int sign : {1, -1}) {
+        auto it = followed.find({q.dims[0], k, sign});
+        if (it == followed.end()) {
+          std::vector<unsigned> next(rc.a.size());
+          for (unsigned i = 0; i < rc.a.size(); ++i) {
+            std::array<unsigned, 3> b = rc.a[i];
+            b[k] = (b[k] + (sign > 0 ? 1 : rc.m[k] - 1)) % rc.m[k];
+            next[i] = at.at(b);
+          }
+          it = followed.emplace(std::make_tuple(q.dims[0], k, sign), ring_pattern(t, next, m)).first;
+        }
+        (sign == q.sign ? q.fwd : q.back)[k] = &it->second;
+      }
+    }
+  }
   auto lane_of = [](const Part& p, int d) { return p.lanes ? static_cast<unsigned>(2 * d) + p.lane_base : 0u; };
   // the chunk of each part in each phase
   std::vector<std::array<double, 3>> chunk(parts.size());
   for (std::size_t q = 0; q < parts.size(); ++q) {
     double data = parts[q].data;
     for (int k = 0; k < 3; ++k) {
-      const unsigned len = shape[parts[q].dims[k]];
+      const unsigned len = parts[q].len[k];
       chunk[q][k] = len > 1 ? data / len : 0;
       if (len > 1) data /= len;
     }
@@ -253,7 +301,7 @@ void ring_estimate(Estimate& e, const net::Topology& t, double bytes, const Mach
   auto phase = [&](int k) {
     // lock step: step s has the parts whose ring along their phase-k dimension has more than s+1 chips
     std::vector<unsigned> ends;
-    for (const Part& p : parts) ends.push_back(shape[p.dims[k]] > 1 ? shape[p.dims[k]] - 1 : 0);
+    for (const Part& p : parts) ends.push_back(p.len[k] > 1 ? p.len[k] - 1 : 0);
     std::vector<unsigned> bounds = ends;
     std::sort(bounds.begin(), bounds.end());
     bounds.erase(std::unique(bounds.begin(), bounds.end()), bounds.end());
@@ -262,7 +310,7 @@ void ring_estimate(Estimate& e, const net::Topology& t, double bytes, const Mach
       if (b <= from) continue;
       std::vector<Flow> flows;
       for (std::size_t q = 0; q < parts.size(); ++q)
-        if (ends[q] > from) flows.push_back({&pattern(parts[q].dims[k], parts[q].sign), chunk[q][k], lane_of(parts[q], parts[q].dims[k])});
+        if (ends[q] > from) flows.push_back({parts[q].fwd[k], chunk[q][k], lane_of(parts[q], parts[q].dims[k])});
       add_steps(e, b - from, step_cost(t, flows, m), m);
       from = b;
     }
@@ -271,8 +319,8 @@ void ring_estimate(Estimate& e, const net::Topology& t, double bytes, const Mach
     std::vector<Flow> flows;
     for (const Part& p : parts) {
       const int d = p.dims[k];
-      if (shape[d] < 2) continue;
-      flows.push_back({&pattern(d, -p.sign), 16, static_cast<unsigned>(2 * d) + (1 - p.lane_base)});
+      if (p.len[k] < 2) continue;
+      flows.push_back({p.back[k], 16, static_cast<unsigned>(2 * d) + (1 - p.lane_base)});
     }
     if (!flows.empty()) add_steps(e, 1, step_cost(t, flows, m), m);
   };
@@ -311,9 +359,9 @@ void ring_estimate(Estimate& e, const net::Topology& t, double bytes, const Mach
   };
   auto part_phase = [&](int k) {
     for (std::size_t q = 0; q < parts.size(); ++q) {
-      const unsigned len = shape[parts[q].dims[k]];
+      const unsigned len = parts[q].len[k];
       if (len < 2) continue;
-      const Pattern& pt = pattern(parts[q].dims[k], parts[q].sign);
+      const Pattern& pt = *parts[q].fwd[k];
       load(pt, chunk[q][k], lane_of(parts[q], parts[q].dims[k]), len - 1);
       chain[q] += (len - 1) * (m.step_cycles + pt.latency);
       count[q] += len - 1;
@@ -323,15 +371,15 @@ void ring_estimate(Estimate& e, const net::Topology& t, double bytes, const Mach
     bool any = false;
     for (std::size_t q = 0; q < parts.size(); ++q) {
       const int d = parts[q].dims[k];
-      if (shape[d] < 2) continue;
-      const Pattern& pt = pattern(d, -parts[q].sign);
+      if (parts[q].len[k] < 2) continue;
+      const Pattern& pt = *parts[q].back[k];
       load(pt, 16, static_cast<unsigned>(2 * d) + (1 - parts[q].lane_base), 1);
       any = true;
     }
     if (!any) return;
     double lat = 0;
     for (const Part& p : parts)
-      if (shape[p.dims[k]] > 1) lat = std::max(lat, pattern(p.dims[k], -p.sign).latency);
+      if (p.len[k] > 1) lat = std::max(lat, p.back[k]->latency);
     for (std::size_t q = 0; q < parts.size(); ++q) {
       chain[q] += m.step_cycles + lat;
       ++count[q];

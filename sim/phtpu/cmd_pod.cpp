@@ -129,9 +129,9 @@ void add_pod_command(CLI::App& app, Action& action) {
   cmd->add_option("--timeout-cycles", o->timeout,
                   "a slice whose hosts wait with no flit moving this long has timed out (0: off)")->capture_default_str();
   cmd->add_option("--algorithm", o->algorithms,
-                  "collective algorithms, comma-separated, each for the collectives that have it: concurrent or "
-                  "sequential (allreduce, reducescatter, allgather), lanes or translate (alltoall, scatter, gather); "
-                  "default: concurrent and lanes (docs/blocks/collectives.md)");
+                  "collective algorithms, comma-separated, each for the collectives that have it: concurrent, "
+                  "logical or sequential (allreduce, reducescatter, allgather), lanes or translate (alltoall, "
+                  "scatter, gather); default: concurrent and lanes (docs/blocks/collectives.md)");
   cmd->add_option("--seed", o->seed, "random data")->capture_default_str();
   cmd->add_option("--json", o->json, "write every measurement as JSON");
   cmd->add_option("--csv", o->csv, "write every measurement as CSV");

@@ -5,6 +5,7 @@
 #include "mxu_fp.hpp"
 #include "pod.hpp"
 #include "routing.hpp"
+#include "schedules.hpp"
 
 #include <fmt/format.h>
 
@@ -12,12 +13,16 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <mutex>
 #include <set>
 #include <stdexcept>
+#include <tuple>
 
 namespace phtpu::pod {
 
 static_assert(kTokenAddr == kMemWords - 1, "the token word is the chip's last");
+static_assert(kTokenAddr == sched::kTokenWord && kTokenSem == sched::kTokenSem, "one token word and class");
+static_assert(sched::kHalfSems == chip::kNumSems / 2, "the sequential halves split the chip's classes");
 
 
 
@@ -27,125 +32,6 @@ std::size_t Schedule::transfers() const {
   return n;
 }
 
-
-namespace {
-
-using Line = std::vector<unsigned>;       // chips of one ring, in ring order
-using Phase = std::vector<Line>;          // disjoint rings that run together
-using Steps = std::vector<std::vector<Transfer>>;
-
-/// Rings along dimension d. kind 0: whole slice (global coordinate d); 1: inside each cube
-/// (local coordinate); 2: across cubes (cube coordinate, same local position).
-Phase lines(const Plan& plan, unsigned s, int d, int kind) {
-  const unsigned c = plan.cube();
-  std::map<std::array<unsigned, 4>, std::map<unsigned, unsigned>> groups;
-  for (unsigned chip : plan.slice_chips(s)) {
-    const Vec3 g = plan.site(chip).global;
-    const int a = d == 0 ? 1 : 0, b = d == 2 ? 1 : 2;
-    std::array<unsigned, 4> key{};
-    unsigned pos = 0;
-    if (kind == 0) {
-      key = {g[a], g[b], 0, 0};
-      pos = g[d];
-    } else if (kind == 1) {
-      key = {g.x / c + 1000 * (g.y / c) + 1000000 * (g.z / c), g[a] % c, g[b] % c, 0};
-      pos = g[d] % c;
-    } else {
-      key = {g.x % c + c * (g.y % c + c * (g.z % c)), g[a] / c, g[b] / c, 0};
-      pos = g[d] / c;
-    }
-    groups[key][pos] = chip;
-  }
-  Phase out;
-  for (auto& [k, m] : groups) {
-    Line l;
-    for (auto& [p, chip] : m) l.push_back(chip);
-    out.push_back(l);
-  }
-  return out;
-}
-
-struct Range {
-  std::uint32_t lo = 0, len = 0;
-  Range chunk(unsigned j, unsigned n) const {
-    const std::uint64_t a = std::uint64_t(len) * j / n, b = std::uint64_t(len) * (j + 1) / n;
-    return {lo + static_cast<std::uint32_t>(a), static_cast<std::uint32_t>(b - a)};
-  }
-};
-
-/// One half of the buffer going round its rings: reduce-scatter phases, then all-gather phases
-/// in reverse order. Returns the steps of each (rs[k], ag[k]).
-struct HalfSteps {
-  std::vector<Steps> rs, ag;
-};
-/// `sems[k]`: phase k's semaphore class; `lanes[k]`: its send lane.
-HalfSteps ring_half(const std::vector<Phase>& phases, Range whole, bool reverse, const std::vector<unsigned>& sems,
-                    const std::vector<unsigned>& lanes, const std::vector<unsigned>& chips) {
-  std::map<unsigned, Range> owned;
-  for (unsigned c : chips) owned[c] = whole;
-  HalfSteps out;
-  std::vector<std::vector<std::pair<Line, Range>>> saved;
-  for (std::size_t k = 0; k < phases.size(); ++k) {
-    const unsigned sem = sems.at(k), lane = lanes.at(k);
-    Steps steps;
-    std::vector<std::pair<Line, Range>> rings;
-    for (Line l : phases[k]) {
-      if (reverse) std::reverse(l.begin(), l.end());
-      const unsigned n = static_cast<unsigned>(l.size());
-      const Range r = owned.at(l[0]);
-      rings.push_back({l, r});
-      if (n < 2) continue;
-      if (steps.size() < n - 1) steps.resize(n - 1);
-      for (unsigned st = 0; st + 1 < n; ++st)
-        for (unsigned i = 0; i < n; ++i) {
-          const Range ch = r.chunk((i + n - st % n) % n, n);
-          if (ch.len) steps[st].push_back({l[i], l[(i + 1) % n], ch.lo, ch.lo, ch.len, true, sem, lane});
-        }
-      for (unsigned i = 0; i < n; ++i) owned[l[i]] = r.chunk((i + 1) % n, n);
-    }
-    out.rs.push_back(steps);
-    saved.push_back(rings);
-  }
-  for (std::size_t k = phases.size(); k-- > 0;) {
-    const unsigned sem = sems.at(k), lane = lanes.at(k);
-    Steps steps;
-    for (const auto& [l, r] : saved[k]) {
-      const unsigned n = static_cast<unsigned>(l.size());
-      if (n < 2) continue;
-      if (steps.size() < n - 1) steps.resize(n - 1);
-      for (unsigned st = 0; st + 1 < n; ++st)
-        for (unsigned i = 0; i < n; ++i) {
-          const Range ch = r.chunk((i + 1 + n - st % n) % n, n);
-          if (ch.len) steps[st].push_back({l[i], l[(i + 1) % n], ch.lo, ch.lo, ch.len, false, sem, lane});
-        }
-    }
-    out.ag.push_back(steps);
-  }
-  return out;
-}
-
-/// Step i of the result is step i of every part (lock step inside a phase).
-void append_merged(Steps& out, const std::vector<const Steps*>& parts) {
-  std::size_t n = 0;
-  for (const Steps* p : parts) n = std::max(n, p->size());
-  for (std::size_t i = 0; i < n; ++i) {
-    std::vector<Transfer> st;
-    for (const Steps* p : parts)
-      if (i < p->size()) st.insert(st.end(), (*p)[i].begin(), (*p)[i].end());
-    if (!st.empty()) out.push_back(std::move(st));
-  }
-}
-
-/// The send lane of a transfer from slice position a to b: the port of its first hop (the
-/// routers go x, then y, then z, along the minimal offset; chip_top lane l feeds port l).
-unsigned first_hop_lane(const net::Topology& t, unsigned a, unsigned b) {
-  const net::Offset o = net::minimal_offset(t, t.position(a), t.position(b));
-  for (int d = 0; d < 3; ++d)
-    if (o[d] != 0) return static_cast<unsigned>(2 * d + (o[d] < 0 ? 1 : 0));
-  return 0;
-}
-
-} // namespace
 
 Schedule build_schedule(Collective c, const Plan& plan, unsigned s, std::uint32_t base, std::uint32_t words,
                         std::uint32_t out, Algorithm algo) {
@@ -162,130 +48,41 @@ Schedule build_schedule(Collective c, const Plan& plan, unsigned s, std::uint32_
   const std::uint32_t need = blocks ? std::max(base, out) + words : base + words;
   if (need > kMemWords || (blocks && (base < out ? base + words > out : out + words > base)))
     throw PlanError(fmt::format("{} words per chip do not fit the chip's {}-word memory", words, kMemWords));
-  if (algo == Algorithm::Concurrent && c != Collective::AllGather && need > kTokenAddr)
-    throw PlanError(fmt::format("{} words per chip reach the token word {} (the concurrent {} keeps it)", words,
-                                kTokenAddr, collective_name(c)));
+  if (six_parts(algo) && c != Collective::AllGather && need > kTokenAddr)
+    throw PlanError(fmt::format("{} words per chip reach the token word {} (the {} {} keeps it)", words, kTokenAddr,
+                                algorithm_name(algo), collective_name(c)));
   Schedule sch;
   sch.kind = c;
   sch.algo = algo;
   sch.slice = s;
   sch.words = words;
+  const net::Topology& topo = plan.slices()[s].topo;
   if (blocks) {
     if (words % n) throw PlanError(fmt::format("{} needs a multiple of {} words (one block per chip)", collective_name(c), n));
     const std::uint32_t b = words / n;
     std::vector<Transfer> st;
-    // All-to-all: chip p sends its k-th block to p + position(k) in the topology's group
-    // (net::Topology::translate), k = 1 .. n-1: at every moment the chips' transfers form one
-    // translation, which loads every link of a direction alike (the analytic model's all-to-all,
-    // sim/model/collective_model.hpp). Sending in block order instead (every chip to chip 0
-    // first, then chip 1, ...) makes a moving hot spot; the model exposed it.
-    // Lanes: each transfer goes on the send lane of its first hop, so the six links inject at
-    // once; a chip's transfers are issued round-robin over the lanes (in offset order within a
-    // lane), so the host never waits long on one lane's full job queue while the others idle.
-    // The offsets' lanes are the same on every chip (the torus is translation-invariant), so
-    // the chips stay in step.
-    const net::Topology& topo = plan.slices()[s].topo;
-    const bool lanes = algo == Algorithm::Lanes;
-    for (unsigned i = 0; i < n; ++i) {
-      std::array<std::vector<Transfer>, 6> by_lane;
-      for (unsigned k = 0; k < n; ++k) {
-        const unsigned j = c == Collective::AllToAll ? topo.index(topo.translate(topo.position(i), topo.position(k))) : k;
-        if (i == j) continue;
+    for (unsigned i = 0; i < n; ++i)
+      for (const auto& [j, lane] : sched::block_order(c, algo, topo, i)) {
         Transfer t;
         if (c == Collective::AllToAll) t = {chips[i], chips[j], base + j * b, out + i * b, b, false, 0};
-        else if (c == Collective::Scatter && i == 0) t = {chips[0], chips[j], base + j * b, out, b, false, 0};
-        else if (c == Collective::Gather && j == 0) t = {chips[i], chips[0], base, out + i * b, b, false, 0};
-        else continue;
-        t.lane = lanes ? first_hop_lane(topo, i, j) : 0;
-        by_lane[t.lane].push_back(t);
+        else if (c == Collective::Scatter) t = {chips[0], chips[j], base + j * b, out, b, false, 0};
+        else t = {chips[i], chips[0], base, out + i * b, b, false, 0};
+        t.lane = lane;
+        st.push_back(t);
       }
-      for (std::size_t r = 0, left = 1; left; ++r) {
-        left = 0;
-        for (auto& l : by_lane)
-          if (r < l.size()) {
-            st.push_back(l[r]);
-            left += r + 1 < l.size();
-          }
-      }
-    }
     sch.steps.push_back(st);
     return sch;
   }
-  const Range whole{base, words};
-  std::vector<HalfSteps> parts;
-  if (algo == Algorithm::Concurrent) {
-    // Part p = 2r + dir of six: the dimensions in the order r, r+1, r+2, forward (dir 0) or
-    // backward round the rings. In phase k it crosses dimension (r+k) % 3 in direction dir, so
-    // the six parts use the six links at once. Its semaphore class and send lane are that
-    // link's number (ici_pkg port order): a chip's words of one class then come from one
-    // sender (its ring predecessor in that dimension and direction), sent from one lane in
-    // step order, which is what makes a count an exact "all of them have arrived".
-    std::array<Phase, 3> dim_lines;
-    for (int d = 0; d < 3; ++d) dim_lines[d] = lines(plan, s, d, 0);
-    for (unsigned p = 0; p < 6; ++p) {
-      const unsigned r = p / 2, dir = p % 2;
-      std::vector<Phase> phases;
-      std::vector<unsigned> sems;
-      for (unsigned k = 0; k < 3; ++k) {
-        const unsigned d = (r + k) % 3;
-        phases.push_back(dim_lines[d]);
-        sems.push_back(2 * d + dir);
-      }
-      parts.push_back(ring_half(phases, whole.chunk(p, 6), dir == 1, sems, sems, chips));
+  // ring collectives: the positions' schedule, on this slice's chips and addresses (a step of
+  // tokens is a step without data)
+  for (const std::vector<sched::Move>& step : sched::ring_schedule(c, algo, topo, words, plan.cube())) {
+    sch.steps.emplace_back();
+    sch.tokens.emplace_back();
+    for (const sched::Move& m : step) {
+      const std::uint32_t addr = m.token ? kTokenAddr : base + m.lo;
+      (m.token ? sch.tokens : sch.steps).back().push_back({chips[m.src], chips[m.dst], addr, addr, m.words, m.add, m.sem, m.lane});
     }
-  } else {
-    std::vector<Phase> phases;
-    if (c == Collective::AllReduceHier) {
-      for (int d = 0; d < 3; ++d) phases.push_back(lines(plan, s, d, 1));
-      for (int d = 0; d < 3; ++d) phases.push_back(lines(plan, s, d, 2));
-    } else {
-      for (int d = 0; d < 3; ++d) phases.push_back(lines(plan, s, d, 0));
-    }
-    std::vector<unsigned> sa, sb;
-    for (unsigned k = 0; k < phases.size(); ++k) {
-      sa.push_back(k);
-      sb.push_back(chip::kNumSems / 2 + k);
-    }
-    const std::vector<unsigned> lane0(phases.size(), 0);
-    parts.push_back(ring_half(phases, whole.chunk(0, 2), false, sa, lane0, chips));
-    parts.push_back(ring_half(phases, whole.chunk(1, 2), true, sb, lane0, chips));
   }
-  auto merge = [&](std::vector<Steps> HalfSteps::*which, std::size_t k) {
-    std::vector<const Steps*> ps;
-    for (const HalfSteps& h : parts) ps.push_back(&(h.*which)[k]);
-    append_merged(sch.steps, ps);
-  };
-  if (c != Collective::AllGather)
-    for (std::size_t k = 0; k < parts[0].rs.size(); ++k) {
-      // Concurrent: a phase's first step adds into the range each chip owns after the phase
-      // before, which that phase's last step added into from another lane; without a
-      // handshake the two adds could overlap in two write pipelines (a lost update). So between
-      // phases every chip tells its new ring predecessor that it is done (a token), and the
-      // predecessor sends only once it has it: a step of tokens alone.
-      if (algo == Algorithm::Concurrent && k > 0) {
-        std::vector<Transfer> tok;
-        for (unsigned p = 0; p < 6; ++p) {
-          const unsigned d = (p / 2 + static_cast<unsigned>(k)) % 3, dir = p % 2;
-          for (Line l : lines(plan, s, static_cast<int>(d), 0)) {
-            if (dir) std::reverse(l.begin(), l.end());
-            const std::size_t m = l.size();
-            if (m < 2) continue;
-            for (std::size_t i = 0; i < m; ++i)
-              tok.push_back({l[i], l[(i + m - 1) % m], kTokenAddr, kTokenAddr, 1, false, kTokenSem + 2 * d + dir,
-                             2 * d + (1 - dir)});
-          }
-        }
-        sch.steps.emplace_back();
-        sch.tokens.resize(sch.steps.size());
-        sch.tokens.back() = std::move(tok);
-      }
-      merge(&HalfSteps::rs, k);
-    }
-  // (hierarchical: the all-gather phases run in reverse, so the cross-cube rings finish their
-  // all-reduce of the owned chunk before the in-cube all-gather)
-  if (c != Collective::ReduceScatter)
-    for (std::size_t k = 0; k < parts[0].ag.size(); ++k) merge(&HalfSteps::ag, k);
-  sch.tokens.resize(sch.steps.size());
   return sch;
 }
 
@@ -346,7 +143,7 @@ void submit(Pod& pod, const Schedule& sch) {
     unsigned from = 0;
     bool token = false;
   };
-  const bool relaxed = sch.algo == Algorithm::Concurrent;
+  const bool relaxed = six_parts(sch.algo);
   std::map<unsigned, std::vector<Received>> received; // chip -> transfers into it, of earlier steps
   auto wait_all = [&](unsigned c) {
     for (auto& [k, v] : expect[c])
@@ -404,6 +201,61 @@ WordRange WordRange::part(unsigned j, unsigned n) const {
   return {lo + static_cast<std::uint32_t>(a), static_cast<std::uint32_t>(b - a)};
 }
 
+namespace {
+
+/// A chip's place in the rings of a concurrent part on a twisted torus: position a[k] on a ring
+/// of m[k] chips in phase k.
+struct Place {
+  std::array<unsigned, 3> a{}, m{};
+};
+
+/// Every chip's place, for the part whose dimensions go r, r+1, r+2 (collectives.hpp), from the
+/// torus's group (Topology::translate) by search: g_k is one step along dimension (r+k) % 3;
+/// m[0] is the least m > 0 with m g_0 = 0, m[1] the least with m g_1 in <g_0>, m[2] the least
+/// with m g_2 in <g_0, g_1>; the chip at a[0] g_0 + a[1] g_1 + a[2] g_2 has place a. Cached
+/// per torus and r (an all-gather's check asks for every chip).
+const std::vector<Place>& twisted_places(const net::Topology& t, int r) {
+  static std::mutex mu;
+  static std::map<std::tuple<unsigned, unsigned, unsigned, int, int>, std::vector<Place>> cache;
+  const std::lock_guard<std::mutex> lock(mu);
+  auto [it, fresh] = cache.try_emplace({t.shape().x, t.shape().y, t.shape().z, static_cast<int>(t.twist()), r});
+  if (!fresh) return it->second;
+  std::array<int, 3> d{r, (r + 1) % 3, (r + 2) % 3};
+  auto at = [&](std::array<unsigned, 3> a) {
+    Vec3 delta{0, 0, 0};
+    for (unsigned k = 0; k < 3; ++k) delta[d[k]] += a[k];
+    return t.index(t.translate({0, 0, 0}, delta));
+  };
+  Place proto;
+  std::set<unsigned> sub{at({0, 0, 0})}; // <g_0, ..., g_{k-1}>
+  for (unsigned k = 0; k < 3; ++k) {
+    std::array<unsigned, 3> a{};
+    do ++a[k];
+    while (!sub.count(at(a)));
+    proto.m[k] = a[k];
+    std::set<unsigned> next;
+    for (unsigned a0 = 0; a0 < proto.m[0]; ++a0)
+      for (unsigned a1 = 0; a1 < (k >= 1 ? proto.m[1] : 1); ++a1)
+        for (unsigned a2 = 0; a2 < (k >= 2 ? proto.m[2] : 1); ++a2) next.insert(at({a0, a1, a2}));
+    sub = std::move(next);
+  }
+  std::vector<Place>& places = it->second;
+  places.assign(t.nodes(), {});
+  std::vector<char> seen(t.nodes(), 0);
+  for (unsigned a0 = 0; a0 < proto.m[0]; ++a0)
+    for (unsigned a1 = 0; a1 < proto.m[1]; ++a1)
+      for (unsigned a2 = 0; a2 < proto.m[2]; ++a2) {
+        const unsigned i = at({a0, a1, a2});
+        if (seen[i]++) throw std::logic_error("twisted_places: two places for one chip");
+        places[i] = {{a0, a1, a2}, proto.m};
+      }
+  if (std::count(seen.begin(), seen.end(), 1) != static_cast<long>(t.nodes()))
+    throw std::logic_error("twisted_places: a chip without a place");
+  return places;
+}
+
+} // namespace
+
 std::vector<WordRange> reduce_scatter_owned(const Plan& plan, unsigned chip, std::uint32_t base, std::uint32_t words,
                                             Algorithm algo) {
   const ChipSite& site = plan.site(chip);
@@ -421,7 +273,20 @@ std::vector<WordRange> reduce_scatter_owned(const Plan& plan, unsigned chip, std
     return r.part(backward ? (m - g[d]) % m : (g[d] + 1) % m, m);
   };
   std::vector<WordRange> owned;
-  if (algo == Algorithm::Concurrent) {
+  const net::Topology& topo = plan.slices()[static_cast<unsigned>(site.slice)].topo;
+  if (algo == Algorithm::Concurrent && topo.twist() != net::Twist::None) {
+    for (unsigned p = 0; p < 6; ++p) {
+      const unsigned r0 = p / 2;
+      const bool backward = p % 2 == 1;
+      const Place& pl = twisted_places(topo, static_cast<int>(r0))[topo.index(g)];
+      WordRange r = whole.part(p, 6);
+      for (unsigned k = 0; k < 3; ++k) {
+        const unsigned m = pl.m[k], x = pl.a[k];
+        r = r.part(backward ? (m - x) % m : (x + 1) % m, m);
+      }
+      owned.push_back(r);
+    }
+  } else if (six_parts(algo)) {
     for (unsigned p = 0; p < 6; ++p) {
       WordRange r = whole.part(p, 6);
       for (unsigned k = 0; k < 3; ++k) r = ring(r, static_cast<int>((p / 2 + k) % 3), p % 2 == 1);

@@ -1,0 +1,296 @@
+// The collectives' schedules in slice positions (schedules.hpp).
+#include "schedules.hpp"
+
+#include "routing.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <stdexcept>
+#include <tuple>
+
+namespace phtpu::sched {
+
+namespace {
+
+using Line = std::vector<unsigned>; // chips of one ring, in ring order
+using Phase = std::vector<Line>;    // disjoint rings that run together
+
+/// The coordinate lines along dimension d. kind 0: the whole slice; 1: inside each cube (local
+/// coordinate); 2: across cubes (cube coordinate, same local position). In coordinate order.
+Phase lines(const net::Topology& t, int d, int kind, unsigned cube) {
+  std::map<std::array<unsigned, 3>, std::map<unsigned, unsigned>> groups;
+  const unsigned c = std::max(cube, 1u);
+  for (unsigned i = 0; i < t.nodes(); ++i) {
+    const phext::Vec3 g = t.position(i);
+    const int a = d == 0 ? 1 : 0, b = d == 2 ? 1 : 2;
+    if (kind == 0)
+      groups[{g[a], g[b], 0}][g[d]] = i;
+    else if (kind == 1)
+      groups[{g.x / c + 1000 * (g.y / c) + 1000000 * (g.z / c), g[a] % c, g[b] % c}][g[d] % c] = i;
+    else
+      groups[{g.x % c + c * (g.y % c + c * (g.z % c)), g[a] / c, g[b] / c}][g[d] / c] = i;
+  }
+  Phase out;
+  for (auto& [k, m] : groups) {
+    Line l;
+    for (auto& [p, chip] : m) l.push_back(chip);
+    out.push_back(l);
+  }
+  return out;
+}
+
+/// The rings of phase k of a concurrent part (ring_coordinates): the chips that share the
+/// other two coordinates, in the order of a[k].
+Phase rings_of(const RingCoordinates& rc, unsigned k) {
+  std::map<std::array<unsigned, 2>, Line> groups;
+  const unsigned o1 = (k + 1) % 3, o2 = (k + 2) % 3;
+  for (unsigned i = 0; i < rc.a.size(); ++i) {
+    Line& l = groups[{rc.a[i][o1], rc.a[i][o2]}];
+    if (l.empty()) l.assign(rc.m[k], 0);
+    l[rc.a[i][k]] = i;
+  }
+  Phase out;
+  for (auto& [key, l] : groups) out.push_back(std::move(l));
+  return out;
+}
+
+struct Range {
+  std::uint32_t lo = 0, len = 0;
+  Range chunk(unsigned j, unsigned n) const { // balanced: [lo + len*j/n, lo + len*(j+1)/n)
+    const std::uint64_t a = std::uint64_t(len) * j / n, b = std::uint64_t(len) * (j + 1) / n;
+    return {lo + static_cast<std::uint32_t>(a), static_cast<std::uint32_t>(b - a)};
+  }
+};
+
+/// One part of the buffer round its rings: reduce-scatter phases, then all-gather phases in the
+/// reverse order. A ring's chips all own the same range when its phase starts (the chip at ring
+/// position i ends owning chunk i+1 of it); `sems[k]`, `lanes[k]`: phase k's class and lane.
+struct PartSteps {
+  std::vector<Steps> rs, ag;
+};
+PartSteps ring_part(const std::vector<Phase>& phases, Range whole, bool reverse, const std::vector<unsigned>& sems,
+                    const std::vector<unsigned>& lanes, unsigned nodes) {
+  std::vector<Range> owned(nodes, whole);
+  PartSteps out;
+  std::vector<std::vector<std::pair<Line, Range>>> saved;
+  for (std::size_t k = 0; k < phases.size(); ++k) {
+    Steps steps;
+    std::vector<std::pair<Line, Range>> rings;
+    for (Line l : phases[k]) {
+      if (reverse) std::reverse(l.begin(), l.end());
+      const unsigned n = static_cast<unsigned>(l.size());
+      const Range r = owned[l[0]];
+      rings.push_back({l, r});
+      if (n < 2) continue;
+      if (steps.size() < n - 1) steps.resize(n - 1);
+      for (unsigned st = 0; st + 1 < n; ++st)
+        for (unsigned i = 0; i < n; ++i) {
+          const Range ch = r.chunk((i + n - st % n) % n, n);
+          if (ch.len) steps[st].push_back({l[i], l[(i + 1) % n], ch.lo, ch.len, true, sems[k], lanes[k], false});
+        }
+      for (unsigned i = 0; i < n; ++i) owned[l[i]] = r.chunk((i + 1) % n, n);
+    }
+    out.rs.push_back(steps);
+    saved.push_back(rings);
+  }
+  for (std::size_t k = phases.size(); k-- > 0;) {
+    Steps steps;
+    for (const auto& [l, r] : saved[k]) {
+      const unsigned n = static_cast<unsigned>(l.size());
+      if (n < 2) continue;
+      if (steps.size() < n - 1) steps.resize(n - 1);
+      for (unsigned st = 0; st + 1 < n; ++st)
+        for (unsigned i = 0; i < n; ++i) {
+          const Range ch = r.chunk((i + 1 + n - st % n) % n, n);
+          if (ch.len) steps[st].push_back({l[i], l[(i + 1) % n], ch.lo, ch.len, false, sems[k], lanes[k], false});
+        }
+    }
+    out.ag.push_back(steps);
+  }
+  return out;
+}
+
+/// Step i of the result is step i of every part (lock step inside a phase).
+void append_merged(Steps& out, const std::vector<const Steps*>& parts) {
+  std::size_t n = 0;
+  for (const Steps* p : parts) n = std::max(n, p->size());
+  for (std::size_t i = 0; i < n; ++i) {
+    std::vector<Move> st;
+    for (const Steps* p : parts)
+      if (i < p->size()) st.insert(st.end(), (*p)[i].begin(), (*p)[i].end());
+    if (!st.empty()) out.push_back(std::move(st));
+  }
+}
+
+/// The send lane of a transfer from slice position a to b: the port of its first hop (the
+/// routers go x, then y, then z, along the minimal offset; chip_top lane l feeds port l).
+unsigned first_hop_lane(const net::Topology& t, unsigned a, unsigned b) {
+  const net::Offset o = net::minimal_offset(t, t.position(a), t.position(b));
+  for (int d = 0; d < 3; ++d)
+    if (o[d] != 0) return static_cast<unsigned>(2 * d + (o[d] < 0 ? 1 : 0));
+  return 0;
+}
+
+} // namespace
+
+RingCoordinates ring_coordinates(const net::Topology& t, std::array<int, 3> dims) {
+  for (int d = 0; d < 3; ++d)
+    if (!t.wraps(d)) throw std::invalid_argument("ring_coordinates: " + t.describe() + " has no wrap links");
+  const unsigned n = t.nodes();
+  auto step = [&](unsigned i, int d) { return t.index(*t.neighbor(t.position(i), net::port_of(d, +1))); };
+  RingCoordinates rc;
+  rc.a.assign(n, {});
+  // the subgroup generated so far, as positions (with their coordinates in rc.a)
+  std::vector<unsigned> sub{t.index({0, 0, 0})};
+  std::vector<char> in(n, 0);
+  in[sub[0]] = 1;
+  for (unsigned k = 0; k < 3; ++k) {
+    unsigned m = 1;
+    for (unsigned p = step(sub[0], dims[k]); !in[p]; p = step(p, dims[k])) ++m;
+    rc.m[k] = m;
+    const std::size_t had = sub.size();
+    for (std::size_t s = 0; s < had; ++s) // h + j g_k for every h of the subgroup, j = 1 .. m-1
+      for (unsigned j = 1, p = step(sub[s], dims[k]); j < m; ++j, p = step(p, dims[k])) {
+        if (in[p]) throw std::logic_error("ring_coordinates: two coordinates for one chip");
+        in[p] = 1;
+        rc.a[p] = rc.a[sub[s]];
+        rc.a[p][k] = j;
+        sub.push_back(p);
+      }
+  }
+  if (sub.size() != n) throw std::logic_error("ring_coordinates: the links do not reach every chip");
+  return rc;
+}
+
+Steps ring_schedule(Collective c, Algorithm a, const net::Topology& t, std::uint32_t words, unsigned cube) {
+  const bool ring = c == Collective::AllReduce || c == Collective::AllReduceHier || c == Collective::ReduceScatter ||
+                    c == Collective::AllGather;
+  const bool parts6 = a == Algorithm::Concurrent || a == Algorithm::Logical;
+  if (!ring || !(parts6 || a == Algorithm::Sequential) || (c == Collective::AllReduceHier && a != Algorithm::Sequential))
+    throw std::invalid_argument(
+        fmt::format("no ring schedule for {} by {}", collective_name(c), algorithm_name(a)));
+  const unsigned n = t.nodes();
+  const Range whole{0, words};
+  std::vector<PartSteps> parts;
+  std::vector<std::vector<Phase>> part_phases; // concurrent and logical: each part's rings
+  if (parts6) {
+    // Part p = 2r + dir of six: the dimensions in the order r, r+1, r+2, forward (dir 0) or
+    // backward round the rings. In phase k it crosses dimension (r+k) % 3 in direction dir, so
+    // the six parts use the six links at once. Its semaphore class and send lane are that
+    // link's number (ici_pkg port order): a chip's words of one class then come from one
+    // sender (its ring predecessor in that dimension and direction), sent from one lane in
+    // step order, which is what makes a count an exact "all of them have arrived".
+    const bool follow = a == Algorithm::Concurrent && t.twist() != net::Twist::None;
+    std::array<Phase, 3> dim_lines;
+    for (int d = 0; d < 3; ++d) dim_lines[d] = lines(t, d, 0, cube);
+    for (unsigned p = 0; p < 6; ++p) {
+      const unsigned r = p / 2, dir = p % 2;
+      std::vector<Phase> phases;
+      std::vector<unsigned> sems;
+      RingCoordinates rc;
+      if (follow)
+        rc = ring_coordinates(t, {static_cast<int>(r), static_cast<int>((r + 1) % 3), static_cast<int>((r + 2) % 3)});
+      for (unsigned k = 0; k < 3; ++k) {
+        const unsigned d = (r + k) % 3;
+        phases.push_back(follow ? rings_of(rc, k) : dim_lines[d]);
+        sems.push_back(2 * d + dir);
+      }
+      parts.push_back(ring_part(phases, whole.chunk(p, 6), dir == 1, sems, sems, n));
+      part_phases.push_back(std::move(phases));
+    }
+  } else {
+    std::vector<Phase> phases;
+    for (int kind : c == Collective::AllReduceHier ? std::vector<int>{1, 2} : std::vector<int>{0})
+      for (int d = 0; d < 3; ++d) phases.push_back(lines(t, d, kind, cube));
+    std::vector<unsigned> sa, sb;
+    for (unsigned k = 0; k < phases.size(); ++k) {
+      sa.push_back(k);
+      sb.push_back(kHalfSems + k);
+    }
+    const std::vector<unsigned> lane0(phases.size(), 0);
+    parts.push_back(ring_part(phases, whole.chunk(0, 2), false, sa, lane0, n));
+    parts.push_back(ring_part(phases, whole.chunk(1, 2), true, sb, lane0, n));
+  }
+  Steps out;
+  auto merge = [&](std::vector<Steps> PartSteps::*which, std::size_t k) {
+    std::vector<const Steps*> ps;
+    for (const PartSteps& h : parts) ps.push_back(&(h.*which)[k]);
+    append_merged(out, ps);
+  };
+  if (c != Collective::AllGather)
+    for (std::size_t k = 0; k < parts[0].rs.size(); ++k) {
+      if (parts6 && k > 0) { // the tokens: every chip to its phase-k ring predecessor
+        std::vector<Move> tok;
+        for (unsigned p = 0; p < 6; ++p) {
+          const unsigned d = (p / 2 + static_cast<unsigned>(k)) % 3, dir = p % 2;
+          for (Line l : part_phases[p][k]) {
+            if (dir) std::reverse(l.begin(), l.end());
+            const std::size_t m = l.size();
+            if (m < 2) continue;
+            for (std::size_t i = 0; i < m; ++i)
+              tok.push_back({l[i], l[(i + m - 1) % m], kTokenWord, 1, false, kTokenSem + 2 * d + dir, 2 * d + (1 - dir), true});
+          }
+        }
+        out.push_back(std::move(tok));
+      }
+      merge(&PartSteps::rs, k);
+    }
+  // (hierarchical: the all-gather phases run in reverse, so the cross-cube rings finish their
+  // all-reduce of the owned chunk before the in-cube all-gather)
+  if (c != Collective::ReduceScatter)
+    for (std::size_t k = 0; k < parts[0].ag.size(); ++k) merge(&PartSteps::ag, k);
+  if (parts6 && t.twist() != net::Twist::None && a == Algorithm::Concurrent) {
+    // Rings that follow the links close their later phases with a routed hop, so a chip hears
+    // in one link's class from its neighbour across that link and, at a ring's wrap, from a
+    // chip further away: two senders, whose words could overtake each other's and make a count
+    // lie. So a move that is not one hop along its lane's link gets a class of its own, 6 +
+    // lane (the ring's wrap sender: the same chip in every phase, checked below), tokens
+    // included: a token then shares its class with the sender's all-gather words to the same
+    // chip, sent from the same lane, so they arrive in the order they are counted.
+    for (auto& step : out)
+      for (Move& mv : step) {
+        const auto to = t.neighbor(t.position(mv.src), static_cast<net::Port>(mv.lane));
+        mv.sem = to && t.index(*to) == mv.dst ? mv.lane : kWrapSem + mv.lane;
+      }
+  }
+  if (parts6) {
+    // a count is exact only if every (receiver, counter) has one sender (collectives.cpp, submit)
+    std::map<std::tuple<unsigned, bool, unsigned>, unsigned> sender;
+    for (const auto& step : out)
+      for (const Move& mv : step)
+        if (sender.try_emplace({mv.dst, mv.add, mv.sem}, mv.src).first->second != mv.src)
+          throw std::logic_error(fmt::format("ring_schedule: chip {} hears in class {} ({}) from chips {} and {}", mv.dst,
+                                             mv.sem, mv.add ? "add" : "write", sender.at({mv.dst, mv.add, mv.sem}), mv.src));
+  }
+  return out;
+}
+
+std::vector<std::pair<unsigned, unsigned>> block_order(Collective c, Algorithm a, const net::Topology& t,
+                                                       unsigned chip) {
+  if ((c != Collective::AllToAll && c != Collective::Scatter && c != Collective::Gather) ||
+      (a != Algorithm::Lanes && a != Algorithm::Translate))
+    throw std::invalid_argument(fmt::format("no block schedule for {} by {}", collective_name(c), algorithm_name(a)));
+  const unsigned n = t.nodes();
+  std::array<std::vector<std::pair<unsigned, unsigned>>, 6> by_lane;
+  for (unsigned k = 0; k < n; ++k) {
+    const unsigned j = c == Collective::AllToAll ? t.index(t.translate(t.position(chip), t.position(k))) : k;
+    if (chip == j) continue;
+    if ((c == Collective::Scatter && chip != 0) || (c == Collective::Gather && j != 0)) continue;
+    const unsigned lane = a == Algorithm::Lanes ? first_hop_lane(t, chip, j) : 0;
+    by_lane[lane].push_back({j, lane});
+  }
+  std::vector<std::pair<unsigned, unsigned>> out;
+  for (std::size_t r = 0, left = 1; left; ++r) {
+    left = 0;
+    for (auto& l : by_lane)
+      if (r < l.size()) {
+        out.push_back(l[r]);
+        left += r + 1 < l.size();
+      }
+  }
+  return out;
+}
+
+} // namespace phtpu::sched
