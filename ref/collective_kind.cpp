@@ -45,16 +45,17 @@ std::string algorithm_name(Algorithm a) {
   case Algorithm::Sequential: return "sequential";
   case Algorithm::Lanes: return "lanes";
   case Algorithm::Translate: return "translate";
+  case Algorithm::Relay: return "relay";
   }
   return "?";
 }
 
 Algorithm algorithm_from_name(const std::string& name) {
   for (Algorithm a : {Algorithm::Default, Algorithm::Concurrent, Algorithm::Logical, Algorithm::Sequential,
-                      Algorithm::Lanes, Algorithm::Translate})
+                      Algorithm::Lanes, Algorithm::Translate, Algorithm::Relay})
     if (algorithm_name(a) == name) return a;
   throw std::invalid_argument("unknown algorithm '" + name +
-                              "' (default, concurrent, logical, sequential, lanes, translate)");
+                              "' (default, concurrent, logical, sequential, lanes, translate, relay)");
 }
 
 Algorithm resolve_algorithm(Collective c, Algorithm a) {
@@ -66,11 +67,13 @@ Algorithm resolve_algorithm(Collective c, Algorithm a) {
     if (a == Algorithm::Concurrent || a == Algorithm::Logical || a == Algorithm::Sequential) return a;
   } else {
     if (a == Algorithm::Default) return Algorithm::Lanes;
-    if (a == Algorithm::Lanes || a == Algorithm::Translate) return a;
+    if (a == Algorithm::Lanes || a == Algorithm::Translate || (a == Algorithm::Relay && c == Collective::AllToAll))
+      return a;
   }
   throw std::invalid_argument(collective_name(c) + " has no algorithm '" + algorithm_name(a) + "' (" +
                               (c == Collective::AllReduceHier ? "sequential"
                                : ring                         ? "concurrent, logical, sequential"
+                               : c == Collective::AllToAll    ? "lanes, translate, relay"
                                                               : "lanes, translate") +
                               ")");
 }

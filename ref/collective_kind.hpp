@@ -28,10 +28,12 @@ double bus_factor(Collective c, unsigned n);
 ///   sequential  ring collectives: both halves of the buffer round one dimension's rings at a
 ///               time, in opposite directions (two links busy; one send lane);
 ///   lanes       all-to-all, scatter, gather: each transfer on the send lane of its first hop;
-///   translate   the same transfers, all from send lane 0.
+///   translate   the same transfers, all from send lane 0;
+///   relay       all-to-all: every block hop by hop over single links, stored on each chip of
+///               its way (no traffic passes a router it does not stop at).
 /// Default: concurrent for the ring collectives, lanes for the others; allreduce-hier is
 /// sequential only.
-enum class Algorithm { Default, Concurrent, Logical, Sequential, Lanes, Translate };
+enum class Algorithm { Default, Concurrent, Logical, Sequential, Lanes, Translate, Relay };
 /// The six-part ring algorithms (concurrent, logical): per-transfer waits and tokens.
 inline bool six_parts(Algorithm a) { return a == Algorithm::Concurrent || a == Algorithm::Logical; }
 std::string algorithm_name(Algorithm a); ///< "default", "concurrent", ...

@@ -9,6 +9,9 @@ phtpu="$build/phtpu"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 sizes=${POD_BENCH_SIZES:-1KiB,4KiB,16KiB,64KiB}
+# the relay all-to-all keeps the blocks it forwards above its buffers: 16 KiB fits every slice
+# below (4x4x8 forwards 385 blocks per chip)
+relay_sizes=${POD_BENCH_RELAY_SIZES:-1KiB,4KiB,16KiB}
 # POD_BENCH_ONLY="speed scaling": only those sections (speed profile scaling full collectives embedding soak)
 only=${POD_BENCH_ONLY:-speed profile scaling full collectives embedding soak}
 want() { [[ " $only " == *" $1 "* ]]; }
@@ -160,6 +163,8 @@ echo
 echo "The chip has six send and receive lanes; the default algorithms use them (concurrent rings: six"
 echo "parts of the buffer over the six links at once; the all-to-all from the lane of each transfer's"
 echo "first hop). The sequential rings and the translate all-to-all send from one lane, for comparison;"
+echo "the relay all-to-all sends every block one link at a time, stored on each chip of its way (up to"
+echo "16 KiB: above, the blocks it forwards outgrow the 4x4x8 chips' memory);"
 echo "on the twisted tori the concurrent rings follow the twisted wraps and the logical ones are the"
 echo "coordinate lines (docs/blocks/collectives.md, \"Algorithms\")."
 echo
@@ -168,7 +173,8 @@ echo "|---|---|---|---|---|---|---|---|"
 coll() { # coll RACKS SLICE
   pod coll --racks "$1" --slice "$2" --workload allreduce,allreduce-hier,alltoall --bytes "$sizes"
   pod coll1 --racks "$1" --slice "$2" --workload allreduce,alltoall --bytes "$sizes" --algorithm sequential,translate
-  local files=("$tmp/coll.json" "$tmp/coll1.json")
+  pod coll3 --racks "$1" --slice "$2" --workload alltoall --bytes "$relay_sizes" --algorithm relay
+  local files=("$tmp/coll.json" "$tmp/coll1.json" "$tmp/coll3.json")
   case $2 in
     *:twisted) pod coll2 --racks "$1" --slice "$2" --workload allreduce --bytes "$sizes" --algorithm logical
                files+=("$tmp/coll2.json") ;;
@@ -192,8 +198,8 @@ coll 16 4x4x8
 coll 16 4x4x8:twisted
 echo
 echo "Commands: \`phtpu pod --racks R --slice SHAPE --workload allreduce,allreduce-hier,alltoall --bytes $sizes\`"
-echo "and \`--workload allreduce,alltoall --algorithm sequential,translate\`; twisted, also \`--workload allreduce"
-echo "--algorithm logical\`."
+echo "and \`--workload allreduce,alltoall --algorithm sequential,translate\`, \`--workload alltoall --bytes $relay_sizes"
+echo "--algorithm relay\`; twisted, also \`--workload allreduce --algorithm logical\`."
 echo
 fi
 if want embedding; then

@@ -14,9 +14,10 @@
 # time (sim/CMakeLists.txt), so a change to the RTL or the schedules means: rerun this, commit
 # the file, rebuild.
 # A second, smaller set runs four of the 4x4x4-cube slices with 1-cycle optical links
-# (`--optical-latency 1`), at 16 and 64 KiB: there a VC's 8 credits cover the credit loop on
-# every link, so these points show the model where the RTL's optical links are not
-# credit-limited (TPU v4's machine assumes that they are not). About 15 minutes on two cores
+# (`--optical-latency 1`), at 16 and 64 KiB, and the ring collectives also at 240 KiB (the
+# largest the chip's memory holds, the most bandwidth-bound): there a VC's 8 credits cover the
+# credit loop on every link, so these points show the model where the RTL's optical links are
+# not credit-limited (TPU v4's machine assumes that they are not). About 15 minutes on two cores
 # (the 1024-chip slices take most of it).
 # CALIBRATION_SIZES=4KiB,16KiB (say) measures fewer sizes; CALIBRATION_MAX_CHIPS=128 stops at
 # that slice size (a quick partial set); CALIBRATION_ONLY_LATENCY=1 runs only the second set;
@@ -58,7 +59,7 @@ for r in "${runs[@]}"; do
   r=${r#*:}
   [ -z "$only_latency" ] || [ "$olat" = "$only_latency" ] || continue
   run_sizes=$sizes
-  [ "$olat" = 4 ] || run_sizes=${CALIBRATION_SIZES_LATENCY1:-16KiB,64KiB}
+  [ "$olat" = 4 ] || run_sizes=${CALIBRATION_SIZES_LATENCY1:-16KiB,64KiB,240KiB}
   cube=${r%%:*}
   rest=${r#*:}
   racks=${rest%%:*}
@@ -71,12 +72,15 @@ for r in "${runs[@]}"; do
   # else the smallest that does (chips x 16 B)
   a2a=()
   for s in ${run_sizes//,/ }; do
+    # (the all-to-all holds its input and its output: at most half the chip's 256 KiB each)
+    (( $(bytes_of "$s") <= 65536 )) || continue
     b=$(bytes_of "$s")
     (( b / 16 % chips == 0 )) || s="$(( chips * 16 / 1024 ))KiB"
     case " ${a2a[*]-} " in *" $s "*) ;; *) a2a+=("$s") ;; esac
   done
   a2a_sizes=$(IFS=,; echo "${a2a[*]}")
-  jobs=("allreduce,reducescatter,allgather:$run_sizes:default" "alltoall:$a2a_sizes:default")
+  jobs=("allreduce,reducescatter,allgather:$run_sizes:default")
+  [ -z "$a2a_sizes" ] || jobs+=("alltoall:$a2a_sizes:default")
   case $slice in *:twisted) jobs+=("allreduce,reducescatter,allgather:$run_sizes:logical") ;; esac
   for job in "${jobs[@]}"; do
     w=${job%%:*}

@@ -78,6 +78,20 @@ TEST_CASE("the model predicts a held-out shape on the RTL within the stated tole
       fmt::print("{}\n", line);
       CHECK(std::abs(err) <= (c == model::Collective::AllToAll ? 0.10 : 0.05));
     }
+  // the relay all-to-all, which only the network model runs (held to the all-to-all's 10 %)
+  for (std::uint64_t bytes : {8192u, 32768u}) {
+    const pod::RunResult r = pod::run_collective(p, model::Collective::AllToAll, 0, bytes, test_seed(), Algorithm::Relay);
+    REQUIRE(r.ok);
+    const model::Estimate e = model::network_estimate(model::Collective::AllToAll, t, double(bytes), m, Algorithm::Relay);
+    const double err = e.cycles / double(r.cycles) - 1;
+    const std::string line = fmt::format("{} alltoall (relay) {} B: RTL {} cycles, network model {:.0f} ({:+.1f} %)",
+                                         r.shape, bytes, r.cycles, e.cycles, 100 * err);
+    INFO(line);
+    fmt::print("{}\n", line);
+    CHECK(std::abs(err) <= 0.10);
+    CHECK_THROWS_AS(model::analytic_estimate(model::Collective::AllToAll, t, double(bytes), m, Algorithm::Relay),
+                    std::invalid_argument);
+  }
 }
 
 TEST_CASE("points of the embedded calibration data give the same cycles on the RTL", "[model][calibration][pod]") {

@@ -448,7 +448,8 @@ void alltoall_estimate(Estimate& e, const net::Topology& t, double bytes, const 
   // longest route
   std::array<double, 6> lane_end{}, rx{};
   double mem = 0, issued = 0;
-  for (const ModelTransfer& x : alltoall_order(t, 0, e.algorithm)) {
+  // (the relay priced as the direct all-to-all by lanes: closed_form)
+  for (const ModelTransfer& x : alltoall_order(t, 0, e.algorithm == Algorithm::Relay ? Algorithm::Lanes : e.algorithm)) {
     issued += m.host_cycles_per_transfer;
     const unsigned lane = x.lane % m.send_lanes;
     lane_end[lane] = std::max(lane_end[lane], issued) + wire / m.link_bytes_per_cycle;
@@ -485,13 +486,25 @@ Estimate start(Collective c, const net::Topology& t, double bytes, const Machine
 
 } // namespace
 
-Estimate analytic_estimate(Collective c, const net::Topology& t, double bytes, const Machine& m, Algorithm a) {
+namespace {
+/// The closed form (the relay all-to-all priced as the direct one: only the network model runs
+/// the relay, and it sizes its runs by this).
+Estimate closed_form(Collective c, const net::Topology& t, double bytes, const Machine& m, Algorithm a) {
   Estimate e = start(c, t, bytes, m, a);
   if (t.nodes() >= 2 && bytes > 0) {
     if (c == Collective::AllToAll) alltoall_estimate(e, t, bytes, m);
     else ring_estimate(e, t, bytes, m);
   }
   finish(e, m);
+  return e;
+}
+} // namespace
+
+Estimate analytic_estimate(Collective c, const net::Topology& t, double bytes, const Machine& m, Algorithm a) {
+  Estimate e = closed_form(c, t, bytes, m, a);
+  if (e.algorithm == Algorithm::Relay)
+    throw std::invalid_argument("the analytic model has no relay all-to-all: the network model runs it "
+                                "(--machine rtl --method network)");
   return e;
 }
 
@@ -505,14 +518,14 @@ double network_cycles(Collective c, Algorithm a, const net::Topology& t, std::ui
 /// steps every chip every cycle), the all-to-all's twice that (its routes are longer and it
 /// runs past the analytic bound).
 double network_work(Collective c, const net::Topology& t, double words, const Machine& m, Algorithm a) {
-  const double cycles = analytic_estimate(c, t, words * 16, m, a).cycles;
+  const double cycles = closed_form(c, t, words * 16, m, a).cycles;
   return double(t.nodes()) * cycles * (c == Collective::AllToAll ? 2 : 1);
 }
 constexpr double kNetworkBudget = 1.2e8; // node-cycles: about 15 s
 } // namespace
 
 Estimate network_estimate(Collective c, const net::Topology& t, double bytes, const Machine& m, Algorithm a) {
-  Estimate e = analytic_estimate(c, t, bytes, m, a);
+  Estimate e = closed_form(c, t, bytes, m, a);
   e.method = Method::Network;
   const unsigned n = t.nodes();
   if (n < 2 || bytes <= 0) return e;

@@ -38,6 +38,10 @@ ModelSchedule build_model_schedule(Collective c, Algorithm a, const net::Topolog
   if (c == Collective::AllToAll) {
     if (words % n)
       throw std::invalid_argument(fmt::format("alltoall needs a multiple of {} words (one block per chip), not {}", n, words));
+    if (a == Algorithm::Relay) { // input at 0, output at `words`, forwarded blocks above
+      s.steps = sched::relay_schedule(t, words, 0, words, 2 * words);
+      return s;
+    }
     const std::uint32_t b = words / n;
     std::vector<ModelTransfer> st;
     for (unsigned i = 0; i < n; ++i)
@@ -64,12 +68,13 @@ std::vector<std::vector<SimOp>> host_programs(const ModelSchedule& s, unsigned n
     unsigned from;
     bool token;
   };
-  const bool relaxed = six_parts(s.algorithm);
+  const bool relay = s.algorithm == Algorithm::Relay, relaxed = six_parts(s.algorithm) || relay;
   std::vector<std::vector<SimOp>> prog(nodes);
   std::vector<std::array<std::uint32_t, 32>> expect(nodes), issued(nodes);
   for (auto& e : expect) e.fill(0);
   for (auto& e : issued) e.fill(0);
   std::vector<std::vector<Received>> received(relaxed ? nodes : 0);
+  std::vector<std::map<std::uint32_t, Received>> relayed(relay ? nodes : 0); // relay: by address
   auto wait_all = [&](unsigned chip) {
     for (unsigned k = 0; k < 32; ++k)
       if (expect[chip][k] != issued[chip][k]) {
@@ -88,8 +93,12 @@ std::vector<std::vector<SimOp>> host_programs(const ModelSchedule& s, unsigned n
             wait_all(chip);
           } else {
             std::array<std::uint32_t, 32> need{};
-            for (const Received& r : received[chip])
-              if (r.token ? r.from == t->dst : r.lo < t->lo + t->words && t->lo < r.hi) need[r.k] = std::max(need[r.k], r.after);
+            if (relay) { // a block's slot was written by one earlier hop, exactly
+              const auto it = relayed[chip].find(t->lo);
+              if (it != relayed[chip].end()) need[it->second.k] = it->second.after;
+            } else
+              for (const Received& r : received[chip])
+                if (r.token ? r.from == t->dst : r.lo < t->lo + t->words && t->lo < r.hi) need[r.k] = std::max(need[r.k], r.after);
             for (unsigned k = 0; k < 32; ++k)
               if (need[k] > issued[chip][k]) {
                 prog[chip].push_back(SimOp::wait(k, need[k]));
@@ -103,7 +112,9 @@ std::vector<std::vector<SimOp>> host_programs(const ModelSchedule& s, unsigned n
     for (const ModelTransfer& t : st) {
       const unsigned k = counter(t);
       expect[t.dst][k] += t.words;
-      if (relaxed) received[t.dst].push_back({k, expect[t.dst][k], t.lo, t.lo + t.words, t.src, t.token});
+      const Received r{k, expect[t.dst][k], t.dlo, t.dlo + t.words, t.src, t.token};
+      if (relay) relayed[t.dst][t.dlo] = r;
+      else if (relaxed) received[t.dst].push_back(r);
     }
   }
   for (unsigned chip = 0; chip < nodes; ++chip) wait_all(chip);

@@ -7,7 +7,7 @@
 // over the schedule, is an exact "all these words have arrived" (one sender per chip, class and
 // phase, packets in order). Lock step (sequential, and the all-to-all): before a chip sends its
 // transfers of step s it waits until every word sent to it in the steps before has arrived.
-// Concurrent and logical: a transfer waits only for the words received into its source range (the counts
+// Concurrent, logical and relay: a transfer waits only for the words received into its source range (the counts
 // of their classes up to the step that brought them) and, at a phase start, for the token of
 // the chip it sends to; a token waits for everything received before.
 #pragma once

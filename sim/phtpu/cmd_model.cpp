@@ -447,8 +447,8 @@ void add_model_command(CLI::App& app, Action& action) {
       ->capture_default_str();
   s->add_option("--machine", a->machine, "v4 (TPU v4, 1050 MHz) or rtl (the scaled pod's chip)")->capture_default_str();
   s->add_option("--algorithm", a->algorithm,
-                "default, concurrent, logical or sequential (ring collectives), lanes or translate (all-to-all): the pod's "
-                "algorithms")
+                "default, concurrent, logical or sequential (ring collectives), lanes, translate or relay (all-to-all; "
+                "relay: the network model only): the pod's algorithms")
       ->capture_default_str();
   s->add_option("--method", a->method, "analytic or network (rtl machine; default: network for the all-to-all, analytic otherwise)");
   s->add_option("--cube", a->cube, "rtl machine: the pod's cube, 2x2x2 or 4x4x4 (default 4x4x4)");

@@ -131,7 +131,7 @@ void add_pod_command(CLI::App& app, Action& action) {
   cmd->add_option("--algorithm", o->algorithms,
                   "collective algorithms, comma-separated, each for the collectives that have it: concurrent, "
                   "logical or sequential (allreduce, reducescatter, allgather), lanes or translate (alltoall, "
-                  "scatter, gather); default: concurrent and lanes (docs/blocks/collectives.md)");
+                  "scatter, gather), relay (alltoall); default: concurrent and lanes (docs/blocks/collectives.md)");
   cmd->add_option("--seed", o->seed, "random data")->capture_default_str();
   cmd->add_option("--json", o->json, "write every measurement as JSON");
   cmd->add_option("--csv", o->csv, "write every measurement as CSV");

@@ -57,6 +57,23 @@ Schedule build_schedule(Collective c, const Plan& plan, unsigned s, std::uint32_
   sch.slice = s;
   sch.words = words;
   const net::Topology& topo = plan.slices()[s].topo;
+  sch.extent = need;
+  if (algo == Algorithm::Relay) {
+    if (words % n) throw PlanError(fmt::format("{} needs a multiple of {} words (one block per chip)", collective_name(c), n));
+    const std::uint32_t scratch = sched::relay_scratch_words(topo, words);
+    if (std::uint64_t(need) + scratch > kMemWords)
+      throw PlanError(fmt::format("the relay all-to-all of {} words per chip needs {} more words for the blocks it "
+                                  "forwards; the chip's {}-word memory holds {} (take --algorithm lanes)",
+                                  words, scratch, kMemWords, kMemWords - need));
+    sch.extent = need + scratch;
+    for (const std::vector<sched::Move>& step : sched::relay_schedule(topo, words, base, out, need)) {
+      sch.steps.emplace_back();
+      for (const sched::Move& m : step)
+        sch.steps.back().push_back({chips[m.src], chips[m.dst], m.lo, m.dlo, m.words, false, m.sem, m.lane});
+    }
+    sch.tokens.resize(sch.steps.size());
+    return sch;
+  }
   if (blocks) {
     if (words % n) throw PlanError(fmt::format("{} needs a multiple of {} words (one block per chip)", collective_name(c), n));
     const std::uint32_t b = words / n;
@@ -79,8 +96,8 @@ Schedule build_schedule(Collective c, const Plan& plan, unsigned s, std::uint32_
     sch.steps.emplace_back();
     sch.tokens.emplace_back();
     for (const sched::Move& m : step) {
-      const std::uint32_t addr = m.token ? kTokenAddr : base + m.lo;
-      (m.token ? sch.tokens : sch.steps).back().push_back({chips[m.src], chips[m.dst], addr, addr, m.words, m.add, m.sem, m.lane});
+      const std::uint32_t from = m.token ? kTokenAddr : base + m.lo, to = m.token ? kTokenAddr : base + m.dlo;
+      (m.token ? sch.tokens : sch.steps).back().push_back({chips[m.src], chips[m.dst], from, to, m.words, m.add, m.sem, m.lane});
     }
   }
   return sch;
@@ -134,8 +151,9 @@ void submit(Pod& pod, const Schedule& sch) {
   // as its own data is in (the six parts need not wait for the slowest): the words received
   // into its source range (the counts of those classes up to the step that brought them), and
   // at a phase start the token of the chip it sends to. Tokens themselves wait for everything
-  // received before (the chip has finished the phase). Every other algorithm waits, before
-  // each step, for everything of the steps before (lock step).
+  // received before (the chip has finished the phase). The relay all-to-all's hop waits for the
+  // hop that brought its block. Every other algorithm waits, before each step, for everything
+  // of the steps before (lock step).
   struct Received {
     unsigned k = 0;             ///< counter
     std::uint32_t after = 0;    ///< its count once this transfer is in
@@ -143,8 +161,9 @@ void submit(Pod& pod, const Schedule& sch) {
     unsigned from = 0;
     bool token = false;
   };
-  const bool relaxed = six_parts(sch.algo);
+  const bool relaxed = six_parts(sch.algo) || sch.algo == Algorithm::Relay;
   std::map<unsigned, std::vector<Received>> received; // chip -> transfers into it, of earlier steps
+  std::map<unsigned, std::map<std::uint32_t, Received>> relayed; // relay: chip -> its blocks by address
   auto wait_all = [&](unsigned c) {
     for (auto& [k, v] : expect[c])
       if (v != issued[c][k]) {
@@ -169,9 +188,13 @@ void submit(Pod& pod, const Schedule& sch) {
             wait_all(c);
           } else {
             std::map<unsigned, std::uint32_t> need;
-            for (const Received& r : received[c])
-              if (r.token ? r.from == t->dst : r.lo < t->saddr + t->words && t->saddr < r.hi)
-                need[r.k] = std::max(need[r.k], r.after);
+            if (sch.algo == Algorithm::Relay) { // a block's slot was written by one earlier hop, exactly
+              const auto it = relayed[c].find(t->saddr);
+              if (it != relayed[c].end()) need[it->second.k] = it->second.after;
+            } else
+              for (const Received& r : received[c])
+                if (r.token ? r.from == t->dst : r.lo < t->saddr + t->words && t->saddr < r.hi)
+                  need[r.k] = std::max(need[r.k], r.after);
             for (const auto& [k, v] : need)
               if (v > issued[c][k]) {
                 pod.wait_stat(c, k, v);
@@ -186,7 +209,9 @@ void submit(Pod& pod, const Schedule& sch) {
       for (const Transfer& t : *list) {
         const unsigned k = chip::sem_stat(t.add, t.sem);
         expect[t.dst][k] += t.words;
-        if (relaxed) received[t.dst].push_back({k, expect[t.dst][k], t.daddr, t.daddr + t.words, t.src, list == &tok});
+        const Received r{k, expect[t.dst][k], t.daddr, t.daddr + t.words, t.src, list == &tok};
+        if (sch.algo == Algorithm::Relay) relayed[t.dst][t.daddr] = r;
+        else if (relaxed) received[t.dst].push_back(r);
       }
   }
   for (unsigned c : chips)
@@ -416,6 +441,11 @@ std::string check_definition(Collective c, const Plan& plan, unsigned s, std::ui
   case Collective::Gather: {
     if (words % n) throw PlanError(fmt::format("{} needs a multiple of {} words (one block per chip)", collective_name(c), n));
     const std::uint32_t b = words / n;
+    if (algo == Algorithm::Relay) // the blocks it forwards pass through every word above both buffers
+      for (unsigned k : chips) {
+        const std::uint32_t above = std::max(base, out) + words, size = static_cast<std::uint32_t>(want.of(k).size());
+        if (size > above) want.set(k, above, size - above, {Want::Free});
+      }
     for (unsigned i = 0; i < n; ++i)
       for (unsigned j = 0; j < n; ++j) {
         if (i == j) continue; // a chip's own block is not sent anywhere

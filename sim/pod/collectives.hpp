@@ -29,7 +29,9 @@
 //   allgather       the second half: every chip's chunks (where allreduce leaves them) to all.
 //   alltoall        every chip sends block j (W/n words) to chip j, which stores it at block i;
 //                   lanes (default): each transfer from the send lane of its first hop;
-//                   translate: all from lane 0.
+//                   translate: all from lane 0; relay: hop by hop over single links, each
+//                   block stored on the chips of its way in words above both buffers
+//                   (schedules.hpp, relay_schedule).
 //   scatter/gather  chip 0 of the slice sends block j to chip j / receives block j from it
 //                   (lanes or translate, as alltoall).
 // Rings are logical (chips sharing the other coordinates, in coordinate order); on a twisted
@@ -82,6 +84,9 @@ struct Schedule {
   /// ready" (the concurrent reduce-scatter's handshake between phases: collectives.cpp); the
   /// reference and the definition ignore them. Same length as steps.
   std::vector<std::vector<Transfer>> tokens;
+  /// Each chip's words [0, extent) hold every word the steps read or write (the relay
+  /// all-to-all's forwarded blocks above its buffers included; not the tokens).
+  std::uint32_t extent = 0;
   std::size_t transfers() const; ///< of the steps (tokens not counted)
 };
 
@@ -114,7 +119,8 @@ void submit(Pod& pod, const Schedule& sch);
 //   allgather      every word of the buffer on every chip is the input word of the chip that
 //                  owns it by reduce_scatter_owned (bit-exact).
 //   alltoall       chip i's block j (base + j*b) is chip j's block i (out + i*b), i != j;
-//                  chip i's own block i of the output is not written (unchanged).
+//                  chip i's own block i of the output is not written (unchanged); relay: every
+//                  word above both buffers may change (the blocks it forwards).
 //   scatter        chip j's [out, out+b) is chip 0's block j (base + j*b), j != 0.
 //   gather         chip 0's block i (out + i*b) is chip i's [base, base+b), i != 0.
 // Every other word both memories hold is unchanged (inputs stay intact, nothing strays),

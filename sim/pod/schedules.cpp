@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <map>
+#include <cstdlib>
 #include <stdexcept>
 #include <tuple>
 
@@ -88,7 +89,7 @@ PartSteps ring_part(const std::vector<Phase>& phases, Range whole, bool reverse,
       for (unsigned st = 0; st + 1 < n; ++st)
         for (unsigned i = 0; i < n; ++i) {
           const Range ch = r.chunk((i + n - st % n) % n, n);
-          if (ch.len) steps[st].push_back({l[i], l[(i + 1) % n], ch.lo, ch.len, true, sems[k], lanes[k], false});
+          if (ch.len) steps[st].push_back({l[i], l[(i + 1) % n], ch.lo, ch.len, true, sems[k], lanes[k], false, ch.lo});
         }
       for (unsigned i = 0; i < n; ++i) owned[l[i]] = r.chunk((i + 1) % n, n);
     }
@@ -104,7 +105,7 @@ PartSteps ring_part(const std::vector<Phase>& phases, Range whole, bool reverse,
       for (unsigned st = 0; st + 1 < n; ++st)
         for (unsigned i = 0; i < n; ++i) {
           const Range ch = r.chunk((i + 1 + n - st % n) % n, n);
-          if (ch.len) steps[st].push_back({l[i], l[(i + 1) % n], ch.lo, ch.len, false, sems[k], lanes[k], false});
+          if (ch.len) steps[st].push_back({l[i], l[(i + 1) % n], ch.lo, ch.len, false, sems[k], lanes[k], false, ch.lo});
         }
     }
     out.ag.push_back(steps);
@@ -230,7 +231,8 @@ Steps ring_schedule(Collective c, Algorithm a, const net::Topology& t, std::uint
             const std::size_t m = l.size();
             if (m < 2) continue;
             for (std::size_t i = 0; i < m; ++i)
-              tok.push_back({l[i], l[(i + m - 1) % m], kTokenWord, 1, false, kTokenSem + 2 * d + dir, 2 * d + (1 - dir), true});
+              tok.push_back({l[i], l[(i + m - 1) % m], kTokenWord, 1, false, kTokenSem + 2 * d + dir, 2 * d + (1 - dir),
+                             true, kTokenWord});
           }
         }
         out.push_back(std::move(tok));
@@ -265,6 +267,154 @@ Steps ring_schedule(Collective c, Algorithm a, const net::Topology& t, std::uint
                                              mv.sem, mv.add ? "add" : "write", sender.at({mv.dst, mv.add, mv.sem}), mv.src));
   }
   return out;
+}
+
+namespace {
+
+/// One block's hops: the chips it passes, from its source (first) to its destination (last),
+/// and the port of each hop.
+struct Path {
+  std::vector<unsigned> chips;
+  std::vector<net::Port> ports;
+};
+
+/// The relay's paths from chip `src`, one per destination (by slice position; the source's own
+/// block has no hop). Torus: by offset, the same for every source (a translation).
+class RelayPaths {
+public:
+  explicit RelayPaths(const net::Topology& t) : t_(t), torus_(t.wraps(0) && t.wraps(1) && t.wraps(2)) {
+    if (!torus_) return;
+    const unsigned n = t.nodes();
+    for (int r = 0; r < 3; ++r) rc_[static_cast<std::size_t>(r)] = ring_coordinates(t, {r, (r + 1) % 3, (r + 2) % 3});
+    hops_.resize(n);
+    for (unsigned delta = 1; delta < n; ++delta) hops_[delta] = torus_hops(delta);
+  }
+  /// The hops (dimension, sign) from any chip by offset delta (torus), or from src to dst (mesh).
+  std::vector<std::pair<int, int>> hops(unsigned src, unsigned dst, unsigned delta) const {
+    if (torus_) return hops_[delta];
+    const int r = static_cast<int>(delta % 3);
+    const phext::Vec3 a = t_.position(src), b = t_.position(dst);
+    std::vector<std::pair<int, int>> out;
+    for (int k = 0; k < 3; ++k) {
+      const int d = (r + k) % 3, diff = static_cast<int>(b[d]) - static_cast<int>(a[d]);
+      for (int i = 0; i < std::abs(diff); ++i) out.push_back({d, diff > 0 ? 1 : -1});
+    }
+    return out;
+  }
+  Path path(unsigned src, unsigned dst, unsigned delta) const {
+    Path p;
+    p.chips.push_back(src);
+    for (const auto& [d, sign] : hops(src, dst, delta)) {
+      const net::Port port = net::port_of(d, sign);
+      p.ports.push_back(port);
+      p.chips.push_back(t_.index(*t_.neighbor(t_.position(p.chips.back()), port)));
+    }
+    if (p.chips.back() != dst) throw std::logic_error("relay: a path misses its destination");
+    return p;
+  }
+
+private:
+  /// Offset delta as s0 g0 + s1 g1 + s2 g2 along part (delta mod 3)'s dimensions, each s the
+  /// shortest way round its ring (ties alternate, by offset): s2 first, then s1 on what is left, then s0
+  /// (on a twisted torus the later rings do not close on themselves, so the remainder after s2
+  /// and s1 is what the first ring, a whole cycle, has to cover).
+  std::vector<std::pair<int, int>> torus_hops(unsigned delta) {
+    const int r = static_cast<int>(delta % 3);
+    const RingCoordinates& rc = rc_[static_cast<std::size_t>(r)];
+    const std::array<int, 3> dims{r, (r + 1) % 3, (r + 2) % 3};
+    std::array<int, 3> s{};
+    unsigned left = delta;
+    for (int k = 2; k >= 0; --k) {
+      const int m = static_cast<int>(rc.m[static_cast<std::size_t>(k)]);
+      const int a = static_cast<int>(rc.a[left][static_cast<std::size_t>(k)]);
+      // a tie (halfway round an even ring) goes + and - in turn, so both directions carry half
+      const bool plus = 2 * a < m || (2 * a == m && ties_[static_cast<std::size_t>(r)][static_cast<std::size_t>(k)]++ % 2 == 0);
+      s[static_cast<std::size_t>(k)] = plus ? a : a - m;
+      for (int i = 0; i < std::abs(s[static_cast<std::size_t>(k)]); ++i) // left -= s_k g_k
+        left = t_.index(*t_.neighbor(t_.position(left), net::port_of(dims[static_cast<std::size_t>(k)],
+                                                                      s[static_cast<std::size_t>(k)] > 0 ? -1 : 1)));
+    }
+    if (left != t_.index({0, 0, 0})) throw std::logic_error("relay: an offset does not decompose");
+    std::vector<std::pair<int, int>> out;
+    for (std::size_t k = 0; k < 3; ++k)
+      for (int i = 0; i < std::abs(s[k]); ++i) out.push_back({dims[k], s[k] > 0 ? 1 : -1});
+    return out;
+  }
+
+  const net::Topology& t_;
+  bool torus_;
+  std::array<RingCoordinates, 3> rc_;
+  std::array<std::array<unsigned, 3>, 3> ties_{}; // per part and phase: the ties so far
+  std::vector<std::vector<std::pair<int, int>>> hops_;
+};
+
+/// Every block's path, by source and then offset order (torus) or destination (mesh):
+/// (source, destination, path).
+std::vector<std::tuple<unsigned, unsigned, Path>> relay_paths(const net::Topology& t) {
+  const RelayPaths rp(t);
+  const unsigned n = t.nodes();
+  const bool torus = t.wraps(0) && t.wraps(1) && t.wraps(2);
+  std::vector<std::tuple<unsigned, unsigned, Path>> out;
+  for (unsigned i = 0; i < n; ++i)
+    for (unsigned k = 1; k < n; ++k) {
+      const unsigned j = torus ? t.index(t.translate(t.position(i), t.position(k))) : (i + k) % n;
+      out.emplace_back(i, j, rp.path(i, j, torus ? k : j));
+    }
+  return out;
+}
+
+} // namespace
+
+std::uint32_t relay_scratch_words(const net::Topology& t, std::uint32_t words) {
+  const unsigned n = t.nodes();
+  std::vector<std::uint32_t> slots(n, 0);
+  for (const auto& [i, j, p] : relay_paths(t))
+    for (std::size_t h = 1; h + 1 < p.chips.size(); ++h) ++slots[p.chips[h]];
+  return n ? *std::max_element(slots.begin(), slots.end()) * (words / n) : 0;
+}
+
+Steps relay_schedule(const net::Topology& t, std::uint32_t words, std::uint32_t base, std::uint32_t out,
+                     std::uint32_t scratch) {
+  const unsigned n = t.nodes();
+  if (n < 2) return {};
+  if (words % n) throw std::invalid_argument(fmt::format("alltoall needs a multiple of {} words (one block per chip)", n));
+  const std::uint32_t b = words / n;
+  const auto paths = relay_paths(t);
+  std::size_t longest = 0;
+  for (const auto& e : paths) longest = std::max(longest, std::get<2>(e).ports.size());
+  // each block's address on each chip of its path: its input block, its slots, its output block
+  std::vector<std::uint32_t> next_slot(n, scratch);
+  std::vector<std::vector<std::uint32_t>> at(paths.size());
+  for (std::size_t e = 0; e < paths.size(); ++e) {
+    const auto& [i, j, p] = paths[e];
+    at[e].push_back(base + j * b);
+    for (std::size_t h = 1; h + 1 < p.chips.size(); ++h) {
+      at[e].push_back(next_slot[p.chips[h]]);
+      next_slot[p.chips[h]] += b;
+    }
+    at[e].push_back(out + i * b);
+  }
+  // step h: every block's hop h, each chip's sends issued round-robin over its lanes
+  Steps steps(longest);
+  for (std::size_t h = 0; h < longest; ++h) {
+    std::vector<std::array<std::vector<Move>, 6>> by_chip(n);
+    for (std::size_t e = 0; e < paths.size(); ++e) {
+      const Path& p = std::get<2>(paths[e]);
+      if (h >= p.ports.size()) continue;
+      const unsigned lane = static_cast<unsigned>(p.ports[h]);
+      by_chip[p.chips[h]][lane].push_back({p.chips[h], p.chips[h + 1], at[e][h], b, false, lane, lane, false, at[e][h + 1]});
+    }
+    for (auto& lanes : by_chip)
+      for (std::size_t r = 0, left = 1; left; ++r) {
+        left = 0;
+        for (auto& l : lanes)
+          if (r < l.size()) {
+            steps[h].push_back(l[r]);
+            left += r + 1 < l.size();
+          }
+      }
+  }
+  return steps;
 }
 
 std::vector<std::pair<unsigned, unsigned>> block_order(Collective c, Algorithm a, const net::Topology& t,

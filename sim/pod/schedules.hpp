@@ -24,7 +24,7 @@
 //               cube first, then across cubes).
 //   Between two reduce-scatter phases of concurrent and logical, a step of tokens: every chip
 //   tells its new ring predecessor that it is done (why: collectives.cpp, submit).
-// Block collectives (alltoall, scatter, gather): block_order.
+// Block collectives (alltoall, scatter, gather): block_order (lanes, translate), relay_schedule.
 #pragma once
 
 #include "collective_kind.hpp"
@@ -39,11 +39,12 @@ namespace phtpu::sched {
 
 struct Move {
   unsigned src = 0, dst = 0;       ///< slice positions (net::Topology::index)
-  std::uint32_t lo = 0, words = 0; ///< the buffer's words [lo, lo + words); a token: kTokenWord
+  std::uint32_t lo = 0, words = 0; ///< the sender's words [lo, lo + words); a token: kTokenWord
   bool add = false;                ///< fp32-add into the destination (else write)
   unsigned sem = 0;                ///< semaphore class
   unsigned lane = 0;               ///< the sender's send lane
   bool token = false;              ///< one word of "I am ready" (no data)
+  std::uint32_t dlo = 0;           ///< where they land: [dlo, dlo + words) (rings: dlo = lo)
 };
 using Steps = std::vector<std::vector<Move>>;
 
@@ -76,6 +77,24 @@ RingCoordinates ring_coordinates(const net::Topology& t, std::array<int, 3> dims
 /// sequential) over `words` words per chip. `cube`: the cube's edge, for allreduce-hier.
 /// Throws std::invalid_argument for a collective or algorithm that has no ring schedule.
 Steps ring_schedule(Collective c, Algorithm a, const net::Topology& t, std::uint32_t words, unsigned cube = 0);
+
+/// The relay all-to-all: every block goes hop by hop over single links, stored at each chip on
+/// its way, never through a router it does not stop at (no traffic passes another chip's
+/// injection, which the routers' round-robin would starve: docs/model.md). Blocks are split
+/// among three parts by their offset δ = dst - src in the torus's group (part δ mod 3); part r
+/// travels the dimensions r, r+1, r+2 in that order, the shortest way round each ring (halfway
+/// round an even ring, + and - in turn by offset, so both directions carry half; on a
+/// twisted torus along the rings of ring_coordinates, whose first ring is the link's whole
+/// cycle), so the three parts load the three dimensions alike. Step t holds every block's t-th
+/// hop; a hop is sent from the lane of its link, in that link's class, so every (receiver,
+/// class) has one sender, and waits only for the hop that brought its block. Addresses are
+/// absolute: block j of the input at base + j*b, block i of the output at out + i*b, and each
+/// block a chip forwards in a slot of its own from `scratch` (relay_scratch_words). On a mesh
+/// the hops follow the coordinate differences.
+Steps relay_schedule(const net::Topology& t, std::uint32_t words, std::uint32_t base, std::uint32_t out,
+                     std::uint32_t scratch);
+/// The words of scratch the relay all-to-all of `words` per chip needs on its busiest chip.
+std::uint32_t relay_scratch_words(const net::Topology& t, std::uint32_t words);
 
 /// Block collectives: the (destination, send lane) of each block chip `chip` sends, in the
 /// order its host issues them. alltoall: to chip + position(k) (net::Topology::translate),

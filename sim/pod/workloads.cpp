@@ -72,7 +72,7 @@ PendingCollective start_collective(Pod& pod, Collective c, unsigned s, std::uint
   p.transfers = sch.transfers();
   for (unsigned chip : chips) {
     auto& m = p.ref[chip];
-    m.assign(words + out, chip::Word{}); // every word the schedule touches (the full pod holds 4096 copies)
+    m.assign(sch.extent, chip::Word{}); // every word the schedule touches (the full pod holds 4096 copies)
     for (std::uint32_t a = 0; a < words + out; ++a) {
       chip::Word w{};
       for (auto& l : w) l = random_fp32(rng);
