@@ -243,6 +243,16 @@ int run_validate(const ModelArgs& a) {
   for (const auto& p : cal.points) largest = std::max(largest, p.m.bytes);
   const double ar_err = cal.max_error(model::Collective::AllReduce, model::Method::Analytic, true, largest);
   const double ar_err_all = cal.max_error(model::Collective::AllReduce, model::Method::Analytic);
+  // and on the cubic shapes, as the full pod is: every part's rings equally long (the analytic
+  // model's largest errors are on elongated shapes, where they are not: docs/model.md)
+  double ar_err_cubic = 0;
+  for (const auto& p : cal.points) {
+    const std::string dims = p.m.shape.substr(0, p.m.shape.find(':'));
+    const phext::Vec3 v = phext::parse_shape(dims);
+    if (p.m.collective == model::Collective::AllReduce && p.m.bytes >= largest && !p.credit_limited &&
+        dims == p.m.shape && v.x == v.y && v.y == v.z)
+      ar_err_cubic = std::max(ar_err_cubic, std::abs(p.analytic_error));
+  }
   const std::vector<Row> rows{
       {"bisection bandwidth, one way", fmt::format("{:.1f} TB/s", met.bisection_links * link_bps / 1e12), "24 TB/s",
        "Google Cloud TPU v4 documentation (docs/references.md §T4)",
@@ -252,9 +262,10 @@ int run_validate(const ModelArgs& a) {
       {fmt::format("all-reduce bandwidth, {} ({}), 1 GiB per chip", model::algorithm_name(ar.algorithm), "six links"),
        fmt::format("{:.2f} PB/s", ar.busbw * pod.nodes() / 1e15), "1.1 PB/s",
        "Google Cloud TPU v4 documentation (docs/references.md §T4)",
-       fmt::format("the analytic all-reduce: {:.1f}% on the RTL at {} (bandwidth-bound) where no link is credit-limited "
-                   "(as assumed for TPU v4); {:.1f}% over every calibrated size and link",
-                   100 * ar_err, human_bytes(largest), 100 * ar_err_all),
+       fmt::format("the analytic all-reduce on the RTL at {} (bandwidth-bound) where no link is credit-limited (as "
+                   "assumed for TPU v4): {:.1f}% on the cubic shapes (as the full pod), {:.1f}% on every shape; {:.1f}% over "
+                   "every calibrated size and link",
+                   human_bytes(largest), 100 * ar_err_cubic, 100 * ar_err, 100 * ar_err_all),
        ar.busbw * pod.nodes(), 1.1e15},
       {"peak bf16 FLOP/s per chip", fmt::format("{:.2f} TFLOP/s", peak / 1e12), "275 TFLOP/s", "paper, Table 4 (§T1)",
        "exact: the MXU formula gives the Verilated 4x4 and 8x8 tiles' cycles (test_model_calibration)", peak, 275e12},
