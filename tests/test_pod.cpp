@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include <set>
+#include <utility>
 
 using namespace phtpu;
 using namespace phtpu::pod;
@@ -25,6 +26,17 @@ PodSpec cubes_pod(unsigned racks, const char* slice) {
   p.racks = racks;
   p.slices = {parse_slice(slice)};
   return p;
+}
+
+/// One collective run twice on slice 0, by algorithms a and b; both verified.
+std::pair<RunResult, RunResult> by_two(Pod& pod, Collective c, std::uint64_t bytes, std::uint64_t seed, Algorithm a,
+                                       Algorithm b) {
+  const RunResult ra = run_collective(pod, c, 0, bytes, seed, a);
+  const RunResult rb = run_collective(pod, c, 0, bytes, seed, b);
+  INFO(ra.detail << " | " << rb.detail);
+  REQUIRE(ra.ok);
+  REQUIRE(rb.ok);
+  return {ra, rb};
 }
 
 PodSpec small_pod() {
@@ -246,11 +258,7 @@ TEST_CASE("concurrent reduce-scatter and all-reduce on 2x2x4: phases hand over, 
 TEST_CASE("the 4x4x4 all-reduce at 64 KiB: at least 40 B per chip per cycle, three times the sequential one",
           "[pod][collectives][lanes]") {
   Pod pod{Plan(cubes_pod(8, "4x4x4"))};
-  const RunResult con = run_collective(pod, Collective::AllReduce, 0, 65536, 5, Algorithm::Concurrent);
-  const RunResult seq = run_collective(pod, Collective::AllReduce, 0, 65536, 5, Algorithm::Sequential);
-  INFO(con.detail << " | " << seq.detail);
-  REQUIRE(con.ok);
-  REQUIRE(seq.ok);
+  const auto [con, seq] = by_two(pod, Collective::AllReduce, 65536, 5, Algorithm::Concurrent, Algorithm::Sequential);
   const double busbw = 65536.0 / double(con.cycles) * 2 * 63 / 64; // by hand, not r.busbw
   CHECK(busbw >= 40);
   CHECK(seq.cycles >= 3 * con.cycles);
@@ -271,11 +279,7 @@ TEST_CASE("twisted 4x4x8: the concurrent rings follow the twisted wraps, verifie
     INFO(r.name << ": " << r.detail);
     CHECK(r.ok);
   }
-  const RunResult con = run_collective(pod, Collective::AllReduce, 0, 65536, 5, Algorithm::Concurrent);
-  const RunResult log = run_collective(pod, Collective::AllReduce, 0, 65536, 5, Algorithm::Logical);
-  INFO(con.detail << " | " << log.detail);
-  REQUIRE(con.ok);
-  REQUIRE(log.ok);
+  const auto [con, log] = by_two(pod, Collective::AllReduce, 65536, 5, Algorithm::Concurrent, Algorithm::Logical);
   CHECK(2 * log.cycles >= 3 * con.cycles);
 }
 
@@ -287,11 +291,7 @@ TEST_CASE("twisted 4x4x8: the concurrent rings follow the twisted wraps, verifie
 TEST_CASE("the relay all-to-all on 4x4x4: verified, at most half the cycles of the direct one",
           "[pod][collectives][lanes][relay]") {
   Pod pod{Plan(cubes_pod(8, "4x4x4"))};
-  const RunResult relay = run_collective(pod, Collective::AllToAll, 0, 32768, 9, Algorithm::Relay);
-  const RunResult direct = run_collective(pod, Collective::AllToAll, 0, 32768, 9, Algorithm::Lanes);
-  INFO(relay.detail << " | " << direct.detail);
-  REQUIRE(relay.ok);
-  REQUIRE(direct.ok);
+  const auto [relay, direct] = by_two(pod, Collective::AllToAll, 32768, 9, Algorithm::Relay, Algorithm::Lanes);
   CHECK(2 * relay.cycles <= direct.cycles);
   // 64 KiB does not fit: the blocks a chip forwards need more words than the memory has left
   CHECK_THROWS_AS(build_schedule(Collective::AllToAll, pod.plan(), 0, 0, 4096, 4096, Algorithm::Relay), PlanError);
