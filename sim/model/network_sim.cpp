@@ -248,16 +248,18 @@ NetSimResult simulate_network(const net::Topology& t, const NetSimConfig& c, con
       gnt_in.fill(-1);
       std::array<std::uint8_t, 12> gnt_vc{};
       std::uint32_t taken = 0, won = 0;
-      for (unsigned o = 0; o < P; ++o) {
-        const std::uint32_t r = req[o];
-        if (!r) continue;
+      // output o grants the first requesting input at or after its round-robin pointer
+      auto grant = [&](unsigned o, std::uint32_t r, const std::uint8_t* vc_of_input) {
         const std::uint32_t hi = r & out_rr[base + o];
-        const std::uint32_t pick = hi ? hi : r;
-        const unsigned g = static_cast<unsigned>(__builtin_ctz(pick));
+        const unsigned g = static_cast<unsigned>(__builtin_ctz(hi ? hi : r));
         gnt_in[o] = static_cast<std::int8_t>(g);
-        gnt_vc[o] = c1vc[g];
+        gnt_vc[o] = vc_of_input[g];
+        return g;
+      };
+      for (unsigned o = 0; o < P; ++o) {
+        if (!req[o]) continue;
+        won |= 1u << grant(o, req[o], c1vc.data());
         taken |= 1u << o;
-        won |= 1u << g;
       }
       // iteration 2: inputs that lost try their other VC on an output no one took
       if (c1 & ~won) {
@@ -275,15 +277,8 @@ NetSimResult simulate_network(const net::Topology& t, const NetSimConfig& c, con
           any = true;
         }
         if (any)
-          for (unsigned o = 0; o < P; ++o) {
-            const std::uint32_t r = req2[o];
-            if (!r) continue;
-            const std::uint32_t hi = r & out_rr[base + o];
-            const std::uint32_t pick = hi ? hi : r;
-            const unsigned g = static_cast<unsigned>(__builtin_ctz(pick));
-            gnt_in[o] = static_cast<std::int8_t>(g);
-            gnt_vc[o] = c2vc[g];
-          }
+          for (unsigned o = 0; o < P; ++o)
+            if (req2[o]) grant(o, req2[o], c2vc.data());
       }
       // the grants: flits leave, credits go back upstream
       for (unsigned o = 0; o < P; ++o) {
