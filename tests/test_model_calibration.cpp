@@ -138,7 +138,9 @@ TEST_CASE("the pod runs the shared schedules on its chips and addresses, transfe
       for (Algorithm a : blocks ? std::vector<Algorithm>{Algorithm::Lanes, Algorithm::Translate}
                                 : std::vector<Algorithm>{Algorithm::Concurrent, Algorithm::Logical, Algorithm::Sequential}) {
         INFO(fmt::format("{} {} {}", k.slice, model::collective_name(c), algorithm_name(a)));
-        const pod::Schedule ps = pod::build_schedule(c, plan, 0, 0, words, blocks ? words : 0, a);
+        // (the buffer away from word 0, so that a lost base offset shows)
+        const std::uint32_t base = 5;
+        const pod::Schedule ps = pod::build_schedule(c, plan, 0, base, words, blocks ? base + words : 0, a);
         const model::ModelSchedule ms = model::build_model_schedule(c, a, t, words);
         REQUIRE(ps.steps.size() == ms.steps.size());
         for (std::size_t s = 0; s < ps.steps.size(); ++s) {
@@ -151,7 +153,8 @@ TEST_CASE("the pod runs the shared schedules on its chips and addresses, transfe
             CHECK(x.src == chips[y.src]);
             CHECK(x.dst == chips[y.dst]);
             CHECK(x.words == y.words);
-            CHECK(x.saddr == y.lo);
+            CHECK(x.saddr == (y.token ? y.lo : base + y.lo));
+            if (!blocks) CHECK(x.daddr == (y.token ? y.dlo : base + y.dlo));
             CHECK(x.add == y.add);
             CHECK(x.sem == y.sem);
             CHECK(x.lane == y.lane);
