@@ -154,7 +154,9 @@ PY
 echo
 echo "Commands: \`phtpu pod --cube 4x4x4 --racks 64 --slice 16x16x16 --workload allreduce,alltoall --bytes 4KiB\`"
 echo "and \`--slice 8x16x16:twisted\` (the all-to-all moves at least 16 bytes to every other chip: 64 KiB"
-echo "and 32 KiB per chip)."
+echo "and 32 KiB per chip). The all-to-all runs after the all-reduce, whose state the routers'"
+echo "round-robin pointers keep: on the twisted slice that changes its time (for the time alone on a"
+echo "fresh pod, see the calibration runs in docs/model.md)."
 echo
 fi
 if want collectives; then

@@ -4,7 +4,9 @@
 # Writes docs/figures/{calibration,collectives,goodput}.{svg,png} (gnuplot) and
 # docs/model-results.md (the calibration error table, the full-scale shape table and the
 # availability table), from build/reports/*.csv. Every number comes from a phtpu command printed
-# in the output. The model needs no simulation: this takes seconds (phtpu avail: ~2 s).
+# in the output. No RTL runs: the calibration table runs the network model over every embedded
+# measurement (about 4 minutes on two cores, the full pod's all-to-all the longest); the rest
+# takes seconds.
 set -euo pipefail
 shopt -s inherit_errexit
 build=${1:?usage: scripts/report.sh BUILD_DIR}
@@ -42,7 +44,8 @@ pct() { awk -v x="$1" 'BEGIN { printf "%+.1f %%", 100 * x }'; }
   echo "network model (docs/model.md), which the scaled pod's machine answers with."
   echo
   grep -E '^fitted on' "$rep/calibration.txt" | sed 's/^/- /'
-  grep -E '^largest|^within' "$rep/calibration.txt" | sed 's/^/- /'
+  # the errors, and under "by size" a line per message size
+  awk '/^largest|within 5%/ { print "- " $0 } /^ +[0-9.]+ [KMG]?i?B:/ { sub(/^ +/, ""); print "  - " $0 }' "$rep/calibration.txt"
   echo
   echo "| shape | collective | bytes/chip | RTL cycles | model cycles | error | set |"
   echo "|---|---|---|---|---|---|---|"

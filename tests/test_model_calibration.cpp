@@ -222,6 +222,13 @@ TEST_CASE("the network model predicts every embedded measurement within the stat
     CHECK(p.network_run);
     CHECK(std::abs(p.network_error) <= (p.m.collective == model::Collective::AllToAll ? 0.10 : 0.05));
   }
+  // what `phtpu model` quotes as the network model's error is this run's, rounded up to 0.001 %
+  for (model::Collective c : model::kCollectives) {
+    const double measured = std::ceil(cal.max_error(c, model::Method::Network) * 1e5 - 1e-9) / 1e5;
+    INFO(fmt::format("{}: measured {:.5f}, recorded {:.5f}", model::collective_name(c), measured,
+                     model::network_calibration_error(c)));
+    CHECK(std::abs(model::network_calibration_error(c) - measured) < 1e-9);
+  }
 }
 
 TEST_CASE("the compute model's MXU cycles are the Verilated tile's", "[model][calibration][mxu]") {

@@ -17,6 +17,7 @@
 
 #include "collective_model.hpp"
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -85,16 +86,22 @@ struct Calibration {
   double share_within(double tol) const; ///< share of points whose predicted() is within tol
 };
 
-/// Fit and predict every point; with `network`, also run the network model on every point
-/// (seconds to a minute: the 1024-chip all-to-alls; `threads` run points side by side).
-Calibration calibrate(const CalibrationSet& set, const std::vector<std::string>& fit_shapes = kFitShapes,
-                      bool network = true, unsigned threads = 2);
-/// The embedded measurements' calibration, computed once: without the network model (fast) or
-/// with it.
-const Calibration& default_calibration(bool network = false);
+/// Points of the network model's runs done so far, of all (called as each ends).
+using CalibrationProgress = std::function<void(std::size_t done, std::size_t total)>;
 
-/// The network model's largest |error| over the embedded measurements of collective c (run
-/// once per collective, on every core: seconds).
+/// Fit and predict every point; with `network`, also run the network model on every point, at
+/// its full size, whatever it costs (minutes: the full pod's all-to-all takes two and a half on
+/// one core; `threads` run points side by side).
+Calibration calibrate(const CalibrationSet& set, const std::vector<std::string>& fit_shapes = kFitShapes,
+                      bool network = true, unsigned threads = 2, const CalibrationProgress& progress = {});
+/// The embedded measurements' calibration, computed once: without the network model (fast) or
+/// with it (`progress` is called while the first call computes it).
+const Calibration& default_calibration(bool network = false, const CalibrationProgress& progress = {});
+
+/// The network model's largest |error| over the embedded measurements of collective c, as
+/// recorded beside the data (rounded up to 0.001 %): running the network model over the whole
+/// set takes a minute, too long for every query. test_model_calibration runs it and fails where
+/// the recorded value is not the measured one (a changed model or data must update it).
 double network_calibration_error(Collective c);
 
 /// TPU v4 at full scale (docs/references.md; each value's source or assumption in

@@ -510,9 +510,12 @@ Estimate analytic_estimate(Collective c, const net::Topology& t, double bytes, c
 
 namespace {
 /// The network model's run of `words` words per chip.
-double network_cycles(Collective c, Algorithm a, const net::Topology& t, std::uint32_t words, const Machine& m) {
+double network_cycles(Collective c, Algorithm a, const net::Topology& t, std::uint32_t words, const Machine& m,
+                      const NetworkLimits& limits) {
   const ModelSchedule s = build_model_schedule(c, a, t, words);
-  return double(simulate_network(t, net_config(m), host_programs(s, t.nodes(), m.send_lanes)).cycles);
+  NetSimConfig cfg = net_config(m);
+  cfg.progress = limits.progress;
+  return double(simulate_network(t, cfg, host_programs(s, t.nodes(), m.send_lanes)).cycles);
 }
 /// What a run costs the network model: chips x the analytic model's cycles (the network model
 /// steps every chip every cycle), the all-to-all's twice that (its routes are longer and it
@@ -521,32 +524,60 @@ double network_work(Collective c, const net::Topology& t, double words, const Ma
   const double cycles = closed_form(c, t, words * 16, m, a).cycles;
   return double(t.nodes()) * cycles * (c == Collective::AllToAll ? 2 : 1);
 }
-constexpr double kNetworkBudget = 1.2e8; // node-cycles: about 15 s
+/// Work per second on one core: measured on all-to-alls of 512 and 1024 chips (3.1 to 3.7
+/// million a second); ring collectives of 4096 chips at 64 KiB run about 4x slower.
+constexpr double kNetworkWorkPerSecond = 4e6;
+double budget_work(const NetworkLimits& l) { return l.budget_seconds * kNetworkWorkPerSecond; }
+/// The words per chip the network model runs, as the pod would: whole 16-byte words (rounded
+/// up); the all-to-all whole words per block (rounded down to a whole number of blocks, at
+/// least one word each: sim/phtpu/cmd_pod.cpp)
+std::uint64_t network_words(Collective c, const net::Topology& t, double bytes) {
+  const std::uint64_t words = static_cast<std::uint64_t>(std::ceil(bytes / 16));
+  if (c != Collective::AllToAll) return std::max<std::uint64_t>(1, words);
+  const std::uint64_t n = t.nodes();
+  return std::max<std::uint64_t>(n, words / n * n);
+}
 } // namespace
 
-Estimate network_estimate(Collective c, const net::Topology& t, double bytes, const Machine& m, Algorithm a) {
-  Estimate e = closed_form(c, t, bytes, m, a);
-  e.method = Method::Network;
+double network_seconds(Collective c, const net::Topology& t, double bytes, const Machine& m, Algorithm a) {
+  if (t.nodes() < 2 || bytes <= 0) return 0;
+  return network_work(c, t, double(network_words(c, t, bytes)), m, resolve_algorithm(c, a, m.send_lanes)) /
+         kNetworkWorkPerSecond;
+}
+
+Estimate network_estimate(Collective c, const net::Topology& t, double bytes, const Machine& m, Algorithm a,
+                          const NetworkLimits& limits) {
   const unsigned n = t.nodes();
-  if (n < 2 || bytes <= 0) return e;
-  // whole words; the all-to-all a whole number per chip (rounded up)
+  if (n < 2 || bytes <= 0) {
+    Estimate e = closed_form(c, t, bytes, m, a);
+    e.method = Method::Network;
+    return e;
+  }
   const std::uint64_t unit = c == Collective::AllToAll ? n : 1;
-  const std::uint64_t words = std::max<std::uint64_t>(unit, (static_cast<std::uint64_t>(std::ceil(bytes / 16)) + unit - 1) / unit * unit);
-  if (network_work(c, t, double(words), m, e.algorithm) <= kNetworkBudget && words < (1ull << 32)) {
-    e.cycles = network_cycles(c, e.algorithm, t, static_cast<std::uint32_t>(words), m);
+  const std::uint64_t words = network_words(c, t, bytes);
+  // the size it runs (Estimate::bytes says so where it differs from the one asked for)
+  Estimate e = closed_form(c, t, double(words) * 16, m, a);
+  e.method = Method::Network;
+  bytes = e.bytes;
+  const double budget = budget_work(limits);
+  if (network_work(c, t, double(words), m, e.algorithm) <= budget && words < (1ull << 32)) {
+    e.cycles = network_cycles(c, e.algorithm, t, static_cast<std::uint32_t>(words), m, limits);
   } else {
     // two smaller runs, w1 and 2 w1, the largest within the budget, in whole packets per
     // transfer (the all-to-all: 2^j packets per block; its time is linear in the block from
     // two packets on); the time is linear in the size from there
     const std::uint64_t packet = static_cast<std::uint64_t>(std::lround(m.packet_bytes / 16));
     std::uint64_t w1 = unit * packet;
-    if (network_work(c, t, double(2 * w1), m, e.algorithm) > kNetworkBudget)
-      throw std::invalid_argument(fmt::format("the network model would take too long for {} on {} ({} chips); "
-                                              "the analytic model (--method analytic) takes any size",
-                                              collective_name(c), e.shape, n));
-    while (4 * w1 < words && network_work(c, t, double(4 * w1), m, e.algorithm) <= kNetworkBudget) w1 *= 2;
-    const double t1 = network_cycles(c, e.algorithm, t, static_cast<std::uint32_t>(w1), m);
-    const double t2 = network_cycles(c, e.algorithm, t, static_cast<std::uint32_t>(2 * w1), m);
+    if (network_work(c, t, double(2 * w1), m, e.algorithm) > budget)
+      throw std::invalid_argument(fmt::format(
+          "the network model would take about {:.0f} s for {} of {} on {} ({} chips), beyond its budget of {:g} s; "
+          "raise --network-budget, or --method analytic takes any size",
+          std::min(network_work(c, t, double(words), m, e.algorithm), network_work(c, t, double(2 * w1), m, e.algorithm) * 1.5) /
+              kNetworkWorkPerSecond,
+          collective_name(c), fmt::format("{:g} B", bytes), e.shape, n, limits.budget_seconds));
+    while (4 * w1 < words && network_work(c, t, double(4 * w1), m, e.algorithm) <= budget) w1 *= 2;
+    const double t1 = network_cycles(c, e.algorithm, t, static_cast<std::uint32_t>(w1), m, limits);
+    const double t2 = network_cycles(c, e.algorithm, t, static_cast<std::uint32_t>(2 * w1), m, limits);
     e.cycles = t1 + (t2 - t1) * (double(words) - double(w1)) / double(w1);
     e.extrapolated = true;
   }
@@ -558,17 +589,20 @@ Estimate network_estimate(Collective c, const net::Topology& t, double bytes, co
   return e;
 }
 
-bool network_affordable(Collective c, const net::Topology& t, double bytes, const Machine& m, Algorithm a) {
+bool network_affordable(Collective c, const net::Topology& t, double bytes, const Machine& m, Algorithm a,
+                        const NetworkLimits& limits) {
   const unsigned n = t.nodes();
   if (n < 2 || bytes <= 0) return true;
   const std::uint64_t unit = c == Collective::AllToAll ? n : 1;
   const std::uint64_t packet = static_cast<std::uint64_t>(std::lround(m.packet_bytes / 16));
-  const double words = std::ceil(bytes / 16);
-  return network_work(c, t, std::min(words, double(2 * unit * packet)), m, a) <= kNetworkBudget;
+  const double words = double(network_words(c, t, bytes));
+  return network_work(c, t, std::min(words, double(2 * unit * packet)), m, resolve_algorithm(c, a, m.send_lanes)) <=
+         budget_work(limits);
 }
 
-Estimate estimate(Collective c, const net::Topology& t, double bytes, const Machine& m, Algorithm a) {
-  if (m.network_model && network_affordable(c, t, bytes, m, a)) return network_estimate(c, t, bytes, m, a);
+Estimate estimate(Collective c, const net::Topology& t, double bytes, const Machine& m, Algorithm a,
+                  const NetworkLimits& limits) {
+  if (m.network_model && network_affordable(c, t, bytes, m, a, limits)) return network_estimate(c, t, bytes, m, a, limits);
   return analytic_estimate(c, t, bytes, m, a);
 }
 

@@ -41,6 +41,7 @@
 #include "topology_metrics.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -91,7 +92,7 @@ struct Estimate {
   bool extrapolated = false;  ///< network model: from two smaller runs (linear in the size)
   std::string shape;          ///< "4x4x8" or "4x4x8:twisted"
   unsigned chips = 0;
-  double bytes = 0;           ///< per chip
+  double bytes = 0;           ///< per chip (the network model: the size it ran, whole words as the pod runs them)
   double cycles = 0;
   double seconds = 0;         ///< cycles / clock
   double algbw = 0, busbw = 0; ///< bytes per chip per second (nccl-tests conventions)
@@ -105,16 +106,32 @@ struct Estimate {
 /// The analytic time of collective `c` with algorithm `a` of `bytes` per chip on `t`.
 Estimate analytic_estimate(Collective c, const net::Topology& t, double bytes, const Machine& m,
                            Algorithm a = Algorithm::Default);
-/// The network model's time (Machine: network fields; `bytes` a whole number of 16-byte words,
-/// for an all-to-all a whole number per chip). Runs larger than the model takes in a few
-/// seconds are extrapolated from two smaller ones; beyond that, std::invalid_argument.
+/// How far the network model goes for one estimate.
+struct NetworkLimits {
+  /// A run predicted to take longer (on one core) is extrapolated from two smaller ones within
+  /// it, or refused where even those are larger. The prediction is rough: the model's speed per
+  /// chip-cycle varies about 4x with the traffic (docs/model.md, "The network model").
+  double budget_seconds = 30;
+  /// given to every run (NetSimConfig::progress)
+  std::function<void(std::uint64_t)> progress;
+};
+
+/// The network model's time (Machine: network fields) of `bytes` run as the pod runs them:
+/// whole 16-byte words, for an all-to-all whole words per block (at least one); the estimate's
+/// `bytes` is that size. Runs larger than the budget are extrapolated from two smaller ones;
+/// beyond that, std::invalid_argument.
 Estimate network_estimate(Collective c, const net::Topology& t, double bytes, const Machine& m,
-                          Algorithm a = Algorithm::Default);
-/// Can the network model run (or extrapolate) this within its budget (a few seconds)?
-bool network_affordable(Collective c, const net::Topology& t, double bytes, const Machine& m, Algorithm a = Algorithm::Default);
+                          Algorithm a = Algorithm::Default, const NetworkLimits& limits = {});
+/// Can the network model run (or extrapolate) this within the budget?
+bool network_affordable(Collective c, const net::Topology& t, double bytes, const Machine& m, Algorithm a = Algorithm::Default,
+                        const NetworkLimits& limits = {});
+/// The network model's predicted cost of running this at its full size, in seconds on one core
+/// (the budget's measure).
+double network_seconds(Collective c, const net::Topology& t, double bytes, const Machine& m, Algorithm a = Algorithm::Default);
 /// What `m` uses: the network model on a network_model machine (the RTL's) where it is
 /// affordable, else the analytic model.
-Estimate estimate(Collective c, const net::Topology& t, double bytes, const Machine& m, Algorithm a = Algorithm::Default);
+Estimate estimate(Collective c, const net::Topology& t, double bytes, const Machine& m, Algorithm a = Algorithm::Default,
+                  const NetworkLimits& limits = {});
 
 /// The network model's configuration of machine `m`.
 NetSimConfig net_config(const Machine& m);

@@ -410,6 +410,7 @@ NetSimResult simulate_network(const net::Topology& t, const NetSimConfig& c, con
     }
     evs.clear();
     if (!inflight && host_active.empty() && lane_active.empty()) break;
+    if (c.progress && e % 1024 == 0) c.progress(e);
     if (e - last_move > 100000) throw std::runtime_error("network model: nothing moved for 100000 cycles (a wait that never holds)");
   }
   res.cycles = last_take ? last_take + c.fixed_cycles : 0;

@@ -31,13 +31,16 @@
 //     flit per edge, a whole packet at a time (rtl/chip/chip_rx.sv); its words count towards
 //     their semaphore class. With several lanes, a write packet leaves on the lane of the link
 //     it arrived on (the six-lane router's rule).
-// Cost: about one microsecond per chip and cycle of the run; the calibration shapes (up to
-// 1024 chips, 64 KiB) take seconds. Larger runs are extrapolated (collective_model.cpp).
+// Cost: a quarter to half a microsecond per chip and cycle of the run, more where many flits
+// move; up to 1024 chips a run takes seconds, the full pod's all-to-all at 64 KiB 142 s (docs/
+// model.md). Runs beyond a budget are extrapolated or refused (collective_model.hpp,
+// NetworkLimits).
 #pragma once
 
 #include "topology.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace phtpu::model {
@@ -52,6 +55,9 @@ struct NetSimConfig {
   unsigned job_queue = 4;            ///< DMA commands queued per send lane
   unsigned packet_queue = 4;         ///< packet descriptors queued ahead of the one being sent
   unsigned fixed_cycles = 1;         ///< from the last word taken to the pod being quiet (its write)
+  /// called every 1024 edges with the edges simulated so far (a long run's progress); may throw
+  /// to stop the run
+  std::function<void(std::uint64_t)> progress;
 };
 
 /// One host operation of a chip's program.

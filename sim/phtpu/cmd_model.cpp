@@ -11,7 +11,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <map>
+#include <memory>
 #include <sstream>
 
 namespace phtpu::cli {
@@ -28,6 +30,8 @@ struct ModelArgs {
   std::string method;             // "", "analytic" or "network"
   std::string cube;               // rtl machine: 2x2x2 or 4x4x4
   unsigned lanes = 0;             // rtl machine: send and receive lanes (0: the calibrated chip's)
+  double network_budget = 0;      // seconds per network-model estimate (0: not given, NetworkLimits' default)
+  bool network_budget_given = false;
   bool table = false, calibration = false, compute = false, validate = false;
   std::string json, csv;
 };
@@ -133,7 +137,22 @@ double rests_on(const model::Estimate& e, const model::Machine& m) {
 }
 
 int run_calibration(const ModelArgs& a) {
-  const model::Calibration& cal = model::default_calibration(true);
+  // the network model over every measurement takes minutes (the full pod's): say how far it is
+  // (--method analytic: the analytic model only, in a second)
+  if (!a.method.empty() && a.method != "analytic" && a.method != "network")
+    throw InputError("--method must be analytic or network, not '" + a.method + "'");
+  const bool network = a.method != "analytic";
+  if (network)
+    fmt::print(stderr, "network model: running every measurement at its size, the longest (the full pod's) first; "
+                       "minutes (--method analytic: the analytic column alone, in a second)\n");
+  const auto start = std::chrono::steady_clock::now();
+  double next = 10;
+  const model::Calibration& cal = model::default_calibration(network, [&](std::size_t done, std::size_t total) {
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (s < next && done < total) return;
+    next = s + 10;
+    fmt::print(stderr, "network model: {} of {} measurements run, {:.0f} s\n", done, total, s);
+  });
   const model::Machine& m = cal.machine;
   fmt::print("calibration of the model on the scaled pod (RTL), {} measurements\n", cal.points.size());
   fmt::print("fitted on {}: the analytic model's step, {:.2f} cycles; design values: links {:.0f} B/cycle, {} credits, "
@@ -147,9 +166,10 @@ int run_calibration(const ModelArgs& a) {
   csv << "shape,workload,bytes,chips,measured_cycles,model_cycles,error,set\n";
   for (const auto& p : cal.points) {
     const std::string set = p.fitted ? "fitted" : "held out";
-    fmt::print("{:<6} {:<15} {:>3g} {:<14} {:>6} {:>8} {:>9.0f} | {:>9.0f} {:>7} | {:>9.0f} {:>7} | {}\n",
+    fmt::print("{:<6} {:<15} {:>3g} {:<14} {:>6} {:>8} {:>9.0f} | {:>9} {:>7} | {:>9.0f} {:>7} | {}\n",
                fmt::format("{0}x{0}x{0}", p.m.cube), p.m.shape, p.m.optical_latency, model::collective_name(p.m.collective),
-               p.m.chips, p.m.bytes, p.m.cycles, p.network, pct(p.network_error), p.analytic, pct(p.analytic_error), set);
+               p.m.chips, p.m.bytes, p.m.cycles, p.network_run ? fmt::format("{:.0f}", p.network) : "-",
+               p.network_run ? pct(p.network_error) : "-", p.analytic, pct(p.analytic_error), set);
     pts.push_back({{"shape", p.m.shape},
                    {"cube", p.m.cube},
                    {"optical_latency", p.m.optical_latency},
@@ -161,8 +181,8 @@ int run_calibration(const ModelArgs& a) {
                    {"measured_cycles", p.m.cycles},
                    {"model_cycles", p.predicted()},
                    {"error", p.error()},
-                   {"network_cycles", p.network},
-                   {"network_error", p.network_error},
+                   {"network_cycles", p.network_run ? nlohmann::json(p.network) : nlohmann::json()},
+                   {"network_error", p.network_run ? nlohmann::json(p.network_error) : nlohmann::json()},
                    {"analytic_cycles", p.analytic},
                    {"analytic_error", p.analytic_error},
                    {"set", set}});
@@ -175,11 +195,12 @@ int run_calibration(const ModelArgs& a) {
   nlohmann::json per, per_net, per_ana, per_free;
   for (model::Collective c : model::kCollectives) {
     per[model::collective_name(c)] = cal.max_error(c);
-    per_net[model::collective_name(c)] = cal.max_error(c, model::Method::Network);
+    if (cal.network) per_net[model::collective_name(c)] = cal.max_error(c, model::Method::Network);
     per_ana[model::collective_name(c)] = cal.max_error(c, model::Method::Analytic);
     per_free[model::collective_name(c)] = cal.max_error(c, model::Method::Analytic, true);
-    fmt::print("largest |error| {:<14} network model {:5.1f}%; analytic {:5.1f}%, {:5.1f}% where no link is credit-limited\n",
-               model::collective_name(c), 100 * cal.max_error(c, model::Method::Network),
+    fmt::print("largest |error| {:<14} network model {:>6}; analytic {:5.1f}%, {:5.1f}% where no link is credit-limited\n",
+               model::collective_name(c),
+               cal.network ? fmt::format("{:.1f}%", 100 * cal.max_error(c, model::Method::Network)) : "-",
                100 * cal.max_error(c, model::Method::Analytic), 100 * cal.max_error(c, model::Method::Analytic, true));
   }
   // the error per message size and collective
@@ -195,16 +216,16 @@ int run_calibration(const ModelArgs& a) {
   for (const auto& [k, v] : by_size) {
     if (k.first != last) fmt::print("\n  {:>8}:", human_bytes(k.first));
     last = k.first;
-    fmt::print(" {} {:.1f}% ({:.1f}%)", model::collective_name(static_cast<model::Collective>(k.second)), 100 * v.first,
-               100 * v.second);
+    fmt::print(" {} {} ({:.1f}%)", model::collective_name(static_cast<model::Collective>(k.second)),
+               cal.network ? fmt::format("{:.1f}%", 100 * v.first) : "-", 100 * v.second);
     per_size.push_back({{"bytes", k.first},
                         {"workload", model::collective_name(static_cast<model::Collective>(k.second))},
-                        {"network", v.first},
+                        {"network", cal.network ? nlohmann::json(v.first) : nlohmann::json()},
                         {"analytic", v.second}});
   }
   fmt::print("\n");
-  fmt::print("within 5%: {:.0f}% of the measurements; within 10%: {:.0f}%\n", 100 * cal.share_within(0.05),
-             100 * cal.share_within(0.10));
+  fmt::print("{}: within 5% on {:.0f}% of the measurements, within 10% on {:.0f}%\n",
+             cal.network ? "network model" : "analytic model", 100 * cal.share_within(0.05), 100 * cal.share_within(0.10));
   if (!a.json.empty())
     write_output(a.json, nlohmann::json{{"machine", machine_json(m)},
                                         {"fit_shapes", cal.fit_shapes},
@@ -337,6 +358,21 @@ model::Machine chosen_machine(const ModelArgs& a) {
   return m;
 }
 
+/// The network model's budget, and its progress on standard error once a run has taken 5 s.
+model::NetworkLimits network_limits(const ModelArgs& a, const std::string& what) {
+  model::NetworkLimits l;
+  if (a.network_budget_given) l.budget_seconds = a.network_budget;
+  const auto start = std::chrono::steady_clock::now();
+  auto next = std::make_shared<double>(5);
+  l.progress = [start, next, what](std::uint64_t cycles) {
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (s < *next) return;
+    *next = s + 10;
+    fmt::print(stderr, "network model: {}: {} cycles simulated, {:.0f} s\n", what, cycles, s);
+  };
+  return l;
+}
+
 int run_model(const ModelArgs& a) {
   if (a.calibration) return run_calibration(a);
   if (a.validate) return run_validate(a);
@@ -349,6 +385,12 @@ int run_model(const ModelArgs& a) {
   }
   if (!a.method.empty() && a.method != "analytic" && a.method != "network")
     throw InputError("--method must be analytic or network, not '" + a.method + "'");
+  if (a.network_budget_given) {
+    if (!(a.network_budget > 0))
+      throw InputError(fmt::format("--network-budget must be a positive number of seconds, not {:g}", a.network_budget));
+    if (a.machine == "v4" || a.method == "analytic")
+      throw UsageError("--network-budget limits the network model: it needs --machine rtl and not --method analytic");
+  }
   if (a.method == "network" && a.machine == "v4")
     throw UsageError("the network model runs the RTL's routers: --method network needs --machine rtl");
   const double link_bps = m.link_bytes_per_cycle * m.clock_hz;
@@ -391,6 +433,7 @@ int run_model(const ModelArgs& a) {
              "diam", "hops", "bisect", "bisect", "workload", "algorithm", "bytes", "time", "busbw", "bound", "method", "cal");
   fmt::print("{:<15} {:>5} {:>4} {:>6} {:>6} {:>9} | {:<13} {:<10} {:>9} {:>11} {:>11} {:<7} {:<8} {:>6}\n", "", "", "", "avg",
              "links", "TB/s", "", "", "per chip", "", "GB/s", "", "", "error");
+  std::vector<std::string> notes; // sizes the network model ran otherwise than asked
   for (const auto& s : shapes) {
     net::Topology t = net::Topology::mesh({1, 1, 1});
     try {
@@ -407,9 +450,11 @@ int run_model(const ModelArgs& a) {
       for (double b : sizes) {
         model::Estimate e;
         try {
+          const model::NetworkLimits limits = network_limits(a, fmt::format("{} {} {}", model::shape_label(t),
+                                                                              model::collective_name(c), human_bytes(b)));
           e = a.method == "analytic"  ? model::analytic_estimate(c, t, b, m, algo)
-              : a.method == "network" ? model::network_estimate(c, t, b, m, algo)
-                                      : model::estimate(c, t, b, m, algo);
+              : a.method == "network" ? model::network_estimate(c, t, b, m, algo, limits)
+                                      : model::estimate(c, t, b, m, algo, limits);
         } catch (const std::invalid_argument& x) {
           throw InputError(x.what());
         }
@@ -420,16 +465,21 @@ int run_model(const ModelArgs& a) {
                    first ? fmt::format("{}", met.diameter) : "", first ? fmt::format("{:.2f}", met.avg_hops) : "",
                    first ? fmt::format("{}", met.bisection_links) : "",
                    first ? fmt::format("{:.2f}", met.bisection_links * link_bps / 1e12) : "", model::collective_name(c),
-                   model::algorithm_name(e.algorithm), human_bytes(b), e.seconds > 0 ? human_time(e.seconds) : "-",
+                   model::algorithm_name(e.algorithm), human_bytes(e.bytes), e.seconds > 0 ? human_time(e.seconds) : "-",
                    e.busbw / 1e9, e.bound, model::method_name(e.method) + (e.extrapolated ? "*" : ""), 100 * err);
         csv << fmt::format("{},{},{},{:.4f},{},{:.6g},{},{},{:.6g},{:.6g},{},{:.5f},{},{}\n", model::shape_label(t), met.nodes,
                            met.diameter, met.avg_hops, met.bisection_links, met.bisection_links * link_bps,
-                           model::collective_name(c), b, e.seconds, e.busbw, e.bound, err, model::algorithm_name(e.algorithm),
+                           model::collective_name(c), e.bytes, e.seconds, e.busbw, e.bound, err, model::algorithm_name(e.algorithm),
                            model::method_name(e.method));
+        if (e.bytes != b)
+          notes.push_back(fmt::format("{} {} of {} per chip ran as {} (the pod's unit: whole 16-byte words{})",
+                                      model::shape_label(t), model::collective_name(c), human_bytes(b), human_bytes(e.bytes),
+                                      c == model::Collective::AllToAll ? " to each chip, at least one" : ""));
         first = false;
       }
     out.push_back(js);
   }
+  for (const auto& n : notes) fmt::print("note: {}\n", n);
   if (a.compute) print_compute();
   if (!a.json.empty())
     write_output(a.json, nlohmann::json{{"machine", machine_json(m)}, {"shapes", out}}.dump(2) + "\n");
@@ -462,6 +512,11 @@ void add_model_command(CLI::App& app, Action& action) {
                 "relay: the network model only): the pod's algorithms")
       ->capture_default_str();
   s->add_option("--method", a->method, "analytic or network (rtl machine; default: network for the all-to-all, analytic otherwise)");
+  s->add_option("--network-budget", a->network_budget,
+                fmt::format("rtl machine: seconds the network model may take per estimate (roughly); larger runs are "
+                            "extrapolated from two smaller ones or refused (default {:g})",
+                            model::NetworkLimits{}.budget_seconds))
+      ->each([a](const std::string&) { a->network_budget_given = true; });
   s->add_option("--cube", a->cube, "rtl machine: the pod's cube, 2x2x2 or 4x4x4 (default 4x4x4)");
   s->add_option("--lanes", a->lanes, "rtl machine: send and receive lanes per chip, 1 or 6 (default: the calibrated chip's)");
   s->add_flag("--table", a->table, "Every slice shape the 4096-chip pod offers, regular and twisted");

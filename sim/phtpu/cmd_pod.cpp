@@ -431,6 +431,8 @@ void add_pod_command(CLI::App& app, Action& action) {
     j["pod"].erase("chips");
     j["chips"] = plan.chip_count();
     j["threads"] = o->threads;
+    j["send_lanes"] = chip::kLanes;    // chip_top Lanes: a send and a receive lane per router local port
+    j["receive_lanes"] = chip::kLanes;
     j["cycles"] = st.cycles;
     j["chip_cycles"] = st.chip_cycles;
     j["wall_seconds"] = st.wall_seconds;
