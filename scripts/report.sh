@@ -2,9 +2,9 @@
 # `make report`: the analytic model's results as figures and tables.
 # Usage: scripts/report.sh BUILD_DIR
 # Writes docs/figures/{calibration,collectives,goodput}.{svg,png} (gnuplot) and
-# docs/model-results.md (the calibration error table, the full-scale shape table and the
-# availability table), from build/reports/*.csv. Every number comes from a phtpu command printed
-# in the output. No RTL runs: the calibration table runs the network model over every embedded
+# docs/model-results.md (the calibration error table, the full-scale shape table, the
+# availability table and the training-step search), from build/reports/*.csv and *.json.
+# Every number comes from a phtpu command printed in the output. No RTL runs: the calibration table runs the network model over every embedded
 # measurement (about 4 minutes on two cores, the full pod's all-to-all the longest); the rest
 # takes seconds.
 set -euo pipefail
@@ -21,9 +21,11 @@ trials=${REPORT_TRIALS:-20000}
 cal_cmd=(model --calibration --csv "$rep/calibration.csv" --json "$rep/calibration.json")
 table_cmd=(model --table --workload allreduce,reducescatter,allgather,alltoall --bytes "$bytes" --csv "$rep/model_table.csv" --json "$rep/model_table.json")
 avail_cmd=(avail --host-availability 0.99,0.995,0.999 --slices 64:4096 --trials "$trials" --csv "$rep/avail.csv" --json "$rep/avail.json")
+search_cmd=(search --chips 512 --model gpt3-175b --top 6 --csv "$rep/search.csv" --json "$rep/search.json")
 "$phtpu" "${cal_cmd[@]}" >"$rep/calibration.txt"
 "$phtpu" "${table_cmd[@]}" >"$rep/model_table.txt"
 "$phtpu" "${avail_cmd[@]}" -q >"$rep/avail.txt"
+"$phtpu" "${search_cmd[@]}" >"$rep/search.txt"
 # the plot of collective time against shape: all-reduce and all-to-all
 awk -F, 'NR == 1 || $7 == "allreduce" || $7 == "alltoall"' "$rep/model_table.csv" >"$rep/model_plot.csv"
 gnuplot -e "in='$rep/calibration.csv'; outdir='$figs'" scripts/report/calibration.gp
@@ -84,5 +86,23 @@ pct() { awk -v x="$1" 'BEGIN { printf "%+.1f %%", 100 * x }'; }
     cf() { if [ -n "$1" ]; then printf '%.4g' "$1"; else printf -- '-'; fi; }
     printf '| %s | %s | %s | %.4f +/- %.4f | %s | %.4f +/- %.4f | %s |\n' "$a" "$s" "$shape" "$omc" "$oci" "$(cf "$ocf")" "$nmc" "$nci" "$(cf "$ncf")"
   done
+  echo
+  echo "## A training step: GPT-3 175B on 512 chips"
+  echo
+  echo "Command: \`phtpu ${search_cmd[*]:0:6}\`: every slice shape of 512 chips, every mapping of data (D),"
+  echo "tensor (T) and pipeline (P) parallelism onto its dimensions and every activation recomputation,"
+  echo "ranked by step time (docs/workloads.md). Times in seconds per step."
+  echo
+  echo "| rank | shape | mapping | recompute | D | T | P | step | compute | bubble | tensor | pipeline | exposed data | optimizer | MFU | GiB/chip |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  row() { # the fields of a ranked candidate, from the JSON
+    jq -r "$1"' | "| \(.shape) | \(.mapping) | \(.recompute) | \(.data) | \(.tensor) | \(.pipeline) | \(.step_seconds * 100 | round / 100) | \(.compute_seconds * 100 | round / 100) | \(.bubble_seconds * 100 | round / 100) | \(.tensor_seconds * 100 | round / 100) | \(.pipeline_seconds * 1000 | round / 1000) | \(.data_exposed_seconds * 100 | round / 100) | \(.optimizer_seconds * 1000 | round / 1000) | \(.mfu * 1000 | round / 10) % | \(.memory_bytes_per_chip / 1073741824 * 10 | round / 10) |"' "$rep/search.json"
+  }
+  for k in $(jq -r '.ranked[:6] | keys[]' "$rep/search.json"); do
+    echo "| $((k + 1)) $(row ".ranked[$k]")"
+  done
+  echo "| naive $(row '.naive')"
+  echo
+  grep -E '^naive:|^the best saves|candidates' "$rep/search.txt" | sed 's/^/- /'
 } >"$out"
 echo "report: $out, $figs/{calibration,collectives,goodput}.{svg,png}; data in $rep/" >&2

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 #include <sys/wait.h>
@@ -772,6 +773,61 @@ TEST_CASE("phtpu model: bad shapes, sizes and options exit 1 or 2 with one line"
                             "--shape 4x4x8 --machine rtl --method analytic --network-budget 10"}) {
     CAPTURE(usage);
     const auto r = run(std::string("model ") + usage);
+    CHECK(r.status == 2);
+    CHECK(one_line(r.err));
+  }
+}
+
+// ---- phtpu search (sim/model/workload_model.hpp) -------------------------------------------------
+TEST_CASE("phtpu search: every shape and mapping of 512 chips, ranked, against the naive choice", "[cli][search]") {
+  const auto r = run("search --chips 512 --model gpt3-175b --top 3 --json " + (scratch() / "s.json").string() + " --csv " +
+                     (scratch() / "s.csv").string());
+  REQUIRE(r.status == 0);
+  const auto j = nlohmann::json::parse(slurp(scratch() / "s.json"));
+  // 512 chips: 4x8x16 and 8x8x8 (no twisted shape has 512), 27 mappings, 3 recomputations
+  CHECK(j["candidates"].size() == 2 * 27 * 3);
+  std::set<std::string> shapes;
+  for (const auto& c : j["candidates"]) shapes.insert(c["shape"].get<std::string>());
+  CHECK(shapes == std::set<std::string>{"4x8x16", "8x8x8"});
+  const auto& ranked = j["ranked"];
+  REQUIRE(!ranked.empty());
+  double last = 0;
+  for (const auto& e : ranked) {
+    CHECK(e["fits"] == true);
+    CHECK(e["memory_bytes_per_chip"].get<double>() <= 32.0 * (1ull << 30));
+    CHECK(e["data"].get<unsigned>() * e["tensor"].get<unsigned>() * e["pipeline"].get<unsigned>() == 512);
+    CHECK(e["step_seconds"].get<double>() >= last);
+    last = e["step_seconds"].get<double>();
+  }
+  // the naive choice is one of the ranked ones, the one with the most data parallelism, and no
+  // faster than the best
+  CHECK(j["naive"]["fits"] == true);
+  unsigned most_data = 0;
+  for (const auto& e : ranked) most_data = std::max(most_data, e["data"].get<unsigned>());
+  CHECK(j["naive"]["data"] == most_data);
+  CHECK(j["naive"]["step_seconds"].get<double>() >= ranked[0]["step_seconds"].get<double>());
+  CHECK(r.out.find("naive") != std::string::npos);
+  CHECK(r.out.find("faster") != std::string::npos);
+  // the CSV holds every ranked row
+  std::istringstream csv(slurp(scratch() / "s.csv"));
+  std::string line;
+  std::size_t rows = 0;
+  while (std::getline(csv, line)) ++rows;
+  CHECK(rows == ranked.size() + 1);
+}
+
+TEST_CASE("phtpu search: bad input exits 1 or 2 with one line", "[cli][search]") {
+  for (const char* bad : {"--chips 100", "--chips 512 --model gpt5", "--chips 512 --mapping x=T", "--chips 512 --recompute some",
+                          "--shape 4x4x6", "--chips 512 --shape 8x8x16", "--chips 512 --top 0",
+                          "--chips 512 --json /nonexistent-dir/s.json", "--chips 512 --heads 7"}) {
+    CAPTURE(bad);
+    const auto r = run(std::string("search ") + bad);
+    CHECK(r.status == 1);
+    CHECK(one_line(r.err));
+  }
+  for (const char* usage : {"", "--chips 512 --layers 0", "--chips -4", "--chips 512 --no-such-option"}) {
+    CAPTURE(usage);
+    const auto r = run(std::string("search ") + usage);
     CHECK(r.status == 2);
     CHECK(one_line(r.err));
   }

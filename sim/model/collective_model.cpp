@@ -589,6 +589,17 @@ Estimate network_estimate(Collective c, const net::Topology& t, double bytes, co
   return e;
 }
 
+std::vector<std::string> offered_shapes() {
+  std::vector<std::string> s{"1x1x1", "1x1x2", "1x2x2", "2x2x2", "2x2x4", "2x4x4"};
+  for (unsigned i = 1; i <= 4; ++i)
+    for (unsigned j = i; j <= 4; ++j)
+      for (unsigned k = j; k <= 4; ++k) {
+        s.push_back(fmt::format("{}x{}x{}", 4 * i, 4 * j, 4 * k));
+        if ((i == j && k == 2 * i) || (j == 2 * i && k == 2 * i)) s.push_back(fmt::format("{}x{}x{}:twisted", 4 * i, 4 * j, 4 * k));
+      }
+  return s;
+}
+
 bool network_affordable(Collective c, const net::Topology& t, double bytes, const Machine& m, Algorithm a,
                         const NetworkLimits& limits) {
   const unsigned n = t.nodes();

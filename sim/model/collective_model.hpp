@@ -143,5 +143,9 @@ inline constexpr std::uint64_t kPodChips = 4096;
 /// a one-line message.
 net::Topology parse_topology(const std::string& text, unsigned cube);
 std::string shape_label(const net::Topology& t); ///< "4x4x8" or "4x4x8:twisted"
+/// The slice shapes a 4096-chip pod offers (docs/references.md §T5): meshes below one cube,
+/// tori 4i x 4j x 4k (i <= j <= k) up to 16x16x16, and the twisted n x n x 2n and n x 2n x 2n
+/// shapes up to 8x16x16, as parse_topology reads them.
+std::vector<std::string> offered_shapes();
 
 } // namespace phtpu::model

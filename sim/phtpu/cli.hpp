@@ -54,5 +54,6 @@ void add_sparsecore_command(CLI::App& app, Action& action);
 void add_pod_command(CLI::App& app, Action& action);
 void add_model_command(CLI::App& app, Action& action);
 void add_avail_command(CLI::App& app, Action& action);
+void add_search_command(CLI::App& app, Action& action);
 
 } // namespace phtpu::cli

@@ -49,20 +49,6 @@ std::string human_time(double s) {
   return fmt::format("{:.2f} us", s * 1e6);
 }
 
-/// The slice shapes a 4096-chip TPU v4 pod offers (docs/references.md §T5): meshes below
-/// one cube, tori 4i x 4j x 4k (i <= j <= k) up to 16x16x16, and the twisted n x n x 2n and
-/// n x 2n x 2n shapes up to 8x16x16.
-std::vector<std::string> offered_shapes() {
-  std::vector<std::string> s{"1x1x1", "1x1x2", "1x2x2", "2x2x2", "2x2x4", "2x4x4"};
-  for (unsigned i = 1; i <= 4; ++i)
-    for (unsigned j = i; j <= 4; ++j)
-      for (unsigned k = j; k <= 4; ++k) {
-        s.push_back(fmt::format("{}x{}x{}", 4 * i, 4 * j, 4 * k));
-        if ((i == j && k == 2 * i) || (j == 2 * i && k == 2 * i)) s.push_back(fmt::format("{}x{}x{}:twisted", 4 * i, 4 * j, 4 * k));
-      }
-  return s;
-}
-
 nlohmann::json metrics_json(const model::TopologyMetrics& m, double link_bytes_per_s) {
   return {{"topology", m.name},
           {"chips", m.nodes},
@@ -415,7 +401,7 @@ int run_model(const ModelArgs& a) {
   std::vector<std::string> shapes;
   if (a.table) {
     if (!a.shape.empty()) throw UsageError("--table covers every shape: leave out --shape");
-    shapes = offered_shapes();
+    shapes = model::offered_shapes();
   } else {
     if (a.shape.empty()) throw UsageError("give --shape AxBxC, or --table, --calibration, --validate or --compute");
     shapes.push_back(a.shape + (a.twisted ? ":twisted" : ""));

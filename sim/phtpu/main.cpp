@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
   add_pod_command(app, action);
   add_model_command(app, action);
   add_avail_command(app, action);
+  add_search_command(app, action);
 
   try {
     app.parse(argc, argv);

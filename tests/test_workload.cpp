@@ -1,0 +1,134 @@
+// The transformer step model (sim/model/workload_model.hpp) against hand-computed values:
+// parameter and FLOP counts by the formulas of docs/workloads.md, a one-chip step matmul by
+// matmul from the MXU tile's cycle formula, the memory of a 175B mapping, the tensor group's
+// collective against one built by hand, and the mappings and their rules.
+#include "calibration.hpp"
+#include "collective_model.hpp"
+#include "workload_model.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <set>
+
+using namespace phtpu;
+using model::Axis;
+using net::Topology;
+
+TEST_CASE("transformer: parameters and model FLOPs by hand", "[workload]") {
+  // GPT-3 175B: per layer 4 d^2 + 2 d f + 9 d + f with d = 12288, f = 49152:
+  // 603,979,776 + 1,207,959,552 + 110,592 + 49,152 = 1,812,099,072; x 96 = 173,961,510,912;
+  // + V d = 617,558,016, s d = 25,165,824, 2 d = 24,576
+  const auto g = model::transformer_preset("gpt3-175b");
+  CHECK(g.params() == 174604259328.0);
+  CHECK(std::abs(g.params() / 175e9 - 1) < 0.003); // the paper's "175B"
+  // GPT-3 125M: (2,359,296 + 4,718,592 + 6,912 + 3,072) x 12 + 38,597,376 + 1,572,864 + 1,536
+  CHECK(model::transformer_preset("gpt3-125m").params() == 125226240.0);
+  // a toy: L 1, d 4, a 1, s 2, V 3, f 16, B 1: 64 + 128 + 36 + 16 + 12 + 8 + 8 = 272 parameters;
+  // 2 tokens x (6 x (272 - 8) + 12 x 1 x 2 x 4) = 3360 FLOPs
+  model::TransformerConfig toy{"toy", 1, 4, 1, 2, 3, 16, 1};
+  CHECK(toy.params() == 272);
+  CHECK(toy.step_flops() == 3360);
+  CHECK_THROWS_WITH(model::transformer_preset("gpt5"), Catch::Contains("gpt3-175b"));
+}
+
+TEST_CASE("mappings: 27 assignments, parsed strictly", "[workload]") {
+  std::set<std::string> s;
+  for (const auto& m : model::all_mappings()) s.insert(m.str());
+  CHECK(s.size() == 27);
+  const auto m = model::parse_mapping("z=P,x=tensor,y=D");
+  CHECK(m.dim[0] == Axis::Tensor);
+  CHECK(m.dim[1] == Axis::Data);
+  CHECK(m.dim[2] == Axis::Pipeline);
+  CHECK(m.str() == "x=T y=D z=P");
+  for (const char* bad : {"", "x=T", "x=T,y=D,z=Q", "x=T,x=D,z=P", "w=T,y=D,z=P", "x=T,y=D,z=P,", "xT,y=D,z=P"})
+    CHECK_THROWS_AS(model::parse_mapping(bad), std::invalid_argument);
+}
+
+TEST_CASE("groups: the torus of the axis's dimensions", "[workload]") {
+  const Topology t = Topology::torus({8, 4, 16});
+  CHECK(model::group_topology(t, 1).shape() == phext::Vec3{8, 1, 1});
+  CHECK(model::group_topology(t, 1).wraps(0));
+  CHECK(model::group_topology(t, 6).shape() == phext::Vec3{1, 4, 16});
+  CHECK(model::group_topology(t, 0).nodes() == 1);
+  const Topology tw = Topology::torus({4, 4, 8}, true);
+  CHECK(model::group_topology(tw, 7).twist() == tw.twist());
+  CHECK(model::group_topology(tw, 3).twist() == net::Twist::None);
+  CHECK(!model::group_topology(Topology::mesh({2, 2, 2}), 1).wraps(0));
+}
+
+TEST_CASE("a one-chip step, matmul by matmul, from the MXU tile's formula", "[workload]") {
+  // L 1, d 128, one head of 128, f 512, s 128, V 128, B 1 on one TPU v4 chip: every matmul has
+  // M = 128 rows and at most 8 tiles of 128 x 128, one per MXU, so each takes 128 + (128 + 3) +
+  // (2 x 128 + 2) = 517 cycles: QKV, scores, context, output, MLP up and down (6 x 517 = 3102)
+  // and the LM head (517); forward once and backward twice: 3 x 3619 = 10857 cycles
+  model::TransformerConfig c{"small", 1, 128, 1, 128, 128, 512, 1};
+  const auto wm = model::tpu_v4_workload_machine();
+  const auto e = model::transformer_step(c, Topology::mesh({1, 1, 1}), model::Mapping{}, wm);
+  REQUIRE(e.valid);
+  REQUIRE(e.fits);
+  CHECK(e.microbatches == 1);
+  CHECK(e.compute_s == Approx(10857 / 1.05e9).epsilon(1e-12));
+  CHECK(e.tensor_s == 0);
+  CHECK(e.pipeline_s == 0);
+  CHECK(e.bubble_s == 0);
+  CHECK(e.data_s == 0);
+  // Adam: 32 B per parameter at 1200 GB/s; 198,272 in the layer, 2 x 16,384 embeddings, 256
+  CHECK(e.optimizer_s == Approx(32.0 * 231296 / 1200e9).epsilon(1e-12));
+  CHECK(e.step_s == Approx(10857 / 1.05e9 + 32.0 * 231296 / 1200e9).epsilon(1e-12));
+  CHECK(e.mfu == Approx(c.step_flops() / e.step_s / (2.0 * 128 * 128 * 8 * 1.05e9)).epsilon(1e-12));
+  // recomputation: selective runs the attention core (scores, context: 2 x 517) again, full the
+  // whole layer's forward (3102); activations per layer 128 x 128 x (10 + 24 + 5 x 128 / 128) B
+  // kept, 128 x 128 x 34 selectively, the input's 2 x 128 x 128 fully
+  const auto sel = model::transformer_step(c, Topology::mesh({1, 1, 1}), model::Mapping{}, wm, model::Recompute::Selective);
+  const auto full = model::transformer_step(c, Topology::mesh({1, 1, 1}), model::Mapping{}, wm, model::Recompute::Full);
+  CHECK(sel.compute_s == Approx((10857 + 2 * 517) / 1.05e9).epsilon(1e-12));
+  CHECK(full.compute_s == Approx((10857 + 3102) / 1.05e9).epsilon(1e-12));
+  CHECK(e.memory_bytes == 16.0 * 231296 + 128.0 * 128 * 39);
+  CHECK(sel.memory_bytes == 16.0 * 231296 + 128.0 * 128 * 34);
+  CHECK(full.memory_bytes == 16.0 * 231296 + 2.0 * 128 * 128);
+  CHECK(model::recompute_from_name("selective") == model::Recompute::Selective);
+  CHECK_THROWS_AS(model::recompute_from_name("some"), std::invalid_argument);
+}
+
+TEST_CASE("GPT-3 175B on 512 chips: memory, rules, and the collectives on their groups", "[workload]") {
+  const auto g = model::transformer_preset("gpt3-175b");
+  const auto wm = model::tpu_v4_workload_machine();
+  const Topology cube8 = Topology::torus({8, 8, 8});
+  // T 8 (x), D 8 (y), P 8 (z): 12 layers of 1,812,099,072 / 8, embeddings / 8, 2 d:
+  // 2,798,513,664 parameters, 16 B each; activations of 8 microbatches of one sequence, 12
+  // layers of 2048 x 12288 x (10 + 3 + 5 x 96 x 2048 / (12288 x 8)) = 578,813,952 B
+  const auto e = model::transformer_step(g, cube8, model::parse_mapping("x=T,y=D,z=P"), wm);
+  CHECK(e.valid);
+  CHECK(e.data == 8);
+  CHECK(e.tensor == 8);
+  CHECK(e.pipeline == 8);
+  CHECK(e.microbatches == 1536 / 8);
+  CHECK(e.memory_bytes == 16.0 * 2798513664.0 + 578813952.0 * 12 * 8);
+  CHECK(!e.fits);
+  CHECK_THAT(e.why, Catch::Contains("GiB"));
+  // T 64 does not divide 96 heads; P 64 not 96 layers; D 512 divides 1536 sequences but does
+  // not fit
+  CHECK_THAT(model::transformer_step(g, cube8, model::parse_mapping("x=T,y=T,z=P"), wm).why, Catch::Contains("heads"));
+  CHECK_THAT(model::transformer_step(g, cube8, model::parse_mapping("x=T,y=P,z=P"), wm).why, Catch::Contains("layers"));
+  CHECK(!model::transformer_step(g, cube8, model::Mapping{}, wm).fits);
+
+  // 4x8x16, T 32 over x and y, P 16 over z, the attention core recomputed: the tensor
+  // all-reduces are 4 per layer and microbatch, each of 2048 x 12288 x 2 B over the 4 x 8
+  // torus built here by hand (without recomputation its activations do not fit: 6 layers x 16
+  // microbatches x 2048 x 12288 x (10 + 24/32 + 5 x 96 x 2048 / (12288 x 32)) B = 32 GB)
+  const Topology t = Topology::torus({4, 8, 16});
+  CHECK(!model::transformer_step(g, t, model::parse_mapping("x=T,y=T,z=P"), wm).fits);
+  const auto f = model::transformer_step(g, t, model::parse_mapping("x=T,y=T,z=P"), wm, model::Recompute::Selective);
+  REQUIRE(f.valid);
+  CHECK(f.fits);
+  const double ar = model::analytic_estimate(model::Collective::AllReduce, Topology::torus({4, 8, 1}), 2048.0 * 12288 * 2,
+                                             wm.net).seconds;
+  CHECK(f.tensor_s == Approx(1536.0 * 4 * (96 / 16) * ar).epsilon(1e-9));
+  CHECK(f.data_s == 0); // D = 1
+  // the bubble is P - 1 of the m stage times
+  CHECK(f.bubble_s == Approx(15.0 / 1536 * (f.compute_s + f.tensor_s + f.pipeline_s)).epsilon(1e-9));
+  CHECK(f.step_s == Approx(f.compute_s + f.tensor_s + f.pipeline_s + f.bubble_s + f.data_exposed_s + f.optimizer_s)
+                        .epsilon(1e-9));
+  CHECK(f.mfu > 0);
+  CHECK(f.mfu < 1);
+}
