@@ -816,16 +816,30 @@ TEST_CASE("phtpu search: every shape and mapping of 512 chips, ranked, against t
   CHECK(rows == ranked.size() + 1);
 }
 
+TEST_CASE("phtpu search --workload dlrm: every shape of 128 chips, the twisted torus first", "[cli][search]") {
+  const auto r = run("search --workload dlrm --chips 128 --json " + (scratch() / "d.json").string());
+  REQUIRE(r.status == 0);
+  const auto j = nlohmann::json::parse(slurp(scratch() / "d.json"));
+  // 128 chips: 4x4x8 and 4x4x8:twisted; the twisted all-to-all is the faster (docs/model.md)
+  REQUIRE(j["ranked"].size() == 2);
+  CHECK(j["ranked"][0]["shape"] == "4x4x8:twisted");
+  CHECK(j["ranked"][0]["alltoall_seconds"].get<double>() < j["ranked"][1]["alltoall_seconds"].get<double>());
+  CHECK(j["naive"]["shape"] == "4x4x8");
+  CHECK(r.out.find("faster") != std::string::npos);
+}
+
 TEST_CASE("phtpu search: bad input exits 1 or 2 with one line", "[cli][search]") {
   for (const char* bad : {"--chips 100", "--chips 512 --model gpt5", "--chips 512 --mapping x=T", "--chips 512 --recompute some",
                           "--shape 4x4x6", "--chips 512 --shape 8x8x16", "--chips 512 --top 0",
-                          "--chips 512 --json /nonexistent-dir/s.json", "--chips 512 --heads 7"}) {
+                          "--chips 512 --json /nonexistent-dir/s.json", "--chips 512 --heads 7", "--workload gnn --chips 128",
+                          "--workload dlrm --chips 128 --model gpt3-175b", "--workload dlrm --chips 100"}) {
     CAPTURE(bad);
     const auto r = run(std::string("search ") + bad);
     CHECK(r.status == 1);
     CHECK(one_line(r.err));
   }
-  for (const char* usage : {"", "--chips 512 --layers 0", "--chips -4", "--chips 512 --no-such-option"}) {
+  for (const char* usage : {"", "--chips 512 --layers 0", "--chips -4", "--chips 512 --no-such-option",
+                            "--workload dlrm --chips 128 --mapping x=T,y=D,z=P", "--workload dlrm --chips 128 --layers 4"}) {
     CAPTURE(usage);
     const auto r = run(std::string("search ") + usage);
     CHECK(r.status == 2);

@@ -132,3 +132,30 @@ TEST_CASE("GPT-3 175B on 512 chips: memory, rules, and the collectives on their 
   CHECK(f.mfu > 0);
   CHECK(f.mfu < 1);
 }
+
+TEST_CASE("DLRM: the MLPerf model's sizes by hand, and its step's parts on their models", "[workload]") {
+  const auto c = model::dlrm_preset("dlrm-mlperf");
+  CHECK(c.tables.size() == 26);
+  CHECK(c.embedding_elements() == 187767399.0 * 128); // the 26 tables' rows
+  CHECK(c.interaction_width() == 27 * 26 / 2 + 128);   // 479, the reference's top MLP input
+  // bottom 13-512-256-128: 7,168 + 131,328 + 32,896; top 479-1024-1024-512-256-1: 491,520 +
+  // 1,049,600 + 524,800 + 131,328 + 257
+  CHECK(c.mlp_params() == 171392.0 + 2197505.0);
+  CHECK_THROWS_WITH(model::dlrm_preset("dlrm-v9"), Catch::Contains("dlrm-mlperf"));
+
+  const auto wm = model::tpu_v4_workload_machine();
+  const Topology t = Topology::torus({4, 4, 8});
+  const auto e = model::dlrm_step(c, t, wm);
+  // 65,536 x 26 / 128 = 13,312 rows a chip serves, forward and backward
+  const double rows = 65536.0 * 26 / 128;
+  CHECK(e.lookup_s == Approx(2 * rows / model::sparsecore_rate(128, 4, 1, 128, model::SparseCoreConfig{}).lookups_per_s));
+  CHECK(e.alltoall_s ==
+        Approx(2 * model::analytic_estimate(model::Collective::AllToAll, t, rows * 128 * 4, wm.net).seconds).epsilon(1e-12));
+  CHECK(e.memory_bytes == 8.0 * 187767399 * 128 / 128 + 8.0 * 2368897);
+  CHECK(e.fits);
+  CHECK(e.step_s == Approx(e.lookup_s + e.alltoall_s + e.mlp_s + e.allreduce_exposed_s).epsilon(1e-12));
+  // the twisted torus's all-to-all is faster (docs/model.md), so is its step; on one chip the
+  // tables do not fit
+  CHECK(model::dlrm_step(c, Topology::torus({4, 4, 8}, true), wm).step_s < e.step_s);
+  CHECK(!model::dlrm_step(c, Topology::mesh({1, 1, 1}), wm).fits);
+}

@@ -244,4 +244,82 @@ StepEstimate transformer_step(const TransformerConfig& cfg, const net::Topology&
   return e;
 }
 
+double DlrmConfig::embedding_elements() const {
+  double rows = 0;
+  for (std::uint64_t r : tables) rows += double(r);
+  return rows * dim;
+}
+
+double DlrmConfig::mlp_params() const {
+  double p = 0;
+  unsigned in = dense;
+  for (unsigned w : bottom) p += double(in) * w + w, in = w;
+  in = interaction_width();
+  for (unsigned w : top) p += double(in) * w + w, in = w;
+  return p;
+}
+
+unsigned DlrmConfig::interaction_width() const {
+  const unsigned v = static_cast<unsigned>(tables.size()) + 1; // the tables' vectors and the bottom MLP's
+  return v * (v - 1) / 2 + dim;
+}
+
+const std::vector<DlrmConfig>& dlrm_presets() {
+  // facebookresearch/dlrm, dlrm_s_pytorch.py, "Criteo Terabyte MLPerf training" (max_ind_range
+  // 40,000,000): 26 tables of these rows, width 128, bottom MLP 13-512-256-128, top MLP
+  // 479-1024-1024-512-256-1 (docs/references.md §W6)
+  static const std::vector<DlrmConfig> p{
+      {"dlrm-mlperf", 13, 128,
+       {39884406, 39043, 17289, 7420, 20263, 3, 7120, 1543, 63, 38532951, 2953546, 403346, 10, 2208, 11938, 155, 4, 976, 14,
+        39979771, 25641295, 39664984, 585935, 12972, 108, 36},
+       {512, 256, 128},
+       {1024, 1024, 512, 256, 1},
+       65536},
+  };
+  return p;
+}
+
+DlrmConfig dlrm_preset(const std::string& name) {
+  for (const auto& c : dlrm_presets())
+    if (c.name == name) return c;
+  throw std::invalid_argument(fmt::format("no DLRM '{}' (presets: dlrm-mlperf)", name));
+}
+
+DlrmStep dlrm_step(const DlrmConfig& cfg, const net::Topology& slice, const WorkloadMachine& wm) {
+  DlrmStep e;
+  e.shape = shape_label(slice);
+  const double n = slice.nodes();
+  const double b = double(cfg.batch) / n;              // samples per chip (its MLPs' share)
+  const double lookups = double(cfg.batch) * double(cfg.tables.size()) / n; // rows a chip serves
+  // memory: the chip's rows (fp32) and their Adagrad accumulators, the MLPs with theirs
+  e.memory_bytes = 2 * 4 * cfg.embedding_elements() / n + 2 * 4 * cfg.mlp_params();
+  e.fits = e.memory_bytes <= wm.hbm_bytes;
+  if (!e.fits)
+    e.why = fmt::format("{:.1f} GiB per chip, above the {:.0f} GiB of HBM", e.memory_bytes / (1ull << 30),
+                        wm.hbm_bytes / (1ull << 30));
+  // the lookups on the SparseCores (compute_model.hpp), rows spread over every chip; the
+  // backward pass updates as many rows at the same rate
+  const SparseCoreEstimate sc = sparsecore_rate(cfg.dim, 4, 1, static_cast<unsigned>(n), SparseCoreConfig{});
+  e.lookup_s = 2 * lookups / sc.lookups_per_s;
+  // each chip's served vectors go to their samples' chips, and their gradients come back
+  if (n > 1) e.alltoall_s = 2 * analytic_estimate(Collective::AllToAll, slice, lookups * cfg.dim * 4, wm.net).seconds;
+  // the MLPs on the MXUs: b samples per chip; the interaction as the samples' stacked 27 x dim
+  // by dim x 27 products (their weight loads assumed hidden), forward once, backward twice
+  const MxuConfig& x = wm.mxu;
+  double fwd = 0;
+  unsigned in = cfg.dense;
+  for (unsigned w : cfg.bottom) fwd += gemm_s(b, in, w, x), in = w;
+  const double v = double(cfg.tables.size()) + 1;
+  fwd += gemm_s(b * v, cfg.dim, v, x);
+  in = cfg.interaction_width();
+  for (unsigned w : cfg.top) fwd += gemm_s(b, in, w, x), in = w;
+  e.mlp_s = 3 * fwd;
+  // the MLPs' gradients (fp32) over every chip, while the backward all-to-all and updates run
+  e.allreduce_s = n > 1 ? analytic_estimate(Collective::AllReduce, slice, 4 * cfg.mlp_params(), wm.net).seconds : 0;
+  e.allreduce_exposed_s = std::max(0.0, e.allreduce_s - (e.alltoall_s + e.lookup_s) / 2);
+  e.step_s = e.lookup_s + e.alltoall_s + e.mlp_s + e.allreduce_exposed_s;
+  e.samples_per_s = double(cfg.batch) / e.step_s;
+  return e;
+}
+
 } // namespace phtpu::model

@@ -121,6 +121,43 @@ struct StepEstimate {
 StepEstimate transformer_step(const TransformerConfig& cfg, const net::Topology& slice, const Mapping& mapping,
                               const WorkloadMachine& m, Recompute r = Recompute::None);
 
+/// A DLRM (Naumov et al. 2019): dense features through a bottom MLP, one embedding lookup per
+/// table and sample (valence 1), the pairwise dot products of the 27 vectors and the bottom
+/// MLP's output, a top MLP. The embedding tables are sharded by rows over every chip of the slice
+/// (model parallel, each chip's SparseCores serve its rows); the MLPs are data parallel.
+struct DlrmConfig {
+  std::string name;
+  unsigned dense = 13;                  ///< dense features
+  unsigned dim = 128;                   ///< embedding width
+  std::vector<std::uint64_t> tables;    ///< rows per table
+  std::vector<unsigned> bottom, top;    ///< MLP layer widths (bottom ends in dim; top ends in 1)
+  std::uint64_t batch = 0;              ///< global batch, samples per step
+  double embedding_elements() const;    ///< rows x dim over every table
+  double mlp_params() const;            ///< weights and biases of both MLPs
+  unsigned interaction_width() const;   ///< the top MLP's input: pairs of the vectors + dim
+};
+/// The MLPerf DLRM on Criteo Terabyte (the reference's settings for max_ind_range 40M:
+/// docs/references.md §W6); batch 65,536 samples (an assumption; --batch changes it).
+const std::vector<DlrmConfig>& dlrm_presets();
+DlrmConfig dlrm_preset(const std::string& name);
+
+struct DlrmStep {
+  std::string shape;
+  bool fits = false;
+  std::string why;
+  double memory_bytes = 0;      ///< per chip: its rows (fp32) with Adagrad's accumulator, the MLPs
+  double lookup_s = 0;          ///< the SparseCores' lookups, forward and the backward's updates
+  double alltoall_s = 0;        ///< the pooled vectors to their samples' chips and the gradients back
+  double mlp_s = 0;             ///< both MLPs and the interaction, forward and backward
+  double allreduce_s = 0;       ///< the MLPs' gradients (fp32) over the slice ...
+  double allreduce_exposed_s = 0; ///< ... and what the backward all-to-all and updates do not hide
+  double step_s = 0;
+  double samples_per_s = 0;
+};
+
+/// The step of `cfg` on `slice`.
+DlrmStep dlrm_step(const DlrmConfig& cfg, const net::Topology& slice, const WorkloadMachine& m);
+
 /// The chips of dimensions `dims` (a mask: bit 0 x, 1 y, 2 z) of `slice` through one chip: the
 /// torus (or mesh) of their sizes, 1 in the others; the slice itself when all three.
 net::Topology group_topology(const net::Topology& slice, unsigned dims);

@@ -20,7 +20,8 @@ namespace {
 
 struct SearchArgs {
   unsigned chips = 0;
-  std::string model = "gpt3-175b";
+  std::string workload = "llm";
+  std::string model; // default: gpt3-175b (llm), dlrm-mlperf (dlrm)
   unsigned layers = 0, d_model = 0, heads = 0, seq = 0, vocab = 0, ffn = 0;
   std::uint64_t batch = 0;
   std::string shape, mapping, recompute;
@@ -73,10 +74,139 @@ bool naive_before(const model::StepEstimate& a, const model::StepEstimate& b, co
   return a.mapping.str() < b.mapping.str();
 }
 
+/// The JSON both searches write: the model, the ranking, the naive choice and every candidate.
+void write_search_json(const std::string& path, const nlohmann::json& model, unsigned chips, const nlohmann::json& ranked,
+                       const nlohmann::json& naive, const nlohmann::json& candidates) {
+  write_output(path, nlohmann::json{{"model", model}, {"chips", chips}, {"ranked", ranked}, {"naive", naive}, {"candidates", candidates}}
+                             .dump(2) +
+                         "\n");
+}
+
+/// The slice shapes to search: --shape, or every offered shape of --chips.
+std::vector<std::string> search_shapes(const SearchArgs& a, const std::vector<std::string>& offered) {
+  if (!a.shape.empty()) return {a.shape};
+  std::vector<std::string> shapes;
+  for (const auto& s : offered)
+    if (model::parse_topology(s, 4).nodes() == a.chips) shapes.push_back(s);
+  if (shapes.empty()) {
+    std::vector<unsigned> sizes;
+    for (const auto& s : offered) sizes.push_back(model::parse_topology(s, 4).nodes());
+    std::sort(sizes.begin(), sizes.end());
+    sizes.erase(std::unique(sizes.begin(), sizes.end()), sizes.end());
+    throw InputError(fmt::format("TPU v4 offers no slice of {} chips (sizes: {})", a.chips, fmt::join(sizes, ", ")));
+  }
+  return shapes;
+}
+
+net::Topology search_topology(const SearchArgs& a, const std::string& s, unsigned cube) {
+  net::Topology t = net::Topology::mesh({1, 1, 1});
+  try {
+    t = model::parse_topology(s, cube);
+  } catch (const std::invalid_argument& e) {
+    throw InputError(e.what());
+  }
+  if (a.chips && t.nodes() != a.chips)
+    throw InputError(fmt::format("--shape {} has {} chips, not the --chips {}", s, t.nodes(), a.chips));
+  return t;
+}
+
+/// DLRM: every shape of the chip count (the embeddings over every chip, the MLPs data
+/// parallel), ranked; the naive choice is the most cubic regular shape.
+int run_dlrm_search(const SearchArgs& a) {
+  if (a.layers || a.d_model || a.heads || a.seq || a.vocab || a.ffn || !a.mapping.empty() || !a.recompute.empty())
+    throw UsageError("--layers, --d-model, --heads, --ffn, --seq, --vocab, --mapping and --recompute describe the llm "
+                     "workload, not dlrm");
+  model::DlrmConfig cfg;
+  try {
+    cfg = model::dlrm_preset(a.model.empty() ? "dlrm-mlperf" : a.model);
+  } catch (const std::invalid_argument& e) {
+    throw InputError(e.what());
+  }
+  if (a.batch) cfg.batch = a.batch;
+  if (a.top == 0) throw InputError("--top must be at least 1");
+  const auto offered = model::offered_shapes();
+  const auto shapes = search_shapes(a, offered);
+  check_writable(a.json);
+  check_writable(a.csv);
+  const model::WorkloadMachine wm = model::tpu_v4_workload_machine();
+  std::vector<model::DlrmStep> all;
+  for (const auto& s : shapes) all.push_back(model::dlrm_step(cfg, search_topology(a, s, wm.net.cube), wm));
+  std::vector<const model::DlrmStep*> ok;
+  for (const auto& e : all)
+    if (e.fits) ok.push_back(&e);
+  std::sort(ok.begin(), ok.end(), [](auto* x, auto* y) { return x->step_s < y->step_s; });
+  const unsigned chips = model::parse_topology(all.front().shape, 4).nodes();
+  fmt::print("{}: {} tables of {:.1f} M rows in all, width {}, bottom MLP {}-{}, top MLP {}-{}, batch {} samples; {:.1f} M "
+             "MLP parameters\n",
+             cfg.name, cfg.tables.size(), cfg.embedding_elements() / cfg.dim / 1e6, cfg.dim, cfg.dense,
+             fmt::join(cfg.bottom, "-"), cfg.interaction_width(), fmt::join(cfg.top, "-"), cfg.batch, cfg.mlp_params() / 1e6);
+  fmt::print("TPU v4, {} chips: {} shapes, {} fit the {:.0f} GiB of HBM; times in ms per step (docs/workloads.md)\n", chips,
+             all.size(), ok.size(), wm.hbm_bytes / (1ull << 30));
+  fmt::print("{:>5} {:<16} {:>9} | {:>8} {:>10} {:>8} {:>8} | {:>12} {:>7}\n", "rank", "shape", "step", "lookups", "all-to-all",
+             "MLPs", "exposed", "samples/s", "GiB");
+  auto row = [&](const std::string& rank, const model::DlrmStep& e) {
+    fmt::print("{:>5} {:<16} {:>9.3f} | {:>8.3f} {:>10.3f} {:>8.3f} {:>8.3f} | {:>12.4g} {:>7.1f}\n", rank, e.shape, e.step_s * 1e3,
+               e.lookup_s * 1e3, e.alltoall_s * 1e3, e.mlp_s * 1e3, e.allreduce_exposed_s * 1e3, e.samples_per_s,
+               e.memory_bytes / (1ull << 30));
+  };
+  for (std::size_t k = 0; k < ok.size() && k < a.top; ++k) row(fmt::format("{}", k + 1), *ok[k]);
+  for (const auto& e : all)
+    if (!e.fits) fmt::print("  not ranked: {}: {}\n", e.shape, e.why);
+  nlohmann::json naive_j;
+  if (!ok.empty() && a.shape.empty()) {
+    // the most cubic regular shape: what a user picks without the model
+    const model::DlrmStep* naive = nullptr;
+    unsigned best_len = ~0u;
+    for (auto* e : ok) {
+      if (e->shape.find("twisted") != std::string::npos) continue;
+      const auto t = model::parse_topology(e->shape, 4).shape();
+      const unsigned len = std::max({t.x, t.y, t.z});
+      if (len < best_len) best_len = len, naive = e;
+    }
+    if (naive) {
+      row("naive", *naive);
+      fmt::print("naive: the most cubic regular shape; the best is {:.2f}x faster (the all-to-all {:.3f} -> {:.3f} ms)\n",
+                 naive->step_s / ok.front()->step_s, naive->alltoall_s * 1e3, ok.front()->alltoall_s * 1e3);
+      naive_j = {{"shape", naive->shape}, {"step_seconds", naive->step_s}};
+    }
+  }
+  auto j_of = [](const model::DlrmStep& e) {
+    return nlohmann::json{{"shape", e.shape},
+                          {"fits", e.fits},
+                          {"why_not", e.why},
+                          {"memory_bytes_per_chip", e.memory_bytes},
+                          {"step_seconds", e.step_s},
+                          {"lookup_seconds", e.lookup_s},
+                          {"alltoall_seconds", e.alltoall_s},
+                          {"mlp_seconds", e.mlp_s},
+                          {"allreduce_seconds", e.allreduce_s},
+                          {"allreduce_exposed_seconds", e.allreduce_exposed_s},
+                          {"samples_per_second", e.samples_per_s}};
+  };
+  if (!a.json.empty()) {
+    nlohmann::json ranked = nlohmann::json::array(), cand = nlohmann::json::array();
+    for (auto* e : ok) ranked.push_back(j_of(*e));
+    for (const auto& e : all) cand.push_back(j_of(e));
+    write_search_json(a.json, {{"name", cfg.name}, {"batch", cfg.batch}, {"tables", cfg.tables.size()}}, chips, ranked,
+                      naive_j, cand);
+  }
+  if (!a.csv.empty()) {
+    std::string csv = "rank,shape,step_s,lookup_s,alltoall_s,mlp_s,allreduce_exposed_s,samples_per_s,memory_bytes\n";
+    for (std::size_t k = 0; k < ok.size(); ++k)
+      csv += fmt::format("{},{},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g}\n", k + 1, ok[k]->shape, ok[k]->step_s,
+                         ok[k]->lookup_s, ok[k]->alltoall_s, ok[k]->mlp_s, ok[k]->allreduce_exposed_s, ok[k]->samples_per_s,
+                         ok[k]->memory_bytes);
+    write_output(a.csv, csv);
+  }
+  return 0;
+}
+
 int run_search(const SearchArgs& a) {
+  if (a.workload == "dlrm") return run_dlrm_search(a);
+  if (a.workload != "llm") throw InputError("--workload must be llm or dlrm, not '" + a.workload + "'");
   model::TransformerConfig cfg;
   try {
-    cfg = model::transformer_preset(a.model);
+    cfg = model::transformer_preset(a.model.empty() ? "gpt3-175b" : a.model);
   } catch (const std::invalid_argument& e) {
     throw InputError(e.what());
   }
@@ -91,21 +221,8 @@ int run_search(const SearchArgs& a) {
     throw InputError(fmt::format("d_model {} is not a whole number of its {} heads", cfg.d_model, cfg.heads));
   if (a.top == 0) throw InputError("--top must be at least 1");
 
-  std::vector<std::string> shapes;
   const auto offered = model::offered_shapes();
-  if (!a.shape.empty()) {
-    shapes.push_back(a.shape);
-  } else {
-    for (const auto& s : offered)
-      if (model::parse_topology(s, 4).nodes() == a.chips) shapes.push_back(s);
-    if (shapes.empty()) {
-      std::vector<unsigned> sizes;
-      for (const auto& s : offered) sizes.push_back(model::parse_topology(s, 4).nodes());
-      std::sort(sizes.begin(), sizes.end());
-      sizes.erase(std::unique(sizes.begin(), sizes.end()), sizes.end());
-      throw InputError(fmt::format("TPU v4 offers no slice of {} chips (sizes: {})", a.chips, fmt::join(sizes, ", ")));
-    }
-  }
+  const std::vector<std::string> shapes = search_shapes(a, offered);
   std::vector<model::Mapping> mappings;
   if (!a.mapping.empty()) {
     try {
@@ -130,14 +247,7 @@ int run_search(const SearchArgs& a) {
   const model::WorkloadMachine wm = model::tpu_v4_workload_machine();
   std::vector<model::StepEstimate> all;
   for (const auto& s : shapes) {
-    net::Topology t = net::Topology::mesh({1, 1, 1});
-    try {
-      t = model::parse_topology(s, wm.net.cube);
-    } catch (const std::invalid_argument& e) {
-      throw InputError(e.what());
-    }
-    if (a.chips && t.nodes() != a.chips)
-      throw InputError(fmt::format("--shape {} has {} chips, not the --chips {}", s, t.nodes(), a.chips));
+    const net::Topology t = search_topology(a, s, wm.net.cube);
     for (const auto& m : mappings)
       for (model::Recompute r : recomputes) all.push_back(model::transformer_step(cfg, t, m, wm, r));
   }
@@ -209,23 +319,18 @@ int run_search(const SearchArgs& a) {
     for (const auto& e : all) cand.push_back(step_json(e));
     nlohmann::json ranked = nlohmann::json::array();
     for (auto* e : ok) ranked.push_back(step_json(*e));
-    write_output(a.json, nlohmann::json{{"model",
-                                         {{"name", cfg.name},
-                                          {"layers", cfg.layers},
-                                          {"d_model", cfg.d_model},
-                                          {"heads", cfg.heads},
-                                          {"ffn", cfg.ffn_width()},
-                                          {"seq", cfg.seq},
-                                          {"vocab", cfg.vocab},
-                                          {"batch", cfg.batch},
-                                          {"params", cfg.params()},
-                                          {"step_flops", cfg.step_flops()}}},
-                                        {"chips", chips},
-                                        {"ranked", ranked},
-                                        {"naive", naive_j},
-                                        {"candidates", cand}}
-                                 .dump(2) +
-                             "\n");
+    write_search_json(a.json,
+                      {{"name", cfg.name},
+                       {"layers", cfg.layers},
+                       {"d_model", cfg.d_model},
+                       {"heads", cfg.heads},
+                       {"ffn", cfg.ffn_width()},
+                       {"seq", cfg.seq},
+                       {"vocab", cfg.vocab},
+                       {"batch", cfg.batch},
+                       {"params", cfg.params()},
+                       {"step_flops", cfg.step_flops()}},
+                      chips, ranked, naive_j, cand);
   }
   if (!a.csv.empty()) {
     std::ostringstream csv;
@@ -248,15 +353,17 @@ void add_search_command(CLI::App& app, Action& action) {
   auto a = std::make_shared<SearchArgs>();
   const CLI::Validator positive([](std::string& v) { return v.find_first_not_of("0") == std::string::npos ? std::string("must be at least 1") : std::string(); },
                                 "POSITIVE");
-  auto* s = app.add_subcommand("search", "The fastest slice shape and parallelism mapping for a transformer on TPU v4");
+  auto* s = app.add_subcommand("search", "The fastest slice shape (and parallelism mapping) for a workload on TPU v4");
   s->footer("Examples:\n"
             "  phtpu search --chips 512 --model gpt3-175b\n"
+            "  phtpu search --workload dlrm --chips 128\n"
             "  phtpu search --chips 256 --model gpt3-6.7b --top 5 --csv top.csv\n"
             "  phtpu search --shape 8x8x8 --mapping x=T,y=P,z=D --model gpt3-175b   (one configuration)\n"
-            "Models: gpt3-125m, gpt3-350m, gpt3-1.3b, gpt3-6.7b, gpt3-175b (Brown et al. 2020); the options below "
-            "change a preset.");
+            "Models: gpt3-125m, gpt3-350m, gpt3-1.3b, gpt3-6.7b, gpt3-175b (Brown et al. 2020); dlrm-mlperf (the "
+            "MLPerf DLRM); the options below change a preset.");
   s->add_option("--chips", a->chips, "Chips: every slice shape TPU v4 offers of that size");
-  s->add_option("--model", a->model, "Transformer preset")->capture_default_str();
+  s->add_option("--workload", a->workload, "llm (a transformer's training step) or dlrm")->capture_default_str();
+  s->add_option("--model", a->model, "Preset (default: gpt3-175b for llm, dlrm-mlperf for dlrm)");
   s->add_option("--layers", a->layers, "Layers (changes the preset)")->check(positive);
   s->add_option("--d-model", a->d_model, "Model width (changes the preset)")->check(positive);
   s->add_option("--heads", a->heads, "Attention heads (changes the preset)")->check(positive);
