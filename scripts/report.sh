@@ -22,10 +22,12 @@ cal_cmd=(model --calibration --csv "$rep/calibration.csv" --json "$rep/calibrati
 table_cmd=(model --table --workload allreduce,reducescatter,allgather,alltoall --bytes "$bytes" --csv "$rep/model_table.csv" --json "$rep/model_table.json")
 avail_cmd=(avail --host-availability 0.99,0.995,0.999 --slices 64:4096 --trials "$trials" --csv "$rep/avail.csv" --json "$rep/avail.json")
 search_cmd=(search --chips 512 --model gpt3-175b --top 6 --csv "$rep/search.csv" --json "$rep/search.json")
+dlrm_cmd=(search --workload dlrm --chips 256 --json "$rep/dlrm.json")
 "$phtpu" "${cal_cmd[@]}" >"$rep/calibration.txt"
 "$phtpu" "${table_cmd[@]}" >"$rep/model_table.txt"
 "$phtpu" "${avail_cmd[@]}" -q >"$rep/avail.txt"
 "$phtpu" "${search_cmd[@]}" >"$rep/search.txt"
+"$phtpu" "${dlrm_cmd[@]}" >"$rep/dlrm.txt"
 # the plot of collective time against shape: all-reduce and all-to-all
 awk -F, 'NR == 1 || $7 == "allreduce" || $7 == "alltoall"' "$rep/model_table.csv" >"$rep/model_plot.csv"
 gnuplot -e "in='$rep/calibration.csv'; outdir='$figs'" scripts/report/calibration.gp
@@ -104,5 +106,16 @@ pct() { awk -v x="$1" 'BEGIN { printf "%+.1f %%", 100 * x }'; }
   echo "| naive $(row '.naive')"
   echo
   grep -E '^naive:|^the best saves|candidates' "$rep/search.txt" | sed 's/^/- /'
+  echo
+  echo "## A DLRM step on 256 chips: regular against twisted"
+  echo
+  echo "Command: \`phtpu ${dlrm_cmd[*]:0:5}\`: the MLPerf DLRM (docs/workloads.md), every slice shape of"
+  echo "256 chips. Times in microseconds per step (a lower bound)."
+  echo
+  echo "| shape | step | lookups | all-to-all | MLPs | exposed all-reduce | samples/s |"
+  echo "|---|---|---|---|---|---|---|"
+  jq -r '.ranked[] | "| \(.shape) | \(.step_seconds * 1e7 | round / 10) | \(.lookup_seconds * 1e7 | round / 10) | \(.alltoall_seconds * 1e7 | round / 10) | \(.mlp_seconds * 1e7 | round / 10) | \(.allreduce_exposed_seconds * 1e7 | round / 10) | \(.samples_per_second / 1e6 | round) M |"' "$rep/dlrm.json"
+  echo
+  grep -E '^naive:' "$rep/dlrm.txt" | sed 's/^/- /'
 } >"$out"
 echo "report: $out, $figs/{calibration,collectives,goodput}.{svg,png}; data in $rep/" >&2
