@@ -105,7 +105,7 @@ pct() { awk -v x="$1" 'BEGIN { printf "%+.1f %%", 100 * x }'; }
   done
   echo "| naive $(row '.naive')"
   echo
-  grep -E '^naive:|^the best saves|candidates' "$rep/search.txt" | sed 's/^/- /'
+  grep -E '^naive:|^the best saves|^the naive choice|candidates' "$rep/search.txt" | sed 's/^/- /'
   echo
   echo "## A DLRM step on 256 chips: regular against twisted"
   echo

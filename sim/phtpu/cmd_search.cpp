@@ -304,9 +304,14 @@ int run_search(const SearchArgs& a) {
         {"exposed data all-reduce", naive->data_exposed_s - best.data_exposed_s},
         {"optimizer", naive->optimizer_s - best.optimizer_s}};
     const auto most = std::max_element(std::begin(parts), std::end(parts), [](auto& x, auto& y) { return x.second < y.second; });
-    if (naive != &best)
-      fmt::print("the best saves most on the {}: {} ms of the {} ms between them\n", most->first, ms(most->second),
-                 ms(naive->step_s - best.step_s));
+    if (naive->step_s > best.step_s) {
+      std::string each;
+      for (const auto& [name, d] : parts) each += fmt::format("{}{} {:+.1f}", each.empty() ? "" : ", ", name, -d * 1e3 + 0.0); // (+ 0.0: no "-0.0")
+      fmt::print("the best saves {} ms a step, most on the {} ({} ms); best - naive, ms: {}\n", ms(naive->step_s - best.step_s),
+                 most->first, ms(most->second), each);
+    } else {
+      fmt::print("the naive choice is as fast as the best\n");
+    }
     naive_j = step_json(*naive);
   }
   if (a.all)
