@@ -279,7 +279,24 @@ int run_search(const SearchArgs& a) {
                ms(e.bubble_s), ms(e.tensor_s), ms(e.pipeline_s), ms(e.data_exposed_s), ms(e.optimizer_s), 100 * e.mfu,
                e.memory_bytes / (1ull << 30));
   };
-  for (std::size_t k = 0; k < ok.size() && k < a.top; ++k) row(fmt::format("{}", k + 1), *ok[k]);
+  // mappings that give the same degrees on dimensions of the same size (x=T y=D against x=D y=T
+  // on 8x8x16) are the same configuration: one row each, the others counted
+  std::size_t rank = 0, same = 0;
+  std::vector<const model::StepEstimate*> shown;
+  for (const model::StepEstimate* e : ok) {
+    const bool dup = std::any_of(shown.begin(), shown.end(), [&](const model::StepEstimate* p) {
+      return p->shape == e->shape && p->data == e->data && p->tensor == e->tensor && p->pipeline == e->pipeline &&
+             p->recompute == e->recompute && p->step_s == e->step_s;
+    });
+    if (dup) {
+      ++same;
+      continue;
+    }
+    if (rank == a.top) break;
+    shown.push_back(e);
+    row(fmt::format("{}", ++rank), *e);
+  }
+  if (same) fmt::print("({} more mappings give the same degrees and times as a row above; --json lists them)\n", same);
 
   nlohmann::json naive_j;
   if (ok.empty()) {
