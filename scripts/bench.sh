@@ -40,6 +40,8 @@ trap 'rm -f "$partial"' EXIT
   scripts/bench-sc.sh "$build"
   echo
   scripts/bench-pod.sh "$build"
+  echo
+  scripts/bench-model.sh "$build"
   if [ -n "$coverage_section" ]; then
     echo
     echo "$coverage_section"

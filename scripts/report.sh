@@ -4,9 +4,9 @@
 # Writes docs/figures/{calibration,collectives,goodput}.{svg,png} (gnuplot) and
 # docs/model-results.md (the calibration error table, the full-scale shape table, the
 # availability table and the training-step search), from build/reports/*.csv and *.json.
-# Every number comes from a phtpu command printed in the output. No RTL runs: the calibration table runs the network model over every embedded
-# measurement (about 4 minutes on two cores, the full pod's all-to-all the longest); the rest
-# takes seconds.
+# Every number comes from a phtpu command printed in the output. No RTL runs: the calibration
+# table runs the network model over every embedded measurement (about 3 minutes on two cores,
+# the full pod's all-to-all the longest); the rest takes seconds.
 set -euo pipefail
 shopt -s inherit_errexit
 build=${1:?usage: scripts/report.sh BUILD_DIR}

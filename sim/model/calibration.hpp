@@ -90,7 +90,7 @@ struct Calibration {
 using CalibrationProgress = std::function<void(std::size_t done, std::size_t total)>;
 
 /// Fit and predict every point; with `network`, also run the network model on every point, at
-/// its full size, whatever it costs (minutes: the full pod's all-to-all takes two and a half on
+/// its full size, whatever it costs (minutes: the full pod's all-to-all takes about two on
 /// one core; `threads` run points side by side).
 Calibration calibrate(const CalibrationSet& set, const std::vector<std::string>& fit_shapes = kFitShapes,
                       bool network = true, unsigned threads = 2, const CalibrationProgress& progress = {});

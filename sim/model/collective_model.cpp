@@ -10,6 +10,7 @@
 #include <array>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <tuple>
 
@@ -537,6 +538,19 @@ std::uint64_t network_words(Collective c, const net::Topology& t, double bytes) 
   const std::uint64_t n = t.nodes();
   return std::max<std::uint64_t>(n, words / n * n);
 }
+/// How the network model runs `words` words per chip within `budget`: at that size (0), from two
+/// runs of w1 and 2 w1 words (w1: the largest whole packets per transfer, doubling, that fit),
+/// or not at all (nullopt: even the smallest pair of runs exceeds it).
+std::optional<std::uint64_t> network_plan(Collective c, const net::Topology& t, std::uint64_t words, const Machine& m,
+                                          Algorithm a, double budget) {
+  if (network_work(c, t, double(words), m, a) <= budget && words < (1ull << 32)) return 0;
+  // the all-to-all: 2^j packets per block; its time is linear in the block from two packets on
+  const std::uint64_t unit = c == Collective::AllToAll ? t.nodes() : 1;
+  std::uint64_t w1 = unit * static_cast<std::uint64_t>(std::lround(m.packet_bytes / 16));
+  if (network_work(c, t, double(2 * w1), m, a) > budget) return std::nullopt;
+  while (4 * w1 < words && network_work(c, t, double(4 * w1), m, a) <= budget) w1 *= 2;
+  return w1;
+}
 } // namespace
 
 double network_seconds(Collective c, const net::Topology& t, double bytes, const Machine& m, Algorithm a) {
@@ -553,29 +567,23 @@ Estimate network_estimate(Collective c, const net::Topology& t, double bytes, co
     e.method = Method::Network;
     return e;
   }
-  const std::uint64_t unit = c == Collective::AllToAll ? n : 1;
   const std::uint64_t words = network_words(c, t, bytes);
   // the size it runs (Estimate::bytes says so where it differs from the one asked for)
   Estimate e = closed_form(c, t, double(words) * 16, m, a);
   e.method = Method::Network;
   bytes = e.bytes;
-  const double budget = budget_work(limits);
-  if (network_work(c, t, double(words), m, e.algorithm) <= budget && words < (1ull << 32)) {
+  const auto plan = network_plan(c, t, words, m, e.algorithm, budget_work(limits));
+  if (!plan)
+    throw std::invalid_argument(fmt::format("the network model would take more than its budget of {:g} s for {} of {:g} B "
+                                            "on {} ({} chips: about {:.0f} s at that size); raise --network-budget, or "
+                                            "--method analytic takes any size",
+                                            limits.budget_seconds, collective_name(c), bytes, e.shape, n,
+                                            network_work(c, t, double(words), m, e.algorithm) / kNetworkWorkPerSecond));
+  if (*plan == 0) {
     e.cycles = network_cycles(c, e.algorithm, t, static_cast<std::uint32_t>(words), m, limits);
   } else {
-    // two smaller runs, w1 and 2 w1, the largest within the budget, in whole packets per
-    // transfer (the all-to-all: 2^j packets per block; its time is linear in the block from
-    // two packets on); the time is linear in the size from there
-    const std::uint64_t packet = static_cast<std::uint64_t>(std::lround(m.packet_bytes / 16));
-    std::uint64_t w1 = unit * packet;
-    if (network_work(c, t, double(2 * w1), m, e.algorithm) > budget)
-      throw std::invalid_argument(fmt::format(
-          "the network model would take about {:.0f} s for {} of {} on {} ({} chips), beyond its budget of {:g} s; "
-          "raise --network-budget, or --method analytic takes any size",
-          std::min(network_work(c, t, double(words), m, e.algorithm), network_work(c, t, double(2 * w1), m, e.algorithm) * 1.5) /
-              kNetworkWorkPerSecond,
-          collective_name(c), fmt::format("{:g} B", bytes), e.shape, n, limits.budget_seconds));
-    while (4 * w1 < words && network_work(c, t, double(4 * w1), m, e.algorithm) <= budget) w1 *= 2;
+    // the time is linear in the size from two packets per transfer on
+    const std::uint64_t w1 = *plan;
     const double t1 = network_cycles(c, e.algorithm, t, static_cast<std::uint32_t>(w1), m, limits);
     const double t2 = network_cycles(c, e.algorithm, t, static_cast<std::uint32_t>(2 * w1), m, limits);
     e.cycles = t1 + (t2 - t1) * (double(words) - double(w1)) / double(w1);
@@ -602,13 +610,9 @@ std::vector<std::string> offered_shapes() {
 
 bool network_affordable(Collective c, const net::Topology& t, double bytes, const Machine& m, Algorithm a,
                         const NetworkLimits& limits) {
-  const unsigned n = t.nodes();
-  if (n < 2 || bytes <= 0) return true;
-  const std::uint64_t unit = c == Collective::AllToAll ? n : 1;
-  const std::uint64_t packet = static_cast<std::uint64_t>(std::lround(m.packet_bytes / 16));
-  const double words = double(network_words(c, t, bytes));
-  return network_work(c, t, std::min(words, double(2 * unit * packet)), m, resolve_algorithm(c, a, m.send_lanes)) <=
-         budget_work(limits);
+  if (t.nodes() < 2 || bytes <= 0) return true;
+  return network_plan(c, t, network_words(c, t, bytes), m, resolve_algorithm(c, a, m.send_lanes), budget_work(limits))
+      .has_value();
 }
 
 Estimate estimate(Collective c, const net::Topology& t, double bytes, const Machine& m, Algorithm a,

@@ -31,10 +31,10 @@
 //     flit per edge, a whole packet at a time (rtl/chip/chip_rx.sv); its words count towards
 //     their semaphore class. With several lanes, a write packet leaves on the lane of the link
 //     it arrived on (the six-lane router's rule).
-// Cost: a quarter to half a microsecond per chip and cycle of the run, more where many flits
-// move; up to 1024 chips a run takes seconds, the full pod's all-to-all at 64 KiB 142 s (docs/
-// model.md). Runs beyond a budget are extrapolated or refused (collective_model.hpp,
-// NetworkLimits).
+// Cost: 0.3 to 1.7 microseconds per chip and cycle of the run, the more where many flits move;
+// up to 1024 chips a run takes seconds, the full pod's all-to-all at 64 KiB about two
+// minutes (docs/PERF.md, "The model"). Runs beyond a budget are extrapolated or refused
+// (collective_model.hpp, NetworkLimits).
 #pragma once
 
 #include "topology.hpp"

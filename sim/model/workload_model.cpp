@@ -9,15 +9,18 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
-#include <mutex>
 #include <stdexcept>
-#include <tuple>
 
 namespace phtpu::model {
 
-double TransformerConfig::params() const {
+double TransformerConfig::layer_params() const {
   const double d = d_model, f = ffn_width();
-  return double(layers) * (4 * d * d + 2 * d * f + 9 * d + f) + double(vocab) * d + double(seq) * d + 2 * d;
+  return 4 * d * d + 2 * d * f + 9 * d + f;
+}
+
+double TransformerConfig::params() const {
+  const double d = d_model;
+  return double(layers) * layer_params() + double(vocab) * d + double(seq) * d + 2 * d;
 }
 
 double TransformerConfig::step_flops() const {
@@ -102,8 +105,8 @@ WorkloadMachine tpu_v4_workload_machine() {
   WorkloadMachine w;
   w.net = tpu_v4_machine();
   w.mxu = MxuConfig{};                       // 8 MXUs of 128 x 128 at 1050 MHz (§T1)
+  w.sc = SparseCoreConfig{};                 // 4 SparseCores of 16 tiles, HBM 1200 GB/s (§T1, §T3)
   w.hbm_bytes = 32.0 * (1ull << 30);         // 32 GiB HBM2 (§T1, paper table 4)
-  w.hbm_bytes_per_s = SparseCoreConfig{}.hbm_bytes_per_s; // 1200 GB/s (§T1)
   return w;
 }
 
@@ -130,19 +133,7 @@ double gemm_s(double m, double k, double n, const MxuConfig& c) {
 /// An all-reduce of `bytes` per chip over `group` (0 when the group is one chip).
 double allreduce_s(const net::Topology& group, double bytes, const Machine& m) {
   if (group.nodes() < 2 || bytes <= 0) return 0;
-  // the same group and size recur across mappings and steps: price each once
-  static std::mutex mu;
-  static std::map<std::tuple<std::string, double, std::string>, double> memo;
-  const auto key = std::make_tuple(group.describe(), bytes, m.name);
-  {
-    std::lock_guard<std::mutex> l(mu);
-    const auto it = memo.find(key);
-    if (it != memo.end()) return it->second;
-  }
-  const double s = analytic_estimate(Collective::AllReduce, group, bytes, m).seconds;
-  std::lock_guard<std::mutex> l(mu);
-  memo.emplace(key, s);
-  return s;
+  return analytic_estimate(Collective::AllReduce, group, bytes, m).seconds;
 }
 
 } // namespace
@@ -187,8 +178,7 @@ StepEstimate transformer_step(const TransformerConfig& cfg, const net::Topology&
 
   // memory: 16 B per parameter of the chip's share (the embeddings with the first and last
   // stages: counted on every stage, the upper bound), activations of min(m, P) microbatches
-  const double layer_params = 4 * d * d + 2 * d * f + 9 * d + f;
-  const double chip_params = L * layer_params / T + (double(cfg.vocab) * d + s * d) / T + 2 * d;
+  const double chip_params = L * cfg.layer_params() / T + (double(cfg.vocab) * d + s * d) / T + 2 * d;
   const double act_layer = r == Recompute::Full        ? 2 * s * mu * d
                            : r == Recompute::Selective ? s * mu * d * (10 + 24.0 / T)
                                                        : s * mu * d * (10 + 24.0 / T + 5.0 * cfg.heads * s / (d * T));
@@ -215,7 +205,8 @@ StepEstimate transformer_step(const TransformerConfig& cfg, const net::Topology&
   // when the forward pass runs again
   const net::Topology tgroup = group_topology(slice, mask[static_cast<int>(Axis::Tensor)]);
   const double per_layer_ar = r == Recompute::Full ? 6 : 4;
-  const double stage_tensor = per_layer_ar * L * allreduce_s(tgroup, M * d * 2, wm.net);
+  const double tensor_ar = allreduce_s(tgroup, M * d * 2, wm.net);
+  const double stage_tensor = per_layer_ar * L * tensor_ar;
   // pipeline: the activations forward and their gradients back, one hop each way
   double stage_pipe = 0;
   if (P > 1) {
@@ -235,9 +226,9 @@ StepEstimate transformer_step(const TransformerConfig& cfg, const net::Topology&
   const net::Topology dgroup = group_topology(slice, mask[static_cast<int>(Axis::Data)]);
   e.data_s = allreduce_s(dgroup, chip_params * 2, wm.net);
   const double last_backward =
-      2 * (L * layer_fwd + head_fwd) + L * redo + (per_layer_ar - 2) * L * allreduce_s(tgroup, M * d * 2, wm.net);
+      2 * (L * layer_fwd + head_fwd) + L * redo + (per_layer_ar - 2) * L * tensor_ar;
   e.data_exposed_s = std::max(0.0, e.data_s - last_backward);
-  e.optimizer_s = 32 * chip_params / wm.hbm_bytes_per_s;
+  e.optimizer_s = 32 * chip_params / wm.sc.hbm_bytes_per_s;
   e.step_s = (mb + P - 1) * stage + e.data_exposed_s + e.optimizer_s;
   const double peak = 2.0 * x.n * x.n * x.mxus * x.clock_hz * slice.nodes();
   e.mfu = e.flops / e.step_s / peak;
@@ -299,7 +290,7 @@ DlrmStep dlrm_step(const DlrmConfig& cfg, const net::Topology& slice, const Work
                         wm.hbm_bytes / (1ull << 30));
   // the lookups on the SparseCores (compute_model.hpp), rows spread over every chip; the
   // backward pass updates as many rows at the same rate
-  const SparseCoreEstimate sc = sparsecore_rate(cfg.dim, 4, 1, static_cast<unsigned>(n), SparseCoreConfig{});
+  const SparseCoreEstimate sc = sparsecore_rate(cfg.dim, 4, 1, static_cast<unsigned>(n), wm.sc);
   e.lookup_s = 2 * lookups / sc.lookups_per_s;
   // each chip's served vectors go to their samples' chips, and their gradients come back
   if (n > 1) e.alltoall_s = 2 * analytic_estimate(Collective::AllToAll, slice, lookups * cfg.dim * 4, wm.net).seconds;

@@ -49,8 +49,10 @@ struct TransformerConfig {
   unsigned ffn = 0;          ///< hidden width of the MLP; 0: 4 d_model
   std::uint64_t batch = 0;   ///< global batch, sequences per step
   unsigned ffn_width() const { return ffn ? ffn : 4 * d_model; }
-  /// Parameters: per layer 4 d^2 (attention) + 2 d ffn (MLP) + 9 d + ffn (biases and two
-  /// layer norms); the token and position embeddings, V d + s d (the LM head shares the token
+  /// Parameters of a layer: 4 d^2 (attention) + 2 d ffn (MLP) + 9 d + ffn (biases and two
+  /// layer norms).
+  double layer_params() const;
+  /// Every layer's; the token and position embeddings, V d + s d (the LM head shares the token
   /// embedding); the final layer norm, 2 d.
   double params() const;
   /// Model FLOPs of a step: 6 N per token (forward and backward of every weight) plus the
@@ -87,11 +89,11 @@ std::vector<Mapping> all_mappings();
 struct WorkloadMachine {
   Machine net;
   MxuConfig mxu;
-  double hbm_bytes = 32.0 * (1ull << 30);   ///< capacity per chip
-  double hbm_bytes_per_s = 1200e9;          ///< bandwidth per chip
+  SparseCoreConfig sc;                      ///< with the HBM's bandwidth
+  double hbm_bytes = 32.0 * (1ull << 30);   ///< HBM capacity per chip
 };
-/// TPU v4: tpu_v4_machine(), 8 MXUs of 128 x 128 at 1050 MHz, HBM 32 GiB and 1200 GB/s
-/// (docs/references.md §T1).
+/// TPU v4: tpu_v4_machine(), 8 MXUs of 128 x 128 at 1050 MHz, the SparseCore model with HBM's
+/// 1200 GB/s, 32 GiB of HBM (docs/references.md §T1).
 WorkloadMachine tpu_v4_workload_machine();
 
 struct StepEstimate {

@@ -59,14 +59,15 @@ nlohmann::json step_json(const model::StepEstimate& e) {
 /// The naive choice: the most data parallelism that fits (model parallelism only as memory
 /// requires it), then the most cubic shape, then the fewest pipeline stages: the rule of thumb
 /// a user follows without a model.
+/// A slice's longest edge: the most cubic shape has the shortest.
+unsigned longest_edge(const std::string& shape) {
+  const auto t = model::parse_topology(shape, 4).shape();
+  return std::max({t.x, t.y, t.z});
+}
+
 bool naive_before(const model::StepEstimate& a, const model::StepEstimate& b, const std::vector<std::string>& order) {
   if (a.data != b.data) return a.data > b.data;
-  auto longest = [](const std::string& s) {
-    unsigned x = 0, y = 0, z = 0;
-    std::sscanf(s.c_str(), "%ux%ux%u", &x, &y, &z);
-    return std::max({x, y, z});
-  };
-  if (longest(a.shape) != longest(b.shape)) return longest(a.shape) < longest(b.shape);
+  if (longest_edge(a.shape) != longest_edge(b.shape)) return longest_edge(a.shape) < longest_edge(b.shape);
   if (a.pipeline != b.pipeline) return a.pipeline < b.pipeline;
   if (a.recompute != b.recompute) return a.recompute < b.recompute; // the least recomputation
   const auto ia = std::find(order.begin(), order.end(), a.shape), ib = std::find(order.begin(), order.end(), b.shape);
@@ -123,7 +124,6 @@ int run_dlrm_search(const SearchArgs& a) {
     throw InputError(e.what());
   }
   if (a.batch) cfg.batch = a.batch;
-  if (a.top == 0) throw InputError("--top must be at least 1");
   const auto offered = model::offered_shapes();
   const auto shapes = search_shapes(a, offered);
   check_writable(a.json);
@@ -156,13 +156,9 @@ int run_dlrm_search(const SearchArgs& a) {
   if (!ok.empty() && a.shape.empty()) {
     // the most cubic regular shape: what a user picks without the model
     const model::DlrmStep* naive = nullptr;
-    unsigned best_len = ~0u;
-    for (auto* e : ok) {
-      if (e->shape.find("twisted") != std::string::npos) continue;
-      const auto t = model::parse_topology(e->shape, 4).shape();
-      const unsigned len = std::max({t.x, t.y, t.z});
-      if (len < best_len) best_len = len, naive = e;
-    }
+    for (auto* e : ok)
+      if (e->shape.find("twisted") == std::string::npos && (!naive || longest_edge(e->shape) < longest_edge(naive->shape)))
+        naive = e;
     if (naive) {
       row("naive", *naive);
       fmt::print("naive: the most cubic regular shape; the best is {:.2f}x faster (the all-to-all {:.3f} -> {:.3f} ms)\n",
@@ -219,7 +215,6 @@ int run_search(const SearchArgs& a) {
   if (a.batch) cfg.batch = a.batch;
   if (cfg.d_model % cfg.heads)
     throw InputError(fmt::format("d_model {} is not a whole number of its {} heads", cfg.d_model, cfg.heads));
-  if (a.top == 0) throw InputError("--top must be at least 1");
 
   const auto offered = model::offered_shapes();
   const std::vector<std::string> shapes = search_shapes(a, offered);
@@ -403,6 +398,7 @@ void add_search_command(CLI::App& app, Action& action) {
   s->callback([&action, a] {
     action = [a] {
       if (!a->chips && a->shape.empty()) throw UsageError("give --chips N, or --shape AxBxC");
+      if (a->top == 0) throw InputError("--top must be at least 1");
       return run_search(*a);
     };
   });
