@@ -14,6 +14,8 @@ std::string collective_name(Collective c) {
   case Collective::AllToAll: return "alltoall";
   case Collective::Scatter: return "scatter";
   case Collective::Gather: return "gather";
+  case Collective::ReduceScatterHier: return "reducescatter-hier";
+  case Collective::AllGatherHier: return "allgather-hier";
   }
   return "?";
 }
@@ -22,14 +24,14 @@ Collective collective_from_name(const std::string& name) {
   for (Collective c : kAllCollectives)
     if (collective_name(c) == name) return c;
   throw std::invalid_argument("unknown collective '" + name +
-                              "' (allreduce, allreduce-hier, reducescatter, allgather, alltoall, scatter, gather)");
+                              "' (allreduce, allreduce-hier, reducescatter, reducescatter-hier, allgather, "
+                              "allgather-hier, alltoall, scatter, gather)");
 }
 
 double bus_factor(Collective c, unsigned n) {
   if (n <= 1) return 0;
-  switch (c) {
-  case Collective::AllReduce:
-  case Collective::AllReduceHier: return 2.0 * (n - 1) / n;
+  switch (flat_of(c)) {
+  case Collective::AllReduce: return 2.0 * (n - 1) / n;
   case Collective::ReduceScatter:
   case Collective::AllGather:
   case Collective::AllToAll: return double(n - 1) / n;
@@ -59,8 +61,8 @@ Algorithm algorithm_from_name(const std::string& name) {
 }
 
 Algorithm resolve_algorithm(Collective c, Algorithm a) {
-  const bool ring = c == Collective::AllReduce || c == Collective::ReduceScatter || c == Collective::AllGather;
-  if (c == Collective::AllReduceHier) {
+  const bool ring = ring_collective(c);
+  if (hierarchical(c)) {
     if (a == Algorithm::Default || a == Algorithm::Sequential) return Algorithm::Sequential;
   } else if (ring) {
     if (a == Algorithm::Default) return Algorithm::Concurrent;
@@ -71,7 +73,7 @@ Algorithm resolve_algorithm(Collective c, Algorithm a) {
       return a;
   }
   throw std::invalid_argument(collective_name(c) + " has no algorithm '" + algorithm_name(a) + "' (" +
-                              (c == Collective::AllReduceHier ? "sequential"
+                              (hierarchical(c) ? "sequential"
                                : ring                         ? "concurrent, logical, sequential"
                                : c == Collective::AllToAll    ? "lanes, translate, relay"
                                                               : "lanes, translate") +

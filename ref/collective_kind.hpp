@@ -7,10 +7,33 @@
 
 namespace phtpu {
 
-enum class Collective { AllReduce, AllReduceHier, ReduceScatter, AllGather, AllToAll, Scatter, Gather };
-inline constexpr Collective kAllCollectives[] = {Collective::AllReduce, Collective::AllReduceHier,
-                                                 Collective::ReduceScatter, Collective::AllGather,
-                                                 Collective::AllToAll, Collective::Scatter, Collective::Gather};
+/// The *Hier collectives are the hierarchical variants of the ring collectives: the same result,
+/// grouped by the phext arms (inside each cube first, then across cubes; sim/pod/schedules.hpp).
+enum class Collective {
+  AllReduce, AllReduceHier, ReduceScatter, AllGather, AllToAll, Scatter, Gather, ReduceScatterHier, AllGatherHier
+};
+inline constexpr Collective kAllCollectives[] = {Collective::AllReduce,     Collective::AllReduceHier,
+                                                 Collective::ReduceScatter, Collective::ReduceScatterHier,
+                                                 Collective::AllGather,     Collective::AllGatherHier,
+                                                 Collective::AllToAll,      Collective::Scatter,
+                                                 Collective::Gather};
+
+/// allreduce-hier, reducescatter-hier, allgather-hier.
+inline bool hierarchical(Collective c) {
+  return c == Collective::AllReduceHier || c == Collective::ReduceScatterHier || c == Collective::AllGatherHier;
+}
+/// The collective whose result `c` computes: the flat one of a hierarchical variant, else `c`.
+inline Collective flat_of(Collective c) {
+  return c == Collective::AllReduceHier       ? Collective::AllReduce
+         : c == Collective::ReduceScatterHier ? Collective::ReduceScatter
+         : c == Collective::AllGatherHier     ? Collective::AllGather
+                                              : c;
+}
+/// Ring collectives (reduce-scatter and all-gather phases round rings), flat or hierarchical.
+inline bool ring_collective(Collective c) {
+  const Collective f = flat_of(c);
+  return f == Collective::AllReduce || f == Collective::ReduceScatter || f == Collective::AllGather;
+}
 
 std::string collective_name(Collective c); ///< "allreduce", "allreduce-hier", ...
 /// The inverse of collective_name; throws std::invalid_argument listing the names.
@@ -31,8 +54,8 @@ double bus_factor(Collective c, unsigned n);
 ///   translate   the same transfers, all from send lane 0;
 ///   relay       all-to-all: every block hop by hop over single links, stored on each chip of
 ///               its way (no traffic passes a router it does not stop at).
-/// Default: concurrent for the ring collectives, lanes for the others; allreduce-hier is
-/// sequential only.
+/// Default: concurrent for the ring collectives, lanes for the others; the hierarchical
+/// variants are sequential only.
 enum class Algorithm { Default, Concurrent, Logical, Sequential, Lanes, Translate, Relay };
 /// The six-part ring algorithms (concurrent, logical): per-transfer waits and tokens.
 inline bool six_parts(Algorithm a) { return a == Algorithm::Concurrent || a == Algorithm::Logical; }

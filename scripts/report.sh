@@ -23,11 +23,20 @@ table_cmd=(model --table --workload allreduce,reducescatter,allgather,alltoall -
 avail_cmd=(avail --host-availability 0.99,0.995,0.999 --slices 64:4096 --trials "$trials" --csv "$rep/avail.csv" --json "$rep/avail.json")
 search_cmd=(search --chips 512 --model gpt3-175b --top 6 --csv "$rep/search.csv" --json "$rep/search.json")
 dlrm_cmd=(search --workload dlrm --chips 256 --json "$rep/dlrm.json")
+hier_work=reducescatter,reducescatter-hier,allgather,allgather-hier,allreduce,allreduce-hier
+hier_pod_cmd=(pod --cube 4x4x4 --racks 2 --slice 4x4x8 --workload "$hier_work" --algorithm sequential --bytes 16KiB -q --json "$rep/hier_pod.json")
+hier_net_cmd=(model --machine rtl --method network --shape 4x4x8 --workload "$hier_work" --algorithm sequential --bytes 16KiB --json "$rep/hier_net.json")
+hier_rtl_cmd=(model --machine rtl --method analytic --table --workload allreduce,allreduce-hier --algorithm sequential --bytes 64KiB --csv "$rep/hier_rtl.csv")
+hier_v4_cmd=(model --table --workload allreduce,allreduce-hier --algorithm sequential --bytes 64MiB --csv "$rep/hier_v4.csv")
 "$phtpu" "${cal_cmd[@]}" >"$rep/calibration.txt"
 "$phtpu" "${table_cmd[@]}" >"$rep/model_table.txt"
 "$phtpu" "${avail_cmd[@]}" -q >"$rep/avail.txt"
 "$phtpu" "${search_cmd[@]}" >"$rep/search.txt"
 "$phtpu" "${dlrm_cmd[@]}" >"$rep/dlrm.txt"
+"$phtpu" "${hier_pod_cmd[@]}" >"$rep/hier_pod.txt"
+"$phtpu" "${hier_net_cmd[@]}" >"$rep/hier_net.txt"
+"$phtpu" "${hier_rtl_cmd[@]}" >"$rep/hier_rtl.txt"
+"$phtpu" "${hier_v4_cmd[@]}" >"$rep/hier_v4.txt"
 # the plot of collective time against shape: all-reduce and all-to-all
 awk -F, 'NR == 1 || $7 == "allreduce" || $7 == "alltoall"' "$rep/model_table.csv" >"$rep/model_plot.csv"
 gnuplot -e "in='$rep/calibration.csv'; outdir='$figs'" scripts/report/calibration.gp
@@ -117,5 +126,36 @@ pct() { awk -v x="$1" 'BEGIN { printf "%+.1f %%", 100 * x }'; }
   jq -r '.ranked[] | "| \(.shape) | \(.step_seconds * 1e7 | round / 10) | \(.lookup_seconds * 1e7 | round / 10) | \(.alltoall_seconds * 1e7 | round / 10) | \(.mlp_seconds * 1e7 | round / 10) | \(.allreduce_exposed_seconds * 1e7 | round / 10) | \(.samples_per_second / 1e6 | round) M |"' "$rep/dlrm.json"
   echo
   grep -E '^naive:' "$rep/dlrm.txt" | sed 's/^/- /'
+  echo
+  echo "## Hierarchical collectives: grouped by phext arm against flat"
+  echo
+  echo "The hierarchical variants run their rings inside each cube first (the X arm, electrical links),"
+  echo "then across cubes (the Y arm, optical links); the flat ones round the whole slice's coordinate"
+  echo "lines (docs/model.md, \"Hierarchical collectives\"). Both sequential."
+  echo
+  echo "On the RTL pod, 4x4x8 (two cubes), 16 KiB per chip: \`phtpu ${hier_pod_cmd[*]:0:14}\`, against"
+  echo "\`phtpu ${hier_net_cmd[*]:0:12}\` (the network model; the analytic model with \`--method analytic\`)."
+  echo "Flits: crossings of in-cube links and of OCS circuits, counted by the pod; the model's are"
+  echo "routed by the oracle and equal them exactly (test_model_calibration)."
+  echo
+  echo "| collective | RTL cycles | network model | flits electrical | flits optical | model flits (optical) |"
+  echo "|---|---|---|---|---|---|"
+  jq -r --slurpfile net "$rep/hier_net.json" '.results[] as $r | ($net[0].shapes[0].estimates[] | select(.workload == $r.workload)) as $e |
+    "| \($r.workload) | \($r.cycles) | \($e.cycles | round) | \($r.flits_electrical) | \($r.flits_optical) | \($e.link_flits | round) (\($e.optical_flits | round)) |"' "$rep/hier_pod.json"
+  echo
+  echo "At scale, all-reduce: the RTL's machine (analytic model, 64 KiB per chip, \`phtpu ${hier_rtl_cmd[*]:0:12}\`)"
+  echo "and TPU v4 (\`phtpu ${hier_v4_cmd[*]:0:10}\`, 64 MiB). Times in microseconds; \"optical\": the share"
+  echo "of flit crossings on OCS circuits."
+  echo
+  echo "| shape | RTL flat | RTL hier | hier/flat | optical flat | optical hier | v4 flat | v4 hier | hier/flat |"
+  echo "|---|---|---|---|---|---|---|---|---|"
+  awk -F, 'FNR == 1 { f++; next }
+    $1 ~ /^(4x4x8|8x8x8|8x8x16|8x16x16|16x16x16)(:twisted)?$/ {
+      k = $1; if (!(k in seen)) { seen[k] = 1; order[++n] = k }
+      t[f, k, $7] = $9 * 1e6; o[f, k, $7] = $16 > 0 ? $17 / $16 : 0 }
+    END { for (i = 1; i <= n; ++i) { k = order[i]
+      printf "| %s | %.2f | %.2f | %.3f | %.1f %% | %.1f %% | %.0f | %.0f | %.3f |\n", k, t[1, k, "allreduce"], t[1, k, "allreduce-hier"],
+        t[1, k, "allreduce-hier"] / t[1, k, "allreduce"], 100 * o[1, k, "allreduce"], 100 * o[1, k, "allreduce-hier"],
+        t[2, k, "allreduce"], t[2, k, "allreduce-hier"], t[2, k, "allreduce-hier"] / t[2, k, "allreduce"] } }' "$rep/hier_rtl.csv" "$rep/hier_v4.csv"
 } >"$out"
 echo "report: $out, $figs/{calibration,collectives,goodput}.{svg,png}; data in $rep/" >&2

@@ -20,17 +20,19 @@ using namespace phtpu::pod;
 
 namespace {
 
-const Collective kAll[] = {Collective::AllReduce, Collective::AllReduceHier, Collective::ReduceScatter,
-                           Collective::AllGather, Collective::AllToAll,      Collective::Scatter,
-                           Collective::Gather};
+const Collective kAll[] = {Collective::AllReduce,     Collective::AllReduceHier, Collective::ReduceScatter,
+                           Collective::ReduceScatterHier, Collective::AllGather, Collective::AllGatherHier,
+                           Collective::AllToAll,      Collective::Scatter,       Collective::Gather};
 
 bool sums(Collective c) {
-  return c == Collective::AllReduce || c == Collective::AllReduceHier || c == Collective::ReduceScatter;
+  return c == Collective::AllReduce || c == Collective::AllReduceHier || c == Collective::ReduceScatter ||
+         c == Collective::ReduceScatterHier;
 }
 bool is_ring(Collective c) { return c != Collective::AllToAll && c != Collective::Scatter && c != Collective::Gather; }
 /// Every algorithm of collective c.
 std::vector<Algorithm> algorithms(Collective c) {
-  if (c == Collective::AllReduceHier) return {Algorithm::Sequential};
+  if (c == Collective::AllReduceHier || c == Collective::ReduceScatterHier || c == Collective::AllGatherHier)
+    return {Algorithm::Sequential};
   if (is_ring(c)) return {Algorithm::Concurrent, Algorithm::Logical, Algorithm::Sequential};
   if (c == Collective::AllToAll) return {Algorithm::Lanes, Algorithm::Translate, Algorithm::Relay};
   return {Algorithm::Lanes, Algorithm::Translate};
@@ -115,6 +117,24 @@ TEST_CASE("reduce-scatter ownership: hand-derived ranges, and every slice's chip
     REQUIRE(b.size() == 2);
     CHECK((b[0].lo == 8 && b[0].len == 2 && b[1].lo == 50 && b[1].len == 2));
   }
+  // Hierarchical, 2x2x4 of 2x2x2 cubes, words [0, 64): each half through the in-cube rings of
+  // x, y, z (2 chips each, position the local coordinate), then the cross-cube ring of z (2
+  // cubes; x and y have one cube: rings of 1 keep the whole range). Chip (1,0,3), local
+  // (1,0,1), cube z 1: first half x part 0 -> [0,16), y part 1 -> [8,16), local z part 0 ->
+  // [8,12), cube z part 0 -> [8,10); second half x part 1 -> [48,64), y part 0 -> [48,56),
+  // local z part 1 -> [52,56), cube z part 1 -> [54,56). Chip (0,1,0): first half x part 1 ->
+  // [16,32), y part 0 -> [16,24), z part 1 -> [20,24), cube z part 1 -> [22,24); second half
+  // x part 0 -> [32,48), y part 1 -> [40,48), z part 0 -> [40,44), cube z part 0 -> [40,42).
+  {
+    const auto h = reduce_scatter_owned(small, small.chip_at(0, {1, 0, 3}), 0, 64, Algorithm::Sequential, true);
+    REQUIRE(h.size() == 2);
+    CHECK((h[0].lo == 8 && h[0].len == 2 && h[1].lo == 54 && h[1].len == 2));
+    const auto k = reduce_scatter_owned(small, small.chip_at(0, {0, 1, 0}), 0, 64, Algorithm::Sequential, true);
+    REQUIRE(k.size() == 2);
+    CHECK((k[0].lo == 22 && k[0].len == 2 && k[1].lo == 40 && k[1].len == 2));
+    CHECK_THROWS_AS(reduce_scatter_owned(small, small.chip_at(0, {0, 1, 0}), 0, 64, Algorithm::Concurrent, true),
+                    PlanError);
+  }
   // Concurrent, 2x2x4, words [0, 64): six parts [0,10) [10,21) [21,32) [32,42) [42,53) [53,64);
   // part p = 2r + dir crosses dimensions r, r+1, r+2 (mod 3), forward (dir 0) or backward.
   // Chip (0,0,0): p0 x part 1 -> [5,10), y part 1 -> [7,10), z part 1 of 4 -> [7,8);
@@ -160,12 +180,14 @@ TEST_CASE("reduce-scatter ownership: hand-derived ranges, and every slice's chip
   }
   for (const Plan& plan : plans())
     for (unsigned s = 0; s < plan.slices().size(); ++s)
-      for (Algorithm algo : {Algorithm::Concurrent, Algorithm::Logical, Algorithm::Sequential})
+      for (int hier = 0; hier < 2; ++hier)
+      for (Algorithm algo : hier ? std::vector<Algorithm>{Algorithm::Sequential}
+                                 : std::vector<Algorithm>{Algorithm::Concurrent, Algorithm::Logical, Algorithm::Sequential})
       for (std::uint32_t words : {1u, 5u, 64u, 131u, 1000u}) {
-        CAPTURE(plan.slices()[s].spec.str(), algorithm_name(algo), words);
+        CAPTURE(plan.slices()[s].spec.str(), algorithm_name(algo), hier, words);
         std::vector<unsigned> owners(words);
         for (unsigned chip : plan.slice_chips(s))
-          for (const WordRange& r : reduce_scatter_owned(plan, chip, 7, words, algo)) {
+          for (const WordRange& r : reduce_scatter_owned(plan, chip, 7, words, algo, hier == 1)) {
             REQUIRE(r.lo >= 7);
             REQUIRE(r.lo + r.len <= 7 + words);
             for (std::uint32_t a = r.lo; a < r.lo + r.len; ++a) ++owners[a - 7];

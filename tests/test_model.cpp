@@ -427,7 +427,7 @@ TEST_CASE("the model's schedules: every transfer where the algorithm says", "[mo
   const std::uint32_t w = 6 * 1024;
   // reduce-scatter, either algorithm: every chip sends W (1 - 1/N) words in total, and receives as much
   for (auto a : {model::Algorithm::Sequential, model::Algorithm::Concurrent}) {
-    const auto s = model::build_model_schedule(model::Collective::ReduceScatter, a, t, w);
+    const auto s = model::build_model_schedule(model::Collective::ReduceScatter, a, t, w, 4);
     std::vector<double> sent(n, 0), got(n, 0);
     for (const auto& st : s.steps)
       for (const auto& x : st)
@@ -448,7 +448,7 @@ TEST_CASE("the model's schedules: every transfer where the algorithm says", "[mo
         }
   }
   // all-to-all: every ordered pair once; lanes: each on its first hop's port
-  const auto s = model::build_model_schedule(model::Collective::AllToAll, model::Algorithm::Lanes, t, n * 2);
+  const auto s = model::build_model_schedule(model::Collective::AllToAll, model::Algorithm::Lanes, t, n * 2, 4);
   REQUIRE(s.steps.size() == 1);
   CHECK(s.transfers() == std::size_t{n} * (n - 1));
   std::vector<char> seen(std::size_t{n} * n, 0);
@@ -459,7 +459,7 @@ TEST_CASE("the model's schedules: every transfer where the algorithm says", "[mo
     seen[std::size_t{x.src} * n + x.dst] += 1;
   }
   CHECK(std::count(seen.begin(), seen.end(), 1) == std::ptrdiff_t(n) * (n - 1));
-  CHECK_THROWS_WITH(model::build_model_schedule(model::Collective::AllToAll, model::Algorithm::Lanes, t, 100),
+  CHECK_THROWS_WITH(model::build_model_schedule(model::Collective::AllToAll, model::Algorithm::Lanes, t, 100, 4),
                     Catch::Contains("multiple of 128"));
 }
 

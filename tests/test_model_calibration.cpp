@@ -29,6 +29,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <map>
 
 using namespace phtpu;
 using namespace phtpu::mxu;
@@ -94,6 +95,57 @@ TEST_CASE("the model predicts a held-out shape on the RTL within the stated tole
   }
 }
 
+TEST_CASE("hierarchical collectives: the model against the pod, and every flit on its kind of link",
+          "[model][calibration][pod]") {
+  // 4x4x8 of 4x4x4 cubes: the hierarchical variants (rings inside each cube, then across the two
+  // cubes) and their flat sequential collectives. The network model must give the pod's cycles
+  // within the rings' 5 % (the calibration has no hierarchical runs), and the flits that
+  // cross in-cube links and OCS circuits must be exactly what the model routes with the
+  // oracle (one flit per 16 wire bytes per link). Hand-counted for the flat reduce-scatter of
+  // 1024 words: each half (512 words) goes round x (rings of 4: 3 steps of 128 words, 8 packets
+  // of 16 words + a header = 136 flits), then y (3 steps of 32 words: 34 flits), then z (rings of
+  // 8: 7 steps of 4 words: 5 flits), every step one link per chip: 128 chips x 2 halves x
+  // (3*136 + 3*34 + 7*5) = 139,520 flits. Optical: one link of each x and y ring of 4 (the
+  // cube face), two of each z ring of 8: 2 x 128 x (3*136/4 + 3*34/4 + 7*5*2/8) = 34,880.
+  pod::Pod p{plan_of(4, 2, "4x4x8")};
+  const model::CalibrationSet set = model::parse_calibration(model::embedded_calibration_json());
+  model::Machine m = model::rtl_machine(set, 4);
+  m.step_cycles = model::default_calibration(false).machine.step_cycles;
+  const net::Topology& t = p.plan().slices()[0].topo;
+  const std::uint64_t bytes = 16384;
+  std::map<model::Collective, pod::RunResult> runs;
+  for (model::Collective c : {model::Collective::ReduceScatter, model::Collective::ReduceScatterHier,
+                              model::Collective::AllGather, model::Collective::AllGatherHier,
+                              model::Collective::AllReduce, model::Collective::AllReduceHier}) {
+    const pod::RunResult r = pod::run_collective(p, c, 0, bytes, test_seed(), Algorithm::Sequential);
+    REQUIRE(r.ok);
+    const model::Estimate e = model::network_estimate(c, t, double(bytes), m, Algorithm::Sequential);
+    const double err = e.cycles / double(r.cycles) - 1;
+    const std::string line = fmt::format("{} {} {} B: RTL {} cycles, network model {:.0f} ({:+.1f} %); flits electrical "
+                                         "{} (model {:.0f}), optical {} (model {:.0f})",
+                                         r.shape, r.name, bytes, r.cycles, e.cycles, 100 * err, r.flits_electrical,
+                                         e.link_flits - e.optical_flits, r.flits_optical, e.optical_flits);
+    INFO(line);
+    fmt::print("{}\n", line);
+    CHECK(std::abs(err) <= 0.05);
+    CHECK(double(r.flits_electrical + r.flits_optical) == e.link_flits);
+    CHECK(double(r.flits_optical) == e.optical_flits);
+    runs[c] = r;
+  }
+  CHECK(runs[model::Collective::ReduceScatter].flits_electrical + runs[model::Collective::ReduceScatter].flits_optical ==
+        139520);
+  CHECK(runs[model::Collective::ReduceScatter].flits_optical == 34880);
+  // grouped by arm, fewer flits cross the OCS (the cross-cube ring carries only the chunk a
+  // chip owns after its cube's reduce-scatter), more cross in-cube links (a ring of 4 inside a
+  // dimension of 8 closes over 3 links)
+  for (auto [flat, hier] : {std::pair{model::Collective::ReduceScatter, model::Collective::ReduceScatterHier},
+                            std::pair{model::Collective::AllGather, model::Collective::AllGatherHier},
+                            std::pair{model::Collective::AllReduce, model::Collective::AllReduceHier}}) {
+    CHECK(runs[hier].flits_optical < runs[flat].flits_optical);
+    CHECK(runs[hier].flits_electrical > runs[flat].flits_electrical);
+  }
+}
+
 TEST_CASE("points of the embedded calibration data give the same cycles on the RTL", "[model][calibration][pod]") {
   // The data holds RTL measurements; rerunning a few must give them exactly (the runs are
   // deterministic). When the RTL or the schedules change, this fails until
@@ -141,7 +193,7 @@ TEST_CASE("the pod runs the shared schedules on its chips and addresses, transfe
         // (the buffer away from word 0, so that a lost base offset shows)
         const std::uint32_t base = 5;
         const pod::Schedule ps = pod::build_schedule(c, plan, 0, base, words, blocks ? base + words : 0, a);
-        const model::ModelSchedule ms = model::build_model_schedule(c, a, t, words);
+        const model::ModelSchedule ms = model::build_model_schedule(c, a, t, words, k.cube);
         REQUIRE(ps.steps.size() == ms.steps.size());
         for (std::size_t s = 0; s < ps.steps.size(); ++s) {
           // (the pod keeps a step's tokens apart; the model's token step holds them)

@@ -16,7 +16,9 @@
 
 namespace phtpu::model {
 
-bool modelled(Collective c) { return std::find(std::begin(kCollectives), std::end(kCollectives), c) != std::end(kCollectives); }
+bool modelled(Collective c) {
+  return std::find(std::begin(kCollectives), std::end(kCollectives), flat_of(c)) != std::end(kCollectives);
+}
 
 double link_rate(const Machine& m, double lat) {
   if (m.credit_flits <= 0) return m.link_bytes_per_cycle;
@@ -92,6 +94,7 @@ struct Pattern {
   std::vector<double> cycles_per_byte;  ///< per sender: 1 / the slowest link rate on its path
   std::vector<std::uint8_t> arrival;    ///< per receiver: the port its transfer arrives on
   double latency = 0;                   ///< the longest route, cycles
+  double hops = 0, optical_hops = 0;    ///< links crossed, all chips' transfers together
 };
 
 /// The pattern of a ring step: chip i sends to next[i].
@@ -110,6 +113,8 @@ Pattern ring_pattern(const net::Topology& t, const std::vector<unsigned>& next, 
       if (h.hop.port == net::Port::Local) continue;
       ++p.load[std::size_t{t.index(h.node)} * 6 + static_cast<unsigned>(h.hop.port)];
       const bool o = optical(h.node, h.hop.port, m.cube);
+      ++p.hops;
+      if (o) ++p.optical_hops;
       lat += m.router_cycles + (o ? m.optical_latency : m.electrical_latency);
       rate = std::min(rate, o ? rate_o : rate_e);
       last = h.hop.port;
@@ -121,13 +126,27 @@ Pattern ring_pattern(const net::Topology& t, const std::vector<unsigned>& next, 
   return p;
 }
 
-/// Along the coordinate lines of dimension d, forward (sign > 0) or backward.
-Pattern ring_pattern(const net::Topology& t, int d, int sign, const Machine& m) {
-  const unsigned n = t.nodes(), len = t.shape()[d];
+/// The rings of a phase along dimension d (sched::ring_schedule's lines): kind 0 the coordinate
+/// lines, 1 inside each cube (local coordinates), 2 across cubes (cube coordinates).
+struct Lines {
+  int d = 0, kind = 0;
+  unsigned len(const net::Topology& t, unsigned cube) const {
+    const unsigned s = t.shape()[d];
+    return kind == 0 ? s : kind == 1 ? std::min(cube, s) : (s + cube - 1) / cube;
+  }
+};
+
+/// Along the lines, forward (sign > 0) or backward.
+Pattern ring_pattern(const net::Topology& t, Lines l, int sign, const Machine& m) {
+  const unsigned n = t.nodes(), c = std::max(m.cube, 1u), len = l.len(t, c);
   std::vector<unsigned> next(n);
   for (unsigned i = 0; i < n; ++i) {
     phext::Vec3 b = t.position(i);
-    b[d] = sign > 0 ? (b[d] + 1) % len : (b[d] + len - 1) % len;
+    unsigned& x = b[l.d];
+    // the chip's position on its ring, and the coordinate of position q
+    const unsigned pos = l.kind == 0 ? x : l.kind == 1 ? x % c : x / c;
+    const unsigned q = sign > 0 ? (pos + 1) % len : (pos + len - 1) % len;
+    x = l.kind == 0 ? q : l.kind == 1 ? x / c * c + q : q * c + x % c;
     next[i] = t.index(b);
   }
   return ring_pattern(t, next, m);
@@ -227,22 +246,26 @@ void finish(Estimate& e, const Machine& m) {
                                         : "latency";
 }
 
+/// Flits of a transfer of `bytes` (a flit carries 16 bytes: the header's and the payload's).
+double flits(const Machine& m, double bytes) { return wire_bytes(m, bytes) / 16; }
+
 void ring_estimate(Estimate& e, const net::Topology& t, double bytes, const Machine& m) {
-  std::map<std::pair<int, int>, Pattern> patterns;
-  auto pattern = [&](int d, int sign) -> const Pattern& {
-    auto it = patterns.find({d, sign});
-    if (it == patterns.end()) it = patterns.emplace(std::make_pair(d, sign), ring_pattern(t, d, sign, m)).first;
+  std::map<std::tuple<int, int, int>, Pattern> patterns;
+  auto pattern = [&](Lines l, int sign) -> const Pattern& {
+    auto it = patterns.find({l.d, l.kind, sign});
+    if (it == patterns.end()) it = patterns.emplace(std::make_tuple(l.d, l.kind, sign), ring_pattern(t, l, sign, m)).first;
     return it->second;
   };
-  const phext::Vec3 shape = t.shape();
+  // a part's phases: 3 (x, y, z), or 6 for a hierarchical collective (inside cubes, then across)
+  const unsigned nph = hierarchical(e.collective) ? 6 : 3;
   struct Part {
     std::array<int, 3> dims;
     int sign;
     unsigned lane_base; // lane of phase dim d: concurrent 2d + dir, sequential 0
     bool lanes;
     double data;
-    std::array<unsigned, 3> len{};                      // ring length per phase
-    std::array<const Pattern*, 3> fwd{}, back{};        // its steps, and its tokens' direction
+    std::array<unsigned, 6> len{};                      // ring length per phase
+    std::array<const Pattern*, 6> fwd{}, back{};        // its steps, and its tokens' direction
   };
   std::vector<Part> parts;
   const bool conc = six_parts(e.algorithm);
@@ -255,16 +278,19 @@ void ring_estimate(Estimate& e, const net::Topology& t, double bytes, const Mach
     parts.push_back({{0, 1, 2}, 1, 0, false, bytes / 2});
     parts.push_back({{0, 1, 2}, -1, 0, false, bytes / 2});
   }
+  auto phase_lines = [&](const Part& q, unsigned k) {
+    return Lines{q.dims[k % 3], nph == 6 ? 1 + static_cast<int>(k / 3) : 0};
+  };
   // the rings: coordinate lines, or (concurrent on a twisted torus) the rings that follow the
   // links (sched::ring_coordinates): chip a -> a + g_k along phase k's ring
   std::map<std::tuple<int, int, int>, Pattern> followed; // (first dim, phase, sign)
   const bool follow = e.algorithm == Algorithm::Concurrent && t.twist() != net::Twist::None;
   for (Part& q : parts) {
     if (!follow) {
-      for (int k = 0; k < 3; ++k) {
-        q.len[k] = shape[q.dims[k]];
-        q.fwd[k] = &pattern(q.dims[k], q.sign);
-        q.back[k] = &pattern(q.dims[k], -q.sign);
+      for (unsigned k = 0; k < nph; ++k) {
+        q.len[k] = phase_lines(q, k).len(t, std::max(m.cube, 1u));
+        q.fwd[k] = &pattern(phase_lines(q, k), q.sign);
+        q.back[k] = &pattern(phase_lines(q, k), -q.sign);
       }
       continue;
     }
@@ -290,16 +316,16 @@ void ring_estimate(Estimate& e, const net::Topology& t, double bytes, const Mach
   }
   auto lane_of = [](const Part& p, int d) { return p.lanes ? static_cast<unsigned>(2 * d) + p.lane_base : 0u; };
   // the chunk of each part in each phase
-  std::vector<std::array<double, 3>> chunk(parts.size());
+  std::vector<std::array<double, 6>> chunk(parts.size());
   for (std::size_t q = 0; q < parts.size(); ++q) {
     double data = parts[q].data;
-    for (int k = 0; k < 3; ++k) {
+    for (unsigned k = 0; k < nph; ++k) {
       const unsigned len = parts[q].len[k];
       chunk[q][k] = len > 1 ? data / len : 0;
       if (len > 1) data /= len;
     }
   }
-  auto phase = [&](int k) {
+  auto phase = [&](unsigned k) {
     // lock step: step s has the parts whose ring along their phase-k dimension has more than s+1 chips
     std::vector<unsigned> ends;
     for (const Part& p : parts) ends.push_back(p.len[k] > 1 ? p.len[k] - 1 : 0);
@@ -311,7 +337,11 @@ void ring_estimate(Estimate& e, const net::Topology& t, double bytes, const Mach
       if (b <= from) continue;
       std::vector<Flow> flows;
       for (std::size_t q = 0; q < parts.size(); ++q)
-        if (ends[q] > from) flows.push_back({parts[q].fwd[k], chunk[q][k], lane_of(parts[q], parts[q].dims[k])});
+        if (ends[q] > from) {
+          flows.push_back({parts[q].fwd[k], chunk[q][k], lane_of(parts[q], parts[q].dims[k % 3])});
+          e.link_flits += (b - from) * parts[q].fwd[k]->hops * flits(m, chunk[q][k]);
+          e.optical_flits += (b - from) * parts[q].fwd[k]->optical_hops * flits(m, chunk[q][k]);
+        }
       add_steps(e, b - from, step_cost(t, flows, m), m);
       from = b;
     }
@@ -327,10 +357,11 @@ void ring_estimate(Estimate& e, const net::Topology& t, double bytes, const Mach
   };
   if (!conc) {
     // lock step: every step waits for everything of the step before
-    if (e.collective != Collective::AllGather)
-      for (int k = 0; k < 3; ++k) phase(k);
-    if (e.collective != Collective::ReduceScatter)
-      for (int k = 3; k-- > 0;) phase(k);
+    const Collective f = flat_of(e.collective);
+    if (f != Collective::AllGather)
+      for (unsigned k = 0; k < nph; ++k) phase(k);
+    if (f != Collective::ReduceScatter)
+      for (unsigned k = nph; k-- > 0;) phase(k);
     return;
   }
   // Concurrent: a part's transfer waits only for its own data (and its receiver's token), so
@@ -349,6 +380,8 @@ void ring_estimate(Estimate& e, const net::Topology& t, double bytes, const Mach
   std::vector<unsigned> count(parts.size(), 0); // and their number
   auto load = [&](const Pattern& pt, double b, unsigned ln, double steps) {
     const double w = wire_bytes(m, b);
+    e.link_flits += steps * pt.hops * flits(m, b);
+    e.optical_flits += steps * pt.optical_hops * flits(m, b);
     for (std::size_t l = 0; l < link.size(); ++l)
       if (pt.load[l]) link[l] += steps * pt.load[l] * w;
     for (unsigned i = 0; i < n; ++i) {
@@ -432,6 +465,10 @@ void alltoall_estimate(Estimate& e, const net::Topology& t, double bytes, const 
         if (h.hop.port != net::Port::Local) hops[static_cast<unsigned>(h.hop.port)] += 1;
     for (unsigned p = 0; p < 6; ++p) {
       if (hops[p] == 0) continue;
+      // every chip's routes are the translation of chip 0's; a cube edge's worth of links of
+      // a ring has one optical link (the cube face's)
+      e.link_flits += n * hops[p] * wire / 16;
+      e.optical_flits += n * hops[p] * wire / 16 / std::max(m.cube, 1u);
       const int d = net::port_dim(static_cast<net::Port>(p));
       const bool any_optical = t.shape()[d] >= m.cube; // a torus dimension of cubes has optical links
       s.link = std::max(s.link, hops[p] * wire / (any_optical ? rate_o : rate_e));
@@ -440,9 +477,12 @@ void alltoall_estimate(Estimate& e, const net::Topology& t, double bytes, const 
     load = all_pairs_link_load(t);
     for (unsigned i = 0; i < n; ++i)
       for (unsigned p = 0; p < 6; ++p)
-        if (load[std::size_t{i} * 6 + p])
-          s.link = std::max(s.link, load[std::size_t{i} * 6 + p] * wire /
-                                        (optical(t.position(i), static_cast<net::Port>(p), m.cube) ? rate_o : rate_e));
+        if (load[std::size_t{i} * 6 + p]) {
+          const bool o = optical(t.position(i), static_cast<net::Port>(p), m.cube);
+          s.link = std::max(s.link, load[std::size_t{i} * 6 + p] * wire / (o ? rate_o : rate_e));
+          e.link_flits += load[std::size_t{i} * 6 + p] * wire / 16;
+          if (o) e.optical_flits += load[std::size_t{i} * 6 + p] * wire / 16;
+        }
   }
   // one chip's sends in the pod's issue order (every chip alike on a torus; a mesh's chip 0
   // has the longest routes), its receives (by symmetry its transfers' arrival ports), the
@@ -473,7 +513,7 @@ void alltoall_estimate(Estimate& e, const net::Topology& t, double bytes, const 
 Estimate start(Collective c, const net::Topology& t, double bytes, const Machine& m, Algorithm a) {
   if (!modelled(c))
     throw std::invalid_argument("the model does not cover " + collective_name(c) +
-                                " (allreduce, reducescatter, allgather, alltoall)");
+                                " (allreduce, reducescatter, allgather, each also -hier; alltoall)");
   if (m.send_lanes < 1 || m.send_lanes > 6 || m.receive_lanes < 1 || m.receive_lanes > 6)
     throw std::invalid_argument("a chip has 1 to 6 send and receive lanes");
   Estimate e;
@@ -513,7 +553,7 @@ namespace {
 /// The network model's run of `words` words per chip.
 double network_cycles(Collective c, Algorithm a, const net::Topology& t, std::uint32_t words, const Machine& m,
                       const NetworkLimits& limits) {
-  const ModelSchedule s = build_model_schedule(c, a, t, words);
+  const ModelSchedule s = build_model_schedule(c, a, t, words, m.cube);
   NetSimConfig cfg = net_config(m);
   cfg.progress = limits.progress;
   return double(simulate_network(t, cfg, host_programs(s, t.nodes(), m.send_lanes)).cycles);

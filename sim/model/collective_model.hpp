@@ -50,10 +50,14 @@ namespace phtpu::model {
 using phtpu::Collective;
 using phtpu::collective_from_name;
 using phtpu::collective_name;
-/// The collectives the model predicts (the pod's schedules also run allreduce-hier, scatter and
-/// gather; estimate() refuses them).
+using phtpu::flat_of;
+using phtpu::hierarchical;
+/// The collectives the model is calibrated on (the pod's schedules also run scatter and gather;
+/// estimate() refuses them).
 inline constexpr Collective kCollectives[] = {Collective::AllReduce, Collective::ReduceScatter, Collective::AllGather,
                                               Collective::AllToAll};
+/// kCollectives and the hierarchical variants of its ring collectives (modelled by the same
+/// rules on their own schedules; checked against the pod in test_model_calibration).
 bool modelled(Collective c);
 
 struct Machine {
@@ -100,6 +104,10 @@ struct Estimate {
   /// where the analytic time goes (network model: the analytic split of the same schedule)
   double link_cycles = 0, send_cycles = 0, receive_cycles = 0, latency_cycles = 0, overhead_cycles = 0;
   double analytic_cycles = 0; ///< the analytic model's time (with the network model: its bound)
+  /// Flits that cross links, all chips' transfers together (a flit per 16 wire bytes, once per
+  /// link it crosses), and of them those that cross optical links (leaving a cube): the
+  /// pod's PodStats counts the same. The all-to-all on a torus: chip 0's routes translated.
+  double link_flits = 0, optical_flits = 0;
   std::string bound;          ///< "links", "send", "receive" or "latency": the analytic split's largest share
 };
 

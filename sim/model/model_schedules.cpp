@@ -30,7 +30,8 @@ std::vector<ModelTransfer> alltoall_order(const net::Topology& t, unsigned chip,
   return out;
 }
 
-ModelSchedule build_model_schedule(Collective c, Algorithm a, const net::Topology& t, std::uint32_t words) {
+ModelSchedule build_model_schedule(Collective c, Algorithm a, const net::Topology& t, std::uint32_t words,
+                                   unsigned cube) {
   ModelSchedule s;
   s.algorithm = a;
   const unsigned n = t.nodes();
@@ -53,9 +54,8 @@ ModelSchedule build_model_schedule(Collective c, Algorithm a, const net::Topolog
     s.steps.push_back(std::move(st));
     return s;
   }
-  if (c != Collective::AllReduce && c != Collective::ReduceScatter && c != Collective::AllGather)
-    throw std::invalid_argument("the model does not cover " + collective_name(c));
-  s.steps = sched::ring_schedule(c, a, t, words);
+  if (!ring_collective(c)) throw std::invalid_argument("the model does not cover " + collective_name(c));
+  s.steps = sched::ring_schedule(c, a, t, words, cube);
   return s;
 }
 

@@ -44,9 +44,11 @@ struct ModelSchedule {
 /// One chip's all-to-all transfers in the order its host issues them (one word each; `lo` 0).
 std::vector<ModelTransfer> alltoall_order(const net::Topology& t, unsigned chip, Algorithm a);
 
-/// The schedule of `c` with algorithm `a` (resolved) over `words` words per chip on `t`.
-/// Throws std::invalid_argument for an all-to-all whose words are not a multiple of the chips.
-ModelSchedule build_model_schedule(Collective c, Algorithm a, const net::Topology& t, std::uint32_t words);
+/// The schedule of `c` with algorithm `a` (resolved) over `words` words per chip on `t`, whose
+/// cubes have edge `cube` (the hierarchical variants' rings). Throws std::invalid_argument for an
+/// all-to-all whose words are not a multiple of the chips.
+ModelSchedule build_model_schedule(Collective c, Algorithm a, const net::Topology& t, std::uint32_t words,
+                                   unsigned cube);
 
 /// The host programs that run a schedule (network_sim.hpp), on a chip of `send_lanes` lanes
 /// (a transfer's lane is taken modulo the lanes the chip has).

@@ -83,6 +83,8 @@ nlohmann::json estimate_json(const model::Estimate& e, double cal_error) {
           {"cycles_receive", e.receive_cycles},
           {"cycles_latency", e.latency_cycles},
           {"cycles_step_overhead", e.overhead_cycles},
+          {"link_flits", e.link_flits},
+          {"optical_flits", e.optical_flits},
           {"calibration_error", cal_error}};
 }
 
@@ -111,15 +113,18 @@ std::string pct(double e) { return fmt::format("{:+.1f}%", 100 * e); }
 /// The calibration error an estimate rests on: the largest |error| on the RTL of the method
 /// that made it, for that collective; for the analytic model, over the calibrated messages of at
 /// least its size (the largest, for larger ones), and for a machine whose links are not
-/// credit-limited (TPU v4's, by assumption) over the RTL runs whose links are not either.
+/// credit-limited (TPU v4's, by assumption) over the RTL runs whose links are not either. A
+/// hierarchical variant rests on its flat collective's (the same rules; the calibration has no
+/// hierarchical runs).
 double rests_on(const model::Estimate& e, const model::Machine& m) {
-  if (e.method == model::Method::Network) return model::network_calibration_error(e.collective);
+  const model::Collective c = model::flat_of(e.collective);
+  if (e.method == model::Method::Network) return model::network_calibration_error(c);
   const model::Calibration& cal = model::default_calibration(false);
   const bool credit_free = m.credit_flits <= 0 || m.credit_flits >= 2 * m.optical_latency + m.credit_extra;
   double largest = 0;
   for (const auto& p : cal.points)
-    if (p.m.collective == e.collective) largest = std::max(largest, p.m.bytes);
-  return cal.max_error(e.collective, model::Method::Analytic, credit_free, std::min(e.bytes, largest));
+    if (p.m.collective == c) largest = std::max(largest, p.m.bytes);
+  return cal.max_error(c, model::Method::Analytic, credit_free, std::min(e.bytes, largest));
 }
 
 int run_calibration(const ModelArgs& a) {
@@ -385,7 +390,7 @@ int run_model(const ModelArgs& a) {
     try {
       const model::Collective c = model::collective_from_name(w);
       if (!model::modelled(c))
-        throw InputError("the model covers allreduce, reducescatter, allgather and alltoall, not " + w);
+        throw InputError("the model covers allreduce, reducescatter, allgather (each also -hier) and alltoall, not " + w);
       model::resolve_algorithm(c, algo, m.send_lanes);
       work.push_back(c);
     } catch (const std::invalid_argument& e) {
@@ -411,13 +416,13 @@ int run_model(const ModelArgs& a) {
   nlohmann::json out = nlohmann::json::array();
   std::ostringstream csv;
   csv << "shape,chips,diameter,avg_hops,bisection_links,bisection_bytes_per_s,workload,bytes,seconds,busbw_bytes_per_s,"
-         "bound,calibration_error,algorithm,method\n";
+         "bound,calibration_error,algorithm,method,link_flits,optical_flits\n";
   fmt::print("machine: {} ({:.0f} MHz, links {:.1f} GB/s one way, {} send and {} receive lanes); collective times rest on "
              "the calibration error shown (largest |model - RTL| of that collective and method, `phtpu model --calibration`)\n",
              m.name, m.clock_hz / 1e6, link_bps / 1e9, m.send_lanes, m.receive_lanes);
-  fmt::print("{:<15} {:>5} {:>4} {:>6} {:>6} {:>9} | {:<13} {:<10} {:>9} {:>11} {:>11} {:<7} {:<8} {:>6}\n", "shape", "chips",
+  fmt::print("{:<15} {:>5} {:>4} {:>6} {:>6} {:>9} | {:<18} {:<10} {:>9} {:>11} {:>11} {:<7} {:<8} {:>6}\n", "shape", "chips",
              "diam", "hops", "bisect", "bisect", "workload", "algorithm", "bytes", "time", "busbw", "bound", "method", "cal");
-  fmt::print("{:<15} {:>5} {:>4} {:>6} {:>6} {:>9} | {:<13} {:<10} {:>9} {:>11} {:>11} {:<7} {:<8} {:>6}\n", "", "", "", "avg",
+  fmt::print("{:<15} {:>5} {:>4} {:>6} {:>6} {:>9} | {:<18} {:<10} {:>9} {:>11} {:>11} {:<7} {:<8} {:>6}\n", "", "", "", "avg",
              "links", "TB/s", "", "", "per chip", "", "GB/s", "", "", "error");
   std::vector<std::string> notes; // sizes the network model ran otherwise than asked
   for (const auto& s : shapes) {
@@ -446,17 +451,17 @@ int run_model(const ModelArgs& a) {
         }
         const double err = rests_on(e, m);
         js["estimates"].push_back(estimate_json(e, err));
-        fmt::print("{:<15} {:>5} {:>4} {:>6} {:>6} {:>9} | {:<13} {:<10} {:>9} {:>11} {:>11.1f} {:<7} {:<8} {:>5.1f}%\n",
+        fmt::print("{:<15} {:>5} {:>4} {:>6} {:>6} {:>9} | {:<18} {:<10} {:>9} {:>11} {:>11.1f} {:<7} {:<8} {:>5.1f}%\n",
                    first ? model::shape_label(t) : "", first ? fmt::format("{}", met.nodes) : "",
                    first ? fmt::format("{}", met.diameter) : "", first ? fmt::format("{:.2f}", met.avg_hops) : "",
                    first ? fmt::format("{}", met.bisection_links) : "",
                    first ? fmt::format("{:.2f}", met.bisection_links * link_bps / 1e12) : "", model::collective_name(c),
                    model::algorithm_name(e.algorithm), human_bytes(e.bytes), e.seconds > 0 ? human_time(e.seconds) : "-",
                    e.busbw / 1e9, e.bound, model::method_name(e.method) + (e.extrapolated ? "*" : ""), 100 * err);
-        csv << fmt::format("{},{},{},{:.4f},{},{:.6g},{},{},{:.6g},{:.6g},{},{:.5f},{},{}\n", model::shape_label(t), met.nodes,
-                           met.diameter, met.avg_hops, met.bisection_links, met.bisection_links * link_bps,
+        csv << fmt::format("{},{},{},{:.4f},{},{:.6g},{},{},{:.6g},{:.6g},{},{:.5f},{},{},{:.0f},{:.0f}\n", model::shape_label(t),
+                           met.nodes, met.diameter, met.avg_hops, met.bisection_links, met.bisection_links * link_bps,
                            model::collective_name(c), e.bytes, e.seconds, e.busbw, e.bound, err, model::algorithm_name(e.algorithm),
-                           model::method_name(e.method));
+                           model::method_name(e.method), e.link_flits, e.optical_flits);
         if (e.bytes != b)
           notes.push_back(fmt::format("{} {} of {} per chip ran as {} (the pod's unit: whole 16-byte words{})",
                                       model::shape_label(t), model::collective_name(c), human_bytes(b), human_bytes(e.bytes),
@@ -465,6 +470,12 @@ int run_model(const ModelArgs& a) {
       }
     out.push_back(js);
   }
+  for (model::Collective c : work)
+    if (model::hierarchical(c)) {
+      notes.push_back("the hierarchical collectives rest on their flat collective's calibration error (the same rules; "
+                      "the pod checks them: docs/model.md, \"Hierarchical collectives\")");
+      break;
+    }
   for (const auto& n : notes) fmt::print("note: {}\n", n);
   if (a.compute) print_compute();
   if (!a.json.empty())

@@ -110,7 +110,8 @@ void add_pod_command(CLI::App& app, Action& action) {
   cmd->add_option("--settle", o->settle, "OCS settle time, cycles")->capture_default_str();
   cmd->add_option("--slice", o->slices, "a slice, in chips: 4x4x8 or 4x4x8:twisted (repeat for more)");
   cmd->add_option("--workload", o->workloads,
-                  "comma-separated: allreduce, allreduce-hier, reducescatter, allgather, alltoall, scatter, gather, "
+                  "comma-separated: allreduce, reducescatter, allgather (each also -hier: inside cubes, then "
+                  "across), alltoall, scatter, gather, "
                   "embedding, dp")->capture_default_str();
   cmd->add_option("--bytes", o->bytes, "collective message size per chip (B, KiB, MiB; comma-separated sweep)")
       ->capture_default_str();
@@ -450,14 +451,16 @@ void add_pod_command(CLI::App& app, Action& action) {
       j["results"].push_back({{"slice", r.slice + 1}, {"shape", r.shape}, {"chips", r.chips}, {"workload", r.name},
                               {"algorithm", r.algorithm}, {"bytes", r.bytes}, {"lookups", r.lookups}, {"cycles", r.cycles},
                               {"algbw_bytes_per_cycle", r.algbw},
-                              {"busbw_bytes_per_cycle", r.busbw}, {"transfers", r.transfers}, {"ok", r.ok},
+                              {"busbw_bytes_per_cycle", r.busbw}, {"transfers", r.transfers},
+                              {"flits_electrical", r.flits_electrical}, {"flits_optical", r.flits_optical}, {"ok", r.ok},
                               {"detail", r.detail}});
     if (!o->json.empty()) write_output(o->json, j.dump(2) + "\n");
     if (!o->csv.empty()) {
-      std::string csv = "slice,shape,chips,workload,bytes,cycles,algbw_bytes_per_cycle,busbw_bytes_per_cycle,ok,algorithm\n";
+      std::string csv = "slice,shape,chips,workload,bytes,cycles,algbw_bytes_per_cycle,busbw_bytes_per_cycle,ok,algorithm,"
+                        "flits_electrical,flits_optical\n";
       for (const auto& r : results)
-        csv += fmt::format("{},{},{},{},{},{},{:.4f},{:.4f},{},{}\n", r.slice + 1, r.shape, r.chips, r.name, r.bytes, r.cycles,
-                           r.algbw, r.busbw, r.ok ? 1 : 0, r.algorithm);
+        csv += fmt::format("{},{},{},{},{},{},{:.4f},{:.4f},{},{},{},{}\n", r.slice + 1, r.shape, r.chips, r.name, r.bytes,
+                           r.cycles, r.algbw, r.busbw, r.ok ? 1 : 0, r.algorithm, r.flits_electrical, r.flits_optical);
       write_output(o->csv, csv);
     }
     if (!o->markdown.empty()) {

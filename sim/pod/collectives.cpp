@@ -282,11 +282,11 @@ const std::vector<Place>& twisted_places(const net::Topology& t, int r) {
 } // namespace
 
 std::vector<WordRange> reduce_scatter_owned(const Plan& plan, unsigned chip, std::uint32_t base, std::uint32_t words,
-                                            Algorithm algo) {
+                                            Algorithm algo, bool hier) {
   const ChipSite& site = plan.site(chip);
   if (site.slice < 0) throw PlanError(fmt::format("chip {} belongs to no slice", chip));
   try {
-    algo = resolve_algorithm(Collective::ReduceScatter, algo);
+    algo = resolve_algorithm(hier ? Collective::ReduceScatterHier : Collective::ReduceScatter, algo);
   } catch (const std::invalid_argument& e) {
     throw PlanError(e.what());
   }
@@ -298,6 +298,20 @@ std::vector<WordRange> reduce_scatter_owned(const Plan& plan, unsigned chip, std
     return r.part(backward ? (m - g[d]) % m : (g[d] + 1) % m, m);
   };
   std::vector<WordRange> owned;
+  if (hier) { // rings of local coordinates (inside each cube), then of cube coordinates
+    const unsigned c = std::max(plan.cube(), 1u);
+    for (unsigned h = 0; h < 2; ++h) {
+      WordRange r = whole.part(h, 2);
+      for (unsigned kind = 1; kind <= 2; ++kind)
+        for (int d = 0; d < 3; ++d) {
+          const unsigned m = kind == 1 ? std::min(c, shape[d]) : (shape[d] + c - 1) / c;
+          const unsigned x = kind == 1 ? g[d] % c : g[d] / c;
+          r = r.part(h == 1 ? (m - x) % m : (x + 1) % m, m);
+        }
+      owned.push_back(r);
+    }
+    return owned;
+  }
   const net::Topology& topo = plan.slices()[static_cast<unsigned>(site.slice)].topo;
   if (algo == Algorithm::Concurrent && topo.twist() != net::Twist::None) {
     for (unsigned p = 0; p < 6; ++p) {
@@ -406,16 +420,18 @@ std::string check_definition(Collective c, const Plan& plan, unsigned s, std::ui
   const std::vector<unsigned> chips = plan.slice_chips(s);
   const unsigned n = static_cast<unsigned>(chips.size());
   Expectations want(chips, input, output);
-  const bool sums = c == Collective::AllReduce || c == Collective::AllReduceHier || c == Collective::ReduceScatter;
-  switch (c) {
+  const Collective f = flat_of(c);
+  const bool hier = hierarchical(c);
+  const bool sums = f == Collective::AllReduce || f == Collective::ReduceScatter;
+  switch (f) {
   case Collective::AllReduce:
-  case Collective::AllReduceHier:
     for (unsigned k : chips) want.set(k, base, words, {Want::Sum});
     break;
   case Collective::ReduceScatter:
     for (unsigned k : chips) {
       want.set(k, base, words, {Want::Free}); // partial sums pass through every word
-      for (const WordRange& r : reduce_scatter_owned(plan, k, base, words, algo)) want.set(k, r.lo, r.len, {Want::Sum});
+      for (const WordRange& r : reduce_scatter_owned(plan, k, base, words, algo, hier))
+        want.set(k, r.lo, r.len, {Want::Sum});
     }
     break;
   case Collective::AllGather: {
@@ -423,7 +439,7 @@ std::string check_definition(Collective c, const Plan& plan, unsigned s, std::ui
     std::vector<unsigned> owners(words, 0);
     std::vector<unsigned> owner(words);
     for (unsigned k : chips)
-      for (const WordRange& r : reduce_scatter_owned(plan, k, base, words, algo))
+      for (const WordRange& r : reduce_scatter_owned(plan, k, base, words, algo, hier))
         for (std::uint32_t a = r.lo; a < r.lo + r.len; ++a) {
           ++owners[a - base];
           owner[a - base] = k;
@@ -455,6 +471,9 @@ std::string check_definition(Collective c, const Plan& plan, unsigned s, std::ui
       }
     break;
   }
+  case Collective::AllReduceHier:
+  case Collective::ReduceScatterHier:
+  case Collective::AllGatherHier: break; // (f is flat: not reached)
   }
 
   // the exact sums (double) and sum|x| of every element of the buffer, over the slice's chips
@@ -493,7 +512,7 @@ std::string check_definition(Collective c, const Plan& plan, unsigned s, std::ui
                              collective_name(c), k, a, l, g, got[a][l], n, x, tol);
       }
       // an all-reduce reduces each element once and broadcasts it: every chip the same bits
-      if ((c == Collective::AllReduce || c == Collective::AllReduceHier) && k != chips[0] &&
+      if (f == Collective::AllReduce && k != chips[0] &&
           got[a] != output.at(chips[0])[a])
         return fmt::format("{}: chip {} word {}: {}, but chip {} holds {} (every chip must hold the same result)",
                            collective_name(c), k, a, word_hex(got[a]), chips[0], word_hex(output.at(chips[0])[a]));

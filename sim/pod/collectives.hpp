@@ -25,6 +25,7 @@
 //                   owns, then all-gather back z, y, x; everything from send lane 0.
 //   allreduce-hier  (sequential) reduce-scatter inside each cube (electrical rings), all-reduce
 //                   of the owned chunk across cubes (optical rings), all-gather inside each cube.
+//   reducescatter-hier, allgather-hier  (sequential) the first and the second half of it.
 //   reducescatter   the first half of allreduce: chip ends owning reduced chunks.
 //   allgather       the second half: every chip's chunks (where allreduce leaves them) to all.
 //   alltoall        every chip sends block j (W/n words) to chip j, which stores it at block i;
@@ -56,6 +57,9 @@ using phtpu::bus_factor;
 using phtpu::Collective;
 using phtpu::collective_from_name;
 using phtpu::collective_name;
+using phtpu::flat_of;
+using phtpu::hierarchical;
+using phtpu::ring_collective;
 using phtpu::Algorithm;
 using phtpu::algorithm_from_name;
 using phtpu::algorithm_name;
@@ -112,6 +116,8 @@ void submit(Pod& pod, const Schedule& sch);
 //
 // Chips are numbered in slice order (Plan::slice_chips: i = x + X*(y + Y*z)); W = words,
 // n = chips, b = W/n.
+// A hierarchical variant (allreduce-hier, reducescatter-hier, allgather-hier) meets its flat
+// collective's definition, with reduce_scatter_owned's hierarchical ownership.
 //   allreduce, allreduce-hier  every word of [base, base+W) on every chip is the sum over the
 //                  slice's chips within the fp32 bound (fp32_sum_bound), and every chip holds
 //                  the same bits (each element is reduced once, then broadcast).
@@ -142,9 +148,13 @@ struct WordRange {
 ///               half(1).part((X-x)%X, X).part((Y-y)%Y, Y).part((Z-z)%Z, Z)
 ///   concurrent  the buffer's six parts p = 2r + dir, through dimensions r, r+1, r+2 (mod 3),
 ///               forward (dir 0) or backward, each as above: six ranges.
+///   hier        (the hierarchical variants: sequential) as sequential, but each half goes
+///               through the rings inside each cube along x, y, z (position: the local
+///               coordinate x % c, rings of min(c, X) chips), then through the rings across cubes
+///               (position x / c, rings of X / c chips); c is the cube's edge (Plan::cube).
 /// Over the slice's chips the ranges partition the buffer.
 std::vector<WordRange> reduce_scatter_owned(const Plan& plan, unsigned chip, std::uint32_t base, std::uint32_t words,
-                                            Algorithm algo = Algorithm::Default);
+                                            Algorithm algo = Algorithm::Default, bool hier = false);
 
 /// The most an fp32 sum of `n` terms, in any order of n-1 additions with the chip's adder, may
 /// differ from the exact sum, given sum|x_i| = `abs_sum` (collectives.cpp states why).

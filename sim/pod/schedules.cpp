@@ -166,10 +166,8 @@ RingCoordinates ring_coordinates(const net::Topology& t, std::array<int, 3> dims
 }
 
 Steps ring_schedule(Collective c, Algorithm a, const net::Topology& t, std::uint32_t words, unsigned cube) {
-  const bool ring = c == Collective::AllReduce || c == Collective::AllReduceHier || c == Collective::ReduceScatter ||
-                    c == Collective::AllGather;
   const bool parts6 = a == Algorithm::Concurrent || a == Algorithm::Logical;
-  if (!ring || !(parts6 || a == Algorithm::Sequential) || (c == Collective::AllReduceHier && a != Algorithm::Sequential))
+  if (!ring_collective(c) || !(parts6 || a == Algorithm::Sequential) || (hierarchical(c) && a != Algorithm::Sequential))
     throw std::invalid_argument(
         fmt::format("no ring schedule for {} by {}", collective_name(c), algorithm_name(a)));
   const unsigned n = t.nodes();
@@ -203,7 +201,7 @@ Steps ring_schedule(Collective c, Algorithm a, const net::Topology& t, std::uint
     }
   } else {
     std::vector<Phase> phases;
-    for (int kind : c == Collective::AllReduceHier ? std::vector<int>{1, 2} : std::vector<int>{0})
+    for (int kind : hierarchical(c) ? std::vector<int>{1, 2} : std::vector<int>{0})
       for (int d = 0; d < 3; ++d) phases.push_back(lines(t, d, kind, cube));
     std::vector<unsigned> sa, sb;
     for (unsigned k = 0; k < phases.size(); ++k) {
@@ -220,7 +218,8 @@ Steps ring_schedule(Collective c, Algorithm a, const net::Topology& t, std::uint
     for (const PartSteps& h : parts) ps.push_back(&(h.*which)[k]);
     append_merged(out, ps);
   };
-  if (c != Collective::AllGather)
+  const Collective f = flat_of(c);
+  if (f != Collective::AllGather)
     for (std::size_t k = 0; k < parts[0].rs.size(); ++k) {
       if (parts6 && k > 0) { // the tokens: every chip to its phase-k ring predecessor
         std::vector<Move> tok;
@@ -241,7 +240,7 @@ Steps ring_schedule(Collective c, Algorithm a, const net::Topology& t, std::uint
     }
   // (hierarchical: the all-gather phases run in reverse, so the cross-cube rings finish their
   // all-reduce of the owned chunk before the in-cube all-gather)
-  if (c != Collective::ReduceScatter)
+  if (f != Collective::ReduceScatter)
     for (std::size_t k = 0; k < parts[0].ag.size(); ++k) merge(&PartSteps::ag, k);
   if (parts6 && t.twist() != net::Twist::None && a == Algorithm::Concurrent) {
     // Rings that follow the links close their later phases with a routed hop, so a chip hears

@@ -7,7 +7,8 @@
 // Chips are slice positions, numbered as net::Topology::index does: i = x + X*(y + Y*z).
 // A move's words are [lo, lo + words) of the collective's buffer (offsets from its base).
 //
-// Ring collectives (allreduce, reducescatter, allgather; allreduce-hier), by algorithm:
+// Ring collectives (allreduce, reducescatter, allgather; their hierarchical variants
+// allreduce-hier, reducescatter-hier, allgather-hier), by algorithm:
 //   concurrent  the buffer's six parts p = 2r + dir each reduce-scatter round the rings of the
 //               dimensions r, r+1, r+2 (mod 3) in that order, forward (dir 0) or backward, then
 //               all-gather back; in every phase the six parts cross the six links, each sent
@@ -20,8 +21,12 @@
 //               the wrap hop of a short dimension's ring is then a multi-hop route.
 //   sequential  the buffer's two halves go round the coordinate lines in opposite directions,
 //               reduce-scatter along x, then y, then z on the chunk each chip owns, then
-//               all-gather back z, y, x; everything from send lane 0 (allreduce-hier: inside each
-//               cube first, then across cubes).
+//               all-gather back z, y, x; everything from send lane 0. The hierarchical
+//               variants (sequential only) group the rings by the phext arms: reduce-scatter
+//               round the rings inside each cube (local coordinates, electrical links) along x,
+//               y, z, then round the rings across cubes (cube coordinates, chips of the same
+//               local position: optical links) on the chunk each chip owns; all-gather back in
+//               reverse, across cubes first.
 //   Between two reduce-scatter phases of concurrent and logical, a step of tokens: every chip
 //   tells its new ring predecessor that it is done (why: collectives.cpp, submit).
 // Block collectives (alltoall, scatter, gather): block_order (lanes, translate), relay_schedule.
@@ -74,7 +79,7 @@ struct RingCoordinates {
 RingCoordinates ring_coordinates(const net::Topology& t, std::array<int, 3> dims);
 
 /// The steps of ring collective `c` by algorithm `a` (resolved: concurrent, logical or
-/// sequential) over `words` words per chip. `cube`: the cube's edge, for allreduce-hier.
+/// sequential) over `words` words per chip. `cube`: the cube's edge, for the hierarchical variants.
 /// Throws std::invalid_argument for a collective or algorithm that has no ring schedule.
 Steps ring_schedule(Collective c, Algorithm a, const net::Topology& t, std::uint32_t words, unsigned cube = 0);
 

@@ -84,6 +84,9 @@ PendingCollective start_collective(Pod& pod, Collective c, unsigned s, std::uint
   run_reference(sch, p.ref);
   submit(pod, sch);
   p.start_cycle = pod.cycle();
+  const PodStats st = pod.stats();
+  p.start_flits_electrical = st.flits_electrical;
+  p.start_flits_optical = st.flits_optical;
   return p;
 }
 
@@ -102,6 +105,9 @@ RunResult finish_collective(const Pod& pod, const PendingCollective& p) {
   r.cycles = pod.cycle() - p.start_cycle;
   r.algbw = r.cycles ? double(p.bytes) / double(r.cycles) : 0;
   r.busbw = r.algbw * bus_factor(c, r.chips);
+  const PodStats st = pod.stats();
+  r.flits_electrical = st.flits_electrical - p.start_flits_electrical;
+  r.flits_optical = st.flits_optical - p.start_flits_optical;
   // Two independent checks: the definition (what the collective computes, from every chip's
   // input; a wrong schedule fails it) and the C++ reference (the same schedule on plain
   // arrays, bit for bit; it pins down the RTL's rounding and the order of the additions).
@@ -110,7 +116,7 @@ RunResult finish_collective(const Pod& pod, const PendingCollective& p) {
   r.detail = check_definition(c, plan, p.slice, p.base, p.words, p.out, p.input, got, p.algo);
   if (r.detail.empty()) r.detail = compare(pod, p.ref, p.lo, p.words);
   r.ok = r.detail.empty();
-  const bool sums = c == Collective::AllReduce || c == Collective::AllReduceHier || c == Collective::ReduceScatter;
+  const bool sums = flat_of(c) == Collective::AllReduce || flat_of(c) == Collective::ReduceScatter;
   if (r.ok)
     r.detail = fmt::format("{} chips x {} words checked on every chip against the definition{} and bit-exact with "
                            "the C++ reference", r.chips, p.words, sums ? " (sums within (n-1)u sum|x|)" : "");

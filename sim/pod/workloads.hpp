@@ -29,6 +29,9 @@ struct RunResult {
   std::uint64_t cycles = 0;
   double algbw = 0, busbw = 0; ///< bytes per cycle (nccl-tests conventions, per chip); embedding: algbw is lookups per chip per cycle
   std::size_t transfers = 0;
+  /// Flits that crossed in-cube links and OCS circuits during the run (PodStats), the whole
+  /// pod's: the run's own where no other slice was busy. Collectives only.
+  std::uint64_t flits_electrical = 0, flits_optical = 0;
   bool ok = false;
   std::string detail;     ///< what was checked, or the first mismatch
 };
@@ -49,6 +52,7 @@ struct PendingCollective {
   Memory ref;   ///< every chip after the schedule's C++ reference run
   Memory input; ///< every chip as loaded, for the definition (check_definition)
   std::uint64_t start_cycle = 0;
+  std::uint64_t start_flits_electrical = 0, start_flits_optical = 0; ///< PodStats at the start
 };
 PendingCollective start_collective(Pod& pod, Collective c, unsigned s, std::uint64_t bytes, std::uint64_t seed,
                                    Algorithm algo = Algorithm::Default);
