@@ -23,6 +23,7 @@
 #include "mxu_tile_tb.hpp"
 #include "network_sim.hpp"
 #include "test_seed.hpp"
+#include "workload_model.hpp"
 #include "workloads.hpp"
 
 #include <catch2/catch.hpp>
@@ -30,6 +31,7 @@
 
 #include <cmath>
 #include <map>
+#include <tuple>
 
 using namespace phtpu;
 using namespace phtpu::mxu;
@@ -297,4 +299,41 @@ TEST_CASE("the compute model's MXU cycles are the Verilated tile's", "[model][ca
   MxuTileTb<Vmxu_tile_n8, 8> t8;
   check(t8, 8, 256, 16, 16);
   check(t8, 8, 37, 24, 8);
+}
+
+TEST_CASE("the workload model predicts the pod's GEMMs exactly and its small transformer within 3 %",
+          "[model][calibration][pod][workload]") {
+  // The pod chip's host-fed GEMM (compute_model.hpp, pod_gemm_cycles) at every row count
+  // the MXU's accumulators take, on a one-cube pod; measured by hand: 1 row 20 cycles, 8 rows
+  // 28, 16 rows 44, 32 rows 76, 64 rows 140.
+  {
+    pod::Pod p{plan_of(2, 1, "2x2x2")};
+    const std::map<unsigned, std::uint64_t> hand{{1, 20}, {8, 28}, {16, 44}, {32, 76}, {64, 140}};
+    for (unsigned rows = 1; rows <= 64; ++rows) {
+      const pod::RunResult r = pod::run_layers(p, 0, rows, 1, test_seed() + rows);
+      REQUIRE(r.ok);
+      INFO(fmt::format("{} rows: {} cycles of GEMM", rows, r.gemm_cycles));
+      CHECK(r.gemm_cycles == model::pod_gemm_cycles(rows, 4));
+      if (hand.count(rows)) CHECK(r.gemm_cycles == hand.at(rows));
+    }
+  }
+  // Four layers (GEMM, then the all-reduce of its results) on slices of one and two cubes,
+  // regular and twisted: the GEMMs are exact (above), the all-reduces rest on the network
+  // model's recorded error (about 1 %), so 3 % holds with room (docs/workloads.md aims at 10 %).
+  for (const auto& [cube, racks, slice] : {std::tuple{4u, 1u, "4x4x4"}, std::tuple{4u, 2u, "4x4x8"},
+                                           std::tuple{2u, 4u, "2x2x4:twisted"}}) {
+    pod::Pod p{plan_of(cube, racks, slice)};
+    const pod::RunResult r = pod::run_layers(p, 0, 32, 4, test_seed());
+    REQUIRE(r.ok);
+    const model::PodLayersEstimate e =
+        model::pod_layers_step(p.plan().slices()[0].topo, 32, 4, model::fitted_rtl_machine(cube));
+    const double err = e.cycles / double(r.cycles) - 1;
+    const std::string line = fmt::format("{} llm (4 GEMMs of 32x4x4 and their all-reduces): RTL {} cycles ({} of GEMM), "
+                                         "workload model {:.0f} ({:.0f} of GEMM, {:+.1f} %)",
+                                         slice, r.cycles, r.gemm_cycles, e.cycles, e.gemm_cycles, 100 * err);
+    INFO(line);
+    fmt::print("{}\n", line);
+    CHECK(double(r.gemm_cycles) == e.gemm_cycles);
+    CHECK(std::abs(err) <= 0.03);
+  }
 }

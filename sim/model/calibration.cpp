@@ -229,6 +229,13 @@ const Calibration& default_calibration(bool network, const CalibrationProgress& 
   return fast;
 }
 
+Machine fitted_rtl_machine(unsigned cube) {
+  static const CalibrationSet set = parse_calibration(embedded_calibration_json());
+  Machine m = rtl_machine(set, cube);
+  m.step_cycles = default_calibration(false).machine.step_cycles;
+  return m;
+}
+
 double network_calibration_error(Collective c) {
   // `phtpu model --calibration --json`, "max_error_network", rounded up to 0.001 %
   switch (c) {

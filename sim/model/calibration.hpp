@@ -53,6 +53,9 @@ CalibrationSet parse_calibration(const std::string& json);
 /// cycle per receive lane, two host writes per DMA command; the pod's 1-cycle electrical and
 /// 4-cycle optical links), cubes of `cube` chips a side, step_cycles 0.
 Machine rtl_machine(const CalibrationSet& set, unsigned cube = 4);
+/// rtl_machine of the embedded calibration data with the fitted step (default_calibration): the
+/// machine `phtpu model --machine rtl` answers with, and `phtpu pod` predicts its layers by.
+Machine fitted_rtl_machine(unsigned cube = 4);
 
 struct CalPoint {
   Measurement m;

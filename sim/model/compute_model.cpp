@@ -14,6 +14,11 @@ std::uint64_t mxu_tile_cycles(std::uint64_t m, std::uint64_t k, std::uint64_t no
   return m * ceil_div(k, n) * ceil_div(nout, n) + (n + 3) + (2 * std::uint64_t{n} + 2);
 }
 
+std::uint64_t pod_gemm_cycles(std::uint64_t m, unsigned n) {
+  if (m == 0) return 0;
+  return std::max(mxu_tile_cycles(m, n, n, n) + 2, 2 * m + n + 8);
+}
+
 MxuEstimate mxu_gemm(std::uint64_t m, std::uint64_t k, std::uint64_t nout, const MxuConfig& c) {
   MxuEstimate e;
   const std::uint64_t tiles = ceil_div(k, c.n) * ceil_div(nout, c.n);

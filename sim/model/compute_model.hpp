@@ -38,6 +38,15 @@ struct MxuEstimate {
 
 /// Cycles of one GEMM on one N x N tile (the RTL's measured formula above).
 std::uint64_t mxu_tile_cycles(std::uint64_t m, std::uint64_t k, std::uint64_t nout, unsigned n);
+/// A GEMM M x N x N on the scaled pod's chip (its one N x N tile), from the host's first write
+/// until the results are in memory. The host feeds the tile one write a cycle (the result
+/// address, the load command, N weight rows, the stream command, M activation rows, the drain
+/// command) and the drain writes one result row a cycle, so the time is the tile's (above) and
+/// the two writes around it, or, once the rows outnumber the tile's tail, the stream and the
+/// drain back to back:
+///   max(mxu_tile_cycles(M, N, N, N) + 2, 2M + N + 8)
+/// Measured on the pod (N = 4) for M = 1 to 64; test_pod checks every M.
+std::uint64_t pod_gemm_cycles(std::uint64_t m, unsigned n);
 /// A GEMM on a chip: the ceil(K/N) ceil(Nout/N) weight tiles are spread over the MXUs.
 MxuEstimate mxu_gemm(std::uint64_t m, std::uint64_t k, std::uint64_t nout, const MxuConfig& c);
 

@@ -313,4 +313,17 @@ DlrmStep dlrm_step(const DlrmConfig& cfg, const net::Topology& slice, const Work
   return e;
 }
 
+PodLayersEstimate pod_layers_step(const net::Topology& slice, unsigned rows, unsigned gemms, const Machine& net,
+                                  unsigned mxu_n) {
+  if (rows == 0 || gemms == 0) throw std::invalid_argument("the pod's layers need at least one row and one GEMM");
+  PodLayersEstimate e;
+  const double gemm = double(pod_gemm_cycles(rows, mxu_n));
+  const double bytes = double(rows) * mxu_n * 4; // fp32 results
+  const double allreduce = slice.nodes() > 1 ? estimate(Collective::AllReduce, slice, bytes, net).cycles : 0;
+  e.gemm_cycles = gemms * gemm;
+  e.allreduce_cycles = gemms * allreduce;
+  e.cycles = e.gemm_cycles + e.allreduce_cycles;
+  return e;
+}
+
 } // namespace phtpu::model

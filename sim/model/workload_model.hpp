@@ -160,6 +160,19 @@ struct DlrmStep {
 /// The step of `cfg` on `slice`.
 DlrmStep dlrm_step(const DlrmConfig& cfg, const net::Topology& slice, const WorkloadMachine& m);
 
+/// The small transformer the scaled pod runs on its RTL chips (`phtpu pod --workload llm`; the
+/// data-parallel step `dp` is one such layer): `gemms` tensor-parallel linear layers one after
+/// the other, each a GEMM rows x N x N on every chip (its shard of the layer's weights: the
+/// pod chip's one N x N MXU tile) and then the all-reduce of its fp32 output, rows x N x 4
+/// bytes per chip, over the slice: Megatron's row-parallel layers, the tensor part of
+/// transformer_step. GEMMs by pod_gemm_cycles; all-reduces by estimate() on `net` (the RTL's
+/// machine: the network model), each after the GEMMs are done.
+struct PodLayersEstimate {
+  double gemm_cycles = 0, allreduce_cycles = 0, cycles = 0; ///< every layer's
+};
+PodLayersEstimate pod_layers_step(const net::Topology& slice, unsigned rows, unsigned gemms, const Machine& net,
+                                  unsigned mxu_n = 4);
+
 /// The chips of dimensions `dims` (a mask: bit 0 x, 1 y, 2 z) of `slice` through one chip: the
 /// torus (or mesh) of their sizes, 1 in the others; the slice itself when all three.
 net::Topology group_topology(const net::Topology& slice, unsigned dims);

@@ -336,12 +336,10 @@ model::Machine chosen_machine(const ModelArgs& a) {
     if (!a.cube.empty() || a.lanes) throw UsageError("--cube and --lanes describe the rtl machine; TPU v4 has 4x4x4 cubes and six lanes");
     return model::tpu_v4_machine();
   }
-  static const model::CalibrationSet set = model::parse_calibration(model::embedded_calibration_json());
   unsigned cube = 4;
   if (a.cube == "2x2x2") cube = 2;
   else if (!a.cube.empty() && a.cube != "4x4x4") throw InputError("--cube must be 2x2x2 or 4x4x4, not '" + a.cube + "'");
-  model::Machine m = model::rtl_machine(set, cube);
-  m.step_cycles = model::default_calibration(false).machine.step_cycles;
+  model::Machine m = model::fitted_rtl_machine(cube);
   if (a.lanes) {
     if (a.lanes != 1 && a.lanes != 6) throw InputError(fmt::format("--lanes must be 1 or 6, not {}", a.lanes));
     m.send_lanes = m.receive_lanes = a.lanes;

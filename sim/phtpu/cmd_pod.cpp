@@ -1,9 +1,11 @@
 // phtpu pod: build a scaled TPU v4 pod of Verilated chips and OCSes from a JSON config or flags,
 // run verified workloads on its slices, report cycles and bandwidths (sim/pod/).
+#include "calibration.hpp"
 #include "cli.hpp"
 #include "collectives.hpp"
 #include "pod.hpp"
 #include "pod_fabric.hpp"
+#include "workload_model.hpp"
 #include "workloads.hpp"
 
 #include <fmt/format.h>
@@ -20,6 +22,9 @@
 namespace phtpu::cli {
 
 namespace {
+
+/// Rows of the dp and llm workloads' GEMMs (activations per chip; the all-reduce is 16 B a row).
+constexpr unsigned kLayerRows = 32;
 
 /// The process's peak resident memory so far (getrusage: Linux gives KiB).
 std::uint64_t peak_memory_bytes() {
@@ -112,7 +117,8 @@ void add_pod_command(CLI::App& app, Action& action) {
   cmd->add_option("--workload", o->workloads,
                   "comma-separated: allreduce, reducescatter, allgather (each also -hier: inside cubes, then "
                   "across), alltoall, scatter, gather, "
-                  "embedding, dp")->capture_default_str();
+                  "embedding, dp (a GEMM on every chip's MXU, then their all-reduce), llm (four of them: a small "
+                  "transformer's tensor-parallel layers)")->capture_default_str();
   cmd->add_option("--bytes", o->bytes, "collective message size per chip (B, KiB, MiB; comma-separated sweep)")
       ->capture_default_str();
   cmd->add_option("--reconfigure", o->reconfigure,
@@ -180,7 +186,7 @@ void add_pod_command(CLI::App& app, Action& action) {
     if (spec.slices.empty()) spec.slices = pod::PodSpec::default_slices();
     const std::vector<std::string> names = split_commas(o->workloads, false);
     for (const auto& n : names)
-      if (n != "embedding" && n != "dp") (void)pod::collective_from_name(n);
+      if (n != "embedding" && n != "dp" && n != "llm") (void)pod::collective_from_name(n);
     std::vector<std::uint64_t> sizes;
     for (std::size_t a = 0, b; a <= o->bytes.size(); a = b + 1) {
       b = o->bytes.find(',', a);
@@ -222,7 +228,7 @@ void add_pod_command(CLI::App& app, Action& action) {
         throw InputError(std::string("--fault: ") + e.what());
       }
       for (const auto& n : names)
-        if (n != "embedding" && n != "dp") {
+        if (n != "embedding" && n != "dp" && n != "llm") {
           fault_work = pod::collective_from_name(n);
           break;
         }
@@ -240,7 +246,7 @@ void add_pod_command(CLI::App& app, Action& action) {
           throw InputError(std::string("--algorithm: ") + e.what());
         }
         for (const auto& n : names) {
-          if (n == "embedding" || n == "dp") continue;
+          if (n == "embedding" || n == "dp" || n == "llm") continue;
           const auto c = pod::collective_from_name(n);
           try {
             (void)pod::resolve_algorithm(c, a);
@@ -267,7 +273,7 @@ void add_pod_command(CLI::App& app, Action& action) {
     };
     for (unsigned s = 0; s < plan.slices().size(); ++s)
       for (const auto& n : names) {
-        if (n == "embedding" || n == "dp") continue;
+        if (n == "embedding" || n == "dp" || n == "llm") continue;
         const auto c = pod::collective_from_name(n);
         for (std::uint64_t b : sizes) {
           const std::uint64_t words = sized(c, plan.slices()[s].geo.chip_count(), b) / 16;
@@ -315,8 +321,18 @@ void add_pod_command(CLI::App& app, Action& action) {
       for (const auto& n : names) {
         if (n == "embedding") {
           results.push_back(pod::run_embedding(p, s, 16, 20, 256, 1.05, o->seed));
-        } else if (n == "dp") {
-          results.push_back(pod::run_dp_step(p, s, 32, o->seed));
+        } else if (n == "dp" || n == "llm") {
+          // 32 rows; llm: two layers of two linear layers each (attention's output projection,
+          // the MLP's second), each GEMM followed by its all-reduce
+          pod::RunResult r = pod::run_layers(p, s, kLayerRows, n == "dp" ? 1 : 4, o->seed);
+          model::Machine m = model::fitted_rtl_machine(spec.cube);
+          m.electrical_latency = spec.electrical_latency;
+          m.optical_latency = spec.optical_latency;
+          r.model_cycles = model::pod_layers_step(p.plan().slices()[s].topo, kLayerRows, n == "dp" ? 1 : 4, m).cycles;
+          if (r.ok)
+            r.detail += fmt::format("; the workload model: {:.0f} cycles ({:+.1f} %)", r.model_cycles,
+                                    100 * (r.model_cycles / double(r.cycles) - 1));
+          results.push_back(r);
         } else {
           for (std::uint64_t bytes : sizes) {
             const auto c = pod::collective_from_name(n);
@@ -452,7 +468,10 @@ void add_pod_command(CLI::App& app, Action& action) {
                               {"algorithm", r.algorithm}, {"bytes", r.bytes}, {"lookups", r.lookups}, {"cycles", r.cycles},
                               {"algbw_bytes_per_cycle", r.algbw},
                               {"busbw_bytes_per_cycle", r.busbw}, {"transfers", r.transfers},
-                              {"flits_electrical", r.flits_electrical}, {"flits_optical", r.flits_optical}, {"ok", r.ok},
+                              {"flits_electrical", r.flits_electrical}, {"flits_optical", r.flits_optical},
+                              {"gemm_cycles", r.gemm_cycles},
+                              {"model_cycles", r.model_cycles > 0 ? nlohmann::json(r.model_cycles) : nlohmann::json()},
+                              {"ok", r.ok},
                               {"detail", r.detail}});
     if (!o->json.empty()) write_output(o->json, j.dump(2) + "\n");
     if (!o->csv.empty()) {

@@ -230,64 +230,74 @@ RunResult run_embedding(Pod& pod, unsigned s, unsigned batch, unsigned valence_m
   return r;
 }
 
-RunResult run_dp_step(Pod& pod, unsigned s, unsigned rows, std::uint64_t seed) {
+RunResult run_layers(Pod& pod, unsigned s, unsigned rows, unsigned gemms, std::uint64_t seed) {
   const Plan& plan = pod.plan();
   const std::vector<unsigned> chips = plan.slice_chips(s);
   if (rows < 1 || rows > kMxuRows) throw PlanError(fmt::format("rows must be 1..{}", kMxuRows));
+  if (gemms < 1) throw PlanError("a step needs at least one GEMM");
   constexpr unsigned N = kMxuN;
   const std::uint32_t base = 0; // result rows: one word (4 fp32) each
-  Memory ref;
-  const std::uint64_t start = pod.cycle();
-  for (std::size_t k = 0; k < chips.size(); ++k) {
-    const unsigned chip = chips[k];
-    const mxu::Gemm gm = mxu::random_gemm(rows, N, N, seed * 7919 + k);
-    const std::vector<std::uint32_t> c = mxu::golden_gemm(gm, N);
-    auto& m = ref[chip];
-    m.assign(kMemWords, chip::Word{});
-    for (unsigned r = 0; r < rows; ++r) m[base + r] = {c[r * N], c[r * N + 1], c[r * N + 2], c[r * N + 3]};
-    pod.write(chip, chip::kRegionReg | chip::RegMxuOut, {base, 0, 0, 0});
-    pod.write(chip, chip::kRegionMxu | 0, {0, 0, 0, 0}); // LOAD
-    for (unsigned kk = N; kk-- > 0;) { // bottom row of the tile first
-      chip::Word wd{};
-      for (unsigned n = 0; n < N; ++n) wd[n / 2] |= std::uint32_t(gm.b(kk, n)) << (16 * (n % 2));
-      pod.write(chip, chip::kRegionMxu | 1, wd);
-    }
-    pod.write(chip, chip::kRegionMxu | 0, {1, rows, 0, 0}); // STREAM rows into accumulators 0..rows-1
-    for (unsigned r = 0; r < rows; ++r) {
-      chip::Word a{};
-      for (unsigned kk = 0; kk < N; ++kk) a[kk / 2] |= std::uint32_t(gm.a(r, kk)) << (16 * (kk % 2));
-      pod.write(chip, chip::kRegionMxu | 2, a);
-    }
-    pod.write(chip, chip::kRegionMxu | 0, {2, rows, 0, 0}); // DRAIN to memory
-  }
-  pod.run_until_quiet(1'000'000, "MXU step");
-  const std::uint64_t gemm_cycles = pod.cycle() - start;
-  const std::string gemm_check = compare(pod, ref, base, rows);
-  const Schedule sch = build_schedule(Collective::AllReduce, plan, s, base, rows, 0);
-  const Memory input = ref; // the golden GEMM results: the all-reduce's input
-  run_reference(sch, ref);
-  submit(pod, sch);
   RunResult r;
-  r.name = "dp-step";
+  r.name = gemms == 1 ? "dp-step" : "llm";
   r.slice = s;
   r.shape = shape_of(plan, s);
   r.chips = static_cast<unsigned>(chips.size());
   r.bytes = std::uint64_t(rows) * 16;
-  r.cycles = gemm_cycles + pod.run_until_quiet(10'000'000, "data-parallel all-reduce");
-  r.transfers = sch.transfers();
-  if (!gemm_check.empty()) {
-    r.detail = "GEMM: " + gemm_check;
-  } else {
-    r.detail = check_definition(Collective::AllReduce, plan, s, base, rows, 0, input, read_back(pod, chips, base + rows));
-    if (r.detail.empty()) r.detail = compare(pod, ref, base, rows);
+  for (unsigned layer = 0; layer < gemms; ++layer) {
+    Memory ref;
+    const std::uint64_t start = pod.cycle();
+    for (std::size_t k = 0; k < chips.size(); ++k) {
+      const unsigned chip = chips[k];
+      // (the data-parallel step's seeds as before; later layers' from the layer too)
+      const mxu::Gemm gm = mxu::random_gemm(rows, N, N, seed * 7919 + k + 1'000'003ull * layer);
+      const std::vector<std::uint32_t> c = mxu::golden_gemm(gm, N);
+      auto& m = ref[chip];
+      m.assign(kMemWords, chip::Word{});
+      for (unsigned row = 0; row < rows; ++row) m[base + row] = {c[row * N], c[row * N + 1], c[row * N + 2], c[row * N + 3]};
+      pod.write(chip, chip::kRegionReg | chip::RegMxuOut, {base, 0, 0, 0});
+      pod.write(chip, chip::kRegionMxu | 0, {0, 0, 0, 0}); // LOAD
+      for (unsigned kk = N; kk-- > 0;) { // bottom row of the tile first
+        chip::Word wd{};
+        for (unsigned n = 0; n < N; ++n) wd[n / 2] |= std::uint32_t(gm.b(kk, n)) << (16 * (n % 2));
+        pod.write(chip, chip::kRegionMxu | 1, wd);
+      }
+      pod.write(chip, chip::kRegionMxu | 0, {1, rows, 0, 0}); // STREAM rows into accumulators 0..rows-1
+      for (unsigned row = 0; row < rows; ++row) {
+        chip::Word a{};
+        for (unsigned kk = 0; kk < N; ++kk) a[kk / 2] |= std::uint32_t(gm.a(row, kk)) << (16 * (kk % 2));
+        pod.write(chip, chip::kRegionMxu | 2, a);
+      }
+      pod.write(chip, chip::kRegionMxu | 0, {2, rows, 0, 0}); // DRAIN to memory
+    }
+    pod.run_until_quiet(1'000'000, "MXU step");
+    const std::uint64_t gemm_cycles = pod.cycle() - start;
+    r.gemm_cycles += gemm_cycles;
+    const std::string gemm_check = compare(pod, ref, base, rows);
+    // the partial products of the layer's weight shards, summed over the slice
+    const Schedule sch = build_schedule(Collective::AllReduce, plan, s, base, rows, 0);
+    const Memory input = ref; // the golden GEMM results: the all-reduce's input
+    run_reference(sch, ref);
+    submit(pod, sch);
+    r.cycles += gemm_cycles + pod.run_until_quiet(10'000'000, "the layer's all-reduce");
+    r.transfers += sch.transfers();
+    if (!gemm_check.empty()) {
+      r.detail = fmt::format("GEMM {}: {}", layer + 1, gemm_check);
+    } else {
+      r.detail = check_definition(Collective::AllReduce, plan, s, base, rows, 0, input, read_back(pod, chips, base + rows));
+      if (r.detail.empty()) r.detail = compare(pod, ref, base, rows);
+      if (!r.detail.empty()) r.detail = fmt::format("all-reduce {}: {}", layer + 1, r.detail);
+    }
+    if (!r.detail.empty()) return r;
   }
-  r.ok = r.detail.empty();
-  if (r.ok)
-    r.detail = fmt::format("{} GEMMs ({}x{}x{}) bit-exact with the MXU golden model, then their all-reduce checked on "
-                           "every chip against the definition (sums within (n-1)u sum|x|) and bit-exact with the C++ "
-                           "reference ({} cycles of GEMM)", r.chips, rows, N, N, gemm_cycles);
+  r.ok = true;
+  r.detail = fmt::format("{} x {} GEMMs ({}x{}x{}) bit-exact with the MXU golden model, each followed by the all-reduce of "
+                         "its results, checked on every chip against the definition (sums within (n-1)u sum|x|) and "
+                         "bit-exact with the C++ reference ({} cycles of GEMM)",
+                         gemms, r.chips, rows, N, N, r.gemm_cycles);
   return r;
 }
+
+RunResult run_dp_step(Pod& pod, unsigned s, unsigned rows, std::uint64_t seed) { return run_layers(pod, s, rows, 1, seed); }
 
 // ---- fault, detection, repair, re-run ----------------------------------------------------------
 FaultReport run_fault_repair(Pod& pod, Fault f, const FaultScenario& sc) {

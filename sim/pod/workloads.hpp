@@ -32,6 +32,8 @@ struct RunResult {
   /// Flits that crossed in-cube links and OCS circuits during the run (PodStats), the whole
   /// pod's: the run's own where no other slice was busy. Collectives only.
   std::uint64_t flits_electrical = 0, flits_optical = 0;
+  std::uint64_t gemm_cycles = 0; ///< dp-step, llm: the cycles of its GEMMs (the rest: all-reduces)
+  double model_cycles = 0;       ///< dp-step, llm: the workload model's (phtpu pod sets it; 0: none)
   bool ok = false;
   std::string detail;     ///< what was checked, or the first mismatch
 };
@@ -69,6 +71,12 @@ RunResult run_embedding(Pod& pod, unsigned s, unsigned batch, unsigned valence_m
 /// Every chip multiplies its `rows` x 4 bf16 activations by its 4 x 4 weights on the MXU, the
 /// fp32 results are all-reduced over the slice.
 RunResult run_dp_step(Pod& pod, unsigned s, unsigned rows, std::uint64_t seed);
+/// `gemms` such steps one after the other, each with weights and activations of its own: a
+/// small transformer's tensor-parallel linear layers (each chip's GEMM multiplies by its shard
+/// of the layer's weights; the all-reduce sums the partial products: Megatron's row-parallel
+/// layer). Named "llm" (one GEMM: "dp-step", run_dp_step). Each GEMM and each all-reduce is
+/// checked; the first failure ends the run. The workload model's pod_layers_step prices it.
+RunResult run_layers(Pod& pod, unsigned s, unsigned rows, unsigned gemms, std::uint64_t seed);
 
 /// A fault-and-repair run (run_fault_repair).
 struct FaultScenario {
