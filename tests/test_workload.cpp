@@ -4,6 +4,7 @@
 // collective against one built by hand, and the mappings and their rules.
 #include "calibration.hpp"
 #include "collective_model.hpp"
+#include "compare_model.hpp"
 #include "workload_model.hpp"
 
 #include <catch2/catch.hpp>
@@ -158,4 +159,87 @@ TEST_CASE("DLRM: the MLPerf model's sizes by hand, and its step's parts on their
   // tables do not fit
   CHECK(model::dlrm_step(c, Topology::torus({4, 4, 8}, true), wm).step_s < e.step_s);
   CHECK(!model::dlrm_step(c, Topology::mesh({1, 1, 1}), wm).fits);
+}
+
+// ---- the machines beside TPU v4 (sim/model/compare_model.hpp) --------------------------------
+TEST_CASE("compare: the machines' peaks from their arrays, and their slices", "[workload][compare]") {
+  // TPU v3's real MXUs: 4 x 128 x 128 x 2 x 0.94 GHz = 123.208 TFLOP/s, the published 123 (§C2)
+  const model::Accelerator& v3 = model::accelerator("v3");
+  const auto peak = [](const model::MxuConfig& c) { return 2.0 * c.n * c.n * c.mxus * c.clock_hz; };
+  CHECK(peak(v3.wm.mxu) == Approx(123.20768e12).epsilon(1e-12));
+  CHECK(std::abs(peak(v3.wm.mxu) / v3.peak_flops.value - 1) < 0.002);
+  // A100 and IPU Bow: arrays of the clock that gives the published peak, exactly
+  CHECK(peak(model::accelerator("a100").wm.mxu) == Approx(312e12).epsilon(1e-12));
+  CHECK(peak(model::accelerator("ipu-bow").wm.mxu) == Approx(275.25e12 / 1.10).epsilon(1e-12));
+  CHECK(peak(model::accelerator("v4").wm.mxu) == Approx(275.2512e12).epsilon(1e-12)); // 8 x 128^2 x 2 x 1.05 GHz
+  CHECK_THROWS_AS(model::accelerator("h100"), std::invalid_argument);
+  // slices of 512 chips: TPU v4 8x8x8 and 4x8x16; TPU v3 only 16x32 (2D, X <= Y <= 32); A100
+  // nodes of 8 in 1x64, 2x32, 4x16, 8x8; IPU Bow machines of 4 in 1x128, 2x64, 4x32, 8x16
+  auto labels = [](const std::vector<net::Topology>& ts) {
+    std::set<std::string> s;
+    for (const auto& t : ts) s.insert(phext::shape_str(t.shape()));
+    return s;
+  };
+  CHECK(labels(model::accelerator_slices(model::accelerator("v4"), 512)) == std::set<std::string>{"8x8x8", "4x8x16"});
+  CHECK(labels(model::accelerator_slices(v3, 512)) == std::set<std::string>{"16x32x1"});
+  CHECK(labels(model::accelerator_slices(model::accelerator("a100"), 512)) ==
+        std::set<std::string>{"8x1x64", "8x2x32", "8x4x16", "8x8x8"});
+  CHECK(labels(model::accelerator_slices(model::accelerator("ipu-bow"), 512)) ==
+        std::set<std::string>{"4x1x128", "4x2x64", "4x4x32", "4x8x16"});
+  CHECK(model::accelerator_slices(v3, 2048).empty());                         // above its 1024
+  CHECK(model::accelerator_slices(model::accelerator("ipu-bow"), 2048).empty()); // above Bow Pod1024
+  CHECK(model::accelerator_slices(model::accelerator("a100"), 12).empty());   // not whole nodes
+}
+
+TEST_CASE("compare: a switched fabric's collectives by hand", "[workload][compare]") {
+  model::Machine m = model::accelerator("a100").wm.net; // nodes of 8, 300 GB/s in, 25 GB/s out, 2 us a step
+  const double B = 1 << 20;
+  // inside a node (8 x 1 x 1): all-reduce 2 (7/8) B / 300 GB/s + 14 steps
+  const auto in = model::analytic_estimate(model::Collective::AllReduce, net::Topology::mesh({8, 1, 1}), B, m);
+  CHECK(in.seconds == Approx(2 * 7.0 / 8 * B / 300e9 + 14 * 2e-6).epsilon(1e-12));
+  // across two nodes (8 x 2 x 1, 16 chips): the fabric's rate, 30 steps
+  const auto across = model::analytic_estimate(model::Collective::AllReduce, net::Topology::mesh({8, 2, 1}), B, m);
+  CHECK(across.seconds == Approx(2 * 15.0 / 16 * B / 25e9 + 30 * 2e-6).epsilon(1e-12));
+  const auto rs = model::analytic_estimate(model::Collective::ReduceScatter, net::Topology::mesh({8, 2, 1}), B, m);
+  CHECK(rs.seconds == Approx(15.0 / 16 * B / 25e9 + 15 * 2e-6).epsilon(1e-12));
+  // all-to-all on 4 nodes (8 x 4 x 1, 32 chips): blocks of B/32, 7 inside at 300 GB/s and 24
+  // outside at 25 GB/s at once: the fabric's 24 B/32 / 25 GB/s, and one step
+  const auto a2a = model::analytic_estimate(model::Collective::AllToAll, net::Topology::mesh({8, 4, 1}), B, m);
+  CHECK(a2a.seconds == Approx(24 * B / 32 / 25e9 + 2e-6).epsilon(1e-12));
+  CHECK_THROWS_AS(model::network_estimate(model::Collective::AllReduce, net::Topology::mesh({8, 1, 1}), B, m),
+                  std::invalid_argument);
+  // a pipeline stage's send to the next node, and inside one
+  CHECK(model::neighbour_send_seconds(m, B, true) == Approx(B / 25e9 + 2e-6).epsilon(1e-12));
+  CHECK(model::neighbour_send_seconds(m, B, false) == Approx(B / 300e9 + 2e-6).epsilon(1e-12));
+}
+
+TEST_CASE("compare: the best mapping, energy and the fabric's power by hand", "[workload][compare]") {
+  // the best GPT-3 175B step on 512 TPU v4 chips is the search's (docs/workloads.md): 4x8x16,
+  // x and y pipeline, z tensor, selective recomputation
+  const auto cfg = model::transformer_preset("gpt3-175b");
+  const model::Accelerator& v4 = model::accelerator("v4");
+  const model::StepEstimate best = model::best_transformer_step(cfg, model::accelerator_slices(v4, 512), v4.wm);
+  const model::StepEstimate named = model::transformer_step(cfg, net::Topology::torus({4, 8, 16}),
+                                                            model::parse_mapping("x=P,y=P,z=T"), v4.wm,
+                                                            model::Recompute::Selective);
+  CHECK(best.step_s == named.step_s);
+  CHECK(best.fits);
+  // nothing fits the IPU's 0.9 GB: the candidate that says why is the one closest to fitting
+  const model::Accelerator& ipu = model::accelerator("ipu-bow");
+  const model::StepEstimate none = model::best_transformer_step(cfg, model::accelerator_slices(ipu, 512), ipu.wm);
+  CHECK_FALSE(none.fits);
+  CHECK(none.why.find("0.838 GiB") != std::string::npos);
+  // a day on 512 chips of 197 W: 86,400 x 512 x 197 / 3.6e6 = 2,420.74 kWh; x 1.10 = 2,662.81;
+  // x 0.429 kg = 1,142.35 kg CO2e
+  const model::RunEnergy e = model::run_energy(86400, 512, 197, 1.10, 0.429);
+  CHECK(e.chip_kwh == Approx(2420.736).epsilon(1e-9));
+  CHECK(e.facility_kwh == Approx(2662.8096).epsilon(1e-9));
+  CHECK(e.co2e_kg == Approx(1142.3453).epsilon(1e-7));
+  // the default grid intensity is Patterson et al.'s GPT-3 figures' ratio (§C6)
+  CHECK(std::abs(model::kDefaultGridKgPerKwh - 552.0 / 1287.0) < 0.0005);
+  // 512 chips are an eighth of the pod: 6 of its 48 OCSes, 648 W, against 18,000 W
+  const model::FabricPower f = model::fabric_power(512);
+  CHECK(f.ocs_w == Approx(648));
+  CHECK(f.packet_w == Approx(18000));
+  CHECK(f.ocs_per_chip_w == Approx(648.0 / 512));
 }

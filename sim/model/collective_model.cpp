@@ -541,7 +541,40 @@ Estimate closed_form(Collective c, const net::Topology& t, double bytes, const M
 }
 } // namespace
 
+namespace {
+Estimate switched_estimate(Collective c, const net::Topology& t, double bytes, const Machine& m, Algorithm a) {
+  Estimate e = start(c, t, bytes, m, a);
+  const double n = t.nodes();
+  if (n >= 2 && bytes > 0) {
+    const bool inside = t.shape().y * t.shape().z == 1;
+    const double rate = inside ? m.node_bytes_per_s : m.fabric_bytes_per_s;
+    double data_s = 0, steps = 0;
+    switch (flat_of(c)) {
+    case Collective::AllReduce: data_s = 2 * (n - 1) / n * bytes / rate, steps = 2 * (n - 1); break;
+    case Collective::ReduceScatter:
+    case Collective::AllGather: data_s = (n - 1) / n * bytes / rate, steps = n - 1; break;
+    default: { // the all-to-all
+      const double g = t.shape().x, b = bytes / n;
+      data_s = std::max((g - 1) * b / m.node_bytes_per_s, inside ? 0.0 : (n - g) * b / m.fabric_bytes_per_s);
+      steps = 1;
+    }
+    }
+    e.steps = static_cast<unsigned>(steps);
+    e.link_cycles = data_s * m.clock_hz;
+    e.latency_cycles = steps * m.step_seconds * m.clock_hz;
+  }
+  finish(e, m);
+  return e;
+}
+} // namespace
+
+double neighbour_send_seconds(const Machine& m, double bytes, bool across_nodes) {
+  if (m.switch_group) return bytes / (across_nodes ? m.fabric_bytes_per_s : m.node_bytes_per_s) + m.step_seconds;
+  return (wire_bytes(m, bytes) / m.link_bytes_per_cycle + m.router_cycles + m.optical_latency) / m.clock_hz;
+}
+
 Estimate analytic_estimate(Collective c, const net::Topology& t, double bytes, const Machine& m, Algorithm a) {
+  if (m.switch_group) return switched_estimate(c, t, bytes, m, a);
   Estimate e = closed_form(c, t, bytes, m, a);
   if (e.algorithm == Algorithm::Relay)
     throw std::invalid_argument("the analytic model has no relay all-to-all: the network model runs it "
@@ -601,6 +634,7 @@ double network_seconds(Collective c, const net::Topology& t, double bytes, const
 
 Estimate network_estimate(Collective c, const net::Topology& t, double bytes, const Machine& m, Algorithm a,
                           const NetworkLimits& limits) {
+  if (m.switch_group) throw std::invalid_argument("the network model runs the RTL's routers, not a switched fabric");
   const unsigned n = t.nodes();
   if (n < 2 || bytes <= 0) {
     Estimate e = closed_form(c, t, bytes, m, a);

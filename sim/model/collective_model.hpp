@@ -79,6 +79,14 @@ struct Machine {
   double step_cycles = 0;             ///< calibrated: a step's fixed cost (the wait, DMA start)
   bool network_model = false;         ///< collectives by the network model (the RTL's machine)
   unsigned buffer_flits = 8;          ///< the network model's buffers and credits per VC
+  /// A switched fabric instead of links between neighbours (the GPUs and IPUs of
+  /// compare_model.hpp): a slice's x is the position in a node of `switch_group` chips joined by
+  /// a switch at `node_bytes_per_s` per chip and direction; its y and z number the nodes, joined
+  /// by a fabric at `fabric_bytes_per_s` per chip and direction; every step of a collective
+  /// costs `step_seconds` besides its data (switched_estimate, below). 0: links between
+  /// neighbours (everything above).
+  unsigned switch_group = 0;
+  double node_bytes_per_s = 0, fabric_bytes_per_s = 0, step_seconds = 0;
 };
 
 /// A link's payload rate (bytes per cycle) for a latency `lat`.
@@ -111,7 +119,15 @@ struct Estimate {
   std::string bound;          ///< "links", "send", "receive" or "latency": the analytic split's largest share
 };
 
-/// The analytic time of collective `c` with algorithm `a` of `bytes` per chip on `t`.
+/// The analytic time of collective `c` with algorithm `a` of `bytes` per chip on `t`. On a
+/// switched machine (Machine::switch_group) the ring collectives are one ring over the chips of
+/// `t` (n of them; the hierarchical variants priced as flat), whose slowest hop sets the rate:
+/// the node's switch when `t` is inside one node (its y and z are 1), the fabric otherwise;
+///   all-reduce                 2 (n-1)/n bytes / rate + 2 (n-1) step_seconds
+///   reduce-scatter, all-gather   (n-1)/n bytes / rate +   (n-1) step_seconds
+///   all-to-all  every chip's blocks to the other chips of its node at the switch's rate, and to
+///               the rest at the fabric's, at once: max((g-1) b / node, (n-g) b / fabric) +
+///               step_seconds, b = bytes / n, g the node's chips in `t` (its x).
 Estimate analytic_estimate(Collective c, const net::Topology& t, double bytes, const Machine& m,
                            Algorithm a = Algorithm::Default);
 /// How far the network model goes for one estimate.
@@ -140,6 +156,11 @@ double network_seconds(Collective c, const net::Topology& t, double bytes, const
 /// affordable, else the analytic model.
 Estimate estimate(Collective c, const net::Topology& t, double bytes, const Machine& m, Algorithm a = Algorithm::Default,
                   const NetworkLimits& limits = {});
+
+/// One chip's send of `bytes` to a neighbour (a pipeline stage's to the next): over one link
+/// (optical: the slower latency) at the link's rate, or on a switched machine through the switch
+/// (`across_nodes` false) or the fabric.
+double neighbour_send_seconds(const Machine& m, double bytes, bool across_nodes);
 
 /// The network model's configuration of machine `m`.
 NetSimConfig net_config(const Machine& m);

@@ -185,7 +185,7 @@ StepEstimate transformer_step(const TransformerConfig& cfg, const net::Topology&
   e.memory_bytes = 16 * chip_params + act_layer * L * std::min(mb, double(P));
   e.fits = e.memory_bytes <= wm.hbm_bytes;
   if (!e.fits)
-    e.why = fmt::format("{:.1f} GiB per chip, above the {:.0f} GiB of HBM", e.memory_bytes / (1ull << 30),
+    e.why = fmt::format("{:.1f} GiB per chip, above the chip's {:.3g} GiB of memory", e.memory_bytes / (1ull << 30),
                         wm.hbm_bytes / (1ull << 30));
 
   // one microbatch through one layer, forward: QKV, scores and context per head, output
@@ -210,10 +210,9 @@ StepEstimate transformer_step(const TransformerConfig& cfg, const net::Topology&
   // pipeline: the activations forward and their gradients back, one hop each way
   double stage_pipe = 0;
   if (P > 1) {
-    const Machine& n = wm.net;
     const double bytes = M * d * 2 / T; // each tensor-parallel chip sends its share
-    const double cycles = wire_bytes(n, bytes) / n.link_bytes_per_cycle + n.router_cycles + n.optical_latency;
-    stage_pipe = 2 * cycles / n.clock_hz;
+    // (on a switched machine the stages are in other nodes unless the pipeline runs along x)
+    stage_pipe = 2 * neighbour_send_seconds(wm.net, bytes, (mask[static_cast<int>(Axis::Pipeline)] & 6u) != 0);
   }
   const double stage = stage_compute + stage_tensor + stage_pipe;
   e.compute_s = mb * stage_compute;
@@ -286,7 +285,7 @@ DlrmStep dlrm_step(const DlrmConfig& cfg, const net::Topology& slice, const Work
   e.memory_bytes = 2 * 4 * cfg.embedding_elements() / n + 2 * 4 * cfg.mlp_params();
   e.fits = e.memory_bytes <= wm.hbm_bytes;
   if (!e.fits)
-    e.why = fmt::format("{:.1f} GiB per chip, above the {:.0f} GiB of HBM", e.memory_bytes / (1ull << 30),
+    e.why = fmt::format("{:.1f} GiB per chip, above the chip's {:.3g} GiB of memory", e.memory_bytes / (1ull << 30),
                         wm.hbm_bytes / (1ull << 30));
   // the lookups on the SparseCores (compute_model.hpp), rows spread over every chip; the
   // backward pass updates as many rows at the same rate

@@ -39,6 +39,8 @@ void check_writable(const std::string& path);
 /// Write bytes to a file, or standard output for "-" or "".
 void write_output(const std::string& path, std::string_view bytes);
 
+/// The comma-separated items of `text`; empty items kept or skipped.
+std::vector<std::string> split_commas(const std::string& text, bool keep_empty);
 /// "4096", "64KiB", "1MiB", "2GiB" (also K, M, G, B) -> bytes; throws InputError naming the text.
 std::uint64_t parse_byte_size(const std::string& text);
 
@@ -55,5 +57,6 @@ void add_pod_command(CLI::App& app, Action& action);
 void add_model_command(CLI::App& app, Action& action);
 void add_avail_command(CLI::App& app, Action& action);
 void add_search_command(CLI::App& app, Action& action);
+void add_compare_command(CLI::App& app, Action& action);
 
 } // namespace phtpu::cli

@@ -41,17 +41,6 @@ unsigned default_threads() {
   return std::max(1, CPU_COUNT(&set));
 }
 
-/// The comma-separated items of `text`; empty items kept or skipped.
-std::vector<std::string> split_commas(const std::string& text, bool keep_empty) {
-  std::vector<std::string> out;
-  for (std::size_t a = 0, b; a <= text.size(); a = b + 1) {
-    b = text.find(',', a);
-    if (b == std::string::npos) b = text.size();
-    if (b > a || keep_empty) out.push_back(text.substr(a, b - a));
-  }
-  return out;
-}
-
 pod::PodSpec spec_from_json(const std::string& path) {
   nlohmann::json j;
   try {

@@ -83,4 +83,14 @@ phext::ZArm parse_zarm(const std::string& text) {
       fmt::format("invalid Z arm '{}': expected datacenter.pod.slice, each 1..999", phext::printable(text)));
 }
 
+std::vector<std::string> split_commas(const std::string& text, bool keep_empty) {
+  std::vector<std::string> out;
+  for (std::size_t a = 0, b; a <= text.size(); a = b + 1) {
+    b = text.find(',', a);
+    if (b == std::string::npos) b = text.size();
+    if (b > a || keep_empty) out.push_back(text.substr(a, b - a));
+  }
+  return out;
+}
+
 } // namespace phtpu::cli

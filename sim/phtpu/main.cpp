@@ -52,6 +52,7 @@ int main(int argc, char** argv) {
   add_model_command(app, action);
   add_avail_command(app, action);
   add_search_command(app, action);
+  add_compare_command(app, action);
 
   try {
     app.parse(argc, argv);
