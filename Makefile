@@ -9,7 +9,8 @@
 #   make bench   benchmarks; results go to docs/PERF.md
 #   make coverage  the tests with Verilator line and toggle coverage (not part of make test or CI;
 #                  build-coverage/, report in build-coverage/coverage/, per-block table in docs/PERF.md)
-#   make report  the analytic model's figures (docs/figures/) and tables (docs/model-results.md)
+#   make report  the report: figures and tables from real runs and the model (docs/report/, one HTML
+#                page, docs/report/index.html) and the model's tables (docs/model-results.md)
 #   make fuzz    libFuzzer over the coordinate parser and the document reader (FUZZ_SECONDS each,
 #                FUZZ_TARGETS to pick one)
 #   make clean   remove build outputs and generated waveforms

@@ -27,6 +27,8 @@ PACKAGES=(
   libfmt-dev
   libxxhash-dev
   gnuplot-nox       # make report (svg, pngcairo)
+  graphviz          # make report: the pod's wiring and a packet's journey (dot)
+  pandoc            # make report: docs/report/index.html
   jq                # scripts/calibrate-model.sh, scripts/soak-pod.sh
   parallel          # GNU parallel: scripts/soak-pod.sh runs its cases on every core
   libopenmpi-dev    # Open MPI: phtpu pod across processes and machines (mpirun); optional at build time

@@ -48,7 +48,7 @@ cmp "$W/a/job-0001.csv" "$W/b/job-0001.csv" || fail "job 1 under sweep-slurm.sh 
 
 # the merged CSV: job number and parameters first, then the job's columns, one row per job row
 sweep merge "$W/a" -o "$W/all.csv" 2>/dev/null
-[ "$(head -n 1 "$W/all.csv")" = "job,arg_workload,arg_bytes,slice,shape,chips,workload,bytes,cycles,algbw_bytes_per_cycle,busbw_bytes_per_cycle,ok,algorithm" ] ||
+[ "$(head -n 1 "$W/all.csv")" = "job,arg_workload,arg_bytes,slice,shape,chips,workload,bytes,cycles,algbw_bytes_per_cycle,busbw_bytes_per_cycle,ok,algorithm,flits_electrical,flits_optical" ] ||
   fail "merged header: $(head -n 1 "$W/all.csv")"
 [ "$(wc -l <"$W/all.csv")" -eq 3 ] || fail "merged CSV: $(wc -l <"$W/all.csv") lines, expected 3 (header and 2 rows)"
 cut -d, -f1-8,12 "$W/all.csv" | diff -u "$D/merged.expected" - || fail "merged CSV differs from $D/merged.expected"

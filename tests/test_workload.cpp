@@ -32,6 +32,13 @@ TEST_CASE("transformer: parameters and model FLOPs by hand", "[workload]") {
   CHECK_THROWS_WITH(model::transformer_preset("gpt5"), Catch::Contains("gpt3-175b"));
 }
 
+TEST_CASE("every preset's width is a whole number of its heads (the search refuses it otherwise)", "[workload]") {
+  for (const auto& p : model::transformer_presets()) {
+    CAPTURE(p.name);
+    CHECK(p.d_model % p.heads == 0);
+  }
+}
+
 TEST_CASE("mappings: 27 assignments, parsed strictly", "[workload]") {
   std::set<std::string> s;
   for (const auto& m : model::all_mappings()) s.insert(m.str());

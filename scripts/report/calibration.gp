@@ -4,10 +4,10 @@
 # Input: the CSV of `phtpu model --calibration --csv FILE` (shape, workload, bytes, chips,
 # measured_cycles, model_cycles, error, set). Output: calibration.svg and .png in `outdir`.
 #
-#   gnuplot -e "in='build/reports/calibration.csv'; outdir='docs/figures'" scripts/report/calibration.gp
+#   gnuplot -e "in='build/reports/calibration.csv'; outdir='docs/report'" scripts/report/calibration.gp
 
 if (!exists("in")) in = "build/reports/calibration.csv"
-if (!exists("outdir")) outdir = "docs/figures"
+if (!exists("outdir")) outdir = "docs/report"
 set datafile separator ","
 n = system(sprintf("awk 'END { print NR - 1 }' '%s'", in)) + 0
 if (n <= 0) { print sprintf("calibration.gp: no data rows in %s", in); exit status 1 }

@@ -6,10 +6,10 @@
 # calibration_error). Output: collectives.svg and .png in `outdir`. Error bars: the calibration
 # error each number rests on.
 #
-#   gnuplot -e "in='build/reports/model_table.csv'; outdir='docs/figures'" scripts/report/collectives.gp
+#   gnuplot -e "in='build/reports/model_table.csv'; outdir='docs/report'" scripts/report/collectives.gp
 
 if (!exists("in")) in = "build/reports/model_table.csv"
-if (!exists("outdir")) outdir = "docs/figures"
+if (!exists("outdir")) outdir = "docs/report"
 set datafile separator ","
 works = system(sprintf("awk -F, 'NR > 1 && !seen[$7]++ { print $7 }' '%s'", in))
 if (words(works) == 0) { print sprintf("collectives.gp: no data rows in %s", in); exit status 1 }

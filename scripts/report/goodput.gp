@@ -4,13 +4,13 @@
 # ocs_mc, ocs_ci95, ocs_closed, noocs_mc, noocs_ci95, noocs_closed). Output: goodput.svg and
 # goodput.png in `outdir`.
 #
-#   gnuplot -e "in='build/reports/avail.csv'; outdir='docs/figures'" scripts/report/goodput.gp
+#   gnuplot -e "in='build/reports/avail.csv'; outdir='docs/report'" scripts/report/goodput.gp
 #
 # Solid lines: with OCS; dashed: without OCS (contiguous blocks). Error bars: the Monte Carlo 95%
 # confidence intervals; open circles: the closed forms where one exists.
 
 if (!exists("in")) in = "build/reports/avail.csv"
-if (!exists("outdir")) outdir = "docs/figures"
+if (!exists("outdir")) outdir = "docs/report"
 
 set datafile separator ","
 # the availabilities in the file, in order of first appearance
