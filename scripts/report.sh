@@ -133,9 +133,10 @@ pct() { awk -v x="$1" 'BEGIN { printf "%+.1f %%", 100 * x }'; }
   echo
   echo "## Hierarchical collectives: grouped by phext arm against flat"
   echo
-  echo "The hierarchical variants run their rings inside each cube first (the X arm, electrical links),"
-  echo "then across cubes (the Y arm, optical links); the flat ones round the whole slice's coordinate"
-  echo "lines (docs/model.md, \"Hierarchical collectives\"). Both sequential."
+  echo "The hierarchical variants run their rings inside each cube first (the X arm: electrical links,"
+  echo "but for a dimension of one cube, whose ring closes over the cube's own optical wrap), then"
+  echo "across cubes (the Y arm, optical links); the flat ones round the whole slice's coordinate lines"
+  echo "(docs/model.md, \"Hierarchical collectives\"). Both sequential."
   echo
   echo "On the RTL pod, 4x4x8 (two cubes), 16 KiB per chip: \`phtpu ${hier_pod_cmd[*]:0:14}\`, against"
   echo "\`phtpu ${hier_net_cmd[*]:0:13}\` (the network model; the analytic model with \`--method analytic\`)."

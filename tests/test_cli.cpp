@@ -862,18 +862,26 @@ TEST_CASE("phtpu compare: four machines on GPT-3 175B and on DLRM, sources, ener
   REQUIRE(j["results"].size() == 4);
   // TPU v4 is the search's best (docs/workloads.md); the IPU's 0.9 GB holds no mapping
   CHECK(j["results"][0]["slice"] == "4x8x16");
-  CHECK(j["results"][0]["perf_per_watt_vs_v4"] == 1.0);
+  CHECK(j["results"][0]["perf_per_watt_relative"] == 1.0);
+  CHECK(j["perf_per_watt_baseline"] == "v4");
   CHECK(j["results"][3]["ran"] == false);
   CHECK(r.out.find("not run") != std::string::npos);
-  // energy: the run's seconds x 512 chips x watts x PUE, its CO2e at the grid's intensity
+  // energy: the run is 300 billion tokens at batch x sequence tokens a step; its seconds x 512
+  // chips x watts x PUE, its CO2e at the grid's intensity
   for (const auto& e : j["results"]) {
     if (!e["ran"].get<bool>()) continue;
+    CHECK(e["tokens_per_second"].get<double>() == Approx(1536.0 * 2048 / e["step_seconds"].get<double>()).epsilon(1e-12));
+    CHECK(e["run_seconds"].get<double>() * e["tokens_per_second"].get<double>() == Approx(300e9).epsilon(1e-12));
     const double kwh = e["run_seconds"].get<double>() * 512 * e["watts_per_chip"].get<double>() / 3.6e6 * 1.10;
     CHECK(e["facility_kwh"].get<double>() == Approx(kwh).epsilon(1e-9));
     CHECK(e["co2e_kg"].get<double>() == Approx(kwh * 0.429).epsilon(1e-9));
   }
   CHECK(j["fabric"]["ocs_watts"].get<double>() == Approx(648));
-  CHECK(j["published"].size() == 2);
+  // the published utilisations as model FLOPs: TPU v4's (PaLM) as published, the A100's 52 % of
+  // hardware FLOPs times 6/8
+  REQUIRE(j["published"].size() == 2);
+  CHECK(j["published"][0]["mfu"].get<double>() == Approx(0.462));
+  CHECK(j["published"][1]["mfu"].get<double>() == Approx(0.39));
   // DLRM on 128 chips; --power and the energy inputs change what they should and nothing else
   const auto d = run("compare --workload dlrm --machines v4,a100 --power a100=400 --pue 1.5 --grid 0.2 --json " +
                      (scratch() / "d.json").string());
@@ -889,21 +897,35 @@ TEST_CASE("phtpu compare: four machines on GPT-3 175B and on DLRM, sources, ener
 }
 
 TEST_CASE("phtpu compare: bad input exits 1 or 2 with one line, and writes nothing", "[cli][compare]") {
+  const fs::path out = scratch() / "bad.json";
+  fs::remove(out);
   for (const char* bad : {"--machines v4,h100", "--machines v4,v4", "--power a100", "--power a100=fast", "--power a100=-1",
                           "--power x=3", "--machines v4 --power a100=300", "--power v4=1 --power v4=2", "--pue 0.5",
                           "--grid -1", "--tokens 0", "--workload gnn", "--model gpt5", "--workload dlrm --model gpt3-175b",
-                          "--json /nonexistent-dir/c.json"}) {
+                          "--chips 0", "--chips 3", "--chips 8192", "--machines ipu-bow"}) {
     CAPTURE(bad);
-    const auto r = run(std::string("compare ") + bad);
+    const auto r = run(std::string("compare ") + bad + " --json " + out.string());
     CHECK(r.status == 1);
     CHECK(one_line(r.err));
+    CHECK_FALSE(fs::exists(out)); // nothing written
   }
-  for (const char* usage : {"--workload dlrm --tokens 1e9", "--samples 5", "--chips -1", "--no-such-option"}) {
+  CHECK(run("compare --json /nonexistent-dir/c.json").status == 1);
+  for (const char* usage : {"--workload dlrm --tokens 1e9", "--samples 5", "--chips -1", "--no-such-option",
+                            "--machines a100 --ocs-watts 5"}) {
     CAPTURE(usage);
-    const auto r = run(std::string("compare ") + usage);
+    const auto r = run(std::string("compare ") + usage + " --json " + out.string());
     CHECK(r.status == 2);
     CHECK(one_line(r.err));
+    CHECK_FALSE(fs::exists(out));
   }
+  // without TPU v4 the baseline is the first machine that runs, and says so
+  const auto b = run("compare --machines a100,v3 --json " + out.string());
+  REQUIRE(b.status == 0);
+  const auto k = nlohmann::json::parse(slurp(out));
+  CHECK(k["perf_per_watt_baseline"] == "a100");
+  CHECK(k["results"][0]["perf_per_watt_relative"] == 1.0);
+  CHECK(k["fabric"].is_null()); // no TPU v4, no OCS
+  CHECK(b.out.find("over NVIDIA A100's") != std::string::npos);
 }
 
 // phtpu pod on 2 threads gives the 1-thread results, JSON field by field (but the wall time,

@@ -319,7 +319,7 @@ TEST_CASE("the workload model predicts the pod's GEMMs exactly and its small tra
   }
   // Four layers (GEMM, then the all-reduce of its results) on slices of one and two cubes,
   // regular and twisted: the GEMMs are exact (above), the all-reduces rest on the network
-  // model's recorded error (about 1 %), so 3 % holds with room (docs/workloads.md aims at 10 %).
+  // model's recorded error (about 1 %), so 3 % holds with room.
   for (const auto& [cube, racks, slice] : {std::tuple{4u, 1u, "4x4x4"}, std::tuple{4u, 2u, "4x4x8"},
                                            std::tuple{2u, 4u, "2x2x4:twisted"}}) {
     pod::Pod p{plan_of(cube, racks, slice)};

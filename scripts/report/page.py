@@ -202,9 +202,9 @@ def main() -> int:
         w(f"| {r['workload']} | {r['cycles']} | {fmt(est[r['workload']]['cycles'], 4)} | {r['flits_electrical']:,} | "
           f"{r['flits_optical']:,} |")
     w("")
-    w("Grouping by arm sends fewer flits through the OCSes and more through the cubes; it pays where")
-    w("an optical link is slower than an electrical one (the RTL's credit-limited optical links), not")
-    w("on TPU v4's (model.md, \"Hierarchical collectives\").")
+    w("Grouping by arm sends fewer flits through the OCSes and more through the cubes; where that")
+    w("pays, at scale on the RTL's machine and on TPU v4: model-results.md, \"Hierarchical")
+    w("collectives\"; why: model.md.")
     w("")
 
     # ---- 7. time to train
@@ -240,7 +240,7 @@ def main() -> int:
     for m, r in zip(cp["machines"], cp["results"]):
         d = dl.get(m["name"], {})
         llm_cells = (f"{fmt(r['step_seconds'])} s | {pct(r['mfu'])} | {fmt(r['tokens_per_joule'])} | "
-                     f"{r['perf_per_watt_vs_v4']:.2f}×") if r["ran"] else f"does not fit ({r['why_not']}) | | |"
+                     f"{r['perf_per_watt_relative']:.2f}×") if r["ran"] else f"does not fit ({r['why_not']}) | | |"
         dl_cells = (f"{fmt(d['step_seconds'] * 1e3)} ms | {fmt(d['samples_per_joule'])}") if d.get("ran") else "does not fit |"
         mem = m["memory_bytes"]["value"]
         mem_s = f"{mem / 2**30:g} GiB" if mem % 2**30 == 0 else f"{fmt(mem / 1e9)} GB"
@@ -249,11 +249,15 @@ def main() -> int:
     w("")
     pub = cp.get("published", [])
     if pub:
-        w("How far to trust these rows: at the utilisation each has been published at on a large")
-        w("transformer (another model and scale), " + "; ".join(
-            f"{labels[x['machine']]} {pct(x['utilisation'])} ({x['published_on']}, references.md {x['source']}), "
-            f"{x['perf_per_watt_vs_v4']:.2f}× TPU v4's tokens per joule" for x in pub) + ".")
-        w("The model is near the published figure for TPU v4 and optimistic for the A100 (compare.md).")
+        w("How far to trust these rows: each machine's model FLOPs utilisation against the one it has")
+        w("been published at on a large transformer (another model and scale; hardware FLOPs converted:")
+        w("compare.md), and the tokens per joule it would give:")
+        w("")
+        w("| machine | the model's MFU | published MFU | on | tokens/J at it | perf/W at it |")
+        w("|---|---|---|---|---|---|")
+        for x in pub:
+            w(f"| {labels[x['machine']]} | {pct(x['model_mfu'])} | {pct(x['mfu'])} | {x['published_on']} "
+              f"(references.md {x['source']}) | {fmt(x['tokens_per_joule'])} | {x['perf_per_watt_relative']:.2f}× |")
         w("")
     w("## Energy and carbon")
     w("")

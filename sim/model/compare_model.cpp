@@ -91,7 +91,8 @@ Accelerator a100() {
   a.max_chips = {4096, "assumed: this comparison's limit"};
   a.topology = "nodes of 8 on NVSwitch (300 GB/s a GPU one way), InfiniBand HDR between (25 GB/s a GPU)";
   a.published_utilisation = {0.52, "§W4"};
-  a.published_what = "a 1T-parameter GPT on 3072 GPUs, hardware FLOPs (recomputation counted)";
+  a.published_what = "a 1T-parameter GPT on 3072 GPUs, 52 % in hardware FLOPs";
+  a.published_hardware_flops = true;
   WorkloadMachine& w = a.wm;
   Machine& m = w.net;
   m.name = "NVIDIA A100";
@@ -195,6 +196,10 @@ StepEstimate best_transformer_step(const TransformerConfig& cfg, const std::vect
   }
   if (best) return *best;
   return closest ? *closest : all.front();
+}
+
+double published_mfu(const Accelerator& a) {
+  return a.published_utilisation.value * (a.published_hardware_flops ? 6.0 / 8.0 : 1.0);
 }
 
 RunEnergy run_energy(double seconds, unsigned chips, double watts, double pue, double grid_kg_per_kwh) {

@@ -46,6 +46,7 @@ struct Accelerator {
   /// optimism, not an input to it).
   Sourced published_utilisation;
   std::string published_what;
+  bool published_hardware_flops = false; ///< counted in hardware FLOPs (the recomputed forward pass too)
   WorkloadMachine wm;                       ///< what the workload model runs
 };
 
@@ -60,11 +61,16 @@ const Accelerator& accelerator(const std::string& name);
 /// the node. Empty when none has that many chips.
 std::vector<net::Topology> accelerator_slices(const Accelerator& a, unsigned chips);
 
-/// The fastest mapping of `cfg` over `slices` (every mapping and recomputation): the first
-/// valid and fitting candidate by step time, or, when none fits, the candidate with `valid` or
-/// `fits` false that says why (the first one).
+/// The fastest mapping of `cfg` over `slices` (every mapping and recomputation): the valid and
+/// fitting candidate of the least step time, or, when none fits, the one that says why: the
+/// valid candidate of the least memory (the closest to fitting), else the first.
 StepEstimate best_transformer_step(const TransformerConfig& cfg, const std::vector<net::Topology>& slices,
                                    const WorkloadMachine& wm);
+
+/// A machine's published utilisation as model FLOPs utilisation: hardware FLOPs count the
+/// forward pass that full recomputation runs again, 8 of a token's model 6 N FLOPs per N
+/// parameters (§W4's run recomputes every layer), so MFU = 3/4 of it.
+double published_mfu(const Accelerator& a);
 
 /// Energy and carbon of a run of `seconds` on `chips` chips of `watts` each: the chips' energy
 /// times the datacenter's PUE, its CO2e at `grid_kg_per_kwh`.

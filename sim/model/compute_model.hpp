@@ -45,7 +45,7 @@ std::uint64_t mxu_tile_cycles(std::uint64_t m, std::uint64_t k, std::uint64_t no
 /// the two writes around it, or, once the rows outnumber the tile's tail, the stream and the
 /// drain back to back:
 ///   max(mxu_tile_cycles(M, N, N, N) + 2, 2M + N + 8)
-/// Measured on the pod (N = 4) for M = 1 to 64; test_pod checks every M.
+/// Measured on the pod (N = 4) for M = 1 to 64; test_model_calibration checks every M.
 std::uint64_t pod_gemm_cycles(std::uint64_t m, unsigned n);
 /// A GEMM on a chip: the ceil(K/N) ceil(Nout/N) weight tiles are spread over the MXUs.
 MxuEstimate mxu_gemm(std::uint64_t m, std::uint64_t k, std::uint64_t nout, const MxuConfig& c);

@@ -39,8 +39,7 @@ const std::vector<TransformerConfig>& transformer_presets() {
   static const std::vector<TransformerConfig> p{
       {"gpt3-125m", 12, 768, 12, 2048, 50257, 0, 256},
       {"gpt3-350m", 24, 1024, 16, 2048, 50257, 0, 256},
-      // (table 2.1 lists 24 heads of 128 for the 1.3B model, which do not make its d_model of
-      // 2048; the preset keeps the heads' width: 16 heads of 128)
+      // (16 heads: docs/references.md §W1)
       {"gpt3-1.3b", 24, 2048, 16, 2048, 50257, 0, 512},
       {"gpt3-6.7b", 32, 4096, 32, 2048, 50257, 0, 1024},
       {"gpt3-175b", 96, 12288, 96, 2048, 50257, 0, 1536},

@@ -160,7 +160,7 @@ struct DlrmStep {
 /// The step of `cfg` on `slice`.
 DlrmStep dlrm_step(const DlrmConfig& cfg, const net::Topology& slice, const WorkloadMachine& m);
 
-/// The small transformer the scaled pod runs on its RTL chips (`phtpu pod --workload llm`; the
+/// The tensor-parallel layers the scaled pod runs on its RTL chips (`phtpu pod --workload llm`; the
 /// data-parallel step `dp` is one such layer): `gemms` tensor-parallel linear layers one after
 /// the other, each a GEMM rows x N x N on every chip (its shard of the layer's weights: the
 /// pod chip's one N x N MXU tile) and then the all-reduce of its fp32 output, rows x N x 4

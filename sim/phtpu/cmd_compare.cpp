@@ -29,7 +29,7 @@ struct CompareArgs {
   std::vector<std::string> power;
   double ocs_w = model::kOcsWatts, packet_w = model::kPacketSwitchWatts;
   std::string json, csv;
-  bool tokens_given = false, samples_given = false;
+  bool tokens_given = false, samples_given = false, chips_given = false, fabric_given = false;
 };
 
 /// One machine's result on the workload.
@@ -64,6 +64,7 @@ int run_compare(const CompareArgs& a) {
   positive(a.samples, "--samples");
   positive(a.ocs_w, "--ocs-watts");
   positive(a.packet_w, "--packet-switch-watts");
+  if (a.chips_given && a.chips == 0) throw InputError("--chips must be at least 1");
   const unsigned chips = a.chips ? a.chips : llm ? 512 : 128;
   // the machines, in the order given, each once
   std::vector<const model::Accelerator*> machines;
@@ -101,6 +102,9 @@ int run_compare(const CompareArgs& a) {
       throw InputError(fmt::format("--power names {}, which --machines leaves out", n));
     if (!watts.emplace(n, w).second) throw InputError(fmt::format("--power names {} twice", n));
   }
+  const bool v4 = std::any_of(machines.begin(), machines.end(), [](auto* m) { return m->name == "v4"; });
+  if (a.fabric_given && !v4)
+    throw UsageError("--ocs-watts and --packet-switch-watts price TPU v4's switches: --machines leaves out v4");
   model::TransformerConfig tcfg;
   model::DlrmConfig dcfg;
   try {
@@ -112,28 +116,6 @@ int run_compare(const CompareArgs& a) {
   check_writable(a.json);
   check_writable(a.csv);
 
-  fmt::print("machines (sources: docs/references.md; docs/compare.md has the method)\n");
-  fmt::print("{:<18} {:>8} {:>9} {:>9} {:>12} {:>7} {:>7}  {}\n", "machine", "peak TF", "memory GB", "mem GB/s", "links x GB/s",
-             "power W", "largest", "topology");
-  nlohmann::json jm = nlohmann::json::array();
-  auto sourced = [](const model::Sourced& s) { return nlohmann::json{{"value", s.value}, {"source", s.source}}; };
-  for (const model::Accelerator* m : machines) {
-    const double w = watts.count(m->name) ? watts.at(m->name) : m->power_w.value;
-    fmt::print("{:<18} {:>8.1f} {:>9.1f} {:>9.0f} {:>12} {:>7.0f} {:>7.0f}  {}\n", m->label, m->peak_flops.value / 1e12,
-               m->memory_bytes.value / 1e9, m->memory_bytes_per_s.value / 1e9,
-               fmt::format("{:.0f} x {:.0f}", m->links.value, m->link_bytes_per_s.value / 1e9), w, m->max_chips.value, m->topology);
-    jm.push_back({{"name", m->name},
-                  {"label", m->label},
-                  {"peak_flops", sourced(m->peak_flops)},
-                  {"memory_bytes", sourced(m->memory_bytes)},
-                  {"memory_bytes_per_s", sourced(m->memory_bytes_per_s)},
-                  {"links", sourced(m->links)},
-                  {"link_bytes_per_s", sourced(m->link_bytes_per_s)},
-                  {"power_w", watts.count(m->name) ? nlohmann::json{{"value", w}, {"source", "--power"}} : sourced(m->power_w)},
-                  {"max_chips", sourced(m->max_chips)},
-                  {"topology", m->topology}});
-  }
-
   std::vector<Row> rows;
   for (const model::Accelerator* m : machines) {
     Row r;
@@ -141,7 +123,7 @@ int run_compare(const CompareArgs& a) {
     r.watts = watts.count(m->name) ? watts.at(m->name) : m->power_w.value;
     const std::vector<net::Topology> slices = model::accelerator_slices(*m, chips);
     if (slices.empty()) {
-      r.why = fmt::format("{} offers no slice of {} chips", m->label, chips);
+      r.why = fmt::format("no slice of {} chips", chips);
       rows.push_back(r);
       continue;
     }
@@ -188,12 +170,41 @@ int run_compare(const CompareArgs& a) {
     }
     rows.push_back(r);
   }
-  const Row* base = nullptr; // perf/W against TPU v4 (or the first machine that ran)
+  // nothing to compare: one line, before anything is printed or written
+  const Row* base = nullptr; // perf/W against TPU v4's, or the first machine's that ran
   for (const Row& r : rows)
     if (r.ran && (!base || r.acc->name == "v4")) base = &r;
-  if (base && base->acc->name != "v4")
-    for (const Row& r : rows)
-      if (r.ran) { base = &r; break; }
+  if (!base) {
+    std::string why;
+    for (const Row& r : rows) why += fmt::format("{}{}: {}", why.empty() ? "" : "; ", r.acc->label, r.why);
+    throw InputError(fmt::format("no machine runs {} on {} chips ({})", llm ? tcfg.name : dcfg.name, chips, why));
+  }
+  fmt::print("machines (sources: docs/references.md; docs/compare.md has the method)\n");
+  fmt::print("{:<18} {:>8} {:>9} {:>9} {:>12} {:>7} {:>7}  {}\n", "machine", "peak TF", "memory", "mem GB/s", "links x GB/s",
+             "power W", "largest", "topology");
+  nlohmann::json jm = nlohmann::json::array();
+  auto sourced = [](const model::Sourced& s) { return nlohmann::json{{"value", s.value}, {"source", s.source}}; };
+  for (const model::Accelerator* m : machines) {
+    const double w = watts.count(m->name) ? watts.at(m->name) : m->power_w.value;
+    // (in the unit it is published in: GiB for the TPUs' HBM, GB for the others)
+    const double mem = m->memory_bytes.value;
+    const std::string mem_s = std::fmod(mem, double(1ull << 30)) == 0 ? fmt::format("{:g} GiB", mem / double(1ull << 30))
+                                                                      : fmt::format("{:g} GB", mem / 1e9);
+    fmt::print("{:<18} {:>8.1f} {:>9} {:>9.0f} {:>12} {:>7.0f} {:>7.0f}  {}\n", m->label, m->peak_flops.value / 1e12,
+               mem_s, m->memory_bytes_per_s.value / 1e9,
+               fmt::format("{:.0f} x {:.0f}", m->links.value, m->link_bytes_per_s.value / 1e9), w, m->max_chips.value, m->topology);
+    jm.push_back({{"name", m->name},
+                  {"label", m->label},
+                  {"peak_flops", sourced(m->peak_flops)},
+                  {"memory_bytes", sourced(m->memory_bytes)},
+                  {"memory_bytes_per_s", sourced(m->memory_bytes_per_s)},
+                  {"links", sourced(m->links)},
+                  {"link_bytes_per_s", sourced(m->link_bytes_per_s)},
+                  {"power_w", watts.count(m->name) ? nlohmann::json{{"value", w}, {"source", "--power"}} : sourced(m->power_w)},
+                  {"max_chips", sourced(m->max_chips)},
+                  {"topology", m->topology}});
+  }
+
 
   const char* unit = llm ? "tokens" : "samples";
   if (llm)
@@ -204,7 +215,8 @@ int run_compare(const CompareArgs& a) {
     fmt::print("\n{} on {} chips (batch {} samples): each machine's fastest slice (the workload model: lower bounds)\n",
                dcfg.name, chips, dcfg.batch);
   const std::string run_what = llm ? fmt::format("{:.3g} tokens", a.tokens) : fmt::format("{:.3g} samples", a.samples);
-  fmt::print("run: {}; energy = chips x power x time x PUE {:.2f}; CO2e at {:.3f} kg/kWh\n", run_what, a.pue, a.grid);
+  fmt::print("run: {}; energy = chips x power x time x PUE {:.2f}; CO2e at {:.3f} kg/kWh; perf/W: {}/J over {}'s\n",
+             run_what, a.pue, a.grid, unit, base->acc->label);
   // a training run of an LLM takes days and megawatt-hours; a billion DLRM samples, hours and kWh
   const double t_unit = llm ? 86400 : 3600, e_unit = llm ? 1e3 : 1, c_unit = llm ? 1e3 : 1;
   fmt::print("{:<18} {:<16} {:<20} {:>10} {:>6} {:>11} {:>11} {:>7} {:>9} {:>9} {:>9}\n", "machine", "slice", llm ? "mapping" : "",
@@ -212,9 +224,9 @@ int run_compare(const CompareArgs& a) {
              llm ? "run days" : "run hours", llm ? "MWh" : "kWh", llm ? "t CO2e" : "kg CO2e");
   nlohmann::json jr = nlohmann::json::array();
   std::ostringstream csv;
-  csv << "machine,slice,mapping,step_s,mfu,items_per_s,items_per_joule,perf_per_watt_vs_v4,run_s,facility_kwh,co2e_kg,why_not\n";
+  csv << "machine,slice,mapping,step_s,mfu,items_per_s,items_per_joule,perf_per_watt_relative,run_s,facility_kwh,co2e_kg,why_not\n";
   for (const Row& r : rows) {
-    const double rel = base && r.ran ? r.items_per_joule / base->items_per_joule : 0;
+    const double rel = r.ran ? r.items_per_joule / base->items_per_joule : 0;
     if (r.ran)
       fmt::print("{:<18} {:<16} {:<20} {:>10.4g} {:>6} {:>11.4g} {:>11.4g} {:>6.2f}x {:>9.3g} {:>9.3g} {:>9.3g}\n", r.acc->label,
                  r.slice, llm ? r.mapping : "", llm ? r.step_s : r.step_s * 1e3,
@@ -224,7 +236,7 @@ int run_compare(const CompareArgs& a) {
       fmt::print("{:<18} not run: {}\n", r.acc->label, r.why);
     nlohmann::json j{{"machine", r.acc->name}, {"ran", r.ran}, {"why_not", r.why}, {"slice", r.slice}, {"mapping", r.mapping},
                      {"step_seconds", r.step_s}, {"mfu", r.mfu}, {std::string(unit) + "_per_second", r.items_per_s},
-                     {std::string(unit) + "_per_joule", r.items_per_joule}, {"perf_per_watt_vs_v4", rel},
+                     {std::string(unit) + "_per_joule", r.items_per_joule}, {"perf_per_watt_relative", rel},
                      {"watts_per_chip", r.watts}, {"run_seconds", r.run_s}, {"chip_kwh", r.energy.chip_kwh},
                      {"facility_kwh", r.energy.facility_kwh}, {"co2e_kg", r.energy.co2e_kg}, {"parts", r.detail}};
     jr.push_back(j);
@@ -238,33 +250,39 @@ int run_compare(const CompareArgs& a) {
     const double flops_per_token = tcfg.step_flops() / (double(tcfg.batch) * tcfg.seq);
     double base_pj = 0;
     for (const model::Accelerator* m : machines)
-      if (m->name == "v4" && m->published_utilisation.value > 0)
-        base_pj = m->published_utilisation.value * m->peak_flops.value / flops_per_token /
-                  (watts.count("v4") ? watts.at("v4") : m->power_w.value);
+      if (m == base->acc && m->published_utilisation.value > 0)
+        base_pj = model::published_mfu(*m) * m->peak_flops.value / flops_per_token /
+                  (watts.count(m->name) ? watts.at(m->name) : m->power_w.value);
     bool header = false;
     for (const model::Accelerator* m : machines) {
       if (m->published_utilisation.value <= 0) continue;
       if (!header) {
-        fmt::print("\nat the utilisation each has been published at (another model and scale: how optimistic the rows "
-                   "above are):\n{:<18} {:>6} {:>11} {:>7}  {}\n",
-                   "machine", "util", "tokens/J", "perf/W", "published on");
+        fmt::print("\nat the utilisation each has been published at, as model FLOPs (another model and scale: how "
+                   "optimistic the rows above are):\n{:<18} {:>6} {:>11} {:>7}  {}\n",
+                   "machine", "MFU", "tokens/J", "perf/W", "published on");
         header = true;
       }
       const double w = watts.count(m->name) ? watts.at(m->name) : m->power_w.value;
-      const double pj = m->published_utilisation.value * m->peak_flops.value / flops_per_token / w;
-      fmt::print("{:<18} {:>5.1f}% {:>11.4g} {:>6}  {} (docs/references.md {})\n", m->label,
-                 100 * m->published_utilisation.value, pj, base_pj > 0 ? fmt::format("{:.2f}x", pj / base_pj) : "-",
-                 m->published_what, m->published_utilisation.source);
-      jp.push_back({{"machine", m->name}, {"utilisation", m->published_utilisation.value}, {"tokens_per_joule", pj},
-                    {"perf_per_watt_vs_v4", base_pj > 0 ? pj / base_pj : 0.0}, {"published_on", m->published_what},
-                    {"source", m->published_utilisation.source}});
+      const double mfu = model::published_mfu(*m);
+      const double pj = mfu * m->peak_flops.value / flops_per_token / w;
+      const Row* row = nullptr;
+      for (const Row& r : rows)
+        if (r.acc == m) row = &r;
+      fmt::print("{:<18} {:>5.1f}% {:>11.4g} {:>6}  {} (docs/references.md {}){}\n", m->label, 100 * mfu, pj,
+                 base_pj > 0 ? fmt::format("{:.2f}x", pj / base_pj) : "-", m->published_what, m->published_utilisation.source,
+                 row && row->ran ? fmt::format("; the model: {:.1f}%", 100 * row->mfu) : "");
+      jp.push_back({{"machine", m->name}, {"published_utilisation", m->published_utilisation.value},
+                    {"hardware_flops", m->published_hardware_flops}, {"mfu", mfu}, {"tokens_per_joule", pj},
+                    {"perf_per_watt_relative", base_pj > 0 ? pj / base_pj : 0.0}, {"published_on", m->published_what},
+                    {"source", m->published_utilisation.source}, {"model_mfu", row && row->ran ? row->mfu : 0.0}});
     }
   }
   // the fabric: TPU v4's OCSes against electrical packet switches of as many ports
+  // (only for a slice of whole cubes: smaller ones use no OCS)
   const model::FabricPower fp = model::fabric_power(chips, a.ocs_w, a.packet_w);
-  const bool v4 = std::any_of(machines.begin(), machines.end(), [](auto* m) { return m->name == "v4"; });
   nlohmann::json jf;
-  if (v4 && chips <= model::kPodChips) {
+  const bool v4_ran = std::any_of(rows.begin(), rows.end(), [](const Row& r) { return r.ran && r.acc->name == "v4"; });
+  if (v4_ran && chips >= 64) {
     const double chip_w = watts.count("v4") ? watts.at("v4") : model::accelerator("v4").power_w.value;
     fmt::print("\nTPU v4's switches for {} chips (their share of the pod's {} OCSes): OCSes {:.0f} W ({:.2f} W a chip, "
                "{:.1f} % of the chips' power); electrical packet switches of as many ports {:.0f} W ({:.1f} W a chip, "
@@ -283,6 +301,7 @@ int run_compare(const CompareArgs& a) {
                                         {"run", llm ? nlohmann::json{{"tokens", a.tokens}} : nlohmann::json{{"samples", a.samples}}},
                                         {"pue", a.pue},
                                         {"grid_kg_co2e_per_kwh", a.grid},
+                                        {"perf_per_watt_baseline", base->acc->name},
                                         {"machines", jm},
                                         {"results", jr},
                                         {"published", jp},
@@ -322,6 +341,8 @@ void add_compare_command(CLI::App& app, Action& action) {
   s->callback([&action, a, s] {
     a->tokens_given = s->count("--tokens") > 0;
     a->samples_given = s->count("--samples") > 0;
+    a->chips_given = s->count("--chips") > 0;
+    a->fabric_given = s->count("--ocs-watts") + s->count("--packet-switch-watts") > 0;
     action = [a] { return run_compare(*a); };
   });
 }

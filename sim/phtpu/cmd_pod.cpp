@@ -106,8 +106,9 @@ void add_pod_command(CLI::App& app, Action& action) {
   cmd->add_option("--workload", o->workloads,
                   "comma-separated: allreduce, reducescatter, allgather (each also -hier: inside cubes, then "
                   "across), alltoall, scatter, gather, "
-                  "embedding, dp (a GEMM on every chip's MXU, then their all-reduce), llm (four of them: a small "
-                  "transformer's tensor-parallel layers)")->capture_default_str();
+                  "embedding, dp (a GEMM on every chip's MXU, then their all-reduce), llm (four of them: a "
+                  "transformer's row-parallel layers); dp and llm take 32 rows and the default all-reduce, whatever "
+                  "--bytes and --algorithm say for the collectives")->capture_default_str();
   cmd->add_option("--bytes", o->bytes, "collective message size per chip (B, KiB, MiB; comma-separated sweep)")
       ->capture_default_str();
   cmd->add_option("--reconfigure", o->reconfigure,

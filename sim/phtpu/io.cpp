@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <filesystem>
 #include <cstring>
 #include <fmt/format.h>
 #include <memory>
@@ -32,9 +33,12 @@ std::string read_input(const std::string& path) {
 
 void check_writable(const std::string& path) {
   if (path.empty() || path == "-") return;
+  std::error_code ec;
+  const bool existed = std::filesystem::exists(path, ec);
   std::FILE* f = std::fopen(path.c_str(), "ab"); // append: leaves an existing file as it is
   if (!f) throw InputError(fmt::format("cannot write {}: {}", phext::printable(path, 256), std::strerror(errno)));
   std::fclose(f);
+  if (!existed) std::remove(path.c_str()); // a run that fails later leaves no empty file behind
 }
 
 void write_output(const std::string& path, std::string_view bytes) {

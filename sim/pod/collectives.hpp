@@ -23,7 +23,7 @@
 //                   sequential: the buffer's two halves go round the rings in opposite
 //                   directions, reduce-scatter along x, then y, then z on the chunk each chip
 //                   owns, then all-gather back z, y, x; everything from send lane 0.
-//   allreduce-hier  (sequential) reduce-scatter inside each cube (electrical rings), all-reduce
+//   allreduce-hier  (sequential) reduce-scatter inside each cube (schedules.hpp), all-reduce
 //                   of the owned chunk across cubes (optical rings), all-gather inside each cube.
 //   reducescatter-hier, allgather-hier  (sequential) the first and the second half of it.
 //   reducescatter   the first half of allreduce: chip ends owning reduced chunks.

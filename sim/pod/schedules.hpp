@@ -23,10 +23,11 @@
 //               reduce-scatter along x, then y, then z on the chunk each chip owns, then
 //               all-gather back z, y, x; everything from send lane 0. The hierarchical
 //               variants (sequential only) group the rings by the phext arms: reduce-scatter
-//               round the rings inside each cube (local coordinates, electrical links) along x,
-//               y, z, then round the rings across cubes (cube coordinates, chips of the same
-//               local position: optical links) on the chunk each chip owns; all-gather back in
-//               reverse, across cubes first.
+//               round the rings inside each cube (local coordinates: electrical links, but for
+//               a dimension of one cube, whose ring closes over the cube's own optical wrap)
+//               along x, y, z, then round the rings across cubes (cube coordinates, chips of the
+//               same local position: optical links) on the chunk each chip owns; all-gather
+//               back in reverse, across cubes first.
 //   Between two reduce-scatter phases of concurrent and logical, a step of tokens: every chip
 //   tells its new ring predecessor that it is done (why: collectives.cpp, submit).
 // Block collectives (alltoall, scatter, gather): block_order (lanes, translate), relay_schedule.

@@ -71,10 +71,11 @@ RunResult run_embedding(Pod& pod, unsigned s, unsigned batch, unsigned valence_m
 /// Every chip multiplies its `rows` x 4 bf16 activations by its 4 x 4 weights on the MXU, the
 /// fp32 results are all-reduced over the slice.
 RunResult run_dp_step(Pod& pod, unsigned s, unsigned rows, std::uint64_t seed);
-/// `gemms` such steps one after the other, each with weights and activations of its own: a
-/// small transformer's tensor-parallel linear layers (each chip's GEMM multiplies by its shard
-/// of the layer's weights; the all-reduce sums the partial products: Megatron's row-parallel
-/// layer). Named "llm" (one GEMM: "dp-step", run_dp_step). Each GEMM and each all-reduce is
+/// `gemms` such steps one after the other, each with weights and activations of its own (no
+/// layer feeds the next): a transformer's tensor-parallel linear layers without attention or
+/// element-wise work (each chip's GEMM multiplies by its shard of the layer's weights; the
+/// all-reduce sums the partial products: Megatron's row-parallel layer). Named "llm" (one
+/// GEMM: "dp-step", run_dp_step). Each GEMM and each all-reduce is
 /// checked; the first failure ends the run. The workload model's pod_layers_step prices it.
 RunResult run_layers(Pod& pod, unsigned s, unsigned rows, unsigned gemms, std::uint64_t seed);
 
