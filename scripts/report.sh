@@ -174,7 +174,7 @@ topo_twisted_cmd=(net --cube 4x4x4 --shape 4x4x8 --twisted --sweep --cycles 4000
 topo_model_cmd=(model --machine rtl --shape 4x4x8 --workload alltoall --bytes 64KiB --json "$rep/topo_model.json")
 topo_model_tw_cmd=(model --machine rtl --shape 4x4x8 --twisted --workload alltoall --bytes 64KiB --json "$rep/topo_model_tw.json")
 fault_cmd=(pod --cube 2x2x2 --racks 4 --spares 1 --slice 2x2x4 --slice 2x2x2 --workload allreduce --bytes 4KiB --fault rack:1@300 -q --json "$rep/fault.json")
-llm_cmd=(pod --cube 4x4x4 --racks 2 --slice 4x4x8 --workload dp,llm -q --json "$rep/llm.json")
+llm_cmd=(pod --cube 4x4x4 --racks 2 --slice 4x4x8 --workload dp,llm,dlrm -q --json "$rep/llm.json")
 compare_cmd=(compare --json "$rep/compare.json")
 compare_dlrm_cmd=(compare --workload dlrm --json "$rep/compare_dlrm.json")
 "$phtpu" "${arch_cmd[@]}" >"$rep/arch_pod.txt"

@@ -31,7 +31,7 @@ awk -v runs="$runs" -v seed="$seed" 'BEGIN {
   n = split("2x2x2:1 2x2x4:2 2x2x4:twisted:2 2x2x6:3 2x2x8:4 2x4x4:4 2x4x4:twisted:4 4x4x4:8 2x4x8:8", shapes, " ");
   # (the embedding lookup twice: its requests and responses are what the message classes keep apart)
   w = split("allreduce allreduce-hier reducescatter reducescatter-hier allgather allgather-hier alltoall scatter gather " \
-            "embedding embedding dp", loads, " ");
+            "embedding embedding dp llm dlrm", loads, " ");
   b = split("512B 1KiB 2KiB 4KiB", sizes, " ");
   for (r = 1; r <= runs; r++) {
     racks = 10; args = "";

@@ -39,6 +39,16 @@ TEST_CASE("every preset's width is a whole number of its heads (the search refus
   }
 }
 
+TEST_CASE("a lookup unit's row fetches: a row once per dedup window, windows of a given number of rows", "[workload]") {
+  // windows of 2 rows: 5 | 5 hit, 7 -> window {5, 7} closes | 5 fetched again, 5 hit, 9 -> closes | 7
+  CHECK(model::sparsecore_fetches({5, 5, 7, 5, 5, 9, 7}, 2) == 5);
+  // one window big enough for all: the distinct ids
+  CHECK(model::sparsecore_fetches({5, 5, 7, 5, 5, 9, 7}, 100) == 3);
+  // windows of 1 row close at every fetch: every lookup fetches
+  CHECK(model::sparsecore_fetches({1, 1, 2, 1}, 1) == 4);
+  CHECK_THROWS_AS(model::sparsecore_fetches({1}, 0), std::invalid_argument);
+}
+
 TEST_CASE("mappings: 27 assignments, parsed strictly", "[workload]") {
   std::set<std::string> s;
   for (const auto& m : model::all_mappings()) s.insert(m.str());

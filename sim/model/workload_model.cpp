@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 #include <stdexcept>
 
 namespace phtpu::model {
@@ -323,6 +324,31 @@ PodLayersEstimate pod_layers_step(const net::Topology& slice, unsigned rows, uns
   e.gemm_cycles = gemms * gemm;
   e.allreduce_cycles = gemms * allreduce;
   e.cycles = e.gemm_cycles + e.allreduce_cycles;
+  return e;
+}
+
+std::uint64_t sparsecore_fetches(const std::vector<std::uint32_t>& ids, unsigned window_rows) {
+  if (window_rows == 0) throw std::invalid_argument("a dedup window holds at least one row");
+  std::uint64_t fetches = 0;
+  std::set<std::uint32_t> window;
+  for (std::uint32_t id : ids) {
+    if (window.count(id)) continue;
+    ++fetches;
+    window.insert(id);
+    if (window.size() == window_rows) window.clear();
+  }
+  return fetches;
+}
+
+PodDlrmEstimate pod_dlrm_step(const net::Topology& slice, double lookups, double fetches, unsigned dim,
+                              double alltoall_bytes, unsigned mlp_rows, const Machine& net) {
+  if (lookups <= 0 || fetches <= 0 || fetches > lookups || dim == 0 || dim % 8)
+    throw std::invalid_argument("a DLRM step needs lookups, at most as many fetched rows, and rows of 8k elements");
+  PodDlrmEstimate e;
+  e.lookup_cycles = std::max(lookups * dim / 8.0, fetches * (dim / 4.0 + 1));
+  e.alltoall_cycles = slice.nodes() > 1 ? estimate(Collective::AllToAll, slice, alltoall_bytes, net).cycles : 0;
+  e.mlp_cycles = pod_layers_step(slice, mlp_rows, 1, net).cycles;
+  e.cycles = e.lookup_cycles + e.alltoall_cycles + e.mlp_cycles;
   return e;
 }
 

@@ -173,6 +173,24 @@ struct PodLayersEstimate {
 PodLayersEstimate pod_layers_step(const net::Topology& slice, unsigned rows, unsigned gemms, const Machine& net,
                                   unsigned mxu_n = 4);
 
+/// The rows a lookup unit fetches for a stream of ids: a lookup whose row the current dedup
+/// window has not fetched fetches it; a window closes once it has fetched `window_rows` rows (the
+/// unit's Slots/2: docs/blocks/sparsecore.md, "Windows"). Set-associative misses in a full set
+/// (the counter hash_full) are not modelled.
+std::uint64_t sparsecore_fetches(const std::vector<std::uint32_t>& ids, unsigned window_rows);
+
+/// The small DLRM step the scaled pod runs on its RTL chips (`phtpu pod --workload dlrm`,
+/// run_dlrm_step), the busiest chip's: its lookup unit combines 8 elements a cycle (dim/8
+/// cycles a lookup) while its local fetch (rtl/chip/chip_sc_fetch.sv) reads a row's dim/4 words
+/// one a cycle and takes the next request the cycle after (dim/4 + 1 cycles a fetched row), the
+/// slower of the two; then the all-to-all of the bags, `alltoall_bytes` per chip, by estimate()
+/// on `net`; then the MLP, pod_layers_step's one layer of `mlp_rows` rows. One after the other.
+struct PodDlrmEstimate {
+  double lookup_cycles = 0, alltoall_cycles = 0, mlp_cycles = 0, cycles = 0;
+};
+PodDlrmEstimate pod_dlrm_step(const net::Topology& slice, double lookups, double fetches, unsigned dim,
+                              double alltoall_bytes, unsigned mlp_rows, const Machine& net);
+
 /// The chips of dimensions `dims` (a mask: bit 0 x, 1 y, 2 z) of `slice` through one chip: the
 /// torus (or mesh) of their sizes, 1 in the others; the slice itself when all three.
 net::Topology group_topology(const net::Topology& slice, unsigned dims);

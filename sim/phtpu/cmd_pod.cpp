@@ -25,6 +25,8 @@ namespace {
 
 /// Rows of the dp and llm workloads' GEMMs (activations per chip; the all-reduce is 16 B a row).
 constexpr unsigned kLayerRows = 32;
+/// The pod chip's lookup unit's dedup window: Slots/2 rows (rtl/chip/chip_top.sv ScSlots = 64).
+constexpr unsigned kScWindowRows = 32;
 
 /// The process's peak resident memory so far (getrusage: Linux gives KiB).
 std::uint64_t peak_memory_bytes() {
@@ -107,7 +109,8 @@ void add_pod_command(CLI::App& app, Action& action) {
                   "comma-separated: allreduce, reducescatter, allgather (each also -hier: inside cubes, then "
                   "across), alltoall, scatter, gather, "
                   "embedding, dp (a GEMM on every chip's MXU, then their all-reduce), llm (four of them: a "
-                  "transformer's row-parallel layers); dp and llm take 32 rows and the default all-reduce, whatever "
+                  "transformer's row-parallel layers), dlrm (a small DLRM step: lookups in a table per chip, their "
+                  "all-to-all, the MLP); dp, llm and dlrm take their own sizes and the default algorithms, whatever "
                   "--bytes and --algorithm say for the collectives")->capture_default_str();
   cmd->add_option("--bytes", o->bytes, "collective message size per chip (B, KiB, MiB; comma-separated sweep)")
       ->capture_default_str();
@@ -176,7 +179,7 @@ void add_pod_command(CLI::App& app, Action& action) {
     if (spec.slices.empty()) spec.slices = pod::PodSpec::default_slices();
     const std::vector<std::string> names = split_commas(o->workloads, false);
     for (const auto& n : names)
-      if (n != "embedding" && n != "dp" && n != "llm") (void)pod::collective_from_name(n);
+      if (n != "embedding" && n != "dp" && n != "llm" && n != "dlrm") (void)pod::collective_from_name(n);
     std::vector<std::uint64_t> sizes;
     for (std::size_t a = 0, b; a <= o->bytes.size(); a = b + 1) {
       b = o->bytes.find(',', a);
@@ -218,7 +221,7 @@ void add_pod_command(CLI::App& app, Action& action) {
         throw InputError(std::string("--fault: ") + e.what());
       }
       for (const auto& n : names)
-        if (n != "embedding" && n != "dp" && n != "llm") {
+        if (n != "embedding" && n != "dp" && n != "llm" && n != "dlrm") {
           fault_work = pod::collective_from_name(n);
           break;
         }
@@ -236,7 +239,7 @@ void add_pod_command(CLI::App& app, Action& action) {
           throw InputError(std::string("--algorithm: ") + e.what());
         }
         for (const auto& n : names) {
-          if (n == "embedding" || n == "dp" || n == "llm") continue;
+          if (n == "embedding" || n == "dp" || n == "llm" || n == "dlrm") continue;
           const auto c = pod::collective_from_name(n);
           try {
             (void)pod::resolve_algorithm(c, a);
@@ -263,7 +266,7 @@ void add_pod_command(CLI::App& app, Action& action) {
     };
     for (unsigned s = 0; s < plan.slices().size(); ++s)
       for (const auto& n : names) {
-        if (n == "embedding" || n == "dp" || n == "llm") continue;
+        if (n == "embedding" || n == "dp" || n == "llm" || n == "dlrm") continue;
         const auto c = pod::collective_from_name(n);
         for (std::uint64_t b : sizes) {
           const std::uint64_t words = sized(c, plan.slices()[s].geo.chip_count(), b) / 16;
@@ -311,6 +314,28 @@ void add_pod_command(CLI::App& app, Action& action) {
       for (const auto& n : names) {
         if (n == "embedding") {
           results.push_back(pod::run_embedding(p, s, 16, 20, 256, 1.05, o->seed));
+        } else if (n == "dlrm") {
+          // 2 samples per chip, bags of 1..20 Zipf ids over 256 rows per table
+          pod::RunResult r = pod::run_dlrm_step(p, s, 2, 20, 256, 1.05, o->seed);
+          // the busiest chip's lookups and row fetches (its lookup unit's dedup windows: Slots/2 = 32
+          // rows, chip_top's ScSlots)
+          double lookups = 0, fetches = 0;
+          for (const auto& ids : pod::dlrm_stream_ids(r.chips, 2, 20, 256, 1.05, o->seed)) {
+            const double f = double(model::sparsecore_fetches(ids, kScWindowRows));
+            if (std::max(double(ids.size()) * 2, f * 5) > std::max(lookups * 2, fetches * 5)) {
+              lookups = double(ids.size());
+              fetches = f;
+            }
+          }
+          model::Machine m = model::fitted_rtl_machine(spec.cube);
+          m.electrical_latency = spec.electrical_latency;
+          m.optical_latency = spec.optical_latency;
+          r.model_cycles = model::pod_dlrm_step(p.plan().slices()[s].topo, lookups, fetches, 16, double(r.bytes),
+                                                kLayerRows, m).cycles;
+          if (r.ok)
+            r.detail += fmt::format("; the workload model: {:.0f} cycles ({:+.1f} %)", r.model_cycles,
+                                    100 * (r.model_cycles / double(r.cycles) - 1));
+          results.push_back(r);
         } else if (n == "dp" || n == "llm") {
           // 32 rows; llm: two layers of two linear layers each (attention's output projection,
           // the MLP's second), each GEMM followed by its all-reduce

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <random>
 
 namespace phtpu::pod {
@@ -227,6 +228,148 @@ RunResult run_embedding(Pod& pod, unsigned s, unsigned batch, unsigned valence_m
     r.detail = fmt::format("{} lookups in {} bags per chip, every bag bit-exact with the golden model; {} row requests "
                            "served by remote chips",
                            lookups, batch, served);
+  return r;
+}
+
+namespace {
+/// Chip k's lookups of run_dlrm_step: the bag of every sample of the slice in its table.
+std::vector<std::vector<sc::Lookup>> dlrm_streams(unsigned S, unsigned samples_per_chip, unsigned valence_max,
+                                                  unsigned vocab, double zipf, std::uint64_t seed) {
+  sc::TableCfg t;
+  t.groups = 2;
+  t.vocab = vocab;
+  sc::Workload w;
+  w.batch = samples_per_chip * S;
+  w.valence_min = 1;
+  w.valence_max = valence_max;
+  w.zipf = zipf;
+  std::vector<std::vector<sc::Lookup>> streams(S);
+  for (unsigned k = 0; k < S; ++k) {
+    std::mt19937_64 rng(seed * 1000 + k);
+    streams[k] = sc::make_lookups(w, {t}, rng);
+  }
+  return streams;
+}
+} // namespace
+
+std::vector<std::vector<std::uint32_t>> dlrm_stream_ids(unsigned chips, unsigned samples_per_chip, unsigned valence_max,
+                                                        unsigned vocab, double zipf, std::uint64_t seed) {
+  std::vector<std::vector<std::uint32_t>> out;
+  for (const auto& st : dlrm_streams(chips, samples_per_chip, valence_max, vocab, zipf, seed)) {
+    out.emplace_back();
+    for (const sc::Lookup& l : st)
+      if (!l.empty) out.back().push_back(l.id);
+  }
+  return out;
+}
+
+RunResult run_dlrm_step(Pod& pod, unsigned s, unsigned samples_per_chip, unsigned valence_max, unsigned vocab,
+                        double zipf, std::uint64_t seed) {
+  const Plan& plan = pod.plan();
+  const std::vector<unsigned> chips = plan.slice_chips(s);
+  const unsigned S = static_cast<unsigned>(chips.size());
+  if (samples_per_chip < 1) throw PlanError("a DLRM step needs at least one sample per chip");
+  // chip k holds table k whole (table-wise sharding: every lookup local) and looks up the bag
+  // of every sample of the slice in it; the bags of chip d's samples then go to chip d
+  sc::TableCfg t;
+  t.groups = 2; // dimension 16, fp32: 2 beats = 4 words per row, 4 words per bag
+  t.placement = sc::Placement::Map;
+  t.shards = 1;
+  t.vocab = vocab;
+  t.combiner = sc::Combiner::Sum;
+  const std::uint32_t emb_base = 8192, stride = 4, out_base = 4096;
+  const unsigned batch = samples_per_chip * S;
+  const std::uint32_t block = samples_per_chip * 4; // words of one chip's samples' bags
+  const std::uint32_t words = block * S, a2a_out = out_base + words;
+  if (emb_base + std::uint64_t(vocab) * stride > kMemWords)
+    throw PlanError(fmt::format("{} rows per chip do not fit the chip's memory", vocab));
+  if (a2a_out + words > emb_base)
+    throw PlanError(fmt::format("{} samples per chip on {} chips: the bags and their all-to-all do not fit below the "
+                                "table", samples_per_chip, S));
+  const std::vector<sc::TableCfg> tables{t};
+  auto table_seed = [&](unsigned k) { return seed * 7919 + k; };
+  for (unsigned k = 0; k < S; ++k)
+    for (std::uint32_t id = 0; id < vocab; ++id)
+      for (unsigned b = 0; b < t.beats(); ++b) {
+        const auto beat = sc::row_beat(table_seed(k), t, 0, id, b);
+        pod.poke(chips[k], emb_base + id * stride + 2 * b, {beat[0], beat[1], beat[2], beat[3]});
+        pod.poke(chips[k], emb_base + id * stride + 2 * b + 1, {beat[4], beat[5], beat[6], beat[7]});
+      }
+  constexpr unsigned G = phext::kRtlGlobalBits;
+  for (unsigned k = 0; k < S; ++k) {
+    const unsigned chip = chips[k];
+    const Vec3 g = plan.site(chip).global;
+    ici::FlitData own{};
+    ici::pack_coord(own, 0, raw_of(plan.coordinate(chip)));
+    ici::set_bits(own, 90 + 2 * G, G, g.x);
+    ici::set_bits(own, 90 + G, G, g.y);
+    ici::set_bits(own, 90, G, g.z);
+    pod.write(chip, chip::kRegionScCfg | sc::kCfgOwn, {own[0], own[1], own[2], own[3]});
+    pod.write(chip, chip::kRegionScCfg | sc::kCfgCtl, {32, 0, 0, 0}); // outstanding requests
+    pod.write(chip, chip::kRegionScCfg | sc::kCfgTable, t.word());
+    ici::FlitData me{};
+    ici::pack_coord(me, 0, raw_of(plan.coordinate(chip))); // shard 0: this chip
+    pod.write(chip, chip::kRegionScCfg | (sc::kCfgShard + 0), {me[0], me[1], me[2], me[3]});
+    pod.write(chip, chip::kRegionReg | chip::RegEmb, {emb_base | (stride << 16), 0, 0, 0});
+    pod.write(chip, chip::kRegionReg | chip::RegScOut, {out_base | (t.groups << 16), 0, 0, 0});
+  }
+  pod.run_until_quiet(1'000'000, "DLRM configuration");
+  std::vector<std::vector<sc::Lookup>> streams = dlrm_streams(S, samples_per_chip, valence_max, vocab, zipf, seed);
+  RunResult r;
+  r.name = "dlrm";
+  r.slice = s;
+  r.shape = shape_of(plan, s);
+  r.chips = S;
+  r.bytes = std::uint64_t(words) * 16; // the all-to-all's, per chip
+  for (unsigned k = 0; k < S; ++k)
+    for (const sc::Lookup& l : streams[k]) {
+      chip::Word d{};
+      d[0] = (l.sample & 0xFFFFu) | (l.table << 16);
+      d[1] = l.id;
+      d[2] = l.weight;
+      d[3] = (l.last ? 1u : 0u) | (l.empty ? 2u : 0u) | (l.batch_end ? 4u : 0u);
+      pod.write(chips[k], chip::kRegionScLookup, d);
+      ++r.lookups;
+    }
+  const std::uint64_t lookup_cycles = pod.run_until_quiet(50'000'000, "DLRM lookups");
+  // the bags, against the golden model, as the all-to-all's input
+  Memory input = read_back(pod, chips, a2a_out + words);
+  for (unsigned k = 0; k < S && r.detail.empty(); ++k) {
+    for (const sc::BagOut& b : sc::golden_bags(streams[k], tables, table_seed(k)))
+      for (unsigned e = 0; e < t.dim() && r.detail.empty(); ++e) {
+        const std::uint32_t addr = out_base + (b.sample * t.groups + e / 8) * 2 + (e % 8) / 4;
+        if (input.at(chips[k])[addr][e % 4] != b.v[e])
+          r.detail = fmt::format("lookups: chip {} sample {} element {}: got {:08x}, golden {:08x}", chips[k], b.sample, e,
+                                 input.at(chips[k])[addr][e % 4], b.v[e]);
+      }
+    if (r.detail.empty() && ((pod.stat(chips[k], chip::StStatus) >> chip::SbScErr) & 7u))
+      r.detail = fmt::format("chip {}: SparseCore error flags", chips[k]);
+  }
+  if (!r.detail.empty()) return r;
+  // the all-to-all: chip k's bags of chip d's samples (block d) to chip d, as block k
+  const Schedule sch = build_schedule(Collective::AllToAll, plan, s, out_base, words, a2a_out);
+  submit(pod, sch);
+  const std::uint64_t a2a_cycles = pod.run_until_quiet(10'000'000, "DLRM all-to-all");
+  r.detail = check_definition(Collective::AllToAll, plan, s, out_base, words, a2a_out, input,
+                              read_back(pod, chips, a2a_out + words));
+  if (!r.detail.empty()) {
+    r.detail = "all-to-all: " + r.detail;
+    return r;
+  }
+  // the MLP: a GEMM on every chip's MXU and the all-reduce of its results (data parallel)
+  const RunResult mlp = run_layers(pod, s, 32, 1, seed);
+  r.gemm_cycles = mlp.gemm_cycles;
+  r.cycles = lookup_cycles + a2a_cycles + mlp.cycles;
+  r.transfers = sch.transfers() + mlp.transfers;
+  if (!mlp.ok) {
+    r.detail = "MLP: " + mlp.detail;
+    return r;
+  }
+  r.ok = true;
+  r.detail = fmt::format("{} lookups ({} bags per chip, every one bit-exact with the golden model) in {} cycles; their "
+                         "all-to-all ({} B per chip) checked against the definition in {} cycles; the MLP's GEMM and "
+                         "all-reduce verified in {} cycles",
+                         r.lookups, batch, lookup_cycles, r.bytes, a2a_cycles, mlp.cycles);
   return r;
 }
 

@@ -71,6 +71,18 @@ RunResult run_embedding(Pod& pod, unsigned s, unsigned batch, unsigned valence_m
 /// Every chip multiplies its `rows` x 4 bf16 activations by its 4 x 4 weights on the MXU, the
 /// fp32 results are all-reduced over the slice.
 RunResult run_dp_step(Pod& pod, unsigned s, unsigned rows, std::uint64_t seed);
+/// A small DLRM step (docs/workloads.md, "Checked on the RTL pod"): chip k holds table k whole
+/// (dimension 16, `vocab` rows: table-wise sharding) and its SparseCore looks up the bag of every
+/// sample of the slice in it (`samples_per_chip` samples per chip, valence 1..valence_max, Zipf
+/// ids), every bag checked against the golden model; the all-to-all sends the bags of chip d's
+/// samples to chip d (checked against its definition); then the MLP, run_layers' one GEMM and
+/// its all-reduce. Cycles: the three one after the other; gemm_cycles the MLP's GEMM.
+RunResult run_dlrm_step(Pod& pod, unsigned s, unsigned samples_per_chip, unsigned valence_max, unsigned vocab,
+                        double zipf, std::uint64_t seed);
+/// Per chip of a slice of `chips`, the ids run_dlrm_step's lookup stream holds, in order (the
+/// workload, for the workload model).
+std::vector<std::vector<std::uint32_t>> dlrm_stream_ids(unsigned chips, unsigned samples_per_chip, unsigned valence_max,
+                                                        unsigned vocab, double zipf, std::uint64_t seed);
 /// `gemms` such steps one after the other, each with weights and activations of its own (no
 /// layer feeds the next): a transformer's tensor-parallel linear layers without attention or
 /// element-wise work (each chip's GEMM multiplies by its shard of the layer's weights; the
