@@ -80,6 +80,35 @@ TEST_CASE("phtpu --help and subcommand help exit 0", "[cli]") {
   CHECK(run("coord chip --help").out.find("--cube") != std::string::npos);
 }
 
+TEST_CASE("--version says which build: the git describe of the source", "[cli]") {
+  const auto r = run("--version");
+  REQUIRE(r.status == 0);
+  REQUIRE(r.out.rfind("phtpu ", 0) == 0);
+  const std::string v = r.out.substr(6, r.out.find('\n') - 6);
+  CHECK(!v.empty());
+  CHECK(v != "0.1.0");
+  CHECK(v.find_first_not_of("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-_") == std::string::npos);
+}
+
+TEST_CASE("control bytes the user typed come back escaped, never as controls", "[cli]") {
+  // ESC [2J (clear the screen), a C1 CSI encoded in UTF-8, a byte that is not UTF-8
+  const std::string evil = "\"$(printf 'a\\033[2Jb\\302\\233c\\377d')\"";
+  for (const std::string& args : {"net --traffic " + evil, "pod --workload " + evil, "compare --machines " + evil,
+                                  "search --chips 512 --model " + evil, "model --shape " + evil, "net --no-such-option " + evil}) {
+    CAPTURE(args);
+    const auto r = run(args);
+    CHECK(r.status != 0);
+    CHECK(one_line(r.err));
+    bool control = false;
+    for (std::size_t i = 0; i + 1 < r.err.size(); ++i)
+      control = control || static_cast<unsigned char>(r.err[i]) < 0x20 || r.err[i] == 0x7f ||
+                (static_cast<unsigned char>(r.err[i]) == 0xC2 && static_cast<unsigned char>(r.err[i + 1]) < 0xA0 &&
+                 static_cast<unsigned char>(r.err[i + 1]) >= 0x80);
+    CHECK_FALSE(control);
+    CHECK(r.err.find("a\\x1B[2Jb\\xC2\\x9Bc\\xFFd") != std::string::npos);
+  }
+}
+
 TEST_CASE("bad usage exits 2 with one line on stderr", "[cli]") {
   for (const char* a : {"", "frobnicate", "coord", "coord parse", "coord chip", "coord format 1 2 3", "phext toc",
                         "phext fetch f", "coord next 1.1.1/1.1.1/1.1.1 --dim foo", "decode --bogus"}) {

@@ -1,5 +1,6 @@
 // phtpu: the one command-line front end of phext-tpu.
 #include "cli.hpp"
+#include "phtpu_version.hpp"
 
 #include <cstdio>
 #include <fmt/format.h>
@@ -7,18 +8,45 @@
 #include <new>
 
 namespace {
-// Every error stays on one line: trailing newlines dropped, inner ones shown as \n.
+// Every error stays on one line, and nothing in it reaches the terminal as a control: trailing
+// newlines dropped, inner ones shown as \n, every other control byte (C0, DEL), every C1
+// control encoded in UTF-8 (U+0080..U+009F, which terminals may act on) and every byte that is
+// not part of valid UTF-8 shown as \xNN. Messages quote what the user typed, so this is where
+// a hostile argument is made harmless, whoever built the message.
 std::string one_line(std::string msg) {
   while (!msg.empty() && (msg.back() == '\n' || msg.back() == '\r'))
     msg.pop_back();
   std::string out;
-  for (char c : msg) {
-    if (c == '\n')
+  const auto* s = reinterpret_cast<const unsigned char*>(msg.data());
+  const std::size_t n = msg.size();
+  for (std::size_t i = 0; i < n;) {
+    const unsigned char c = s[i];
+    if (c == '\n') {
       out += "\\n";
-    else if (c == '\r')
+      ++i;
+    } else if (c == '\r') {
       out += "\\r";
-    else
-      out += c;
+      ++i;
+    } else if (c < 0x20 || c == 0x7f) {
+      out += fmt::format("\\x{:02X}", c);
+      ++i;
+    } else if (c < 0x80) {
+      out += static_cast<char>(c);
+      ++i;
+    } else {
+      // a UTF-8 sequence: its length from the lead byte, its continuation bytes checked
+      const std::size_t len = c >= 0xF0 && c < 0xF5 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
+      bool ok = len > 0 && i + len <= n;
+      for (std::size_t k = 1; ok && k < len; ++k) ok = (s[i + k] & 0xC0) == 0x80;
+      const bool c1 = ok && len == 2 && c == 0xC2 && s[i + 1] < 0xA0; // U+0080..U+009F
+      if (!ok || c1) {
+        for (std::size_t k = 0; k < (ok ? len : 1); ++k) out += fmt::format("\\x{:02X}", s[i + k]);
+        i += ok ? len : 1;
+      } else {
+        out.append(msg, i, len);
+        i += len;
+      }
+    }
   }
   return out;
 }
@@ -39,7 +67,7 @@ int main(int argc, char** argv) {
                "Exit status: 0 ok, 1 invalid input, 2 bad usage."};
   app.name("phtpu");
   app.require_subcommand(1);
-  app.set_version_flag("--version", "phtpu 0.1.0");
+  app.set_version_flag("--version", "phtpu " PHTPU_VERSION);
   app.footer("Run `phtpu COMMAND --help` for the options of a command.");
   Action action;
   add_coord_commands(app, action);
