@@ -109,6 +109,26 @@ TEST_CASE("control bytes the user typed come back escaped, never as controls", "
   }
 }
 
+TEST_CASE("outputs replace a file whole, leave no temporary behind, and write devices in place", "[cli]") {
+  const fs::path dir = scratch() / "atomic";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const fs::path out = dir / "m.json";
+  write_file(out, "old");
+  REQUIRE(run("model --shape 4x4x4 --workload allreduce --json " + out.string()).status == 0);
+  CHECK(nlohmann::json::parse(slurp(out))["shapes"][0]["shape"] == "4x4x4");
+  // a run that fails leaves the file as it was
+  write_file(out, "old");
+  CHECK(run("model --shape 4x4x5 --workload allreduce --json " + out.string()).status == 1);
+  CHECK(slurp(out) == "old");
+  std::size_t files = 0;
+  for (const auto& e : fs::directory_iterator(dir)) files += e.is_regular_file();
+  CHECK(files == 1); // no m.json.tmp.* left
+  // /dev/null is written, not replaced
+  CHECK(run("model --shape 4x4x4 --workload allreduce --json /dev/null").status == 0);
+  CHECK(fs::is_character_file("/dev/null"));
+}
+
 TEST_CASE("bad usage exits 2 with one line on stderr", "[cli]") {
   for (const char* a : {"", "frobnicate", "coord", "coord parse", "coord chip", "coord format 1 2 3", "phext toc",
                         "phext fetch f", "coord next 1.1.1/1.1.1/1.1.1 --dim foo", "decode --bogus"}) {

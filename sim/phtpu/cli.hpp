@@ -36,7 +36,8 @@ std::string read_input(const std::string& path);
 /// Fail now (InputError) if an output file named on the command line cannot be written, not
 /// after a long run. "" and "-" (standard output) always pass.
 void check_writable(const std::string& path);
-/// Write bytes to a file, or standard output for "-" or "".
+/// Write bytes to a file, or standard output for "-" or "". A regular file is replaced whole or
+/// not at all (written beside it, then renamed over it); a device or pipe is written in place.
 void write_output(const std::string& path, std::string_view bytes);
 
 /// The comma-separated items of `text`; empty items kept or skipped.

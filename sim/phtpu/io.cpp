@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <memory>
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace phtpu::cli {
 
@@ -42,16 +43,32 @@ void check_writable(const std::string& path) {
 }
 
 void write_output(const std::string& path, std::string_view bytes) {
-  std::FILE* f = stdout;
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> owner(nullptr, std::fclose);
-  if (!path.empty() && path != "-") {
-    f = std::fopen(path.c_str(), "wb");
-    if (!f) throw InputError(fmt::format("{}: {}", phext::printable(path, 256), std::strerror(errno)));
-    owner.reset(f);
+  if (path.empty() || path == "-") {
+    if (std::fwrite(bytes.data(), 1, bytes.size(), stdout) != bytes.size() || std::fflush(stdout) != 0)
+      throw InputError("<stdout>: write error");
+    return;
   }
-  if (std::fwrite(bytes.data(), 1, bytes.size(), f) != bytes.size() || std::fflush(f) != 0)
-    throw InputError(
-        fmt::format("{}: write error", path.empty() || path == "-" ? "<stdout>" : phext::printable(path, 256)));
+  const std::string shown = phext::printable(path, 256);
+  // A regular file (or a new one) is written whole or not at all: into a temporary file beside
+  // it, renamed over it once complete, so an interrupted or failed write leaves what was there.
+  // Anything else (/dev/null, a pipe) is written in place: renaming over it would replace it.
+  std::error_code ec;
+  const auto st = std::filesystem::status(path, ec);
+  const bool in_place = !ec && std::filesystem::exists(st) && !std::filesystem::is_regular_file(st);
+  const std::string target = in_place ? path : fmt::format("{}.tmp.{}", path, static_cast<long>(::getpid()));
+  std::FILE* f = std::fopen(target.c_str(), "wb");
+  if (!f) throw InputError(fmt::format("{}: {}", shown, std::strerror(errno)));
+  const bool written = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size() && std::fflush(f) == 0;
+  const bool closed = std::fclose(f) == 0;
+  if (!written || !closed) {
+    if (!in_place) std::remove(target.c_str());
+    throw InputError(fmt::format("{}: write error", shown));
+  }
+  if (!in_place && std::rename(target.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    std::remove(target.c_str());
+    throw InputError(fmt::format("{}: {}", shown, std::strerror(err)));
+  }
 }
 
 std::uint64_t parse_byte_size(const std::string& text) {
