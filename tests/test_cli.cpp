@@ -129,6 +129,31 @@ TEST_CASE("outputs replace a file whole, leave no temporary behind, and write de
   CHECK(fs::is_character_file("/dev/null"));
 }
 
+TEST_CASE("empty, contradictory and ignored options are errors", "[cli]") {
+  for (const char* bad : {"pod --workload '' -q", "net --sweep --rates '' --cycles 100", "net --sweep --rates 0.5,0.2 --cycles 100",
+                          "net --sweep --rates 0.3,0.3 --cycles 100"}) {
+    CAPTURE(bad);
+    const auto r = run(bad);
+    CHECK(r.status == 1);
+    CHECK(one_line(r.err));
+  }
+  for (const char* usage : {"net --rates 0.5", "net --sweep --rate 0.3", "model --calibration --table",
+                            "model --calibration --shape 4x4x4", "model --validate --compute", "model --validate --calibration",
+                            "pod --trace-chips 0 --workload allreduce -q"}) {
+    CAPTURE(usage);
+    const auto r = run(usage);
+    CHECK(r.status == 2);
+    CHECK(one_line(r.err));
+  }
+  // a sweep that never saturates says so, and names no knee
+  const auto r = run("net --sweep --rates 0.05,0.1 --cycles 500 --warmup 100 --json " + (scratch() / "ns.json").string());
+  REQUIRE(r.status == 0);
+  CHECK(r.out.find("not saturated up to") != std::string::npos);
+  const auto j = nlohmann::json::parse(slurp(scratch() / "ns.json"));
+  CHECK(j["saturated"] == false);
+  CHECK(j["latency_knee"].is_null());
+}
+
 TEST_CASE("bad usage exits 2 with one line on stderr", "[cli]") {
   for (const char* a : {"", "frobnicate", "coord", "coord parse", "coord chip", "coord format 1 2 3", "phext toc",
                         "phext fetch f", "coord next 1.1.1/1.1.1/1.1.1 --dim foo", "decode --bogus"}) {

@@ -520,8 +520,20 @@ void add_model_command(CLI::App& app, Action& action) {
   s->add_flag("--compute", a->compute, "Also print MXU and SparseCore rates at full scale");
   s->add_option("--json", a->json, "Write the results as JSON here");
   s->add_option("--csv", a->csv, "Write the results as CSV here");
-  s->callback([&action, a] {
-    action = [a] {
+  s->callback([&action, a, s] {
+    // --calibration and --validate are reports of their own: the options of a query would be
+    // ignored beside them, so they are errors (raised when the command runs: the parser's
+    // callback must not throw)
+    std::string conflict;
+    for (const char* mode : {"--calibration", "--validate"}) {
+      if (!s->count(mode) || !conflict.empty()) continue;
+      for (const char* other : {"--table", "--calibration", "--validate", "--compute", "--shape", "--twisted", "--workload",
+                                "--bytes", "--algorithm"})
+        if (std::string(other) != mode && s->count(other) && conflict.empty())
+          conflict = fmt::format("{} is a report of its own: leave out {}", mode, other);
+    }
+    action = [a, conflict] {
+      if (!conflict.empty()) throw UsageError(conflict);
       if (!a->table && !a->calibration && !a->validate && a->shape.empty() && a->compute) {
         print_compute();
         return 0;

@@ -164,12 +164,20 @@ void add_net_command(CLI::App& app, Action& action) {
   s->add_option("--journey", a->journey,
                 "Also send one packet SRC:DST (x,y,z:x,y,z) at cycle 10 and print its hops (implies --check)");
   s->add_flag("--quiet,-q", a->quiet, "Print only the summary line");
-  s->callback([&action, a] {
-    action = [a] {
+  s->callback([&action, a, s] {
+    const bool rates_alone = s->count("--rates") && !a->sweep, rate_in_sweep = a->sweep && s->count("--rate");
+    action = [a, rates_alone, rate_in_sweep] {
+      if (rates_alone) throw UsageError("--rates are the loads of a --sweep: give --sweep, or --rate for one run");
+      if (rate_in_sweep) throw UsageError("--sweep runs the loads of --rates: leave out --rate");
       if (a->sweep && !a->trace.empty()) throw UsageError("--trace records one run, not a --sweep");
       if (!a->trace.empty() && a->trace_cycles < 1) throw InputError("--trace-cycles must be at least 1");
-      for (double r : a->rates)
-        if (!(r >= 0.0 && r <= 1.0)) throw InputError(fmt::format("--rates: {} is not in 0..1 flits/node/cycle", r));
+      // the latency knee is the last load before saturation: the loads must rise
+      for (std::size_t i = 0; i < a->rates.size(); ++i) {
+        const double r = a->rates[i];
+        if (!(r > 0.0 && r <= 1.0)) throw InputError(fmt::format("--rates: {} is not in (0, 1] flits/node/cycle", r));
+        if (i > 0 && !(r > a->rates[i - 1]))
+          throw InputError(fmt::format("--rates must rise: {} after {}", r, a->rates[i - 1]));
+      }
       check_writable(a->json);
       if (a->sweep) {
         std::vector<double> rates = a->rates;
@@ -196,11 +204,18 @@ void add_net_command(CLI::App& app, Action& action) {
                      st.latency_avg, st.latency_p99, st.hops_avg, st.cycles_per_second, sat ? "  saturated" : "");
           std::fflush(stdout);
         }
-        fmt::print("saturation throughput (peak accepted): {:.3f} flits/node/cycle; latency knee: {:.3f} offered "
-                   "(last load with accepted >= 95% of offered and latency <= 3x zero-load)\n",
-                   best_accepted, sat_point);
+        if (saturated)
+          fmt::print("saturation throughput (peak accepted): {:.3f} flits/node/cycle; latency knee: {:.3f} offered "
+                     "(last load with accepted >= 95% of offered and latency <= 3x zero-load)\n",
+                     best_accepted, sat_point);
+        else
+          fmt::print("not saturated up to {:.3f} offered (accepted {:.3f} flits/node/cycle): the saturation point and the "
+                     "latency knee are above the loads run\n",
+                     sat_point, best_accepted);
         if (!a->json.empty())
-          write_output(a->json, nlohmann::json{{"sweep", runs}, {"latency_knee", sat_point},
+          write_output(a->json, nlohmann::json{{"sweep", runs},
+                                               {"saturated", saturated},
+                                               {"latency_knee", saturated ? nlohmann::json(sat_point) : nlohmann::json()},
                                                {"saturation_throughput", best_accepted}}
                                         .dump(2) +
                                     "\n");

@@ -178,6 +178,9 @@ void add_pod_command(CLI::App& app, Action& action) {
     }
     if (spec.slices.empty()) spec.slices = pod::PodSpec::default_slices();
     const std::vector<std::string> names = split_commas(o->workloads, false);
+    if (names.empty()) throw InputError("--workload names no workload");
+    if (!o->trace_chips.empty() && o->trace.empty())
+      throw UsageError("--trace-chips picks the chips of a --trace: give --trace FILE");
     for (const auto& n : names)
       if (n != "embedding" && n != "dp" && n != "llm" && n != "dlrm") (void)pod::collective_from_name(n);
     std::vector<std::uint64_t> sizes;
