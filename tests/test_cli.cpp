@@ -80,7 +80,7 @@ TEST_CASE("phtpu --help and subcommand help exit 0", "[cli]") {
   CHECK(run("coord chip --help").out.find("--cube") != std::string::npos);
 }
 
-TEST_CASE("--version says which build: the git describe of the source", "[cli]") {
+TEST_CASE("phtpu --version says which build: the git describe of the source", "[cli]") {
   const auto r = run("--version");
   REQUIRE(r.status == 0);
   REQUIRE(r.out.rfind("phtpu ", 0) == 0);
@@ -152,6 +152,41 @@ TEST_CASE("empty, contradictory and ignored options are errors", "[cli]") {
   const auto j = nlohmann::json::parse(slurp(scratch() / "ns.json"));
   CHECK(j["saturated"] == false);
   CHECK(j["latency_knee"].is_null());
+}
+
+TEST_CASE("phtpu pod --config: every key checked by its type and range and named in the error, workloads, bytes and seed "
+          "applied", "[cli][pod]") {
+  const fs::path c = scratch() / "cfg.json";
+  for (const auto& [body, key] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"racks": 2.7})", "racks"}, {R"({"settle_cycles": true})", "settle_cycles"}, {R"({"racks": 1e20})", "racks"},
+           {R"({"racks": "8"})", "racks"}, {R"({"racks": -3})", "racks"}, {R"({"slices": []})", "slices"},
+           {R"({"workloads": []})", "workloads"}, {R"({"bytes": [""]})", "bytes"}, {R"({"cube": ""})", "cube"},
+           {R"({"foo": 1})", "foo"}, {R"({"optical_latency": 999})", "optical_latency"},
+           {R"({"timeout_cycles": 4294967296})", "timeout_cycles"}, {R"({"slices": [4]})", "slices"}}) {
+    CAPTURE(body);
+    write_file(c, body);
+    const auto r = run("pod --config " + c.string() + " -q");
+    CHECK(r.status == 1);
+    CHECK(one_line(r.err));
+    CHECK(r.err.find(key) != std::string::npos);
+  }
+  write_file(c, "[1, 2]");
+  CHECK(run("pod --config " + c.string() + " -q").status == 1);
+  // the same limit by its flag
+  const auto f = run("pod --optical-latency 999 -q");
+  CHECK(f.status == 1);
+  CHECK(f.err.find("optical_latency (--optical-latency)") != std::string::npos);
+  // workloads, bytes and seed are applied (they were ignored), and a flag wins over its key
+  write_file(c, R"({"cube": "2x2x2", "racks": 2, "slices": ["2x2x4"], "workloads": ["allgather"], "bytes": "1KiB", "seed": 7})");
+  const fs::path j = scratch() / "cfg_out.json";
+  REQUIRE(run("pod --config " + c.string() + " -q --json " + j.string()).status == 0);
+  auto out = nlohmann::json::parse(slurp(j));
+  REQUIRE(out["results"].size() == 1);
+  CHECK(out["results"][0]["workload"] == "allgather");
+  CHECK(out["results"][0]["bytes"] == 1024);
+  REQUIRE(run("pod --config " + c.string() + " -q --bytes 2KiB --json " + j.string()).status == 0);
+  out = nlohmann::json::parse(slurp(j));
+  CHECK(out["results"][0]["bytes"] == 2048);
 }
 
 TEST_CASE("bad usage exits 2 with one line on stderr", "[cli]") {

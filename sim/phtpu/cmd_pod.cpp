@@ -15,6 +15,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <set>
 #include <iostream>
@@ -43,37 +44,92 @@ unsigned default_threads() {
   return std::max(1, CPU_COUNT(&set));
 }
 
-pod::PodSpec spec_from_json(const std::string& path) {
+/// What a pod configuration file holds (docs/pod-config.md): the pod, and the run's workloads,
+/// sizes and seed. Every key is optional; a flag given on the command line wins over its key.
+struct PodConfig {
+  pod::PodSpec spec;
+  std::vector<std::string> set;        ///< the keys the file sets
+  std::string workloads, bytes;        ///< comma-separated, as the flags take them
+  std::uint64_t seed = 0;
+};
+
+PodConfig pod_config(const std::string& path) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(read_input(path));
   } catch (const nlohmann::json::exception& e) {
     throw InputError(fmt::format("{}: not valid JSON ({})", path, e.what()));
   }
-  pod::PodSpec s;
-  try {
-    const std::set<std::string> known{"cube", "racks", "spares", "electrical_latency", "optical_latency",
-                                      "settle_cycles", "los_cycles", "timeout_cycles", "slices", "workloads", "bytes",
-                                      "seed"};
-    for (auto it = j.begin(); it != j.end(); ++it)
-      if (!known.count(it.key())) throw InputError(fmt::format("{}: unknown key '{}'", path, it.key()));
-    if (j.contains("cube")) {
-      const phext::Vec3 c = pod::parse_shape(j["cube"].get<std::string>());
-      if (c.x != c.y || c.y != c.z) throw InputError(path + ": cube must be 2x2x2 or 4x4x4");
-      s.cube = c.x;
-    }
-    s.racks = j.value("racks", s.racks);
-    s.spares = j.value("spares", s.spares);
-    s.electrical_latency = j.value("electrical_latency", s.electrical_latency);
-    s.optical_latency = j.value("optical_latency", s.optical_latency);
-    s.settle_cycles = j.value("settle_cycles", s.settle_cycles);
-    s.los_cycles = j.value("los_cycles", s.los_cycles);
-    s.timeout_cycles = j.value("timeout_cycles", s.timeout_cycles);
-    for (const auto& sl : j.value("slices", nlohmann::json::array())) s.slices.push_back(pod::parse_slice(sl.get<std::string>()));
-  } catch (const nlohmann::json::exception& e) {
-    throw InputError(fmt::format("{}: {}", path, e.what()));
+  if (!j.is_object()) throw InputError(fmt::format("{}: a pod configuration is a JSON object of keys", path));
+  PodConfig c;
+  const std::string f = phext::printable(path, 256);
+  // a whole number in [0, max]: not a fraction, a boolean, a string or a number past the range
+  auto whole = [&](const std::string& key, std::uint64_t max) -> std::uint64_t {
+    const auto& v = j.at(key);
+    if (!v.is_number_integer() || v.is_boolean())
+      throw InputError(fmt::format("{}: {} must be a whole number, not {}", f, key, phext::printable(v.dump(), 64)));
+    if (v.is_number_unsigned() ? v.get<std::uint64_t>() > max : true)
+      throw InputError(fmt::format("{}: {} must be 0..{}, not {}", f, key, max, phext::printable(v.dump(), 64)));
+    return v.get<std::uint64_t>();
+  };
+  auto text = [&](const std::string& key) -> std::string {
+    const auto& v = j.at(key);
+    if (!v.is_string() || v.get<std::string>().empty())
+      throw InputError(fmt::format("{}: {} must be a non-empty string, not {}", f, key, phext::printable(v.dump(), 64)));
+    return v.get<std::string>();
+  };
+  // a non-empty list of non-empty strings (or one string of comma-separated items)
+  auto list = [&](const std::string& key) -> std::vector<std::string> {
+    const auto& v = j.at(key);
+    std::vector<std::string> out;
+    if (v.is_string()) out = split_commas(v.get<std::string>(), true);
+    else if (v.is_array())
+      for (const auto& e : v) {
+        if (!e.is_string())
+          throw InputError(fmt::format("{}: {} must be a list of strings, not {}", f, key, phext::printable(v.dump(), 64)));
+        out.push_back(e.get<std::string>());
+      }
+    else
+      throw InputError(fmt::format("{}: {} must be a list of strings, not {}", f, key, phext::printable(v.dump(), 64)));
+    if (out.empty()) throw InputError(fmt::format("{}: {} is an empty list", f, key));
+    for (const auto& e : out)
+      if (e.empty()) throw InputError(fmt::format("{}: {} holds an empty item", f, key));
+    return out;
+  };
+  constexpr std::uint64_t u32 = 0xFFFFFFFFu; // the spec's fields; their ranges: PodSpec::validate
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string& k = it.key();
+    c.set.push_back(k);
+    if (k == "cube") {
+      const phext::Vec3 v = pod::parse_shape(text(k));
+      if (v.x != v.y || v.y != v.z) throw InputError(fmt::format("{}: cube must be 2x2x2 or 4x4x4", f));
+      c.spec.cube = v.x;
+    } else if (k == "racks") c.spec.racks = static_cast<unsigned>(whole(k, u32));
+    else if (k == "spares") c.spec.spares = static_cast<unsigned>(whole(k, u32));
+    else if (k == "electrical_latency") c.spec.electrical_latency = static_cast<unsigned>(whole(k, u32));
+    else if (k == "optical_latency") c.spec.optical_latency = static_cast<unsigned>(whole(k, u32));
+    else if (k == "settle_cycles") c.spec.settle_cycles = static_cast<unsigned>(whole(k, u32));
+    else if (k == "los_cycles") c.spec.los_cycles = static_cast<unsigned>(whole(k, u32));
+    else if (k == "timeout_cycles") c.spec.timeout_cycles = static_cast<unsigned>(whole(k, u32));
+    else if (k == "slices") {
+      for (const auto& sl : list(k)) {
+        try {
+          c.spec.slices.push_back(pod::parse_slice(sl));
+        } catch (const pod::PlanError& e) {
+          throw InputError(fmt::format("{}: slices: {}", f, e.what()));
+        }
+      }
+    } else if (k == "workloads") {
+      for (const auto& w : list(k)) c.workloads += (c.workloads.empty() ? "" : ",") + w;
+    } else if (k == "bytes") {
+      for (const auto& b : list(k)) c.bytes += (c.bytes.empty() ? "" : ",") + b;
+    } else if (k == "seed") c.seed = whole(k, std::numeric_limits<std::uint64_t>::max());
+    else
+      throw InputError(fmt::format("{}: unknown key '{}' (cube, racks, spares, electrical_latency, optical_latency, "
+                                   "settle_cycles, los_cycles, timeout_cycles, slices, workloads, bytes, seed)",
+                                   f, phext::printable(k, 64)));
   }
-  return s;
+  return c;
 }
 
 } // namespace
@@ -158,8 +214,15 @@ void add_pod_command(CLI::App& app, Action& action) {
       for (std::string* path : {&o->json, &o->csv, &o->markdown, &o->plan_json, &o->plan_phext}) path->clear();
     }
     pod::PodSpec spec;
-    if (!o->config.empty()) spec = spec_from_json(o->config);
     auto given = [cmd](const char* name) { return cmd->count(name) > 0; };
+    if (!o->config.empty()) {
+      const PodConfig c = pod_config(o->config);
+      spec = c.spec;
+      auto has = [&](const char* key) { return std::find(c.set.begin(), c.set.end(), key) != c.set.end(); };
+      if (has("workloads") && !given("--workload")) o->workloads = c.workloads;
+      if (has("bytes") && !given("--bytes")) o->bytes = c.bytes;
+      if (has("seed") && !given("--seed")) o->seed = c.seed;
+    }
     if (o->config.empty() || given("--cube")) {
       const phext::Vec3 c = pod::parse_shape(o->cube);
       if (c.x != c.y || c.y != c.z) throw InputError("--cube must be 2x2x2 or 4x4x4");

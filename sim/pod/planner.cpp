@@ -34,15 +34,22 @@ SliceSpec parse_slice(const std::string& text) {
 }
 
 void PodSpec::validate() const {
-  if (cube != 2 && cube != 4) throw PlanError(fmt::format("cube must be 2x2x2 or 4x4x4, not {0}x{0}x{0}", cube));
-  if (racks < 1 || racks > 64) throw PlanError(fmt::format("racks must be 1..64 (a TPU v4 pod has 64), not {}", racks));
-  if (spares >= racks) throw PlanError(fmt::format("{} spare racks leave none of the {} for slices", spares, racks));
+  // (each limit names the configuration key and the flag that set the value: docs/pod-config.md)
+  if (cube != 2 && cube != 4) throw PlanError(fmt::format("cube (--cube) must be 2x2x2 or 4x4x4, not {0}x{0}x{0}", cube));
+  if (racks < 1 || racks > 64)
+    throw PlanError(fmt::format("racks (--racks) must be 1..64 (a TPU v4 pod has 64), not {}", racks));
+  if (spares >= racks)
+    throw PlanError(fmt::format("spares (--spares): {} spare racks leave none of the {} for slices", spares, racks));
   if (electrical_latency < 1 || electrical_latency > 64)
-    throw PlanError("electrical link latency must be 1..64 cycles");
-  if (optical_latency < 1 || optical_latency > 256) throw PlanError("optical link latency must be 1..256 cycles");
-  if (settle_cycles > 1000000) throw PlanError("OCS settle time must be at most 1000000 cycles");
-  if (los_cycles > 100000) throw PlanError("loss-of-signal detection time must be at most 100000 cycles");
-  if (timeout_cycles > 100000000) throw PlanError("slice timeout must be at most 100000000 cycles");
+    throw PlanError(fmt::format("electrical_latency (--electrical-latency) must be 1..64 cycles, not {}", electrical_latency));
+  if (optical_latency < 1 || optical_latency > 256)
+    throw PlanError(fmt::format("optical_latency (--optical-latency) must be 1..256 cycles, not {}", optical_latency));
+  if (settle_cycles > 1000000)
+    throw PlanError(fmt::format("settle_cycles (--settle) must be at most 1000000 cycles, not {}", settle_cycles));
+  if (los_cycles > 100000)
+    throw PlanError(fmt::format("los_cycles (--los-cycles) must be at most 100000 cycles, not {}", los_cycles));
+  if (timeout_cycles > 100000000)
+    throw PlanError(fmt::format("timeout_cycles (--timeout-cycles) must be at most 100000000 cycles, not {}", timeout_cycles));
   if (los_cycles == 0 && timeout_cycles == 0)
     throw PlanError("loss-of-signal detection and the slice timeout cannot both be off: a fault would never be found");
   if (slices.empty()) throw PlanError("a pod needs at least one slice");
