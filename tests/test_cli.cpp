@@ -189,6 +189,26 @@ TEST_CASE("phtpu pod --config: every key checked by its type and range and named
   CHECK(out["results"][0]["bytes"] == 2048);
 }
 
+TEST_CASE("phext document operations never write a document they would reject", "[cli][phext]") {
+  // 1,200 lines: expand makes every line break a scroll break, past the 999 scrolls a section holds
+  std::string text;
+  for (int i = 0; i < 1200; ++i) text += "line\n";
+  write_file(scratch() / "long.txt", text);
+  const fs::path out = scratch() / "long.phext";
+  fs::remove(out);
+  const auto r = run("phext expand " + (scratch() / "long.txt").string() + " -o " + out.string());
+  CHECK(r.status == 1);
+  CHECK(one_line(r.err));
+  CHECK(r.err.find("nothing written") != std::string::npos);
+  CHECK_FALSE(fs::exists(out));
+  // 998 lines (998 breaks: scrolls 1 to 999) expand into a document phext reads
+  text.clear();
+  for (int i = 0; i < 998; ++i) text += "line\n";
+  write_file(scratch() / "ok.txt", text);
+  REQUIRE(run("phext expand " + (scratch() / "ok.txt").string() + " -o " + out.string()).status == 0);
+  CHECK(run("phext toc " + out.string()).status == 0);
+}
+
 TEST_CASE("bad usage exits 2 with one line on stderr", "[cli]") {
   for (const char* a : {"", "frobnicate", "coord", "coord parse", "coord chip", "coord format 1 2 3", "phext toc",
                         "phext fetch f", "coord next 1.1.1/1.1.1/1.1.1 --dim foo", "decode --bogus"}) {

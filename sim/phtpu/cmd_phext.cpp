@@ -11,6 +11,20 @@ namespace phtpu::cli {
 
 namespace {
 
+/// A document operation writes only what it would read back: the result is parsed first (a
+/// break past 999 in a dimension, say, after `expand` of a text of more than 999 lines), and
+/// nothing is written when it does not parse.
+void write_document(const std::string& op, const std::string& path, const std::string& doc) {
+  try {
+    (void)phext::phokenize(doc);
+  } catch (const phext::ParseError& e) {
+    throw InputError(fmt::format("phext {}: the result would not be a document phext reads ({}); nothing written", op,
+                                 e.what()));
+  }
+  write_output(path, doc);
+}
+
+
 struct PhextArgs {
   std::string file;
   std::string coord;
@@ -96,7 +110,7 @@ void add_phext_commands(CLI::App& app, Action& action) {
           out = phext::replace(doc, c, text_of(*a, text_given));
         else
           out = phext::remove(doc, c);
-        write_output(a->out, out);
+        write_document(op, a->out, out);
         return 0;
       };
     });
@@ -108,9 +122,10 @@ void add_phext_commands(CLI::App& app, Action& action) {
   auto whole = [&](const char* name, const char* help, std::string (*op)(std::string_view)) {
     auto* s = sub(phext, name, help, *a);
     s->add_option("-o,--output", a->out, "Write here instead of standard output");
-    s->callback([&action, a, op] {
-      action = [a, op] {
-        write_output(a->out, op(read_input(a->file)));
+    const std::string what = name;
+    s->callback([&action, a, op, what] {
+      action = [a, op, what] {
+        write_document(what, a->out, op(read_input(a->file)));
         return 0;
       };
     });
@@ -126,10 +141,11 @@ void add_phext_commands(CLI::App& app, Action& action) {
     auto* s = sub(phext, name, help, *a);
     s->add_option("OTHER", a->text_file, "Second document, or - for standard input")->required();
     s->add_option("-o,--output", a->out, "Write here instead of standard output");
-    s->callback([&action, a, op] {
-      action = [a, op] {
+    const std::string what = name;
+    s->callback([&action, a, op, what] {
+      action = [a, op, what] {
         if (a->file == "-" && a->text_file == "-") throw UsageError("FILE and OTHER cannot both be stdin");
-        write_output(a->out, op(read_input(a->file), read_input(a->text_file)));
+        write_document(what, a->out, op(read_input(a->file), read_input(a->text_file)));
         return 0;
       };
     });
@@ -188,7 +204,7 @@ void add_phext_commands(CLI::App& app, Action& action) {
         if (!v.is_string()) throw InputError(fmt::format("{}: value of '{}' is not a string", a->file, k));
         map[phext::Coordinate::parse(k, true)] += v.get<std::string>();
       }
-      write_output(a->out, phext::implode(map));
+      write_document("implode", a->out, phext::implode(map));
       return 0;
     };
   });
