@@ -763,7 +763,7 @@ TEST_CASE("phtpu avail: bad availabilities, sizes, trials and options exit 1 wit
   for (const char* bad :
        {"--host-availability 1.5", "--host-availability 0", "--host-availability 0.9,", "--host-availability x",
         "--slices 100", "--slices 8192", "--slices 64:", "--slices 4096:64", "--slices 448", "--slices 64,,128",
-        "--trials 0", "--trials -3", "--trials many", "--seed x", "--packer best", "--draw chips",
+        "--trials 0", "--trials -3", "--trials many", "--trials 99999999999999", "--seed x", "--packer best", "--draw chips",
         "--rack-grid 4x4x5", "--rack-grid 0x4x4", "--hosts-per-rack 65536", "--chips-per-host 5000",
         "--json /nonexistent-dir/avail.json"}) {
     CAPTURE(bad);

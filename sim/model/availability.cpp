@@ -454,6 +454,10 @@ void validate(const AvailConfig& c) {
                                               s, s / c.pod.chips_per_rack(), c.pod.grid.str()));
   }
   if (c.trials < 2) throw std::invalid_argument("trials must be at least 2 (a confidence interval needs two)");
+  if (c.trials > kMaxTrials)
+    throw std::invalid_argument(fmt::format("trials must be at most {} (that many already narrow a 95 % confidence "
+                                            "interval to about 0.0001 and take hours; {} would take days)",
+                                            kMaxTrials, c.trials));
 }
 
 AvailResult run_availability(const AvailConfig& c, const std::function<void(std::uint64_t, std::uint64_t)>& progress) {
@@ -500,7 +504,8 @@ AvailResult run_availability(const AvailConfig& c, const std::function<void(std:
   std::vector<std::uint64_t> draw(racks);
   std::mt19937_64 rng(c.seed);
   constexpr std::uint64_t budget = 50'000'000; // nodes per packing; reported if ever hit
-  const std::uint64_t step = std::max<std::uint64_t>(1, c.trials / 20);
+  // (often enough for a progress line every few seconds however many trials)
+  const std::uint64_t step = std::clamp<std::uint64_t>(c.trials / 20, 1, 4096);
   for (std::uint64_t t = 0; t < c.trials; ++t) {
     for (unsigned r = 0; r < racks; ++r) {
       std::uint64_t m = 0;

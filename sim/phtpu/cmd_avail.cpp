@@ -161,7 +161,7 @@ void add_avail_command(CLI::App& app, Action& action) {
   s->add_option("--slices", a->slices,
                 "Slice sizes in chips: FROM:TO (the powers of two between) or a comma list, multiples of one cube")
       ->capture_default_str();
-  s->add_option("--trials", a->trials, "Monte Carlo trials (>= 2)")->capture_default_str();
+  s->add_option("--trials", a->trials, fmt::format("Monte Carlo trials (2..{})", model::kMaxTrials))->capture_default_str();
   s->add_option("--seed", a->seed, "Random seed (std::mt19937_64)")->capture_default_str();
   s->add_option("--rack-grid", a->grid, "Racks of the pod as a grid (at most 64 racks)")->capture_default_str();
   s->add_option("--hosts-per-rack", a->hosts_per_rack, "CPU hosts per rack")->capture_default_str();
@@ -180,10 +180,13 @@ void add_avail_command(CLI::App& app, Action& action) {
       check_writable(a->json);
       check_writable(a->csv);
       const auto t0 = std::chrono::steady_clock::now();
+      double next = 2.0; // a progress line at most every 5 s, from the run's 2nd second
       const auto res = model::run_availability(c, [&](std::uint64_t done, std::uint64_t total) {
         const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        if (!a->quiet && secs > 2.0 && done < total)
+        if (!a->quiet && secs > next && done < total) {
           fmt::print(stderr, "phtpu avail: trial {} of {} ({:.0f} s)\n", done, total, secs);
+          next = secs + 5;
+        }
       });
       // the table goes to stdout unless a report is written there
       if (a->json != "-" && a->csv != "-") print_table(res);
