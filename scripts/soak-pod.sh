@@ -41,9 +41,14 @@ awk -v runs="$runs" -v seed="$seed" 'BEGIN {
       name = s; sub(/:[0-9]+$/, "", name);
       if (k <= racks) { args = args " --slice " name; racks -= k }
     } while (racks > 0 && rand() < 0.6 || args == "");
-    m = 3 + int(rand() * 5); seq = "";
-    for (i = 1; i <= m; i++) seq = seq (i > 1 ? "," : "") loads[1 + int(rand() * w)];
-    printf "--config pods/small.json%s --workload %s --bytes %s --seed %d\n", args, seq, sizes[1 + int(rand() * b)],
+    m = 3 + int(rand() * 5); seq = ""; coll = 0;
+    for (i = 1; i <= m; i++) {
+      l = loads[1 + int(rand() * w)]; seq = seq (i > 1 ? "," : "") l
+      if (l !~ /^(embedding|dp|llm|dlrm)$/) coll = 1
+    }
+    # (--bytes sizes the collectives: a sequence without one takes none)
+    size = sizes[1 + int(rand() * b)];
+    printf "--config pods/small.json%s --workload %s%s --seed %d\n", args, seq, coll ? " --bytes " size : "",
            1 + int(rand() * 1000000);
   }
 }' > "$tmp/cases"

@@ -139,7 +139,7 @@ TEST_CASE("empty, contradictory and ignored options are errors", "[cli]") {
   }
   for (const char* usage : {"net --rates 0.5", "net --sweep --rate 0.3", "model --calibration --table",
                             "model --calibration --shape 4x4x4", "model --validate --compute", "model --validate --calibration",
-                            "pod --trace-chips 0 --workload allreduce -q"}) {
+                            "pod --trace-chips 0 --workload allreduce -q", "pod --workload dp,llm --bytes 1KiB -q"}) {
     CAPTURE(usage);
     const auto r = run(usage);
     CHECK(r.status == 2);

@@ -254,6 +254,13 @@ void add_pod_command(CLI::App& app, Action& action) {
     }
     for (std::uint64_t b : sizes)
       if (b == 0 || b % 16) throw InputError(fmt::format("message size {} B is not a positive multiple of 16 B", b));
+    // --bytes sizes the collectives; embedding, dp, llm and dlrm take their own sizes
+    const bool any_collective = std::any_of(names.begin(), names.end(), [](const std::string& n) {
+      return n != "embedding" && n != "dp" && n != "llm" && n != "dlrm";
+    });
+    if (given("--bytes") && !any_collective)
+      throw UsageError("--bytes sizes the collectives, and --workload names none (embedding, dp, llm and dlrm take "
+                       "their own sizes)");
     for (const auto& path : {o->json, o->csv, o->markdown, o->plan_json, o->plan_phext}) check_writable(path);
     const pod::Plan plan(spec);
     int recon_slice = -1;
