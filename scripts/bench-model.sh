@@ -42,3 +42,5 @@ t=$(secs "$phtpu" search --chips 512 --model gpt3-175b)
 echo "- \`phtpu search --chips 512 --model gpt3-175b\` (162 candidates): $t s"
 t=$(secs "$phtpu" search --chips 4096 --model gpt3-175b)
 echo "- \`phtpu search --chips 4096 --model gpt3-175b\`: $t s"
+t=$(secs "$phtpu" compare)
+echo "- \`phtpu compare\` (four machines, every slice and mapping of 512 chips each): $t s"

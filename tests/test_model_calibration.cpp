@@ -348,13 +348,9 @@ TEST_CASE("the workload model predicts the pod's small DLRM step within 3 %", "[
     pod::Pod p{plan_of(cube, racks, slice)};
     const pod::RunResult r = pod::run_dlrm_step(p, 0, 2, 20, 256, 1.05, test_seed());
     REQUIRE(r.ok);
-    double lookups = 0, fetches = 0;
-    for (const auto& ids : pod::dlrm_stream_ids(r.chips, 2, 20, 256, 1.05, test_seed())) {
-      const double f = double(model::sparsecore_fetches(ids, 32));
-      if (std::max(double(ids.size()) * 2, f * 5) > std::max(lookups * 2, fetches * 5)) lookups = double(ids.size()), fetches = f;
-    }
-    const model::PodDlrmEstimate e = model::pod_dlrm_step(p.plan().slices()[0].topo, lookups, fetches, 16, double(r.bytes),
-                                                          32, model::fitted_rtl_machine(cube));
+    const model::PodDlrmEstimate e =
+        model::pod_dlrm_step(p.plan().slices()[0].topo, pod::dlrm_stream_ids(r.chips, 2, 20, 256, 1.05, test_seed()), 32, 16,
+                             double(r.bytes), 32, model::fitted_rtl_machine(cube));
     const double err = e.cycles / double(r.cycles) - 1;
     const std::string line = fmt::format("{} dlrm: RTL {} cycles, workload model {:.0f} (lookups {:.0f}, all-to-all {:.0f}, "
                                          "MLP {:.0f}: {:+.1f} %)",

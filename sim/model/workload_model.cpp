@@ -340,12 +340,15 @@ std::uint64_t sparsecore_fetches(const std::vector<std::uint32_t>& ids, unsigned
   return fetches;
 }
 
-PodDlrmEstimate pod_dlrm_step(const net::Topology& slice, double lookups, double fetches, unsigned dim,
-                              double alltoall_bytes, unsigned mlp_rows, const Machine& net) {
-  if (lookups <= 0 || fetches <= 0 || fetches > lookups || dim == 0 || dim % 8)
-    throw std::invalid_argument("a DLRM step needs lookups, at most as many fetched rows, and rows of 8k elements");
+PodDlrmEstimate pod_dlrm_step(const net::Topology& slice, const std::vector<std::vector<std::uint32_t>>& ids,
+                              unsigned window_rows, unsigned dim, double alltoall_bytes, unsigned mlp_rows,
+                              const Machine& net) {
+  if (ids.size() != slice.nodes() || dim == 0 || dim % 8)
+    throw std::invalid_argument("a DLRM step needs every chip's lookups and rows of 8k elements");
   PodDlrmEstimate e;
-  e.lookup_cycles = std::max(lookups * dim / 8.0, fetches * (dim / 4.0 + 1));
+  for (const auto& chip : ids)
+    e.lookup_cycles = std::max({e.lookup_cycles, double(chip.size()) * dim / 8.0,
+                                double(sparsecore_fetches(chip, window_rows)) * (dim / 4.0 + 1)});
   e.alltoall_cycles = slice.nodes() > 1 ? estimate(Collective::AllToAll, slice, alltoall_bytes, net).cycles : 0;
   e.mlp_cycles = pod_layers_step(slice, mlp_rows, 1, net).cycles;
   e.cycles = e.lookup_cycles + e.alltoall_cycles + e.mlp_cycles;

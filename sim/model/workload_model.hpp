@@ -180,16 +180,19 @@ PodLayersEstimate pod_layers_step(const net::Topology& slice, unsigned rows, uns
 std::uint64_t sparsecore_fetches(const std::vector<std::uint32_t>& ids, unsigned window_rows);
 
 /// The small DLRM step the scaled pod runs on its RTL chips (`phtpu pod --workload dlrm`,
-/// run_dlrm_step), the busiest chip's: its lookup unit combines 8 elements a cycle (dim/8
-/// cycles a lookup) while its local fetch (rtl/chip/chip_sc_fetch.sv) reads a row's dim/4 words
-/// one a cycle and takes the next request the cycle after (dim/4 + 1 cycles a fetched row), the
-/// slower of the two; then the all-to-all of the bags, `alltoall_bytes` per chip, by estimate()
-/// on `net`; then the MLP, pod_layers_step's one layer of `mlp_rows` rows. One after the other.
+/// run_dlrm_step), given each chip's lookup ids (`ids`, by slice position): every chip's lookup
+/// unit combines 8 elements a cycle (dim/8 cycles a lookup) while its local fetch
+/// (rtl/chip/chip_sc_fetch.sv) reads a row's dim/4 words one a cycle and takes the next request
+/// the cycle after (dim/4 + 1 cycles a fetched row; rows fetched by sparsecore_fetches with
+/// windows of `window_rows`), the slower of the two, and the busiest chip ends the phase; then
+/// the all-to-all of the bags, `alltoall_bytes` per chip, by estimate() on `net`; then the MLP,
+/// pod_layers_step's one layer of `mlp_rows` rows. One after the other.
 struct PodDlrmEstimate {
   double lookup_cycles = 0, alltoall_cycles = 0, mlp_cycles = 0, cycles = 0;
 };
-PodDlrmEstimate pod_dlrm_step(const net::Topology& slice, double lookups, double fetches, unsigned dim,
-                              double alltoall_bytes, unsigned mlp_rows, const Machine& net);
+PodDlrmEstimate pod_dlrm_step(const net::Topology& slice, const std::vector<std::vector<std::uint32_t>>& ids,
+                              unsigned window_rows, unsigned dim, double alltoall_bytes, unsigned mlp_rows,
+                              const Machine& net);
 
 /// The chips of dimensions `dims` (a mask: bit 0 x, 1 y, 2 z) of `slice` through one chip: the
 /// torus (or mesh) of their sizes, 1 in the others; the slice itself when all three.

@@ -390,21 +390,13 @@ void add_pod_command(CLI::App& app, Action& action) {
         } else if (n == "dlrm") {
           // 2 samples per chip, bags of 1..20 Zipf ids over 256 rows per table
           pod::RunResult r = pod::run_dlrm_step(p, s, 2, 20, 256, 1.05, o->seed);
-          // the busiest chip's lookups and row fetches (its lookup unit's dedup windows: Slots/2 = 32
-          // rows, chip_top's ScSlots)
-          double lookups = 0, fetches = 0;
-          for (const auto& ids : pod::dlrm_stream_ids(r.chips, 2, 20, 256, 1.05, o->seed)) {
-            const double f = double(model::sparsecore_fetches(ids, kScWindowRows));
-            if (std::max(double(ids.size()) * 2, f * 5) > std::max(lookups * 2, fetches * 5)) {
-              lookups = double(ids.size());
-              fetches = f;
-            }
-          }
           model::Machine m = model::fitted_rtl_machine(spec.cube);
           m.electrical_latency = spec.electrical_latency;
           m.optical_latency = spec.optical_latency;
-          r.model_cycles = model::pod_dlrm_step(p.plan().slices()[s].topo, lookups, fetches, 16, double(r.bytes),
-                                                kLayerRows, m).cycles;
+          r.model_cycles = model::pod_dlrm_step(p.plan().slices()[s].topo,
+                                                pod::dlrm_stream_ids(r.chips, 2, 20, 256, 1.05, o->seed), kScWindowRows,
+                                                16, double(r.bytes), kLayerRows, m)
+                               .cycles;
           if (r.ok)
             r.detail += fmt::format("; the workload model: {:.0f} cycles ({:+.1f} %)", r.model_cycles,
                                     100 * (r.model_cycles / double(r.cycles) - 1));

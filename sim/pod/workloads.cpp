@@ -130,6 +130,61 @@ RunResult run_collective(Pod& pod, Collective c, unsigned s, std::uint64_t bytes
   return finish_collective(pod, p);
 }
 
+namespace {
+/// Row `id` of table `t` (its golden contents from `seed`) into a chip's memory at `addr`: two
+/// words per beat.
+void poke_row(Pod& pod, unsigned chip, const sc::TableCfg& t, std::uint64_t seed, std::uint32_t id, std::uint32_t addr) {
+  for (unsigned b = 0; b < t.beats(); ++b) {
+    const auto beat = sc::row_beat(seed, t, 0, id, b);
+    pod.poke(chip, addr + 2 * b, {beat[0], beat[1], beat[2], beat[3]});
+    pod.poke(chip, addr + 2 * b + 1, {beat[4], beat[5], beat[6], beat[7]});
+  }
+}
+
+/// A chip's SparseCore and embedding layouts: its own coordinate and torus position, 32
+/// outstanding requests, table 0, the slice's geometry (slice placement) or shard-map entry 0 =
+/// this chip (map placement with one shard: every row local), rows at emb_base + row*stride,
+/// bags from out_base.
+void configure_sparsecore(Pod& pod, unsigned chip, const sc::TableCfg& t, std::uint32_t emb_base, std::uint32_t stride,
+                          std::uint32_t out_base) {
+  const Plan& plan = pod.plan();
+  constexpr unsigned G = phext::kRtlGlobalBits;
+  const Vec3 g = plan.site(chip).global;
+  ici::FlitData own{};
+  ici::pack_coord(own, 0, raw_of(plan.coordinate(chip)));
+  ici::set_bits(own, 90 + 2 * G, G, g.x);
+  ici::set_bits(own, 90 + G, G, g.y);
+  ici::set_bits(own, 90, G, g.z);
+  pod.write(chip, chip::kRegionScCfg | sc::kCfgOwn, {own[0], own[1], own[2], own[3]});
+  pod.write(chip, chip::kRegionScCfg | sc::kCfgCtl, {32, 0, 0, 0}); // outstanding requests
+  if (t.placement == sc::Placement::Slice) {
+    const phext::SliceGeometry& geo = plan.slices().at(static_cast<unsigned>(plan.site(chip).slice)).geo;
+    pod.write(chip, chip::kRegionScCfg | sc::kCfgGeom, sc::geom_word(geo.slice(), geo.cube()));
+  }
+  pod.write(chip, chip::kRegionScCfg | sc::kCfgTable, t.word());
+  if (t.placement == sc::Placement::Map) {
+    ici::FlitData me{};
+    ici::pack_coord(me, 0, raw_of(plan.coordinate(chip)));
+    pod.write(chip, chip::kRegionScCfg | (sc::kCfgShard + 0), {me[0], me[1], me[2], me[3]});
+  }
+  pod.write(chip, chip::kRegionReg | chip::RegEmb, {emb_base | (stride << 16), 0, 0, 0});
+  pod.write(chip, chip::kRegionReg | chip::RegScOut, {out_base | (t.groups << 16), 0, 0, 0});
+}
+
+/// A chip's lookups to its SparseCore, one host write each; returns how many.
+std::uint64_t feed_lookups(Pod& pod, unsigned chip, const std::vector<sc::Lookup>& stream) {
+  for (const sc::Lookup& l : stream) {
+    chip::Word d{};
+    d[0] = (l.sample & 0xFFFFu) | (l.table << 16);
+    d[1] = l.id;
+    d[2] = l.weight;
+    d[3] = (l.last ? 1u : 0u) | (l.empty ? 2u : 0u) | (l.batch_end ? 4u : 0u);
+    pod.write(chip, chip::kRegionScLookup, d);
+  }
+  return stream.size();
+}
+} // namespace
+
 RunResult run_embedding(Pod& pod, unsigned s, unsigned batch, unsigned valence_max, unsigned vocab_per_chip,
                         double zipf, std::uint64_t seed) {
   const Plan& plan = pod.plan();
@@ -137,7 +192,6 @@ RunResult run_embedding(Pod& pod, unsigned s, unsigned batch, unsigned valence_m
   const unsigned S = static_cast<unsigned>(chips.size());
   if (S > sc::kMaxShards)
     throw PlanError(fmt::format("the SparseCore shards a table over at most {} chips", sc::kMaxShards));
-  const phext::SliceGeometry& geo = plan.slices().at(s).geo;
   sc::TableCfg t;
   t.groups = 2; // dimension 16, fp32: 2 beats = 4 words per row
   // shard k on chips[k], the slice's row-major position k: the SparseCore computes the owner's
@@ -153,51 +207,20 @@ RunResult run_embedding(Pod& pod, unsigned s, unsigned batch, unsigned valence_m
   const std::vector<sc::TableCfg> tables{t};
   // rows: chip k holds every id = r*S + k at local row r
   for (unsigned k = 0; k < S; ++k)
-    for (std::uint32_t r = 0; r < vocab_per_chip; ++r) {
-      const std::uint32_t id = sc::global_id(t, k, r);
-      for (unsigned b = 0; b < t.beats(); ++b) {
-        const auto beat = sc::row_beat(seed, t, 0, id, b);
-        pod.poke(chips[k], emb_base + r * stride + 2 * b, {beat[0], beat[1], beat[2], beat[3]});
-        pod.poke(chips[k], emb_base + r * stride + 2 * b + 1, {beat[4], beat[5], beat[6], beat[7]});
-      }
-    }
-  // configuration: the SparseCore's own coordinate, slice geometry and table; the chip's layouts
-  constexpr unsigned G = phext::kRtlGlobalBits;
+    for (std::uint32_t r = 0; r < vocab_per_chip; ++r) poke_row(pod, chips[k], t, seed, sc::global_id(t, k, r), emb_base + r * stride);
   std::vector<std::vector<sc::Lookup>> streams(S);
   sc::Workload w;
   w.batch = batch;
   w.valence_min = 1;
   w.valence_max = valence_max;
   w.zipf = zipf;
-  for (unsigned k = 0; k < S; ++k) {
-    const unsigned chip = chips[k];
-    const Vec3 g = plan.site(chip).global;
-    ici::FlitData own{};
-    ici::pack_coord(own, 0, raw_of(plan.coordinate(chip)));
-    ici::set_bits(own, 90 + 2 * G, G, g.x);
-    ici::set_bits(own, 90 + G, G, g.y);
-    ici::set_bits(own, 90, G, g.z);
-    pod.write(chip, chip::kRegionScCfg | sc::kCfgOwn, {own[0], own[1], own[2], own[3]});
-    pod.write(chip, chip::kRegionScCfg | sc::kCfgCtl, {32, 0, 0, 0}); // outstanding requests
-    pod.write(chip, chip::kRegionScCfg | sc::kCfgGeom, sc::geom_word(geo.slice(), geo.cube()));
-    pod.write(chip, chip::kRegionScCfg | sc::kCfgTable, t.word());
-    pod.write(chip, chip::kRegionReg | chip::RegEmb, {emb_base | (stride << 16), 0, 0, 0});
-    pod.write(chip, chip::kRegionReg | chip::RegScOut, {out_base | (t.groups << 16), 0, 0, 0});
-  }
+  for (unsigned k = 0; k < S; ++k) configure_sparsecore(pod, chips[k], t, emb_base, stride, out_base);
   pod.run_until_quiet(1'000'000, "embedding configuration");
   std::uint64_t lookups = 0;
   for (unsigned k = 0; k < S; ++k) {
     std::mt19937_64 rng(seed * 1000 + k);
     streams[k] = sc::make_lookups(w, tables, rng);
-    for (const sc::Lookup& l : streams[k]) {
-      chip::Word d{};
-      d[0] = (l.sample & 0xFFFFu) | (l.table << 16);
-      d[1] = l.id;
-      d[2] = l.weight;
-      d[3] = (l.last ? 1u : 0u) | (l.empty ? 2u : 0u) | (l.batch_end ? 4u : 0u);
-      pod.write(chips[k], chip::kRegionScLookup, d);
-      ++lookups;
-    }
+    lookups += feed_lookups(pod, chips[k], streams[k]);
   }
   RunResult r;
   r.name = "embedding";
@@ -288,30 +311,9 @@ RunResult run_dlrm_step(Pod& pod, unsigned s, unsigned samples_per_chip, unsigne
                                 "table", samples_per_chip, S));
   const std::vector<sc::TableCfg> tables{t};
   auto table_seed = [&](unsigned k) { return seed * 7919 + k; };
-  for (unsigned k = 0; k < S; ++k)
-    for (std::uint32_t id = 0; id < vocab; ++id)
-      for (unsigned b = 0; b < t.beats(); ++b) {
-        const auto beat = sc::row_beat(table_seed(k), t, 0, id, b);
-        pod.poke(chips[k], emb_base + id * stride + 2 * b, {beat[0], beat[1], beat[2], beat[3]});
-        pod.poke(chips[k], emb_base + id * stride + 2 * b + 1, {beat[4], beat[5], beat[6], beat[7]});
-      }
-  constexpr unsigned G = phext::kRtlGlobalBits;
   for (unsigned k = 0; k < S; ++k) {
-    const unsigned chip = chips[k];
-    const Vec3 g = plan.site(chip).global;
-    ici::FlitData own{};
-    ici::pack_coord(own, 0, raw_of(plan.coordinate(chip)));
-    ici::set_bits(own, 90 + 2 * G, G, g.x);
-    ici::set_bits(own, 90 + G, G, g.y);
-    ici::set_bits(own, 90, G, g.z);
-    pod.write(chip, chip::kRegionScCfg | sc::kCfgOwn, {own[0], own[1], own[2], own[3]});
-    pod.write(chip, chip::kRegionScCfg | sc::kCfgCtl, {32, 0, 0, 0}); // outstanding requests
-    pod.write(chip, chip::kRegionScCfg | sc::kCfgTable, t.word());
-    ici::FlitData me{};
-    ici::pack_coord(me, 0, raw_of(plan.coordinate(chip))); // shard 0: this chip
-    pod.write(chip, chip::kRegionScCfg | (sc::kCfgShard + 0), {me[0], me[1], me[2], me[3]});
-    pod.write(chip, chip::kRegionReg | chip::RegEmb, {emb_base | (stride << 16), 0, 0, 0});
-    pod.write(chip, chip::kRegionReg | chip::RegScOut, {out_base | (t.groups << 16), 0, 0, 0});
+    for (std::uint32_t id = 0; id < vocab; ++id) poke_row(pod, chips[k], t, table_seed(k), id, emb_base + id * stride);
+    configure_sparsecore(pod, chips[k], t, emb_base, stride, out_base);
   }
   pod.run_until_quiet(1'000'000, "DLRM configuration");
   std::vector<std::vector<sc::Lookup>> streams = dlrm_streams(S, samples_per_chip, valence_max, vocab, zipf, seed);
@@ -321,16 +323,7 @@ RunResult run_dlrm_step(Pod& pod, unsigned s, unsigned samples_per_chip, unsigne
   r.shape = shape_of(plan, s);
   r.chips = S;
   r.bytes = std::uint64_t(words) * 16; // the all-to-all's, per chip
-  for (unsigned k = 0; k < S; ++k)
-    for (const sc::Lookup& l : streams[k]) {
-      chip::Word d{};
-      d[0] = (l.sample & 0xFFFFu) | (l.table << 16);
-      d[1] = l.id;
-      d[2] = l.weight;
-      d[3] = (l.last ? 1u : 0u) | (l.empty ? 2u : 0u) | (l.batch_end ? 4u : 0u);
-      pod.write(chips[k], chip::kRegionScLookup, d);
-      ++r.lookups;
-    }
+  for (unsigned k = 0; k < S; ++k) r.lookups += feed_lookups(pod, chips[k], streams[k]);
   const std::uint64_t lookup_cycles = pod.run_until_quiet(50'000'000, "DLRM lookups");
   // the bags, against the golden model, as the all-to-all's input
   Memory input = read_back(pod, chips, a2a_out + words);
