@@ -557,6 +557,74 @@ TEST_CASE("phtpu pod rejects bad input with one line and exit 1", "[cli][pod]") 
   CHECK(one_line(r.err));
 }
 
+TEST_CASE("phtpu pod: a run that stops partway reports the results it has, marked incomplete, and exits non-zero",
+          "[cli][pod]") {
+  const fs::path d = scratch() / "stopped";
+  fs::remove_all(d);
+  fs::create_directories(d);
+  const std::string pod = "pod --cube 2x2x2 --racks 2 --slice 2x2x4 --workload allreduce,alltoall --bytes 4KiB -q";
+  // the whole run: its first result is what the stopped run must report unchanged
+  REQUIRE(run(pod + " --json " + (d / "full.json").string()).status == 0);
+  const auto full = nlohmann::json::parse(slurp(d / "full.json"));
+  REQUIRE(full["complete"] == true);
+  REQUIRE(full.count("stopped") == 0);
+  const auto first = full["results"][0]["cycles"].get<std::uint64_t>(), second = full["results"][1]["cycles"].get<std::uint64_t>();
+  // a limit inside the second collective: the all-reduce is reported whole, the all-to-all as stopped
+  for (const char* f : {"p.json", "p.csv", "p.md"}) write_file(d / f, "old");
+  const std::uint64_t limit = first + second / 2;
+  const auto r = run(pod + " --max-cycles " + std::to_string(limit) + " --json " + (d / "p.json").string() + " --csv " +
+                     (d / "p.csv").string() + " --markdown " + (d / "p.md").string());
+  CHECK(r.status == 1);
+  CHECK(one_line(r.err));
+  CHECK(r.err.find("stopped in slice 1's alltoall: cycle limit reached") != std::string::npos);
+  const auto j = nlohmann::json::parse(slurp(d / "p.json"));
+  CHECK(j["complete"] == false);
+  CHECK(j["stopped"]["workload"] == "alltoall");
+  CHECK(j["stopped"]["cycle"] == full["cycles"].get<std::uint64_t>() - first - second + limit); // configuration + limit
+  REQUIRE(j["results"].size() == 2);
+  CHECK(j["results"][0] == full["results"][0]);
+  CHECK(j["results"][1]["ok"] == false);
+  CHECK(j["results"][1]["cycles"] == limit - first);
+  const std::string csv = slurp(d / "p.csv");
+  CHECK(std::count(csv.begin(), csv.end(), '\n') == 3);
+  CHECK(csv.find(",alltoall,4096," + std::to_string(limit - first) + ",0.0000,0.0000,0,lanes,") != std::string::npos);
+  CHECK(slurp(d / "p.md").find("**Incomplete:**") != std::string::npos);
+  // a limit past the end changes nothing
+  REQUIRE(run(pod + " --max-cycles " + std::to_string(first + second) + " --json " + (d / "p.json").string()).status == 0);
+  const auto whole = nlohmann::json::parse(slurp(d / "p.json"));
+  CHECK(whole["complete"] == true);
+  CHECK(whole["results"] == full["results"]);
+  // the limit has a bound, said up front
+  const auto big = run(pod + " --max-cycles 1000000000001");
+  CHECK(big.status == 1);
+  CHECK(one_line(big.err));
+}
+
+TEST_CASE("phtpu pod: Ctrl-C stops the run at the next cycle, reports what it has and exits 130", "[cli][pod]") {
+  const fs::path d = scratch() / "interrupted";
+  fs::remove_all(d);
+  fs::create_directories(d);
+  // a 4 KiB all-reduce (well under a second on 128 chips), then a 128 KiB one (several seconds):
+  // the interrupt is sent once the first is reported, so it lands in the second
+  const std::string cmd =
+      "cd " + d.string() + " && { " + PHTPU_EXE +
+      " pod --cube 4x4x4 --racks 2 --slice 4x4x8 --workload allreduce --bytes 4KiB,128KiB --threads 1 --json i.json "
+      ">out 2>err & pid=$!; i=0; until grep -q verified err || [ $i -ge 1200 ]; do sleep 0.05; i=$((i+1)); done; "
+      "kill -INT $pid; wait $pid; echo $? >rc; }";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  const std::string err = slurp(d / "err");
+  INFO(err);
+  CHECK(std::stoi(slurp(d / "rc")) == 130);
+  CHECK(err.find("phtpu pod: stopped in slice 1's allreduce: interrupted at cycle") != std::string::npos);
+  const auto j = nlohmann::json::parse(slurp(d / "i.json"));
+  CHECK(j["complete"] == false);
+  REQUIRE(j["results"].size() == 2);
+  CHECK(j["results"][0]["ok"] == true);
+  CHECK(j["results"][0]["bytes"] == 4096);
+  CHECK(j["results"][1]["ok"] == false);
+  CHECK(j["results"][1]["bytes"] == 131072);
+}
+
 // Regression against stored outputs: tests/data/pod_reference.json, written by
 // scripts/refresh-pod-reference.sh from the phtpu arguments in tests/data/pod_reference.args,
 // which this test reads too, so both run the same command. The pod is cycle-accurate and

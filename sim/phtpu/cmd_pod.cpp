@@ -12,9 +12,12 @@
 #include <nlohmann/json.hpp>
 
 #include <sched.h>
+#include <signal.h>
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <chrono>
+#include <csignal>
 #include <limits>
 #include <map>
 #include <set>
@@ -28,6 +31,45 @@ namespace {
 constexpr unsigned kLayerRows = 32;
 /// The pod chip's lookup unit's dedup window: Slots/2 rows (rtl/chip/chip_top.sv ScSlots = 64).
 constexpr unsigned kScWindowRows = 32;
+
+/// The most cycles --max-cycles allows: about 10^5 hours at the pod's speed on 2 threads.
+constexpr std::uint64_t kMaxCycleLimit = 1'000'000'000'000ull;
+
+/// Seconds between progress lines inside one run.
+constexpr double kProgressSeconds = 5;
+
+// The signal that interrupted a pod run (0: none); the pod stops at its next cycle.
+volatile std::sig_atomic_t g_signal = 0;
+extern "C" void on_interrupt(int sig) {
+  g_signal = sig;
+  pod::request_stop();
+}
+
+/// SIGINT and SIGTERM stop a single-process pod run at its next cycle; a second one kills (the
+/// handler is reset after the first). Restored when the run ends.
+class StopOnInterrupt {
+public:
+  explicit StopOnInterrupt(bool on) : on_(on) {
+    if (!on_) return;
+    struct sigaction a {};
+    a.sa_handler = on_interrupt;
+    a.sa_flags = SA_RESETHAND;
+    sigemptyset(&a.sa_mask);
+    sigaction(SIGINT, &a, &old_int_);
+    sigaction(SIGTERM, &a, &old_term_);
+  }
+  ~StopOnInterrupt() {
+    if (!on_) return;
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  StopOnInterrupt(const StopOnInterrupt&) = delete;
+  StopOnInterrupt& operator=(const StopOnInterrupt&) = delete;
+
+private:
+  bool on_;
+  struct sigaction old_int_ {}, old_term_ {};
+};
 
 /// The process's peak resident memory so far (getrusage: Linux gives KiB).
 std::uint64_t peak_memory_bytes() {
@@ -146,7 +188,7 @@ void add_pod_command(CLI::App& app, Action& action) {
     unsigned los = pod::PodSpec{}.los_cycles, timeout = pod::PodSpec{}.timeout_cycles;
     std::string fault, algorithms;
     std::vector<std::string> slices;
-    std::uint64_t seed = 1;
+    std::uint64_t seed = 1, max_cycles = 0;
     bool quiet = false;
     std::string reconfigure;
     unsigned threads = default_threads();
@@ -189,6 +231,12 @@ void add_pod_command(CLI::App& app, Action& action) {
                   "logical or sequential (allreduce, reducescatter, allgather), lanes or translate (alltoall, "
                   "scatter, gather), relay (alltoall); default: concurrent and lanes (docs/blocks/collectives.md)");
   cmd->add_option("--seed", o->seed, "random data")->capture_default_str();
+  cmd->add_option("--max-cycles", o->max_cycles,
+                  fmt::format("stop after this many pod cycles of workloads (0: no limit; at most {}); the results "
+                              "so far are written, marked incomplete, and the exit status is 1. Ctrl-C (SIGINT, "
+                              "SIGTERM) stops a run the same way (exit 130, 143); a second one kills it",
+                              kMaxCycleLimit))
+      ->capture_default_str();
   cmd->add_option("--json", o->json, "write every measurement as JSON");
   cmd->add_option("--csv", o->csv, "write every measurement as CSV");
   cmd->add_option("--markdown", o->markdown, "write a short Markdown summary");
@@ -261,6 +309,9 @@ void add_pod_command(CLI::App& app, Action& action) {
     if (given("--bytes") && !any_collective)
       throw UsageError("--bytes sizes the collectives, and --workload names none (embedding, dp, llm and dlrm take "
                        "their own sizes)");
+    if (o->max_cycles > kMaxCycleLimit)
+      throw InputError(fmt::format("--max-cycles must be at most {} (about 10^5 hours of simulation), not {}",
+                                   kMaxCycleLimit, o->max_cycles));
     for (const auto& path : {o->json, o->csv, o->markdown, o->plan_json, o->plan_phext}) check_writable(path);
     const pod::Plan plan(spec);
     int recon_slice = -1;
@@ -382,9 +433,43 @@ void add_pod_command(CLI::App& app, Action& action) {
     p.set_threads(o->threads);
     pod::drive_with_systemc(p); // the SystemC clock steps the pod from here on
     if (!o->trace.empty()) p.open_trace(o->trace, trace_chips);
+    if (o->max_cycles > 0) p.set_cycle_limit(p.cycle() + o->max_cycles);
     std::vector<pod::RunResult> results;
+    // the run in progress: named by progress lines and, if the pod stops, reported as stopped
+    using Clock = std::chrono::steady_clock;
+    pod::RunResult current;
+    std::uint64_t current_start = 0;
+    Clock::time_point current_t0 = Clock::now(), last_line = current_t0;
+    auto begin = [&](unsigned s, const std::string& name, std::uint64_t bytes, const std::string& algorithm) {
+      current = {};
+      current.name = name;
+      current.slice = s;
+      current.shape = p.plan().slices()[s].spec.str();
+      current.chips = p.plan().slices()[s].geo.chip_count();
+      current.bytes = bytes;
+      current.algorithm = algorithm;
+      current_start = p.cycle();
+      current_t0 = last_line = Clock::now();
+    };
+    if (!o->quiet)
+      p.set_progress([&](std::uint64_t cycle) {
+        if (cycle % 64) return; // (a clock read per 64 cycles)
+        const Clock::time_point now = Clock::now();
+        if (std::chrono::duration<double>(now - last_line).count() < kProgressSeconds) return;
+        last_line = now;
+        const double s = std::chrono::duration<double>(now - current_t0).count();
+        std::cerr << fmt::format("  slice {} {:<16} {:<10} ... {} cycles so far ({:.0f} cycles/s){}\n", current.slice + 1,
+                                 current.shape, current.name, cycle - current_start, double(cycle - current_start) / s,
+                                 p.cycle_limit() ? fmt::format(", the limit at pod cycle {}", p.cycle_limit()) : "");
+      });
+    auto done = [&](const pod::RunResult& r) {
+      if (!o->quiet)
+        std::cerr << fmt::format("  slice {} {:<16} {:<10} {:<11} {:>9} cycles  {}\n", r.slice + 1, r.shape, r.name,
+                                 r.algorithm, r.cycles, r.ok ? "verified" : "MISMATCH");
+    };
     auto run_all = [&](unsigned s) {
       for (const auto& n : names) {
+        if (n == "embedding" || n == "dp" || n == "llm" || n == "dlrm") begin(s, n, 0, "");
         if (n == "embedding") {
           results.push_back(pod::run_embedding(p, s, 16, 20, 256, 1.05, o->seed));
         } else if (n == "dlrm") {
@@ -416,94 +501,114 @@ void add_pod_command(CLI::App& app, Action& action) {
         } else {
           for (std::uint64_t bytes : sizes) {
             const auto c = pod::collective_from_name(n);
+            begin(s, n, sized(c, p.plan().slices()[s].geo.chip_count(), bytes),
+                  std::string(pod::algorithm_name(pod::resolve_algorithm(c, algo_for(c)))));
             results.push_back(pod::run_collective(p, c, s, sized(c, p.plan().slices()[s].geo.chip_count(), bytes),
                                                   o->seed + s, algo_for(c)));
+            done(results.back());
           }
+          continue;
         }
-        if (!o->quiet) {
-          const auto& r = results.back();
-          std::cerr << fmt::format("  slice {} {:<16} {:<10} {:<11} {:>9} cycles  {}\n", s + 1, r.shape, r.name,
-                                   r.algorithm, r.cycles, r.ok ? "verified" : "MISMATCH");
-        }
+        done(results.back());
       }
     };
-    for (unsigned s = 0; s < plan.slices().size(); ++s) run_all(s);
-    std::uint64_t recon_cycles = 0;
-    if (recon_slice >= 0) {
-      const unsigned rs = static_cast<unsigned>(recon_slice);
-      const pod::Plan next = p.plan().with_slice(rs, recon_spec);
-      // another slice keeps running an all-reduce through the reconfiguration
-      const unsigned other = rs == 0 && plan.slices().size() > 1 ? 1 : 0;
-      pod::Schedule sch;
-      pod::Memory ref;
-      const bool busy_other = other != rs;
-      if (busy_other) {
-        sch = pod::build_schedule(pod::Collective::AllReduce, p.plan(), other, 0, 256, 0);
-        for (unsigned c : p.plan().slice_chips(other)) {
-          ref[c].assign(pod::kMemWords, {});
-          for (unsigned a = 0; a < 256; ++a) {
-            const chip::Word w{0x3f800000u + a, 0x40000000u, 0x3f000000u + c, 0x3e800000u};
-            ref[c][a] = w;
-            p.poke(c, a, w);
-          }
-        }
-        pod::run_reference(sch, ref);
-        pod::submit(p, sch);
-      }
-      if (!o->quiet) std::cerr << fmt::format("  reconfiguring slice {} to {} ...\n", rs + 1, recon_spec.str());
-      recon_cycles = p.reconfigure(next);
-      p.program_routing(next, rs);
-      p.run_until_quiet(10'000'000, "after reconfiguration");
-      pod::RunResult r;
-      r.name = "reconfigure";
-      r.slice = rs;
-      r.shape = recon_spec.str();
-      r.chips = next.slices()[rs].geo.chip_count();
-      r.cycles = recon_cycles;
-      r.ok = p.stats().lost == 0;
-      for (const auto& [c, w] : ref)
-        for (unsigned a = 0; a < 256 && r.ok; ++a)
-          if (p.peek(c, a) != w[a]) r.ok = false;
-      r.detail = fmt::format("OCS drain, switch, settle ({} cycles of settle); {} flits lost; slice {} all-reduce during "
-                             "it bit-exact: {}", spec.settle_cycles, p.stats().lost, other + 1, r.ok ? "yes" : "no");
-      results.push_back(r);
-      if (!o->quiet) std::cerr << fmt::format("  slice {} reconfigured in {} cycles\n", rs + 1, recon_cycles);
-      if (!o->plan_json.empty()) write_output(o->plan_json + ".after", next.to_json().dump(2) + "\n");
-      if (!o->plan_phext.empty()) write_output(o->plan_phext + ".after", next.routing_phext());
-      run_all(rs);
-    }
     std::vector<pod::FaultReport> faults;
-    if (!o->fault.empty()) {
-      const unsigned fs = static_cast<unsigned>(p.plan().slice_of_rack(p.plan().rack_of(fault)));
-      pod::FaultScenario sc;
-      sc.work = fault_work;
-      sc.bytes = sized(fault_work, p.plan().slices()[fs].geo.chip_count(), sizes.front());
-      sc.other = pod::Collective::AllReduce;
-      sc.other_bytes = sizes.front();
-      sc.seed = o->seed;
+    // A run that cannot finish (a deadlock, an RTL assertion, --max-cycles, Ctrl-C) ends the
+    // workloads: the results before it are reported with it as stopped, the run as incomplete.
+    std::string stopped;
+    try {
+      const StopOnInterrupt interrupts(!ranks.many()); // several ranks: they would not stop on one cycle
+      for (unsigned s = 0; s < plan.slices().size(); ++s) run_all(s);
+      std::uint64_t recon_cycles = 0;
+      if (recon_slice >= 0) {
+        const unsigned rs = static_cast<unsigned>(recon_slice);
+        const pod::Plan next = p.plan().with_slice(rs, recon_spec);
+        // another slice keeps running an all-reduce through the reconfiguration
+        const unsigned other = rs == 0 && plan.slices().size() > 1 ? 1 : 0;
+        pod::Schedule sch;
+        pod::Memory ref;
+        const bool busy_other = other != rs;
+        if (busy_other) {
+          sch = pod::build_schedule(pod::Collective::AllReduce, p.plan(), other, 0, 256, 0);
+          for (unsigned c : p.plan().slice_chips(other)) {
+            ref[c].assign(pod::kMemWords, {});
+            for (unsigned a = 0; a < 256; ++a) {
+              const chip::Word w{0x3f800000u + a, 0x40000000u, 0x3f000000u + c, 0x3e800000u};
+              ref[c][a] = w;
+              p.poke(c, a, w);
+            }
+          }
+          pod::run_reference(sch, ref);
+          pod::submit(p, sch);
+        }
+        if (!o->quiet) std::cerr << fmt::format("  reconfiguring slice {} to {} ...\n", rs + 1, recon_spec.str());
+        begin(rs, "reconfigure", 0, "");
+        recon_cycles = p.reconfigure(next);
+        p.program_routing(next, rs);
+        p.run_until_quiet(10'000'000, "after reconfiguration");
+        pod::RunResult r;
+        r.name = "reconfigure";
+        r.slice = rs;
+        r.shape = recon_spec.str();
+        r.chips = next.slices()[rs].geo.chip_count();
+        r.cycles = recon_cycles;
+        r.ok = p.stats().lost == 0;
+        for (const auto& [c, w] : ref)
+          for (unsigned a = 0; a < 256 && r.ok; ++a)
+            if (p.peek(c, a) != w[a]) r.ok = false;
+        r.detail = fmt::format("OCS drain, switch, settle ({} cycles of settle); {} flits lost; slice {} all-reduce during "
+                               "it bit-exact: {}", spec.settle_cycles, p.stats().lost, other + 1, r.ok ? "yes" : "no");
+        results.push_back(r);
+        if (!o->quiet) std::cerr << fmt::format("  slice {} reconfigured in {} cycles\n", rs + 1, recon_cycles);
+        if (!o->plan_json.empty()) write_output(o->plan_json + ".after", next.to_json().dump(2) + "\n");
+        if (!o->plan_phext.empty()) write_output(o->plan_phext + ".after", next.routing_phext());
+        run_all(rs);
+      }
+      if (!o->fault.empty()) {
+        const unsigned fs = static_cast<unsigned>(p.plan().slice_of_rack(p.plan().rack_of(fault)));
+        pod::FaultScenario sc;
+        sc.work = fault_work;
+        sc.bytes = sized(fault_work, p.plan().slices()[fs].geo.chip_count(), sizes.front());
+        sc.other = pod::Collective::AllReduce;
+        sc.other_bytes = sizes.front();
+        sc.seed = o->seed;
+        if (!o->quiet)
+          std::cerr << fmt::format("  fault {} {} cycles into a {} on slice {} ...\n", fault.str(spec.cube), fault.cycle,
+                                   pod::collective_name(fault_work), fs + 1);
+        begin(fs, "fault-repair", sc.bytes, "");
+        faults.push_back(pod::run_fault_repair(p, fault, sc));
+        const pod::FaultReport& fr = faults.back();
+        results.push_back(fr.rerun);
+        results.back().name += " (re-run)";
+        pod::RunResult r;
+        r.name = "fault-repair";
+        r.slice = fr.slice;
+        r.shape = p.plan().slices()[fr.slice].spec.str();
+        r.chips = p.plan().slices()[fr.slice].geo.chip_count();
+        r.cycles = fr.recovery_cycles();
+        r.ok = fr.ok;
+        r.detail = fr.ok ? fmt::format("{}: detected +{} by {}, repaired +{} on rack {}, re-run +{}; {} packets lost, all "
+                                       "accounted for; other slices {} collectives verified, 0 lost",
+                                       fr.component, fr.detect_latency(), fr.detected.str(), fr.repair_latency(),
+                                       fr.spare_rack, fr.rerun_cycles(), fr.flush.lost(), fr.other_runs.size())
+                         : fr.detail;
+        results.push_back(r);
+        if (!o->quiet) std::cerr << fr.summary();
+        if (!o->plan_json.empty()) write_output(o->plan_json + ".repaired", p.plan().to_json().dump(2) + "\n");
+      }
+    } catch (const std::bad_alloc&) {
+      throw;
+    } catch (const std::exception& e) {
+      stopped = phext::printable(e.what(), 400);
+      current.cycles = p.cycle() - current_start;
+      current.ok = false;
+      current.detail = "stopped: " + stopped;
+      results.push_back(current);
       if (!o->quiet)
-        std::cerr << fmt::format("  fault {} {} cycles into a {} on slice {} ...\n", fault.str(spec.cube), fault.cycle,
-                                 pod::collective_name(fault_work), fs + 1);
-      faults.push_back(pod::run_fault_repair(p, fault, sc));
-      const pod::FaultReport& fr = faults.back();
-      results.push_back(fr.rerun);
-      results.back().name += " (re-run)";
-      pod::RunResult r;
-      r.name = "fault-repair";
-      r.slice = fr.slice;
-      r.shape = p.plan().slices()[fr.slice].spec.str();
-      r.chips = p.plan().slices()[fr.slice].geo.chip_count();
-      r.cycles = fr.recovery_cycles();
-      r.ok = fr.ok;
-      r.detail = fr.ok ? fmt::format("{}: detected +{} by {}, repaired +{} on rack {}, re-run +{}; {} packets lost, all "
-                                     "accounted for; other slices {} collectives verified, 0 lost",
-                                     fr.component, fr.detect_latency(), fr.detected.str(), fr.repair_latency(),
-                                     fr.spare_rack, fr.rerun_cycles(), fr.flush.lost(), fr.other_runs.size())
-                       : fr.detail;
-      results.push_back(r);
-      if (!o->quiet) std::cerr << fr.summary();
-      if (!o->plan_json.empty()) write_output(o->plan_json + ".repaired", p.plan().to_json().dump(2) + "\n");
+        std::cerr << fmt::format("  slice {} {:<16} {:<10} {:<11} {:>9} cycles  STOPPED: {}\n", current.slice + 1,
+                                 current.shape, current.name, current.algorithm, current.cycles, stopped);
     }
+    p.set_progress({});
     p.close_trace();
     const pod::PodStats st = p.stats();
     // summary table
@@ -512,7 +617,8 @@ void add_pod_command(CLI::App& app, Action& action) {
     for (const auto& r : results)
       table += fmt::format("{:<5} {:<16} {:>5} {:<15} {:>9} {:>9} {:>10.2f} {:>10.2f}  {}\n", r.slice + 1, r.shape, r.chips,
                            r.name, r.name == "embedding" ? std::string("-") : std::to_string(r.bytes), r.cycles,
-                           r.algbw, r.busbw, r.ok ? "ok" : "FAILED: " + r.detail);
+                           r.algbw, r.busbw,
+                           r.ok ? "ok" : (!stopped.empty() && &r == &results.back() ? "STOPPED: " + stopped : "FAILED: " + r.detail));
     table += fmt::format("simulated {} cycles ({} under the SystemC clock) in {:.1f} s ({:.0f} cycles/s, {} chips); "
                          "{} flits electrical, {} optical, {} lost; busiest link {} flits, mean {:.0f}; "
                          "{} packets sent, {} received; {} thread(s), peak memory {:.0f} MiB\n",
@@ -527,6 +633,10 @@ void add_pod_command(CLI::App& app, Action& action) {
     j["pod"].erase("ocs");   // the plan has its own files (--plan-json, --plan-phext)
     j["pod"].erase("chips");
     j["chips"] = plan.chip_count();
+    // false: the run stopped before its end (see "stopped"); the last result is the one it stopped in
+    j["complete"] = stopped.empty();
+    if (!stopped.empty())
+      j["stopped"] = {{"cycle", p.cycle()}, {"slice", current.slice + 1}, {"workload", current.name}, {"reason", stopped}};
     j["threads"] = o->threads;
     j["send_lanes"] = chip::kLanes;    // chip_top Lanes: a send and a receive lane per router local port
     j["receive_lanes"] = chip::kLanes;
@@ -566,6 +676,9 @@ void add_pod_command(CLI::App& app, Action& action) {
       std::string md = fmt::format("# phtpu pod\n\n{} racks of {}x{}x{} chips ({} chips), {} OCSes of {} ports.\n\n```\n{}```\n\n",
                                    spec.racks, spec.cube, spec.cube, spec.cube, plan.chip_count(), plan.ocs_count(),
                                    plan.ocs_ports(), table);
+      if (!stopped.empty())
+        md += fmt::format("**Incomplete:** the run stopped in slice {}'s {}: {}.\n\n", current.slice + 1, current.name,
+                          stopped);
       for (const auto& r : results) md += fmt::format("- slice {} {}: {}\n", r.slice + 1, r.name, r.detail);
       for (const auto& fr : faults) {
         md += fmt::format("\n## Fault {}\n\n| event | cycle | after the fault |\n|---|---:|---:|\n", fr.component);
@@ -585,6 +698,14 @@ void add_pod_command(CLI::App& app, Action& action) {
                           fr.other_runs.size(), fr.other_dropped, fr.ocs_lost, fr.coords_unchanged ? "yes" : "NO");
       }
       write_output(o->markdown, md);
+    }
+    if (!stopped.empty()) {
+      const std::size_t before = results.size() - 1;
+      std::cerr << fmt::format("phtpu pod: stopped in slice {}'s {}: {}; reported as incomplete, with {}\n",
+                               current.slice + 1, current.name, stopped,
+                               before == 0 ? "no result before it" : before == 1 ? "the result before it" :
+                                                                     fmt::format("the {} results before it", before));
+      return g_signal != 0 ? 128 + g_signal : 1;
     }
     bool ok = st.lost == 0;
     for (const auto& r : results) ok = ok && r.ok;

@@ -70,6 +70,19 @@ public:
   using std::runtime_error::runtime_error;
 };
 
+/// A run stopped on request before it finished: the pod's cycle limit (Pod::set_cycle_limit)
+/// or an interrupt (request_stop). The pod is consistent (whole cycles) but the run is not done.
+class PodStopped : public PodError {
+public:
+  using PodError::PodError;
+};
+
+/// Ask every single-process pod to stop at its next cycle (PodStopped "interrupted"); safe to
+/// call from a signal handler. A pod of several ranks ignores it: the ranks would not stop on the
+/// same cycle, and the first to wait for the others would wait for ever.
+void request_stop() noexcept;
+bool stop_requested() noexcept;
+
 /// The OCS models' port counts (tb/CMakeLists.txt verilates ocs_switch twice): a pod takes the
 /// smaller one when its 2 x racks ports fit (an evaluation costs Ports^2), TPU v4's 128 otherwise.
 inline constexpr unsigned kOcsPortsSmall = 32, kOcsPortsFull = 128;
@@ -195,6 +208,13 @@ public:
   /// Called after every cycle that run_until*, reconfigure advance (e.g. to keep another
   /// slice's workloads going back to back); empty to remove.
   void set_cycle_hook(std::function<void()> f) { hook_ = std::move(f); }
+  /// Stop any run when the pod's clock reaches `cycle` (0: no limit): advance throws PodStopped
+  /// before stepping that cycle. With several ranks every rank stops on the same cycle.
+  void set_cycle_limit(std::uint64_t cycle) { cycle_limit_ = cycle; }
+  std::uint64_t cycle_limit() const { return cycle_limit_; }
+  /// Called with the pod's clock after every cycle run_until*, reconfigure advance (a progress
+  /// report; it must not step the pod); empty to remove.
+  void set_progress(std::function<void(std::uint64_t)> f) { progress_ = std::move(f); }
   /// Who advances the pod by one cycle in run_until_quiet and reconfigure: step() itself by
   /// default, or a SystemC clock (pod_fabric.hpp), which calls step() on its rising edge.
   void set_stepper(std::function<void()> f) { stepper_ = std::move(f); }
@@ -285,10 +305,15 @@ private:
   std::vector<Host> hosts_;
   std::vector<char> traced_;
   void advance() {
+    if ((cycle_limit_ && cycle_ >= cycle_limit_) || (stop_requested() && !ranks_.many())) stop_now();
     stepper_ ? stepper_() : step();
     if (hook_) hook_();
+    if (progress_) progress_(cycle_);
   }
+  [[noreturn]] void stop_now() const; ///< PodStopped with the reason
   std::function<void()> stepper_;
+  std::function<void(std::uint64_t)> progress_;
+  std::uint64_t cycle_limit_ = 0;
   std::uint64_t cycle_ = 0, last_move_ = 0;
   PodStats st_{};
   // one cycle, in its phases (step); the unit phases run on every thread (pod.cpp cycle_phases())

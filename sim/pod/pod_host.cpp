@@ -1,7 +1,30 @@
 // The scaled pod: the hosts, their programs, and running until quiet (pod.hpp).
 #include "pod_internal.hpp"
 
+#include <atomic>
+
 namespace phtpu::pod {
+
+namespace {
+std::atomic<bool> g_stop{false}; // lock-free: set from a signal handler
+static_assert(std::atomic<bool>::is_always_lock_free);
+
+// Adds the wall time of a run to the pod's statistics however the run ends (a stop included).
+struct WallClock {
+  double& total;
+  double t0 = now_seconds();
+  ~WallClock() { total += now_seconds() - t0; }
+};
+} // namespace
+
+void request_stop() noexcept { g_stop.store(true, std::memory_order_relaxed); }
+bool stop_requested() noexcept { return g_stop.load(std::memory_order_relaxed); }
+
+void Pod::stop_now() const {
+  if (cycle_limit_ && cycle_ >= cycle_limit_)
+    throw PodStopped(fmt::format("cycle limit reached at cycle {}", cycle_limit_));
+  throw PodStopped(fmt::format("interrupted at cycle {}", cycle_));
+}
 
 // ---- hosts ----------------------------------------------------------------------------------
 void Pod::write(unsigned chip, std::uint32_t addr, const Word& w) {
@@ -79,13 +102,16 @@ bool Pod::quiet() const {
 std::uint64_t Pod::run_until_quiet(std::uint64_t limit, const std::string& what, std::uint64_t watchdog) {
   const std::uint64_t start = cycle_;
   last_move_ = cycle_;
-  const double t0 = now_seconds();
+  const WallClock wall{st_.wall_seconds};
   const unsigned L = plan_.spec().optical_latency;
   while (!quiet()) {
     // with ranks, windows of L cycles between exchanges while nothing needs every cycle's
     // global state (a fault's timeouts, a cycle hook, an OCS reading every chip's drained flag)
     if (ranks_.many() && L > 1 && !armed_ && !hook_ && !switching()) {
-      if (run_window(L)) break;
+      // a window ends at the cycle limit, so that every rank stops on it as one process would
+      const std::uint64_t w = cycle_limit_ ? std::min<std::uint64_t>(L, cycle_limit_ > cycle_ ? cycle_limit_ - cycle_ : 0) : L;
+      if (w == 0) stop_now();
+      if (run_window(static_cast<unsigned>(w))) break;
     } else {
       advance();
     }
@@ -100,7 +126,6 @@ std::uint64_t Pod::run_until_quiet(std::uint64_t limit, const std::string& what,
     }
     if (cycle_ - start > limit) throw PodError(fmt::format("{}: not finished after {} cycles", what, limit));
   }
-  st_.wall_seconds += now_seconds() - t0;
   return cycle_ - start;
 }
 
@@ -142,12 +167,11 @@ bool Pod::run_window(unsigned w) {
 
 std::uint64_t Pod::run_until(const std::function<bool()>& done, std::uint64_t limit, const std::string& what) {
   const std::uint64_t start = cycle_;
-  const double t0 = now_seconds();
+  const WallClock wall{st_.wall_seconds};
   while (!done()) {
     advance();
     if (cycle_ - start > limit) throw PodError(fmt::format("{}: not finished after {} cycles", what, limit));
   }
-  st_.wall_seconds += now_seconds() - t0;
   return cycle_ - start;
 }
 
