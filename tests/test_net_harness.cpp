@@ -6,6 +6,7 @@
 #include "dut.hpp" // test_wave_path
 #include "test_seed.hpp"
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <random>
 
 using phext::Vec3;
@@ -364,4 +365,31 @@ TEST_CASE("flit field packing matches a bit-by-bit reference and head fields rou
   CHECK(back.len == h.len);
   CHECK(back.src == h.src);
   CHECK(back.tag == h.tag);
+}
+
+TEST_CASE("the latency histogram gives the sorted list's mean, ranks and quantiles, long latencies included",
+          "[net][stats]") {
+  std::mt19937_64 rng(phtpu::test_seed());
+  for (const std::uint64_t top : {50ull, 70000ull, 5'000'000'000ull}) {
+    CAPTURE(top);
+    phtpu::net::LatencyHistogram h;
+    std::vector<std::uint64_t> all;
+    std::uniform_int_distribution<std::uint64_t> d(0, top);
+    for (int i = 0; i < 5000; ++i) {
+      // mostly short, some past the array of bins
+      const std::uint64_t v = i % 7 == 0 ? d(rng) : d(rng) % 200;
+      h.record(v);
+      all.push_back(v);
+    }
+    std::sort(all.begin(), all.end());
+    REQUIRE(h.count() == all.size());
+    double sum = 0;
+    for (auto v : all) sum += static_cast<double>(v);
+    CHECK(h.mean() == sum / static_cast<double>(all.size())); // integer sums, exact in both
+    for (std::size_t k : {std::size_t{0}, std::size_t{1}, all.size() / 2, all.size() - 2, all.size() - 1})
+      CHECK(h.rank(k) == all[k]);
+    for (double q : {0.0, 0.5, 0.99, 1.0})
+      CHECK(h.quantile(q) == all[std::min(all.size() - 1, static_cast<std::size_t>(q * static_cast<double>(all.size())))]);
+    CHECK_THROWS_AS(h.rank(all.size()), std::out_of_range);
+  }
 }

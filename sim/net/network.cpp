@@ -499,7 +499,7 @@ void Network::deliver(unsigned node, const Flit& f) {
     ++st_.packets_delivered;
     if (pk.cls) ++st_.responses_delivered;
     if (pk.measured) {
-      latencies_.push_back(static_cast<double>(cycle_ - pk.created));
+      latencies_.record(cycle_ - pk.created);
       hops_sum_ += hops_[static_cast<std::size_t>(src) * topo_.nodes() + pk.dst];
       --measured_outstanding_;
     }
@@ -827,18 +827,13 @@ NetStats Network::stats() const {
   const double denom = static_cast<double>(s.nodes) * static_cast<double>(std::max<std::uint64_t>(1, s.measured_cycles));
   s.offered = static_cast<double>(gen_flits_measured_) / denom;
   s.accepted = static_cast<double>(acc_flits_measured_) / denom;
-  s.packets_measured = latencies_.size();
-  if (!latencies_.empty()) {
-    std::vector<double> l = latencies_;
-    std::sort(l.begin(), l.end());
-    double sum = 0;
-    for (double x : l) sum += x;
-    s.latency_avg = sum / static_cast<double>(l.size());
-    auto pct = [&](double q) { return l[std::min(l.size() - 1, static_cast<std::size_t>(q * static_cast<double>(l.size())))]; };
-    s.latency_p50 = pct(0.50);
-    s.latency_p99 = pct(0.99);
-    s.latency_max = l.back();
-    s.hops_avg = hops_sum_ / static_cast<double>(l.size());
+  s.packets_measured = latencies_.count();
+  if (s.packets_measured > 0) {
+    s.latency_avg = latencies_.mean();
+    s.latency_p50 = static_cast<double>(latencies_.quantile(0.50));
+    s.latency_p99 = static_cast<double>(latencies_.quantile(0.99));
+    s.latency_max = static_cast<double>(latencies_.rank(s.packets_measured - 1));
+    s.hops_avg = hops_sum_ / static_cast<double>(s.packets_measured);
   }
   if (s.packets_delivered)
     s.hops_traversed = static_cast<double>(s.head_link_hops) / static_cast<double>(s.packets_delivered);

@@ -34,6 +34,7 @@
 
 #include "chip_address.hpp"
 #include "ici_flit.hpp"
+#include "latency_histogram.hpp"
 #include "routing.hpp"
 #include "topology.hpp"
 
@@ -218,7 +219,7 @@ private:
   bool finished_ = false, generating_ = true;
   std::uint64_t drain_start_ = 0;
   // statistics
-  std::vector<double> latencies_;
+  LatencyHistogram latencies_;
   double hops_sum_ = 0;
   std::uint64_t gen_flits_measured_ = 0, acc_flits_measured_ = 0, measured_outstanding_ = 0;
   NetStats st_{};

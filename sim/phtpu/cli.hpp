@@ -9,6 +9,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <stdexcept>
@@ -47,6 +48,28 @@ std::uint64_t parse_byte_size(const std::string& text);
 
 /// `datacenter.pod.slice` (each 1..999) -> Z arm; throws InputError naming the text.
 phext::ZArm parse_zarm(const std::string& text);
+
+/// When a long run prints its next progress line on stderr: first after `first` seconds, then
+/// every `every` seconds; never when quiet (-q). The one clock of every command's progress.
+class Progress {
+public:
+  explicit Progress(bool quiet, double first = 2, double every = 5) : quiet_(quiet), every_(every), next_(first) {}
+  /// A line is due now (and then not again for `every` seconds).
+  bool due() {
+    if (quiet_) return false;
+    const double s = seconds();
+    if (s < next_) return false;
+    next_ = s + every_;
+    return true;
+  }
+  /// Seconds since the start.
+  double seconds() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count(); }
+
+private:
+  bool quiet_;
+  double every_, next_;
+  std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
+};
 
 void add_coord_commands(CLI::App& app, Action& action);
 void add_phext_commands(CLI::App& app, Action& action);

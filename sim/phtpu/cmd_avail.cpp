@@ -179,14 +179,10 @@ void add_avail_command(CLI::App& app, Action& action) {
       const model::AvailConfig c = config_of(*a);
       check_writable(a->json);
       check_writable(a->csv);
-      const auto t0 = std::chrono::steady_clock::now();
-      double next = 2.0; // a progress line at most every 5 s, from the run's 2nd second
+      Progress progress(a->quiet);
       const auto res = model::run_availability(c, [&](std::uint64_t done, std::uint64_t total) {
-        const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        if (!a->quiet && secs > next && done < total) {
-          fmt::print(stderr, "phtpu avail: trial {} of {} ({:.0f} s)\n", done, total, secs);
-          next = secs + 5;
-        }
+        if (done < total && progress.due())
+          fmt::print(stderr, "phtpu avail: trial {} of {} ({:.0f} s)\n", done, total, progress.seconds());
       });
       // the table goes to stdout unless a report is written there
       if (a->json != "-" && a->csv != "-") print_table(res);

@@ -69,10 +69,10 @@ void add_decode_command(CLI::App& app, Action& action) {
       if (a->random_bad > kMaxRandom)
         throw InputError(fmt::format("--random {} is more than {}", a->random_bad, kMaxRandom));
       const std::uint64_t total = std::uint64_t{geo.chip_count()} + a->random_bad;
-      // Progress on stderr for long runs: every tenth of the work past 1M destinations.
       std::uint64_t done = 0;
-      auto progress = [&, step = total / 10] {
-        if (total >= 1'000'000 && step && ++done % step == 0)
+      Progress clock(a->quiet);
+      auto progress = [&] {
+        if (++done % 1024 == 0 && clock.due())
           fmt::print(stderr, "phtpu decode: {}% ({} of {} destinations)\n", done * 100 / total, done, total);
       };
       Dut<Vphext_decoder> dut("top");

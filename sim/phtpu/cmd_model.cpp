@@ -32,7 +32,7 @@ struct ModelArgs {
   unsigned lanes = 0;             // rtl machine: send and receive lanes (0: the calibrated chip's)
   double network_budget = 0;      // seconds per network-model estimate (0: not given, NetworkLimits' default)
   bool network_budget_given = false;
-  bool table = false, calibration = false, compute = false, validate = false;
+  bool table = false, calibration = false, compute = false, validate = false, quiet = false;
   std::string json, csv;
 };
 
@@ -133,16 +133,13 @@ int run_calibration(const ModelArgs& a) {
   if (!a.method.empty() && a.method != "analytic" && a.method != "network")
     throw InputError("--method must be analytic or network, not '" + a.method + "'");
   const bool network = a.method != "analytic";
-  if (network)
+  if (network && !a.quiet)
     fmt::print(stderr, "network model: running every measurement at its size, the longest (the full pod's) first; "
                        "minutes (--method analytic: the analytic column alone, in a second)\n");
-  const auto start = std::chrono::steady_clock::now();
-  double next = 10;
+  Progress progress(a.quiet);
   const model::Calibration& cal = model::default_calibration(network, [&](std::size_t done, std::size_t total) {
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (s < next && done < total) return;
-    next = s + 10;
-    fmt::print(stderr, "network model: {} of {} measurements run, {:.0f} s\n", done, total, s);
+    if (done < total && progress.due())
+      fmt::print(stderr, "network model: {} of {} measurements run, {:.0f} s\n", done, total, progress.seconds());
   });
   const model::Machine& m = cal.machine;
   fmt::print("calibration of the model on the scaled pod (RTL), {} measurements\n", cal.points.size());
@@ -351,13 +348,10 @@ model::Machine chosen_machine(const ModelArgs& a) {
 model::NetworkLimits network_limits(const ModelArgs& a, const std::string& what) {
   model::NetworkLimits l;
   if (a.network_budget_given) l.budget_seconds = a.network_budget;
-  const auto start = std::chrono::steady_clock::now();
-  auto next = std::make_shared<double>(5);
-  l.progress = [start, next, what](std::uint64_t cycles) {
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (s < *next) return;
-    *next = s + 10;
-    fmt::print(stderr, "network model: {}: {} cycles simulated, {:.0f} s\n", what, cycles, s);
+  auto progress = std::make_shared<Progress>(a.quiet);
+  l.progress = [progress, what](std::uint64_t cycles) {
+    if (progress->due())
+      fmt::print(stderr, "network model: {}: {} cycles simulated, {:.0f} s\n", what, cycles, progress->seconds());
   };
   return l;
 }
@@ -518,6 +512,7 @@ void add_model_command(CLI::App& app, Action& action) {
   s->add_flag("--calibration", a->calibration, "The calibration error table: model against the RTL measurements");
   s->add_flag("--validate", a->validate, "The full 4096-chip pod against the published TPU v4 figures");
   s->add_flag("--compute", a->compute, "Also print MXU and SparseCore rates at full scale");
+  s->add_flag("-q,--quiet", a->quiet, "No progress on stderr (the network model's long runs)");
   s->add_option("--json", a->json, "Write the results as JSON here");
   s->add_option("--csv", a->csv, "Write the results as CSV here");
   s->callback([&action, a, s] {

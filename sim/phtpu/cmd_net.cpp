@@ -191,7 +191,14 @@ void add_net_command(CLI::App& app, Action& action) {
         for (double r : rates) {
           const net::NetConfig c = config_of(*a, r);
           net::Network n(c);
-          const net::NetStats st = net::run_systemc(n);
+          Progress progress(a->quiet);
+          const net::NetStats st = net::run_systemc(
+              n,
+              [&](const net::Network& nn) {
+                if (progress.due())
+                  fmt::print(stderr, "phtpu net: rate {:.3f}: cycle {} of about {}\n", r, nn.cycle(), c.warmup + c.measure);
+              },
+              1000);
           runs.push_back(to_json(c, n, st));
           // zero-load latency of this traffic: 2 cycles per hop + 1, plus the packet's extra flits
           zero_load = 2 * st.hops_avg + 1 + (c.packet_flits - 1);
@@ -234,10 +241,13 @@ void add_net_command(CLI::App& app, Action& action) {
         n.inject(jr.first, jr.second, c.packet_flits, &tag);
       }
       const std::uint64_t total = c.warmup + c.measure;
-      const net::NetStats st = net::run_systemc(n, [&](const net::Network& nn) {
-        if (total >= 200000 && !a->quiet)
-          fmt::print(stderr, "phtpu net: cycle {} of about {}\n", nn.cycle(), total);
-      });
+      Progress progress(a->quiet);
+      const net::NetStats st = net::run_systemc(
+          n,
+          [&](const net::Network& nn) {
+            if (progress.due()) fmt::print(stderr, "phtpu net: cycle {} of about {}\n", nn.cycle(), total);
+          },
+          1000);
       if (!a->quiet) print_run(c, n, st);
       else
         fmt::print("{}, {}, rate {:.3f}: offered {:.3f}, accepted {:.3f}, latency avg {:.2f} p99 {:.0f}, hops {:.3f}, "

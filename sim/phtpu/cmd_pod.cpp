@@ -16,7 +16,6 @@
 #include <sys/resource.h>
 
 #include <algorithm>
-#include <chrono>
 #include <csignal>
 #include <limits>
 #include <map>
@@ -35,7 +34,7 @@ constexpr unsigned kScWindowRows = 32;
 /// The most cycles --max-cycles allows: about 10^5 hours at the pod's speed on 2 threads.
 constexpr std::uint64_t kMaxCycleLimit = 1'000'000'000'000ull;
 
-/// Seconds between progress lines inside one run.
+/// Seconds into a run before its first progress line (then every 5 s).
 constexpr double kProgressSeconds = 5;
 
 // The signal that interrupted a pod run (0: none); the pod stops at its next cycle.
@@ -436,10 +435,9 @@ void add_pod_command(CLI::App& app, Action& action) {
     if (o->max_cycles > 0) p.set_cycle_limit(p.cycle() + o->max_cycles);
     std::vector<pod::RunResult> results;
     // the run in progress: named by progress lines and, if the pod stops, reported as stopped
-    using Clock = std::chrono::steady_clock;
     pod::RunResult current;
     std::uint64_t current_start = 0;
-    Clock::time_point current_t0 = Clock::now(), last_line = current_t0;
+    Progress progress(o->quiet, kProgressSeconds);
     auto begin = [&](unsigned s, const std::string& name, std::uint64_t bytes, const std::string& algorithm) {
       current = {};
       current.name = name;
@@ -449,15 +447,12 @@ void add_pod_command(CLI::App& app, Action& action) {
       current.bytes = bytes;
       current.algorithm = algorithm;
       current_start = p.cycle();
-      current_t0 = last_line = Clock::now();
+      progress = Progress(o->quiet, kProgressSeconds);
     };
     if (!o->quiet)
       p.set_progress([&](std::uint64_t cycle) {
-        if (cycle % 64) return; // (a clock read per 64 cycles)
-        const Clock::time_point now = Clock::now();
-        if (std::chrono::duration<double>(now - last_line).count() < kProgressSeconds) return;
-        last_line = now;
-        const double s = std::chrono::duration<double>(now - current_t0).count();
+        if (cycle % 64 || !progress.due()) return; // (a clock read per 64 cycles)
+        const double s = progress.seconds();
         std::cerr << fmt::format("  slice {} {:<16} {:<10} ... {} cycles so far ({:.0f} cycles/s){}\n", current.slice + 1,
                                  current.shape, current.name, cycle - current_start, double(cycle - current_start) / s,
                                  p.cycle_limit() ? fmt::format(", the limit at pod cycle {}", p.cycle_limit()) : "");
