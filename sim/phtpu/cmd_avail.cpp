@@ -177,8 +177,7 @@ void add_avail_command(CLI::App& app, Action& action) {
   s->callback([&action, a] {
     action = [a] {
       const model::AvailConfig c = config_of(*a);
-      check_writable(a->json);
-      check_writable(a->csv);
+      check_outputs({{"--json", a->json}, {"--csv", a->csv}});
       Progress progress(a->quiet);
       const auto res = model::run_availability(c, [&](std::uint64_t done, std::uint64_t total) {
         if (done < total && progress.due())

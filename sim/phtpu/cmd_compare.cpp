@@ -113,8 +113,7 @@ int run_compare(const CompareArgs& a) {
   } catch (const std::invalid_argument& e) {
     throw InputError(e.what());
   }
-  check_writable(a.json);
-  check_writable(a.csv);
+  check_outputs({{"--json", a.json}, {"--csv", a.csv}});
 
   std::vector<Row> rows;
   for (const model::Accelerator* m : machines) {

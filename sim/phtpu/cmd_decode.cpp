@@ -75,8 +75,10 @@ void add_decode_command(CLI::App& app, Action& action) {
         if (++done % 1024 == 0 && clock.due())
           fmt::print(stderr, "phtpu decode: {}% ({} of {} destinations)\n", done * 100 / total, done, total);
       };
+      check_outputs({{"--json", a->json}, {"--trace", a->trace}});
+      PendingFile wave(a->trace); // (before the model that writes it)
       Dut<Vphext_decoder> dut("top");
-      if (!a->trace.empty()) dut.open_trace(a->trace);
+      if (!a->trace.empty()) dut.open_trace(wave.temp());
       dut.reset();
       PhextDecoderTb tb(dut, geo);
 
@@ -103,6 +105,7 @@ void add_decode_command(CLI::App& app, Action& action) {
       tb.idle();
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       dut.flush();
+      wave.keep();
 
       const bool counters_ok =
           tb.rtl_zmismatch() == tb.expected_zmismatch() && tb.rtl_out_of_shape() == tb.expected_out_of_shape();

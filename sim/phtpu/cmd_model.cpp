@@ -11,6 +11,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <set>
+
 #include <chrono>
 #include <map>
 #include <memory>
@@ -20,11 +22,14 @@ namespace phtpu::cli {
 
 namespace {
 
+/// The most seconds --network-budget may give one estimate.
+constexpr double kMaxNetworkBudget = 86400;
+
 struct ModelArgs {
   std::string shape;
   bool twisted = false;
-  std::vector<std::string> workloads{"allreduce", "reducescatter", "allgather", "alltoall"};
-  std::vector<std::string> bytes{"64MiB"};
+  std::string workloads = "allreduce,reducescatter,allgather,alltoall"; // comma lists
+  std::string bytes = "64MiB";
   std::string machine = "v4";
   std::string algorithm = "default";
   std::string method;             // "", "analytic" or "network"
@@ -369,8 +374,10 @@ int run_model(const ModelArgs& a) {
   if (!a.method.empty() && a.method != "analytic" && a.method != "network")
     throw InputError("--method must be analytic or network, not '" + a.method + "'");
   if (a.network_budget_given) {
-    if (!(a.network_budget > 0))
-      throw InputError(fmt::format("--network-budget must be a positive number of seconds, not {:g}", a.network_budget));
+    if (!(a.network_budget > 0) || a.network_budget > kMaxNetworkBudget)
+      throw InputError(fmt::format("--network-budget must be a positive number of seconds up to {:g} (a day: the "
+                                   "RTL pod itself answers longer questions), not {:g}",
+                                   kMaxNetworkBudget, a.network_budget));
     if (a.machine == "v4" || a.method == "analytic")
       throw UsageError("--network-budget limits the network model: it needs --machine rtl and not --method analytic");
   }
@@ -378,7 +385,7 @@ int run_model(const ModelArgs& a) {
     throw UsageError("the network model runs the RTL's routers: --method network needs --machine rtl");
   const double link_bps = m.link_bytes_per_cycle * m.clock_hz;
   std::vector<model::Collective> work;
-  for (const auto& w : a.workloads) {
+  for (const auto& w : list_items(a.workloads, "--workload")) {
     try {
       const model::Collective c = model::collective_from_name(w);
       if (!model::modelled(c))
@@ -390,7 +397,7 @@ int run_model(const ModelArgs& a) {
     }
   }
   std::vector<double> sizes;
-  for (const auto& b : a.bytes) {
+  for (const auto& b : list_items(a.bytes, "--bytes")) {
     const auto v = parse_byte_size(b);
     if (v == 0) throw InputError("message size must be at least 1 byte");
     sizes.push_back(double(v));
@@ -403,8 +410,7 @@ int run_model(const ModelArgs& a) {
     if (a.shape.empty()) throw UsageError("give --shape AxBxC, or --table, --calibration, --validate or --compute");
     shapes.push_back(a.shape + (a.twisted ? ":twisted" : ""));
   }
-  check_writable(a.json);
-  check_writable(a.csv);
+  check_outputs({{"--json", a.json}, {"--csv", a.csv}});
   nlohmann::json out = nlohmann::json::array();
   std::ostringstream csv;
   csv << "shape,chips,diameter,avg_hops,bisection_links,bisection_bytes_per_s,workload,bytes,seconds,busbw_bytes_per_s,"
@@ -490,10 +496,8 @@ void add_model_command(CLI::App& app, Action& action) {
   s->add_option("--shape", a->shape, "Slice shape in chips, AxBxC (below a cube: a mesh; else a torus of cubes)");
   s->add_flag("--twisted", a->twisted, "Twisted torus (n x n x 2n or n x 2n x 2n)");
   s->add_option("--workload", a->workloads, "allreduce, reducescatter, allgather, alltoall (comma list)")
-      ->delimiter(',')
       ->capture_default_str();
   s->add_option("--bytes", a->bytes, "Message size per chip: 4096, 64KiB, 64MiB, 1GiB (comma list)")
-      ->delimiter(',')
       ->capture_default_str();
   s->add_option("--machine", a->machine, "v4 (TPU v4, 1050 MHz) or rtl (the scaled pod's chip)")->capture_default_str();
   s->add_option("--algorithm", a->algorithm,
@@ -519,13 +523,22 @@ void add_model_command(CLI::App& app, Action& action) {
     // --calibration and --validate are reports of their own: the options of a query would be
     // ignored beside them, so they are errors (raised when the command runs: the parser's
     // callback must not throw)
+    // (and so is --compute without a query: it prints the rates and writes nothing)
+    const bool query = s->count("--shape") || s->count("--table");
+    const std::vector<std::pair<std::string, std::set<std::string>>> modes{
+        {"--calibration", {"--method", "--json", "--csv", "--quiet"}},
+        {"--validate", {"--json", "--quiet"}},
+        {"--compute", query ? std::set<std::string>{"*"} : std::set<std::string>{"--quiet"}}};
     std::string conflict;
-    for (const char* mode : {"--calibration", "--validate"}) {
-      if (!s->count(mode) || !conflict.empty()) continue;
-      for (const char* other : {"--table", "--calibration", "--validate", "--compute", "--shape", "--twisted", "--workload",
-                                "--bytes", "--algorithm"})
-        if (std::string(other) != mode && s->count(other) && conflict.empty())
-          conflict = fmt::format("{} is a report of its own: leave out {}", mode, other);
+    for (const auto& [mode, allowed] : modes) {
+      if (!s->count(mode) || !conflict.empty() || allowed.count("*")) continue;
+      for (const CLI::Option* o : s->get_options()) {
+        const std::string name = o->get_name();
+        if (o->count() && name != mode && !allowed.count(name) && conflict.empty())
+          conflict = mode == "--compute"
+                         ? fmt::format("--compute alone prints the full pod's compute rates: {} needs --shape or --table", name)
+                         : fmt::format("{} is a report of its own: leave out {}", mode, name);
+      }
     }
     action = [a, conflict] {
       if (!conflict.empty()) throw UsageError(conflict);

@@ -45,14 +45,16 @@ nlohmann::json hex_matrix(unsigned rows, unsigned cols, const V& v, int digits) 
 template <class Model, unsigned N>
 int run_mxu(const MxuArgs& a) {
   const Gemm g = random_gemm(a.m, a.k, a.n, a.seed);
+  PendingFile wave(a.trace); // (before the model that writes it)
   MxuTileTb<Model, N> tb(2048, a.seed + 1, "top");
   tb.set_stalls({a.stall, a.stall, a.stall, a.stall});
-  if (!a.trace.empty()) tb.dut().open_trace(a.trace);
+  if (!a.trace.empty()) tb.dut().open_trace(wave.temp());
   RunStats st;
   auto t0 = std::chrono::steady_clock::now();
   const auto C = tb.run(g, &st);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   tb.dut().flush();
+  wave.keep();
 
   const auto gold = golden_gemm(g, N);
   const auto ref = double_gemm(g);
@@ -143,8 +145,7 @@ void add_mxu_command(CLI::App& app, Action& action) {
       if (std::uint64_t(a->m) * a->k * a->n > kMaxMacs)
         throw InputError(fmt::format("M x K x N = {} MACs is above the limit of {}", std::uint64_t(a->m) * a->k * a->n, kMaxMacs));
       if (!(a->stall >= 0 && a->stall <= 0.9)) throw InputError(fmt::format("--stall must be in 0..0.9, not {}", a->stall));
-      check_writable(a->json);
-      check_writable(a->dump);
+      check_outputs({{"--json", a->json}, {"--dump", a->dump}, {"--trace", a->trace}});
       switch (a->size) {
       case 4: return run_mxu<Vmxu_tile_n4, 4>(*a);
       case 8: return run_mxu<Vmxu_tile_n8, 8>(*a);

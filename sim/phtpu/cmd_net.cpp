@@ -31,7 +31,7 @@ struct NetArgs {
   double response_share = 0;
   bool check = false;
   bool sweep = false;
-  std::vector<double> rates;
+  std::string rates; // comma list
   std::string json;
   std::string trace;
   std::uint64_t trace_cycles = 400;
@@ -157,7 +157,7 @@ void add_net_command(CLI::App& app, Action& action) {
       ->capture_default_str();
   s->add_flag("--check", a->check, "Check every head flit's hop against the routing oracle");
   s->add_flag("--sweep", a->sweep, "Sweep the injection rate: latency-throughput curve and saturation point");
-  s->add_option("--rates", a->rates, "Rates for --sweep (default 0.05, 0.10, ..., 1.00)")->delimiter(',');
+  s->add_option("--rates", a->rates, "Rates for --sweep, rising, comma-separated (default 0.05,0.10,...,1.00)");
   s->add_option("--json", a->json, "Write the results as JSON here");
   s->add_option("--trace", a->trace, "Write an FST waveform of every router here (open with waves/ici_net.gtkw)");
   s->add_option("--trace-cycles", a->trace_cycles, "Cycles to record with --trace")->capture_default_str();
@@ -165,22 +165,31 @@ void add_net_command(CLI::App& app, Action& action) {
                 "Also send one packet SRC:DST (x,y,z:x,y,z) at cycle 10 and print its hops (implies --check)");
   s->add_flag("--quiet,-q", a->quiet, "Print only the summary line");
   s->callback([&action, a, s] {
-    const bool rates_alone = s->count("--rates") && !a->sweep, rate_in_sweep = a->sweep && s->count("--rate");
-    action = [a, rates_alone, rate_in_sweep] {
-      if (rates_alone) throw UsageError("--rates are the loads of a --sweep: give --sweep, or --rate for one run");
-      if (rate_in_sweep) throw UsageError("--sweep runs the loads of --rates: leave out --rate");
-      if (a->sweep && !a->trace.empty()) throw UsageError("--trace records one run, not a --sweep");
+    // options that would be ignored beside others are errors (raised when the command runs: the
+    // parser's callback must not throw)
+    std::string conflict;
+    auto given = [s](const char* o) { return s->count(o) > 0; };
+    if (given("--rates") && !a->sweep) conflict = "--rates are the loads of a --sweep: give --sweep, or --rate for one run";
+    else if (a->sweep && given("--rate")) conflict = "--sweep runs the loads of --rates: leave out --rate";
+    else if (a->sweep && (given("--trace") || given("--trace-cycles"))) conflict = "--trace records one run, not a --sweep";
+    else if (a->sweep && given("--journey")) conflict = "--journey follows a packet of one run, not a --sweep";
+    else if (given("--trace-cycles") && !given("--trace")) conflict = "--trace-cycles sets the length of a --trace: give --trace FILE";
+    else if (given("--hotspot") && a->traffic != "hotspot") conflict = "--hotspot is the share of --traffic hotspot";
+    action = [a, conflict] {
+      if (!conflict.empty()) throw UsageError(conflict);
       if (!a->trace.empty() && a->trace_cycles < 1) throw InputError("--trace-cycles must be at least 1");
       // the latency knee is the last load before saturation: the loads must rise
-      for (std::size_t i = 0; i < a->rates.size(); ++i) {
-        const double r = a->rates[i];
-        if (!(r > 0.0 && r <= 1.0)) throw InputError(fmt::format("--rates: {} is not in (0, 1] flits/node/cycle", r));
-        if (i > 0 && !(r > a->rates[i - 1]))
-          throw InputError(fmt::format("--rates must rise: {} after {}", r, a->rates[i - 1]));
-      }
-      check_writable(a->json);
+      std::vector<double> rates;
+      if (!a->rates.empty())
+        for (const std::string& t : list_items(a->rates, "--rates")) {
+          const double r = parse_real(t, "--rates");
+          if (!(r > 0.0 && r <= 1.0)) throw InputError(fmt::format("--rates: {} is not in (0, 1] flits/node/cycle", r));
+          if (!rates.empty() && !(r > rates.back()))
+            throw InputError(fmt::format("--rates must rise: {} after {}", r, rates.back()));
+          rates.push_back(r);
+        }
+      check_outputs({{"--json", a->json}, {"--trace", a->trace}});
       if (a->sweep) {
-        std::vector<double> rates = a->rates;
         if (rates.empty())
           for (int i = 1; i <= 20; ++i) rates.push_back(i * 0.05);
         nlohmann::json runs = nlohmann::json::array();
@@ -229,14 +238,17 @@ void add_net_command(CLI::App& app, Action& action) {
         return 0;
       }
       const net::NetConfig c = config_of(*a, a->rate);
+      PendingFile wave(a->trace); // (before the network that writes it)
       net::Network n(c);
-      if (!a->trace.empty()) n.open_trace(a->trace, a->trace_cycles);
       std::uint32_t tag = 0;
       std::pair<phext::Vec3, phext::Vec3> jr;
       if (!a->journey.empty()) {
         jr = parse_journey(a->journey);
         if (!n.topology().contains(jr.first) || !n.topology().contains(jr.second))
           throw InputError("--journey: a position lies outside the slice " + phext::shape_str(c.shape));
+      }
+      if (!a->trace.empty()) n.open_trace(wave.temp(), a->trace_cycles);
+      if (!a->journey.empty()) {
         while (n.cycle() < 10) n.step();
         n.inject(jr.first, jr.second, c.packet_flits, &tag);
       }
@@ -248,6 +260,7 @@ void add_net_command(CLI::App& app, Action& action) {
             if (progress.due()) fmt::print(stderr, "phtpu net: cycle {} of about {}\n", nn.cycle(), total);
           },
           1000);
+      wave.keep();
       if (!a->quiet) print_run(c, n, st);
       else
         fmt::print("{}, {}, rate {:.3f}: offered {:.3f}, accepted {:.3f}, latency avg {:.2f} p99 {:.0f}, hops {:.3f}, "

@@ -34,6 +34,10 @@ constexpr unsigned kScWindowRows = 32;
 /// The most cycles --max-cycles allows: about 10^5 hours at the pod's speed on 2 threads.
 constexpr std::uint64_t kMaxCycleLimit = 1'000'000'000'000ull;
 
+/// A pod's memory, for the check before it is built: the most measured (docs/PERF.md, the full
+/// pod: 1.02 MiB a chip with a 64 KiB all-to-all's references), rounded up.
+constexpr std::uint64_t kPodBaseBytes = 64ull << 20, kPodChipBytes = 1126ull << 10;
+
 /// Seconds into a run before its first progress line (then every 5 s).
 constexpr double kProgressSeconds = 5;
 
@@ -96,11 +100,20 @@ struct PodConfig {
 
 PodConfig pod_config(const std::string& path) {
   nlohmann::json j;
+  std::set<std::string> keys;
+  std::string twice; // a key given twice (JSON allows it; the parser would keep the last)
   try {
-    j = nlohmann::json::parse(read_input(path));
+    j = nlohmann::json::parse(read_input(path), [&](int depth, nlohmann::json::parse_event_t ev, nlohmann::json& v) {
+      if (ev == nlohmann::json::parse_event_t::key && depth == 1 && !keys.insert(v.get<std::string>()).second &&
+          twice.empty())
+        twice = v.get<std::string>();
+      return true;
+    });
   } catch (const nlohmann::json::exception& e) {
-    throw InputError(fmt::format("{}: not valid JSON ({})", path, e.what()));
+    throw InputError(fmt::format("{}: not valid JSON ({})", phext::printable(path, 256), e.what()));
   }
+  if (!twice.empty())
+    throw InputError(fmt::format("{}: {} is given twice", phext::printable(path, 256), phext::printable(twice, 64)));
   if (!j.is_object()) throw InputError(fmt::format("{}: a pod configuration is a JSON object of keys", path));
   PodConfig c;
   const std::string f = phext::printable(path, 256);
@@ -287,18 +300,13 @@ void add_pod_command(CLI::App& app, Action& action) {
       for (const auto& s : o->slices) spec.slices.push_back(pod::parse_slice(s));
     }
     if (spec.slices.empty()) spec.slices = pod::PodSpec::default_slices();
-    const std::vector<std::string> names = split_commas(o->workloads, false);
-    if (names.empty()) throw InputError("--workload names no workload");
+    const std::vector<std::string> names = list_items(o->workloads, "--workload");
     if (!o->trace_chips.empty() && o->trace.empty())
       throw UsageError("--trace-chips picks the chips of a --trace: give --trace FILE");
     for (const auto& n : names)
       if (n != "embedding" && n != "dp" && n != "llm" && n != "dlrm") (void)pod::collective_from_name(n);
     std::vector<std::uint64_t> sizes;
-    for (std::size_t a = 0, b; a <= o->bytes.size(); a = b + 1) {
-      b = o->bytes.find(',', a);
-      if (b == std::string::npos) b = o->bytes.size();
-      if (b > a) sizes.push_back(parse_byte_size(o->bytes.substr(a, b - a)));
-    }
+    for (const std::string& b : list_items(o->bytes, "--bytes")) sizes.push_back(parse_byte_size(b));
     for (std::uint64_t b : sizes)
       if (b == 0 || b % 16) throw InputError(fmt::format("message size {} B is not a positive multiple of 16 B", b));
     // --bytes sizes the collectives; embedding, dp, llm and dlrm take their own sizes
@@ -311,20 +319,25 @@ void add_pod_command(CLI::App& app, Action& action) {
     if (o->max_cycles > kMaxCycleLimit)
       throw InputError(fmt::format("--max-cycles must be at most {} (about 10^5 hours of simulation), not {}",
                                    kMaxCycleLimit, o->max_cycles));
-    for (const auto& path : {o->json, o->csv, o->markdown, o->plan_json, o->plan_phext}) check_writable(path);
+    check_outputs({{"--json", o->json}, {"--csv", o->csv}, {"--markdown", o->markdown}, {"--plan-json", o->plan_json},
+                   {"--plan-phext", o->plan_phext}, {"--trace", o->trace}});
     const pod::Plan plan(spec);
+    // every rank holds its racks' chips (models, memories, the workloads' references) and every OCS
+    const std::uint64_t rank_chips = (plan.chip_count() + ranks.size() - 1) / ranks.size();
+    check_memory(kPodBaseBytes + rank_chips * kPodChipBytes,
+                 fmt::format("a pod of {} chips{}", plan.chip_count(),
+                             ranks.many() ? fmt::format(" ({} on each of {} ranks)", rank_chips, ranks.size()) : ""),
+                 "1.1 MiB a chip, the most measured: docs/PERF.md");
     int recon_slice = -1;
     pod::SliceSpec recon_spec;
     if (!o->reconfigure.empty()) {
       const auto colon = o->reconfigure.find(':');
       if (colon == std::string::npos) throw InputError("--reconfigure wants N:SHAPE, e.g. 2:2x2x4:twisted");
-      try {
-        recon_slice = std::stoi(o->reconfigure.substr(0, colon)) - 1;
-      } catch (const std::exception&) {
-        throw InputError("--reconfigure: '" + o->reconfigure.substr(0, colon) + "' is not a slice number");
-      }
+      const std::uint64_t n = parse_whole(o->reconfigure.substr(0, colon), "--reconfigure's slice number");
+      if (n < 1 || n > plan.slices().size())
+        throw InputError(fmt::format("--reconfigure: slices are numbered 1..{}, not {}", plan.slices().size(), n));
+      recon_slice = static_cast<int>(n) - 1;
       recon_spec = pod::parse_slice(o->reconfigure.substr(colon + 1));
-      if (recon_slice < 0) throw InputError("--reconfigure: slices are numbered from 1");
       (void)plan.with_slice(static_cast<unsigned>(recon_slice), recon_spec); // fail before the run
     }
     // the fault: parsed, in a slice, a spare to repair it (before the run)
@@ -354,7 +367,8 @@ void add_pod_command(CLI::App& app, Action& action) {
     std::map<pod::Collective, pod::Algorithm> algo_of;
     if (!o->algorithms.empty()) {
       std::set<std::string> used;
-      for (const auto& g : split_commas(o->algorithms, true)) {
+      for (const auto& g : list_items(o->algorithms, "--algorithm")) {
+        if (used.count(g)) throw InputError(fmt::format("--algorithm names {} twice", g));
         pod::Algorithm a;
         try {
           a = pod::algorithm_from_name(g);
@@ -404,21 +418,22 @@ void add_pod_command(CLI::App& app, Action& action) {
       std::vector<unsigned>& chips = trace_chips;
       if (!o->trace_chips.empty()) {
         chips.clear();
-        for (const std::string& t : split_commas(o->trace_chips, false)) {
+        for (const std::string& t : list_items(o->trace_chips, "--trace-chips")) {
+          std::uint64_t c = 0;
           if (t.find('/') != std::string::npos) {
-            chips.push_back(plan.chip_of_coordinate(phext::Coordinate::parse(t))); // a logical coordinate
-            continue;
+            c = plan.chip_of_coordinate(phext::Coordinate::parse(t)); // a logical coordinate
+          } else {
+            if (t.find_first_not_of("0123456789") != std::string::npos)
+              throw InputError("--trace-chips: '" + phext::printable(t) + "' is neither a chip number nor a phext coordinate");
+            c = parse_whole(t, "--trace-chips");
           }
-          try {
-            chips.push_back(static_cast<unsigned>(std::stoul(t)));
-          } catch (const std::exception&) {
-            throw InputError("--trace-chips: '" + t + "' is neither a chip number nor a phext coordinate");
-          }
+          if (c >= plan.chip_count())
+            throw InputError(fmt::format("--trace-chips: no chip {} (the pod has {})", c, plan.chip_count()));
+          if (std::find(chips.begin(), chips.end(), c) != chips.end())
+            throw InputError(fmt::format("--trace-chips names chip {} twice", c));
+          chips.push_back(static_cast<unsigned>(c));
         }
       }
-      for (unsigned c : chips)
-        if (c >= plan.chip_count())
-          throw InputError(fmt::format("--trace-chips: no chip {} (the pod has {})", c, plan.chip_count()));
     }
     if (!o->quiet)
       std::cerr << fmt::format("pod: {} racks of {}x{}x{} chips ({} chips), {} OCSes of {} ports, {} slice(s)\n",
@@ -426,12 +441,15 @@ void add_pod_command(CLI::App& app, Action& action) {
                                plan.ocs_ports(), plan.slices().size());
     if (!o->quiet && (o->threads > 1 || ranks.many()))
       std::cerr << fmt::format("pod: {} rank(s) of {} thread(s)\n", ranks.size(), o->threads);
-    if (!o->plan_json.empty()) write_output(o->plan_json, plan.to_json().dump(2) + "\n");
-    if (!o->plan_phext.empty()) write_output(o->plan_phext, plan.routing_phext());
+    // the plan files are written with the results, at the end (a run killed before leaves them as they were)
+    std::vector<std::pair<std::string, std::string>> plan_files;
+    if (!o->plan_json.empty()) plan_files.emplace_back(o->plan_json, plan.to_json().dump(2) + "\n");
+    if (!o->plan_phext.empty()) plan_files.emplace_back(o->plan_phext, plan.routing_phext());
+    PendingFile wave(o->trace); // (before the pod that writes it)
     pod::Pod p(plan, ranks);
     p.set_threads(o->threads);
     pod::drive_with_systemc(p); // the SystemC clock steps the pod from here on
-    if (!o->trace.empty()) p.open_trace(o->trace, trace_chips);
+    if (!o->trace.empty()) p.open_trace(wave.temp(), trace_chips);
     if (o->max_cycles > 0) p.set_cycle_limit(p.cycle() + o->max_cycles);
     std::vector<pod::RunResult> results;
     // the run in progress: named by progress lines and, if the pod stops, reported as stopped
@@ -555,8 +573,8 @@ void add_pod_command(CLI::App& app, Action& action) {
                                "it bit-exact: {}", spec.settle_cycles, p.stats().lost, other + 1, r.ok ? "yes" : "no");
         results.push_back(r);
         if (!o->quiet) std::cerr << fmt::format("  slice {} reconfigured in {} cycles\n", rs + 1, recon_cycles);
-        if (!o->plan_json.empty()) write_output(o->plan_json + ".after", next.to_json().dump(2) + "\n");
-        if (!o->plan_phext.empty()) write_output(o->plan_phext + ".after", next.routing_phext());
+        if (!o->plan_json.empty()) plan_files.emplace_back(o->plan_json + ".after", next.to_json().dump(2) + "\n");
+        if (!o->plan_phext.empty()) plan_files.emplace_back(o->plan_phext + ".after", next.routing_phext());
         run_all(rs);
       }
       if (!o->fault.empty()) {
@@ -589,7 +607,7 @@ void add_pod_command(CLI::App& app, Action& action) {
                          : fr.detail;
         results.push_back(r);
         if (!o->quiet) std::cerr << fr.summary();
-        if (!o->plan_json.empty()) write_output(o->plan_json + ".repaired", p.plan().to_json().dump(2) + "\n");
+        if (!o->plan_json.empty()) plan_files.emplace_back(o->plan_json + ".repaired", p.plan().to_json().dump(2) + "\n");
       }
     } catch (const std::bad_alloc&) {
       throw;
@@ -605,6 +623,8 @@ void add_pod_command(CLI::App& app, Action& action) {
     }
     p.set_progress({});
     p.close_trace();
+    wave.keep(); // the waveform of what ran, up to a stop if there was one
+    for (const auto& [path, text] : plan_files) write_output(path, text);
     const pod::PodStats st = p.stats();
     // summary table
     std::string table = fmt::format("{:<5} {:<16} {:>5} {:<15} {:>9} {:>9} {:>10} {:>10}  {}\n", "slice", "shape", "chips",

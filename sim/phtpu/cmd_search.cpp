@@ -126,8 +126,7 @@ int run_dlrm_search(const SearchArgs& a) {
   if (a.batch) cfg.batch = a.batch;
   const auto offered = model::offered_shapes();
   const auto shapes = search_shapes(a, offered);
-  check_writable(a.json);
-  check_writable(a.csv);
+  check_outputs({{"--json", a.json}, {"--csv", a.csv}});
   const model::WorkloadMachine wm = model::tpu_v4_workload_machine();
   std::vector<model::DlrmStep> all;
   for (const auto& s : shapes) all.push_back(model::dlrm_step(cfg, search_topology(a, s, wm.net.cube), wm));
@@ -236,8 +235,7 @@ int run_search(const SearchArgs& a) {
       throw InputError(e.what());
     }
   }
-  check_writable(a.json);
-  check_writable(a.csv);
+  check_outputs({{"--json", a.json}, {"--csv", a.csv}});
 
   const model::WorkloadMachine wm = model::tpu_v4_workload_machine();
   std::vector<model::StepEstimate> all;

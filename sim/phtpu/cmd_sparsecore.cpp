@@ -103,7 +103,8 @@ int run_sc(const ScArgs& a) {
   const auto in = make_lookups(w, tables, rng);
   const SliceMap map = slice_map(p.shard_entries, a.own_chip);
 
-  ScLookupTb<Vsc_lookup> tb(p, a.seed + 1, a.trace);
+  PendingFile wave(a.trace); // (before the model that writes it)
+  ScLookupTb<Vsc_lookup> tb(p, a.seed + 1, wave.temp());
   tb.configure(tables, map, a.outstanding);
   const MemCfg mem{a.mem_latency, 1024, a.ooo, a.stall};
   const MemCfg rem{a.remote_latency ? a.remote_latency : a.mem_latency, 1024, a.ooo, a.stall};
@@ -111,6 +112,7 @@ int run_sc(const ScArgs& a) {
   const RunResult r = tb.run(in, a.seed, mem, rem, {a.stall, a.stall}, 20000 + 4 * std::uint64_t(mem.latency + rem.latency));
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   tb.dut().flush();
+  wave.keep();
   for (const auto& e : r.errors) throw InputError("sparsecore protocol check failed: " + e);
 
   // check every bag
@@ -245,7 +247,7 @@ void add_sparsecore_command(CLI::App& app, Action& action) {
   s->add_flag("--quiet,-q", a->quiet, "Print only the summary line");
   s->callback([&action, a] {
     action = [a] {
-      check_writable(a->json);
+      check_outputs({{"--json", a->json}, {"--trace", a->trace}});
       return run_sc(*a);
     };
   });

@@ -2,7 +2,10 @@
 #include "cli.hpp"
 #include "phtpu_version.hpp"
 
+#include <cerrno>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fmt/format.h>
 #include <iostream>
 #include <new>
@@ -51,6 +54,25 @@ std::string one_line(std::string msg) {
   return out;
 }
 
+// CLI11 reads numbers with strtoull/strtoll in base 0 and without a range check: "-1" wraps
+// to 2^64-1, "010" is octal, "0x10" hex, a number past 64 bits saturates, and strtold takes
+// "nan" and "inf". Every numeric option's text passes strict_number (cli.hpp) first; CLI11 then
+// converts, refusing what does not fit the option's own type.
+// Put strict_number in front of every numeric option of `app` and its subcommands, and refuse
+// an empty value for every other option that takes one (CLI11 would take `--json ''` as no
+// file and `--seed ''` as 0); a positional text (phext insert's TEXT) may be empty.
+void strict_values(CLI::App& app) {
+  for (CLI::Option* o : app.get_options()) {
+    if (o->get_expected_max() == 0) continue; // a flag
+    const std::string t = o->get_type_name();
+    const char kind = t.rfind("UINT", 0) == 0 ? 'u' : t.rfind("INT", 0) == 0 ? 'i' : t.rfind("FLOAT", 0) == 0 ? 'f' : 0;
+    if (kind) o->transform(CLI::Validator([kind](std::string& v) { return phtpu::cli::strict_number(v, kind); }, ""));
+    else if (o->nonpositional())
+      o->transform(CLI::Validator([](std::string& v) { return v.empty() ? std::string("an empty value") : std::string(); }, ""));
+  }
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) strict_values(*sub);
+}
+
 // Output that could not be written (a full disk, a closed pipe) is an error, not success.
 int finish(int status) {
   if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
@@ -81,6 +103,8 @@ int main(int argc, char** argv) {
   add_avail_command(app, action);
   add_search_command(app, action);
   add_compare_command(app, action);
+  strict_values(app);
+  phtpu::cli::remove_temporaries_on_signals();
 
   try {
     app.parse(argc, argv);
