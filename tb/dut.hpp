@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -70,6 +71,8 @@ public:
     dump();
   }
   bool tracing() const { return trace_ != nullptr; }
+  /// Called with the cycle count every 4096 cycles (a long run's progress report); empty: none.
+  void set_progress(std::function<void(std::uint64_t)> f) { progress_ = std::move(f); }
   const std::string& trace_path() const { return trace_path_; }
   void flush() {
     if (trace_) trace_->flush();
@@ -88,6 +91,7 @@ public:
     ctx_->timeInc(kHalfPeriod);
     dump();
     ++cycle_;
+    if (progress_ && (cycle_ & 4095) == 0) progress_(cycle_);
     if (ctx_->gotError()) {
       flush();
       throw_if_failed(*ctx_, "cycle " + std::to_string(cycle_));
@@ -121,6 +125,7 @@ private:
   std::unique_ptr<VerilatedContext> ctx_;
   std::unique_ptr<Model> model_;
   std::unique_ptr<VerilatedFstC> trace_;
+  std::function<void(std::uint64_t)> progress_;
   std::string trace_path_;
   std::uint64_t cycle_ = 0;
 };

@@ -212,7 +212,7 @@ TEST_CASE("phext document operations never write a document they would reject", 
 
 TEST_CASE("bad usage exits 2 with one line on stderr", "[cli]") {
   for (const char* a : {"", "frobnicate", "coord", "coord parse", "coord chip", "coord format 1 2 3", "phext toc",
-                        "phext fetch f", "coord next 1.1.1/1.1.1/1.1.1 --dim foo", "decode --bogus"}) {
+                        "phext fetch f", "coord next 1.1.1/1.1.1/1.1.1 -n x", "decode --bogus"}) {
     CAPTURE(a);
     const auto r = run(a);
     CHECK(r.status == 2);
@@ -546,14 +546,14 @@ TEST_CASE("phtpu pod rejects bad input with one line and exit 1", "[cli][pod]") 
                         "pod --bytes 10", "pod --bytes 1GB", "pod --racks 65 --slice 2x2x2",
                         "pod --reconfigure 1:2x2x2", "pod --config /nonexistent.json",
                         "pod --json /nonexistent/dir/x.json", "pod --trace x.fst --trace-chips 500",
-                        "pod --trace x.fst --trace-chips 9.9.9/1.1.1/1.1.1"}) {
+                        "pod --trace x.fst --trace-chips 9.9.9/1.1.1/1.1.1", "pod --threads 0"}) {
     CAPTURE(a);
     const auto r = run(a);
     CHECK(r.status == 1);
     CHECK(one_line(r.err));
   }
-  // an option value out of its range is a usage error (exit 2), also one line
-  const auto r = run("pod --threads 0");
+  // a value that is not a number of the option's kind is bad usage (exit 2), also one line
+  const auto r = run("pod --threads x");
   CHECK(r.status == 2);
   CHECK(one_line(r.err));
 }
@@ -832,7 +832,7 @@ TEST_CASE("phtpu avail: bad availabilities, sizes, trials and options exit 1 wit
   for (const char* bad :
        {"--host-availability 1.5", "--host-availability 0", "--host-availability 0.9,", "--host-availability x",
         "--slices 100", "--slices 8192", "--slices 64:", "--slices 4096:64", "--slices 448", "--slices 64,,128",
-        "--trials 0", "--trials -3", "--trials many", "--trials 99999999999999", "--seed x", "--packer best", "--draw chips",
+        "--trials 0", "--trials 99999999999999", "--packer best", "--draw chips",
         "--rack-grid 4x4x5", "--rack-grid 0x4x4", "--hosts-per-rack 65536", "--chips-per-host 5000",
         "--json /nonexistent-dir/avail.json"}) {
     CAPTURE(bad);
@@ -842,6 +842,12 @@ TEST_CASE("phtpu avail: bad availabilities, sizes, trials and options exit 1 wit
     CHECK(r.status == 1);
     CHECK(one_line(r.err));
     CHECK(r.out.empty());
+  }
+  for (const char* usage : {"--trials -3", "--trials many", "--seed x"}) { // not a number: bad usage
+    CAPTURE(usage);
+    const auto r = run(std::string("avail ") + usage);
+    CHECK(r.status == 2);
+    CHECK(one_line(r.err));
   }
   const auto u = run("avail --no-such-option");
   CHECK(u.status == 2);
@@ -1030,13 +1036,14 @@ TEST_CASE("phtpu search: bad input exits 1 or 2 with one line", "[cli][search]")
   for (const char* bad : {"--chips 100", "--chips 512 --model gpt5", "--chips 512 --mapping x=T", "--chips 512 --recompute some",
                           "--shape 4x4x6", "--chips 512 --shape 8x8x16", "--chips 512 --top 0",
                           "--chips 512 --json /nonexistent-dir/s.json", "--chips 512 --heads 7", "--workload gnn --chips 128",
-                          "--workload dlrm --chips 128 --model gpt3-175b", "--workload dlrm --chips 100"}) {
+                          "--workload dlrm --chips 128 --model gpt3-175b", "--workload dlrm --chips 100",
+                          "--chips 512 --layers 0", "--chips 512 --layers 1001", "--chips 512 --batch 1000000001"}) {
     CAPTURE(bad);
     const auto r = run(std::string("search ") + bad);
     CHECK(r.status == 1);
     CHECK(one_line(r.err));
   }
-  for (const char* usage : {"", "--chips 512 --layers 0", "--chips -4", "--chips 512 --no-such-option",
+  for (const char* usage : {"", "--chips 512 --layers x", "--chips -4", "--chips 512 --no-such-option",
                             "--workload dlrm --chips 128 --mapping x=T,y=D,z=P", "--workload dlrm --chips 128 --layers 4"}) {
     CAPTURE(usage);
     const auto r = run(std::string("search ") + usage);
@@ -1097,7 +1104,7 @@ TEST_CASE("phtpu compare: four machines on GPT-3 175B and on DLRM, sources, ener
 TEST_CASE("phtpu compare: bad input exits 1 or 2 with one line, and writes nothing", "[cli][compare]") {
   const fs::path out = scratch() / "bad.json";
   fs::remove(out);
-  for (const char* bad : {"--machines v4,h100", "--machines v4,v4", "--power a100", "--power a100=fast", "--power a100=-1",
+  for (const char* bad : {"--machines v4,h100", "--machines v4,v4", "--power a100", "--power a100=-1", "--pue 11", "--grid 3",
                           "--power x=3", "--machines v4 --power a100=300", "--power v4=1 --power v4=2", "--pue 0.5",
                           "--grid -1", "--tokens 0", "--workload gnn", "--model gpt5", "--workload dlrm --model gpt3-175b",
                           "--chips 0", "--chips 3", "--chips 8192", "--machines ipu-bow"}) {
@@ -1108,7 +1115,7 @@ TEST_CASE("phtpu compare: bad input exits 1 or 2 with one line, and writes nothi
     CHECK_FALSE(fs::exists(out)); // nothing written
   }
   CHECK(run("compare --json /nonexistent-dir/c.json").status == 1);
-  for (const char* usage : {"--workload dlrm --tokens 1e9", "--samples 5", "--chips -1", "--no-such-option",
+  for (const char* usage : {"--workload dlrm --tokens 1e9", "--samples 5", "--chips -1", "--no-such-option", "--power a100=fast",
                             "--machines a100 --ocs-watts 5"}) {
     CAPTURE(usage);
     const auto r = run(std::string("compare ") + usage + " --json " + out.string());

@@ -102,6 +102,13 @@ void validate(const NetConfig& c) {
   constexpr std::uint64_t kMaxCycles = 1'000'000'000'000; // 10^12: beyond any run, and no overflow in sums
   if (c.warmup > kMaxCycles || c.measure > kMaxCycles || c.drain_limit > kMaxCycles)
     throw std::invalid_argument(fmt::format("warm-up, measurement and drain are limited to {} cycles each", kMaxCycles));
+  // a run's time: the harness takes 50 to 500 ns a router-cycle (docs/PERF.md), so 10^11 is hours
+  constexpr double kMaxRouterCycles = 1e11;
+  if (double(c.shape.volume()) * double(c.warmup + c.measure) > kMaxRouterCycles)
+    throw std::invalid_argument(fmt::format("{} routers for {} cycles is {:.2g} router-cycles; the harness runs at most "
+                                            "{:.0g} (hours at 50 to 500 ns each)",
+                                            c.shape.volume(), c.warmup + c.measure,
+                                            double(c.shape.volume()) * double(c.warmup + c.measure), kMaxRouterCycles));
 }
 
 // ---- internal state -------------------------------------------------------------------------

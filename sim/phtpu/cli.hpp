@@ -8,6 +8,7 @@
 #include "chip_address.hpp"
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -32,11 +33,17 @@ public:
 /// What a subcommand does once the arguments are parsed; returns the exit status.
 using Action = std::function<int()>;
 
-/// Read a whole file, or standard input for "-", as bytes.
+/// The largest input read_input takes.
+inline constexpr std::size_t kMaxInputBytes = std::size_t{256} << 20;
+/// Read a whole file, or standard input for "-", as bytes (InputError past kMaxInputBytes).
 std::string read_input(const std::string& path);
 /// Fail now (InputError) if an output file named on the command line cannot be written, not
 /// after a long run. "" and "-" (standard output) always pass.
 void check_writable(const std::string& path);
+/// Read and parse a JSON file (or "-"): InputError for anything that is not JSON, and for a key
+/// given twice in one object (JSON allows it; the parser would silently keep the last).
+nlohmann::json read_json(const std::string& path);
+
 /// check_writable for each output option given ({"--json", path}, ...; "" skipped), and refuse
 /// (UsageError) two options that name one file: the second would replace the first.
 void check_outputs(const std::vector<std::pair<std::string, std::string>>& outputs);

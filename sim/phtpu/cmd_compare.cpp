@@ -47,8 +47,10 @@ struct Row {
   nlohmann::json detail;
 };
 
-double positive(double v, const char* what) {
-  if (!(v > 0) || !std::isfinite(v)) throw InputError(fmt::format("{} must be a positive number, not {:g}", what, v));
+/// A positive number up to `max`, which `why` explains.
+double positive(double v, const char* what, double max, const char* why) {
+  if (!(v > 0) || !std::isfinite(v) || v > max)
+    throw InputError(fmt::format("{} must be a positive number up to {:g} ({}), not {:g}", what, max, why, v));
   return v;
 }
 
@@ -57,13 +59,14 @@ int run_compare(const CompareArgs& a) {
   if (!llm && a.workload != "dlrm") throw InputError("--workload must be llm or dlrm, not '" + a.workload + "'");
   if (llm && a.samples_given) throw UsageError("--samples sizes a dlrm run; an llm run is sized by --tokens");
   if (!llm && a.tokens_given) throw UsageError("--tokens sizes an llm run; a dlrm run is sized by --samples");
-  positive(a.pue, "--pue");
-  if (a.pue < 1) throw InputError(fmt::format("--pue is facility over IT energy, at least 1, not {:g}", a.pue));
-  if (!(a.grid >= 0) || !std::isfinite(a.grid)) throw InputError(fmt::format("--grid must be 0 or more kg CO2e per kWh, not {:g}", a.grid));
-  positive(a.tokens, "--tokens");
-  positive(a.samples, "--samples");
-  positive(a.ocs_w, "--ocs-watts");
-  positive(a.packet_w, "--packet-switch-watts");
+  if (!(a.pue >= 1 && a.pue <= 10))
+    throw InputError(fmt::format("--pue is facility over IT energy, 1..10 (1.1 is Google's, §C6), not {:g}", a.pue));
+  if (!(a.grid >= 0 && a.grid <= 2))
+    throw InputError(fmt::format("--grid must be 0..2 kg CO2e per kWh (coal is about 1), not {:g}", a.grid));
+  positive(a.tokens, "--tokens", 1e15, "3,000 times GPT-3's 300 billion");
+  positive(a.samples, "--samples", 1e15, "a million epochs of the MLPerf DLRM's 4 billion");
+  positive(a.ocs_w, "--ocs-watts", 1e5, "a thousand times an OCS's, §C7");
+  positive(a.packet_w, "--packet-switch-watts", 1e6, "a thousand times a switch's, §C7");
   if (a.chips_given && a.chips == 0) throw InputError("--chips must be at least 1");
   const unsigned chips = a.chips ? a.chips : llm ? 512 : 128;
   // the machines, in the order given, each once
@@ -89,15 +92,8 @@ int run_compare(const CompareArgs& a) {
     } catch (const std::invalid_argument& e) {
       throw InputError(std::string("--power: ") + e.what());
     }
-    double w = 0;
-    try {
-      std::size_t used = 0;
-      w = std::stod(p.substr(eq + 1), &used);
-      if (used != p.size() - eq - 1) throw std::invalid_argument("trailing");
-    } catch (const std::exception&) {
-      throw InputError(fmt::format("--power {}: '{}' is not a number of watts", n, p.substr(eq + 1)));
-    }
-    positive(w, "--power");
+    const double w = parse_real(p.substr(eq + 1), "--power " + n);
+    positive(w, "--power", 10'000, "ten times any chip's");
     if (std::find_if(machines.begin(), machines.end(), [&](auto* m) { return m->name == n; }) == machines.end())
       throw InputError(fmt::format("--power names {}, which --machines leaves out", n));
     if (!watts.emplace(n, w).second) throw InputError(fmt::format("--power names {} twice", n));

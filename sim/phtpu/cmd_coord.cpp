@@ -4,6 +4,7 @@
 #include "coordinate.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 namespace phtpu::cli {
@@ -84,13 +85,14 @@ void add_coord_commands(CLI::App& app, Action& action) {
   std::vector<std::string> dim_names;
   for (std::size_t i = 0; i < phext::kDims; ++i)
     dim_names.emplace_back(phext::dim_name(static_cast<phext::Dim>(i)));
-  next->add_option("--dim,-d", *next_dim, "Dimension to break")->check(CLI::IsMember(dim_names))->capture_default_str();
-  next->add_option("--count,-n", *next_count, "Number of breaks to apply")
-      ->check(CLI::Range(0u, 999u))
+  next->add_option("--dim,-d", *next_dim, "Dimension to break: " + fmt::format("{}", fmt::join(dim_names, ", ")))
       ->capture_default_str();
+  next->add_option("--count,-n", *next_count, "Number of breaks to apply, 0..999")->capture_default_str();
   next->callback([&action, next_coord, next_dim, next_count] {
     action = [next_coord, next_dim, next_count] {
+      if (*next_count > 999) throw InputError(fmt::format("--count must be 0..999, not {}", *next_count));
       auto c = phext::Coordinate::parse(*next_coord, true);
+      (void)phext::dim_from_name(*next_dim); // a name that is not a dimension: ParseError, before the loop
       for (unsigned i = 0; i < *next_count; ++i)
         c.advance(phext::dim_from_name(*next_dim));
       fmt::print("{}\n", c.str());

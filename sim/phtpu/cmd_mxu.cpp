@@ -31,6 +31,21 @@ struct MxuArgs {
 // double-precision reference costs M*K*N operations.
 constexpr std::uint64_t kMaxDim = 1u << 16, kMaxMacs = 1ull << 34;
 
+/// Bytes a GEMM takes (docs/PERF.md has the measured figures it rounds up): the bench queues
+/// every tile's rows and weights before it starts (a vector each: its elements and about 64
+/// bytes of bookkeeping), A and B are bf16, C, the golden C and the double reference (value and
+/// absolute sum) take 24 bytes an element, and --dump's JSON about 80 bytes a value.
+std::uint64_t mxu_memory(const MxuArgs& a, unsigned N, unsigned acc_rows) {
+  const std::uint64_t M = a.m, K = a.k, C = a.n, kt = (K + N - 1) / N, nt = (C + N - 1) / N;
+  const std::uint64_t blocks = (M + acc_rows / 2 - 1) / (acc_rows / 2);
+  std::uint64_t b = 64ull << 20;
+  b += M * kt * nt * (2 * N + 64);           // queued rows of A
+  b += blocks * kt * nt * (2ull * N * N + 64); // queued weight tiles
+  b += 2 * (M * K + K * C) + 24 * M * C;
+  if (!a.dump.empty()) b += 80 * (M * K + K * C + M * C);
+  return b;
+}
+
 template <class V>
 nlohmann::json hex_matrix(unsigned rows, unsigned cols, const V& v, int digits) {
   nlohmann::json m = nlohmann::json::array();
@@ -44,9 +59,19 @@ nlohmann::json hex_matrix(unsigned rows, unsigned cols, const V& v, int digits) 
 
 template <class Model, unsigned N>
 int run_mxu(const MxuArgs& a) {
+  constexpr unsigned kAccRows = 2048;
+  check_memory(mxu_memory(a, N, kAccRows), fmt::format("a {}x{}x{} GEMM on the {}x{} tile", a.m, a.k, a.n, N, N),
+               "its queued tiles, matrices and references");
   const Gemm g = random_gemm(a.m, a.k, a.n, a.seed);
   PendingFile wave(a.trace); // (before the model that writes it)
-  MxuTileTb<Model, N> tb(2048, a.seed + 1, "top");
+  MxuTileTb<Model, N> tb(kAccRows, a.seed + 1, "top");
+  Progress progress(a.quiet);
+  const std::uint64_t ideal = ideal_cycles(a.m, a.k, a.n, N);
+  tb.dut().set_progress([&](std::uint64_t cycle) {
+    if (progress.due())
+      fmt::print(stderr, "phtpu mxu: cycle {} ({:.0f} % of the ideal {}), {:.0f} s\n", cycle, 100.0 * double(cycle) / double(ideal),
+                 ideal, progress.seconds());
+  });
   tb.set_stalls({a.stall, a.stall, a.stall, a.stall});
   if (!a.trace.empty()) tb.dut().open_trace(wave.temp());
   RunStats st;
@@ -68,7 +93,6 @@ int run_mxu(const MxuArgs& a) {
   }
   const bool exact = mismatches == 0, bounded = max_ratio <= 1.0;
   const std::uint64_t macs = std::uint64_t(a.m) * a.k * a.n;
-  const std::uint64_t ideal = ideal_cycles(a.m, a.k, a.n, N);
   const std::uint64_t scalesim = scalesim_ws_cycles(a.m, a.k, a.n, N, N);
   const double util = double(macs) / (double(st.cycles) * N * N);
   const std::uint64_t bubbles = st.last_row - st.first_row + 1 - st.rows;
@@ -143,7 +167,8 @@ void add_mxu_command(CLI::App& app, Action& action) {
       for (auto [name, v] : {std::pair{"--m", a->m}, {"--k", a->k}, {"--n", a->n}})
         if (v < 1 || v > kMaxDim) throw InputError(fmt::format("{} must be in 1..{}, not {}", name, kMaxDim, v));
       if (std::uint64_t(a->m) * a->k * a->n > kMaxMacs)
-        throw InputError(fmt::format("M x K x N = {} MACs is above the limit of {}", std::uint64_t(a->m) * a->k * a->n, kMaxMacs));
+        throw InputError(fmt::format("M x K x N = {} MACs is above the limit of {} (an hour or more on the tile)",
+                                     std::uint64_t(a->m) * a->k * a->n, kMaxMacs));
       if (!(a->stall >= 0 && a->stall <= 0.9)) throw InputError(fmt::format("--stall must be in 0..0.9, not {}", a->stall));
       check_outputs({{"--json", a->json}, {"--dump", a->dump}, {"--trace", a->trace}});
       switch (a->size) {

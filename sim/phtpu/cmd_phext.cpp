@@ -192,17 +192,15 @@ void add_phext_commands(CLI::App& app, Action& action) {
   implode->add_option("-o,--output", a->out, "Write here instead of standard output");
   implode->callback([&action, a] {
     action = [a] {
-      nlohmann::json j;
-      try {
-        j = nlohmann::json::parse(read_input(a->file));
-      } catch (const nlohmann::json::parse_error& e) {
-        throw InputError(fmt::format("{}: not JSON: {}", a->file, e.what()));
-      }
+      const nlohmann::json j = read_json(a->file);
       if (!j.is_object()) throw InputError(fmt::format("{}: expected a JSON object {{coordinate: text}}", a->file));
       phext::ScrollMap map;
       for (const auto& [k, v] : j.items()) {
         if (!v.is_string()) throw InputError(fmt::format("{}: value of '{}' is not a string", a->file, k));
-        map[phext::Coordinate::parse(k, true)] += v.get<std::string>();
+        const phext::Coordinate c = phext::Coordinate::parse(k, true);
+        if (map.count(c))
+          throw InputError(fmt::format("{}: two keys name the coordinate {} (the second: '{}')", a->file, c.str(), k));
+        map[c] = v.get<std::string>();
       }
       write_document("implode", a->out, phext::implode(map));
       return 0;

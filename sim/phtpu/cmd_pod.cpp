@@ -99,21 +99,7 @@ struct PodConfig {
 };
 
 PodConfig pod_config(const std::string& path) {
-  nlohmann::json j;
-  std::set<std::string> keys;
-  std::string twice; // a key given twice (JSON allows it; the parser would keep the last)
-  try {
-    j = nlohmann::json::parse(read_input(path), [&](int depth, nlohmann::json::parse_event_t ev, nlohmann::json& v) {
-      if (ev == nlohmann::json::parse_event_t::key && depth == 1 && !keys.insert(v.get<std::string>()).second &&
-          twice.empty())
-        twice = v.get<std::string>();
-      return true;
-    });
-  } catch (const nlohmann::json::exception& e) {
-    throw InputError(fmt::format("{}: not valid JSON ({})", phext::printable(path, 256), e.what()));
-  }
-  if (!twice.empty())
-    throw InputError(fmt::format("{}: {} is given twice", phext::printable(path, 256), phext::printable(twice, 64)));
+  const nlohmann::json j = read_json(path);
   if (!j.is_object()) throw InputError(fmt::format("{}: a pod configuration is a JSON object of keys", path));
   PodConfig c;
   const std::string f = phext::printable(path, 256);
@@ -261,8 +247,7 @@ void add_pod_command(CLI::App& app, Action& action) {
                   "chips to trace: logical phext coordinates (1.1.2/1.1.1/1.2.1) or physical numbers (default: 0)");
   cmd->add_option("--threads", o->threads,
                   "threads that step the pod (default: the cores this process may use); results do not depend on it")
-      ->capture_default_str()
-      ->check(CLI::Range(1u, 1024u));
+      ->capture_default_str();
   cmd->add_flag("-q,--quiet", o->quiet, "no progress on stderr");
   action = [cmd, o]() -> int {
     // under mpirun every rank runs this program on its share of the pod; rank 0 reports and
@@ -316,6 +301,7 @@ void add_pod_command(CLI::App& app, Action& action) {
     if (given("--bytes") && !any_collective)
       throw UsageError("--bytes sizes the collectives, and --workload names none (embedding, dp, llm and dlrm take "
                        "their own sizes)");
+    if (o->threads < 1 || o->threads > 1024) throw InputError(fmt::format("--threads must be 1..1024, not {}", o->threads));
     if (o->max_cycles > kMaxCycleLimit)
       throw InputError(fmt::format("--max-cycles must be at most {} (about 10^5 hours of simulation), not {}",
                                    kMaxCycleLimit, o->max_cycles));

@@ -366,8 +366,6 @@ int run_search(const SearchArgs& a) {
 
 void add_search_command(CLI::App& app, Action& action) {
   auto a = std::make_shared<SearchArgs>();
-  const CLI::Validator positive([](std::string& v) { return v.find_first_not_of("0") == std::string::npos ? std::string("must be at least 1") : std::string(); },
-                                "POSITIVE");
   auto* s = app.add_subcommand("search", "The fastest slice shape (and parallelism mapping) for a workload on TPU v4");
   s->footer("Examples:\n"
             "  phtpu search --chips 512 --model gpt3-175b\n"
@@ -379,13 +377,13 @@ void add_search_command(CLI::App& app, Action& action) {
   s->add_option("--chips", a->chips, "Chips: every slice shape TPU v4 offers of that size");
   s->add_option("--workload", a->workload, "llm (a transformer's training step) or dlrm")->capture_default_str();
   s->add_option("--model", a->model, "Preset (default: gpt3-175b for llm, dlrm-mlperf for dlrm)");
-  s->add_option("--layers", a->layers, "Layers (changes the preset)")->check(positive);
-  s->add_option("--d-model", a->d_model, "Model width (changes the preset)")->check(positive);
-  s->add_option("--heads", a->heads, "Attention heads (changes the preset)")->check(positive);
-  s->add_option("--ffn", a->ffn, "MLP width (changes the preset; default 4 d_model)")->check(positive);
-  s->add_option("--seq", a->seq, "Sequence length (changes the preset)")->check(positive);
-  s->add_option("--vocab", a->vocab, "Vocabulary (changes the preset)")->check(positive);
-  s->add_option("--batch", a->batch, "Global batch in sequences (changes the preset)")->check(positive);
+  s->add_option("--layers", a->layers, "Layers (changes the preset)");
+  s->add_option("--d-model", a->d_model, "Model width (changes the preset)");
+  s->add_option("--heads", a->heads, "Attention heads (changes the preset)");
+  s->add_option("--ffn", a->ffn, "MLP width (changes the preset; default 4 d_model)");
+  s->add_option("--seq", a->seq, "Sequence length (changes the preset)");
+  s->add_option("--vocab", a->vocab, "Vocabulary (changes the preset)");
+  s->add_option("--batch", a->batch, "Global batch in sequences, or samples for dlrm (changes the preset)");
   s->add_option("--shape", a->shape, "Only this slice shape (AxBxC, :twisted)");
   s->add_option("--mapping", a->mapping, "Only this mapping: x=T,y=D,z=P (T tensor, D data, P pipeline)");
   s->add_option("--recompute", a->recompute, "Only this activation recomputation: none, selective or full (default: each)");
@@ -393,8 +391,19 @@ void add_search_command(CLI::App& app, Action& action) {
   s->add_flag("--all", a->all, "Also list every candidate not ranked, and why");
   s->add_option("--json", a->json, "Write every candidate and the ranking as JSON here");
   s->add_option("--csv", a->csv, "Write the ranking as CSV here");
-  s->callback([&action, a] {
-    action = [a] {
+  s->callback([&action, a, s] {
+    // each size from 1 to ten times or more the largest published model's (GPT-3 175B: 96 layers,
+    // d_model 12288, 96 heads, sequence 2048, batch 1536 sequences; Brown et al. 2020, table 2.1)
+    const std::vector<std::tuple<const char*, std::uint64_t, std::uint64_t>> sizes{
+        {"--layers", a->layers, 1000},      {"--d-model", a->d_model, 1'000'000}, {"--heads", a->heads, 100'000},
+        {"--ffn", a->ffn, 10'000'000},      {"--seq", a->seq, 10'000'000},         {"--vocab", a->vocab, 100'000'000},
+        {"--batch", a->batch, 1'000'000'000}};
+    std::string bad;
+    for (const auto& [name, v, max] : sizes)
+      if (s->count(name) && (v < 1 || v > max) && bad.empty())
+        bad = fmt::format("{} must be 1..{} (ten times or more the largest published model's), not {}", name, max, v);
+    action = [a, bad] {
+      if (!bad.empty()) throw InputError(bad);
       if (!a->chips && a->shape.empty()) throw UsageError("give --chips N, or --shape AxBxC");
       if (a->top == 0) throw InputError("--top must be at least 1");
       return run_search(*a);

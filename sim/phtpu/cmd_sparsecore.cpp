@@ -32,7 +32,10 @@ struct ScArgs {
   std::string json, trace;
 };
 
+/// The most lookups (and bags) a run may ask for: about a minute and 1 GiB (docs/PERF.md).
 constexpr std::uint64_t kMaxLookups = 20'000'000;
+/// The most ids one bag may have.
+constexpr std::uint64_t kMaxValence = 100'000;
 constexpr std::uint32_t kMaxZipfVocab = 100'000'000; // the sampler keeps one double per id
 
 template <class T>
@@ -46,13 +49,20 @@ T pick(const std::string& what, const std::string& text, std::initializer_list<s
 }
 
 std::pair<unsigned, unsigned> parse_valence(const std::string& text) {
-  unsigned lo = 0, hi = 0;
-  char colon = 0, extra = 0;
-  const int n = std::sscanf(text.c_str(), "%u%c%u%c", &lo, &colon, &hi, &extra);
-  if (n == 1 && text.find_first_not_of("0123456789") == std::string::npos) return {lo, lo};
-  if (n != 3 || colon != ':' || text.find_first_not_of("0123456789:") != std::string::npos || lo > hi || hi > 100000)
-    throw InputError(fmt::format("--valence must be N or MIN:MAX with 0 <= MIN <= MAX <= 100000, not '{}'", text));
-  return {lo, hi};
+  const auto bad = [&] {
+    return InputError(fmt::format("--valence must be N or MIN:MAX with 0 <= MIN <= MAX <= {}, not '{}'", kMaxValence,
+                                  phext::printable(text)));
+  };
+  const std::size_t colon = text.find(':');
+  std::uint64_t lo = 0, hi = 0;
+  try {
+    lo = parse_whole(text.substr(0, colon), "--valence");
+    hi = colon == std::string::npos ? lo : parse_whole(text.substr(colon + 1), "--valence");
+  } catch (const InputError&) {
+    throw bad();
+  }
+  if (lo > hi || hi > kMaxValence) throw bad();
+  return {static_cast<unsigned>(lo), static_cast<unsigned>(hi)};
 }
 
 int run_sc(const ScArgs& a) {
@@ -74,6 +84,12 @@ int run_sc(const ScArgs& a) {
   if (!(a.stall >= 0 && a.stall <= 0.9)) throw InputError(fmt::format("--stall must be in 0..0.9, not {}", a.stall));
   const std::uint64_t expect = std::uint64_t(a.batch) * a.batches * a.tables * vmax;
   if (expect > kMaxLookups) throw InputError(fmt::format("up to {} lookups requested; the limit is {}", expect, kMaxLookups));
+  const std::uint64_t bags = std::uint64_t(a.batch) * a.batches * a.tables;
+  if (bags > kMaxLookups)
+    throw InputError(fmt::format("{} bags (--batch x --batches x --tables) requested; the limit is {}", bags, kMaxLookups));
+  // measured: about 55 bytes a lookup (ids, weights, the reference's rows); a bag's result twice
+  check_memory((64ull << 20) + 64 * expect + 2 * bags * (4ull * a.dim + 64), fmt::format("{} lookups in {} bags", expect, bags),
+               "64 bytes a lookup and two results a bag");
 
   TableCfg t;
   t.groups = a.dim / 8;
@@ -105,6 +121,12 @@ int run_sc(const ScArgs& a) {
 
   PendingFile wave(a.trace); // (before the model that writes it)
   ScLookupTb<Vsc_lookup> tb(p, a.seed + 1, wave.temp());
+  Progress progress(a.quiet);
+  tb.dut().set_progress([&](std::uint64_t cycle) {
+    if (progress.due())
+      fmt::print(stderr, "phtpu sparsecore: cycle {} of at least {} ({} lookups of {} combine cycles each), {:.0f} s\n",
+                 cycle, in.size() * t.groups, in.size(), t.groups, progress.seconds());
+  });
   tb.configure(tables, map, a.outstanding);
   const MemCfg mem{a.mem_latency, 1024, a.ooo, a.stall};
   const MemCfg rem{a.remote_latency ? a.remote_latency : a.mem_latency, 1024, a.ooo, a.stall};

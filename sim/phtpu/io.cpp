@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <fstream>
 #include <memory>
+#include <set>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -32,8 +33,13 @@ std::string read_input(const std::string& path) {
   std::string data;
   char buf[1 << 16];
   std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0)
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) {
     data.append(buf, n);
+    if (data.size() > kMaxInputBytes)
+      throw InputError(fmt::format("{}: larger than {} MiB, the most phtpu reads (an input is held in memory whole, "
+                                   "several times over while it is edited)",
+                                   path == "-" ? "<stdin>" : phext::printable(path, 256), kMaxInputBytes >> 20));
+  }
   if (std::ferror(f))
     throw InputError(fmt::format("{}: read error", path == "-" ? "<stdin>" : phext::printable(path, 256)));
   return data;
@@ -109,6 +115,28 @@ PendingFile::~PendingFile() {
   if (!keep_ || std::rename(temp_.c_str(), path_.c_str()) != 0) std::remove(temp_.c_str());
   std::remove((temp_ + ".hier").c_str());
   unregister_temp(slot_);
+}
+
+nlohmann::json read_json(const std::string& path) {
+  const std::string shown = path == "-" ? "<stdin>" : phext::printable(path, 256);
+  const std::string text = read_input(path);
+  std::vector<std::set<std::string>> keys; // of each object open at this point
+  std::string twice;
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text, [&](int, nlohmann::json::parse_event_t ev, nlohmann::json& v) {
+      using E = nlohmann::json::parse_event_t;
+      if (ev == E::object_start) keys.emplace_back();
+      else if (ev == E::object_end) keys.pop_back();
+      else if (ev == E::key && !keys.empty() && !keys.back().insert(v.get<std::string>()).second && twice.empty())
+        twice = v.get<std::string>();
+      return true;
+    });
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(fmt::format("{}: not valid JSON ({})", shown, e.what()));
+  }
+  if (!twice.empty()) throw InputError(fmt::format("{}: the key '{}' is given twice", shown, phext::printable(twice, 64)));
+  return j;
 }
 
 void check_outputs(const std::vector<std::pair<std::string, std::string>>& outputs) {
