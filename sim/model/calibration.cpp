@@ -124,6 +124,12 @@ void run_network(Calibration& cal, const CalibrationSet& set, const std::vector<
   exact.budget_seconds = std::numeric_limits<double>::infinity();
   std::string failure;
   std::mutex mu;
+  // also called while a long point runs (the full pod's take minutes), with the count so far
+  if (progress)
+    exact.progress = [&](std::uint64_t) {
+      std::lock_guard<std::mutex> l(mu);
+      progress(done.load(), which.size());
+    };
   std::map<std::string, net::Topology> topo;
   for (std::size_t i : which) {
     const Measurement& m = cal.points[i].m;

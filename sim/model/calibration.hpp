@@ -89,7 +89,7 @@ struct Calibration {
   double share_within(double tol) const; ///< share of points whose predicted() is within tol
 };
 
-/// Points of the network model's runs done so far, of all (called as each ends).
+/// Points of the network model's runs done so far, of all (called as each ends, and while a long one runs).
 using CalibrationProgress = std::function<void(std::size_t done, std::size_t total)>;
 
 /// Fit and predict every point; with `network`, also run the network model on every point, at

@@ -46,8 +46,9 @@ void add_coord_commands(CLI::App& app, Action& action) {
   parse->callback([&action, parse_args, parse_json] {
     action = [parse_args, parse_json] {
       nlohmann::json all = nlohmann::json::array();
-      for (const auto& a : *parse_args) {
-        const auto c = phext::Coordinate::parse(a, /*allow_url=*/true);
+      std::vector<phext::Coordinate> coords; // every one parsed before any is printed
+      for (const auto& a : *parse_args) coords.push_back(phext::Coordinate::parse(a, /*allow_url=*/true));
+      for (const auto& c : coords) {
         if (*parse_json)
           all.push_back(coord_json(c));
         else

@@ -410,6 +410,15 @@ int run_model(const ModelArgs& a) {
     if (a.shape.empty()) throw UsageError("give --shape AxBxC, or --table, --calibration, --validate or --compute");
     shapes.push_back(a.shape + (a.twisted ? ":twisted" : ""));
   }
+  // every shape parsed before anything is printed
+  std::vector<net::Topology> topologies;
+  for (const auto& s : shapes) {
+    try {
+      topologies.push_back(model::parse_topology(s, m.cube));
+    } catch (const std::invalid_argument& e) {
+      throw InputError(e.what());
+    }
+  }
   check_outputs({{"--json", a.json}, {"--csv", a.csv}});
   nlohmann::json out = nlohmann::json::array();
   std::ostringstream csv;
@@ -423,13 +432,7 @@ int run_model(const ModelArgs& a) {
   fmt::print("{:<15} {:>5} {:>4} {:>6} {:>6} {:>9} | {:<18} {:<10} {:>9} {:>11} {:>11} {:<7} {:<8} {:>6}\n", "", "", "", "avg",
              "links", "TB/s", "", "", "per chip", "", "GB/s", "", "", "error");
   std::vector<std::string> notes; // sizes the network model ran otherwise than asked
-  for (const auto& s : shapes) {
-    net::Topology t = net::Topology::mesh({1, 1, 1});
-    try {
-      t = model::parse_topology(s, m.cube);
-    } catch (const std::invalid_argument& e) {
-      throw InputError(e.what());
-    }
+  for (const net::Topology& t : topologies) {
     const model::TopologyMetrics met = model::compute_metrics(t);
     nlohmann::json js = metrics_json(met, link_bps);
     js["shape"] = model::shape_label(t);
