@@ -98,6 +98,11 @@ void validate(const NetConfig& c) {
     throw std::invalid_argument(fmt::format("{} has {} chips: the harness simulates at most 4096",
                                             phext::shape_str(c.shape), c.shape.volume()));
   if (c.source_queue < 1) throw std::invalid_argument("source queue must hold at least one packet");
+  if (!(c.ber >= 0 && c.ber <= 0.01))
+    throw std::invalid_argument(fmt::format("bit error rate {} out of range 0..0.01 (above it hardly a frame gets through)", c.ber));
+  if (c.burst < 1 || c.burst > 64) throw std::invalid_argument(fmt::format("burst of {} bits out of range 1..64", c.burst));
+  if ((c.ber > 0 || c.burst > 1) && !c.link_layer)
+    throw std::invalid_argument("bit errors need the link layer (NetConfig::link_layer)");
   if (c.measure < 1) throw std::invalid_argument("the measurement window needs at least 1 cycle");
   constexpr std::uint64_t kMaxCycles = 1'000'000'000'000; // 10^12: beyond any run, and no overflow in sums
   if (c.warmup > kMaxCycles || c.measure > kMaxCycles || c.drain_limit > kMaxCycles)
@@ -312,6 +317,12 @@ Network::Network(const NetConfig& cfg)
     if (!models_[i]->configure(geo_, topo_, routers_[i].pos))
       throw std::logic_error(
           fmt::format("router {} rejected its own coordinate", phext::position_str(routers_[i].pos)));
+  if (cfg_.link_layer) {
+    std::vector<int> nbr(static_cast<std::size_t>(n) * kNumLinkPorts, -1);
+    for (unsigned i = 0; i < n; ++i)
+      for (unsigned p = 0; p < kNumLinkPorts; ++p) nbr[static_cast<std::size_t>(i) * kNumLinkPorts + p] = routers_[i].nbr[p];
+    links_ = std::make_unique<LinkLayer>(ctx_.get(), nbr, cfg_.vcs, L, cfg_.ber, cfg_.burst, cfg_.seed);
+  }
 }
 
 Network::~Network() {
@@ -675,6 +686,10 @@ struct Network::Stepper {
             net.cfg_.fault = NetConfig::Fault::None; // this flit vanishes on the link
             continue;
           }
+          if (net.links_) { // the link end takes it to the far router (LinkLayer::receive)
+            net.links_->send(i, p, f);
+            continue;
+          }
           const std::size_t d = ws * n + static_cast<unsigned>(r.nbr[p]);
           net.link_flit_[d * kNumLinkPorts + back_port(p)] = f;
           net.link_mask_[d] = static_cast<std::uint8_t>(net.link_mask_[d] | (1u << back_port(p)));
@@ -781,8 +796,19 @@ void Network::step() {
   // link slots: read the one written L cycles ago, write the one read L cycles from now
   const std::size_t rs = cycle_ % (L + 1), ws = (cycle_ + L) % (L + 1);
   delivered_.clear(); // (left over only when the last step threw)
+  if (links_)
+    links_->receive([&](unsigned node, unsigned port, const ici::Flit& f) {
+      const std::size_t at = rs * n + node;
+      link_flit_[at * kNumLinkPorts + port] = f;
+      link_mask_[at] = static_cast<std::uint8_t>(link_mask_[at] | (1u << port));
+    });
   const bool moved = cfg_.vcs == 4 ? Stepper::cycle<Vici_router_chip, 4>(*this, rs, ws)
                                    : Stepper::cycle<Vici_router, 2>(*this, rs, ws);
+  if (links_) {
+    links_->clock();
+    if ((cycle_ & 1023) == 0 && links_->stats().links_down)
+      throw NetworkError(fmt::format("cycle {}: a link went down (its replays and a retrain made no progress)", cycle_));
+  }
   deliver_queued();
   if (ctx_->gotError()) throw_if_failed(*ctx_, fmt::format("a router at cycle {}", cycle_)); // (a flag test per cycle)
   if (moved) last_move_ = cycle_;
@@ -849,6 +875,7 @@ NetStats Network::stats() const {
     s.drops_out_of_shape += m->drops_out_of_shape();
     if (m->overflow()) throw NetworkError("a router received a flit without a credit (err_overflow_o)");
   }
+  if (links_) s.links = links_->stats();
   s.wall_seconds = wall_;
   s.cycles_per_second = wall_ > 0 ? static_cast<double>(cycle_) / wall_ : 0;
   s.ns_per_router_cycle = cycle_ ? wall_ * 1e9 / (static_cast<double>(cycle_) * s.nodes) : 0;

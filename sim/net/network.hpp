@@ -35,6 +35,7 @@
 #include "chip_address.hpp"
 #include "ici_flit.hpp"
 #include "latency_histogram.hpp"
+#include "link_layer.hpp"
 #include "routing.hpp"
 #include "topology.hpp"
 
@@ -93,6 +94,11 @@ struct NetConfig {
   /// link vanishes (DropFlit), or the first head delivered is delivered twice (DuplicateHead).
   enum class Fault : std::uint8_t { None, DropFlit, DuplicateHead } fault = Fault::None;
   std::uint64_t fault_cycle = 0;
+  /// The link layer (rtl/ici/ici_link.sv) on every link: CRC, sequence numbers, replay; each
+  /// wire bit flips with probability `ber`, `burst` bits at a time (link_layer.hpp).
+  bool link_layer = false;
+  double ber = 0;
+  unsigned burst = 1;
 };
 
 /// Checks a configuration; throws std::invalid_argument with a one-line reason.
@@ -119,6 +125,7 @@ struct NetStats {
   double cycles_per_second = 0;
   double ns_per_router_cycle = 0;      ///< wall time per router per simulated cycle
   std::uint64_t router_cycles = 0;     ///< router evaluations actually performed (idle ones skipped)
+  LinkStats links;                     ///< the link layer's counts (all 0 without it)
 };
 
 class Network {
@@ -204,6 +211,7 @@ private:
   // arriving for the output ports, in out_credit_i's layout (bit port*VCs + vc). A cycle reads
   // slot cycle % (L+1) and writes slot (cycle + L) % (L+1).
   std::vector<ici::Flit> link_flit_;
+  std::unique_ptr<LinkLayer> links_; ///< with cfg_.link_layer: the link ends between the routers and the wires
   std::vector<std::uint8_t> link_mask_;
   std::vector<std::uint32_t> link_credit_;
   std::vector<Source> sources_;

@@ -28,6 +28,9 @@ struct NetArgs {
   double hotspot = 0.1;
   double misaddressed = 0;
   unsigned vcs = 2;
+  double ber = 0;
+  unsigned burst = 1;
+  bool link_layer = false; // --ber given (0 included: the layer without errors)
   double response_share = 0;
   bool check = false;
   bool sweep = false;
@@ -58,6 +61,9 @@ net::NetConfig config_of(const NetArgs& a, double rate) {
   c.vcs = a.vcs;
   c.response_share = a.response_share;
   c.check_routes = a.check || !a.journey.empty();
+  c.link_layer = a.link_layer;
+  c.ber = a.ber;
+  c.burst = a.burst;
   try {
     net::validate(c);
   } catch (const std::invalid_argument& e) {
@@ -98,6 +104,13 @@ nlohmann::json to_json(const net::NetConfig& c, const net::Network& n, const net
           {"wall_seconds", s.wall_seconds},
           {"cycles_per_second", s.cycles_per_second},
           {"router_evaluations", s.router_cycles},
+          {"link_layer", c.link_layer ? nlohmann::json{{"ber", c.ber}, {"burst", c.burst}, {"links", s.links.links},
+                                                       {"bits_flipped", s.links.bits_flipped},
+                                                       {"frames_hit", s.links.frames_hit},
+                                                       {"crc_errors", s.links.crc_errors}, {"replays", s.links.replays},
+                                                       {"max_replays_per_link", s.links.max_replays},
+                                                       {"retrains", s.links.retrains}, {"links_down", s.links.links_down}}
+                                      : nlohmann::json()},
           {"ns_per_router_cycle", s.ns_per_router_cycle}};
 }
 
@@ -116,6 +129,12 @@ void print_run(const net::NetConfig& c, const net::Network& n, const net::NetSta
   fmt::print("  dropped        {} other slice/pod, {} outside the slice\n", s.drops_zmismatch, s.drops_out_of_shape);
   if (c.check_routes) fmt::print("  route checks   {} head-flit hops equal the oracle's\n", s.route_checks);
   if (!s.drained) fmt::print("  WARNING        measured packets did not drain within {} cycles (saturated)\n", c.drain_limit);
+  if (c.link_layer)
+    fmt::print("  link layer     BER {:g}{}: {} bits flipped, {} frames hit, {} refused by their CRC, {} replays (at most {} "
+               "on one link end), {} retrains, {} links down\n",
+               c.ber, c.burst > 1 ? fmt::format(" in bursts of {}", c.burst) : std::string(), s.links.bits_flipped,
+               s.links.frames_hit, s.links.crc_errors, s.links.replays, s.links.max_replays, s.links.retrains,
+               s.links.links_down);
   fmt::print("  simulated      {} cycles in {:.2f} s = {:.0f} cycles/s ({:.0f} ns per router-cycle)\n", s.cycles,
              s.wall_seconds, s.cycles_per_second,
              s.ns_per_router_cycle);
@@ -155,6 +174,12 @@ void add_net_command(CLI::App& app, Action& action) {
   s->add_option("--misaddressed", a->misaddressed,
                 "Share of packets sent to another slice, outside the slice or to a malformed coordinate")
       ->capture_default_str();
+  s->add_option("--ber", a->ber,
+                 "Put the link layer (CRC, sequence numbers, replay: docs/blocks/ici-link.md) on every link and flip "
+                 "each wire bit with this probability, 0..0.01 (0: the layer without errors)")
+      ->each([a](const std::string&) { a->link_layer = true; });
+  s->add_option("--burst", a->burst, "With --ber: flip this many bits in a row where an error starts (1..64)")
+      ->capture_default_str();
   s->add_flag("--check", a->check, "Check every head flit's hop against the routing oracle");
   s->add_flag("--sweep", a->sweep, "Sweep the injection rate: latency-throughput curve and saturation point");
   s->add_option("--rates", a->rates, "Rates for --sweep, rising, comma-separated (default 0.05,0.10,...,1.00)");
@@ -175,6 +200,8 @@ void add_net_command(CLI::App& app, Action& action) {
     else if (a->sweep && given("--journey")) conflict = "--journey follows a packet of one run, not a --sweep";
     else if (given("--trace-cycles") && !given("--trace")) conflict = "--trace-cycles sets the length of a --trace: give --trace FILE";
     else if (given("--hotspot") && a->traffic != "hotspot") conflict = "--hotspot is the share of --traffic hotspot";
+    else if (given("--burst") && !given("--ber")) conflict = "--burst shapes the bit errors of --ber: give --ber";
+    else if (given("--ber") && given("--trace")) conflict = "--trace records the routers; the link layer (--ber) is not traced";
     action = [a, conflict] {
       if (!conflict.empty()) throw UsageError(conflict);
       if (!a->trace.empty() && a->trace_cycles < 1) throw InputError("--trace-cycles must be at least 1");
