@@ -35,6 +35,8 @@ trap 'rm -f "$partial"' EXIT
   echo
   scripts/bench-net.sh "$build" "$out" # carries its before/after section over from the old file
   echo
+  scripts/bench-link.sh "$build" docs/perf/link_goodput.svg
+  echo
   scripts/bench-mxu.sh "$build"
   echo
   scripts/bench-sc.sh "$build"

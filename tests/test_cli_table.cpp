@@ -248,7 +248,8 @@ TEST_CASE("hostile input: net", "[cli][table]") {
                {{"--rate 1.5", 1}, {"--packet-flits 32", 1}, {"--link-latency 0", 1}, {"--vcs 3", 1}, {"--cycles 0", 1},
                 {"--warmup 1000000000001", 1}, {"--misaddressed 1.5", 1}, {"--response-share 2", 1},
                 {"--shape 16x16x16 --cube 4x4x4 --cycles 100000000", 1}, {"--traffic sideways", 1},
-                {"--journey 9,9,9:0,0,0", 1}, {"--rates 0.1", 2}, {"--hotspot 0.5", 2}, {"--sweep", 2}}, {}, {}});
+                {"--journey 9,9,9:0,0,0", 1}, {"--rates 0.1", 2}, {"--hotspot 0.5", 2}, {"--sweep", 2},
+                {"--ber 0.5", 1}, {"--ber 1e-4 --burst 65", 1}, {"--burst 4", 2}}, {}, {}});
 }
 
 TEST_CASE("hostile input: mxu", "[cli][table]") {
@@ -279,7 +280,8 @@ TEST_CASE("hostile input: model", "[cli][table]") {
   walk("model", {"model --shape 4x4x4 --workload allreduce --bytes 1MiB", {"--json", "--csv"},
                  {{"--bytes 0", 1}, {"--shape 4x4x5", 1}, {"--machine v5", 1}, {"--machine rtl --lanes 3", 1},
                   {"--machine rtl --network-budget 86401", 1}, {"--workload allsum", 1}, {"--bytes 1MiB,", 2},
-                  {"--calibration", 2}, {"--cube 2x2x2", 2}}, {}, {}});
+                  {"--calibration", 2}, {"--cube 2x2x2", 2}, {"--ber 0.5", 1}, {"--link-efficiency 0.5", 2},
+                  {"--machine rtl --ber 1e-4", 2}}, {}, {}});
 }
 
 TEST_CASE("hostile input: avail", "[cli][table]") {

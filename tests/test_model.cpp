@@ -8,6 +8,7 @@
 #include "calibration.hpp"
 #include "collective_model.hpp"
 #include "compute_model.hpp"
+#include "link_model.hpp"
 #include "model_schedules.hpp"
 #include "network_sim.hpp"
 #include "routing.hpp"
@@ -583,4 +584,22 @@ TEST_CASE("bad shapes and calibration files give one-line errors", "[model]") {
   seven.send_lanes = 7;
   CHECK_THROWS_WITH(model::analytic_estimate(Collective::AllReduce, Topology::torus({4, 4, 4}), 4096, seven),
                     Catch::Contains("1 to 6"));
+}
+
+TEST_CASE("the link layer's efficiency at a bit error rate: the go-back-N formula, by hand", "[model][link]") {
+  using phtpu::model::link_efficiency;
+  using phtpu::model::LinkLayerShape;
+  CHECK(link_efficiency(0) == 1.0);
+  // BER 1e-4 on 185-bit frames and 15-bit control slots: p_f = 1 - (1 - 1e-4)^185 = 0.0183308,
+  // p_c = 0.0014990; a NAK costs 2 (1 + 1) + 1 = 5 slots, a lost NAK or resend the 64-cycle
+  // timeout: 1 / (1 + 0.0183308 (5 + 0.0198298 x 64)) = 0.896927 (tolerance: the rounding of
+  // the hand arithmetic)
+  CHECK(link_efficiency(1e-4) == Approx(0.896927).epsilon(1e-5));
+  CHECK(link_efficiency(1e-6) == Approx(0.9990736).epsilon(1e-6)); // the 99 % goal at 1e-6, by the formula
+  LinkLayerShape optical;
+  optical.link_latency = 4; // a round trip of 2 (4 + 1) + 1 = 11 slots
+  CHECK(link_efficiency(1e-4, optical) == Approx(0.816391).epsilon(1e-5));
+  CHECK(phtpu::model::link_frame_overhead() == Approx(185.0 / 163.0));
+  // falls with the error rate
+  CHECK(link_efficiency(1e-3) < link_efficiency(1e-4));
 }

@@ -6,6 +6,7 @@
 #include "cli.hpp"
 #include "collective_model.hpp"
 #include "compute_model.hpp"
+#include "link_model.hpp"
 #include "topology_metrics.hpp"
 
 #include <fmt/format.h>
@@ -38,6 +39,8 @@ struct ModelArgs {
   double network_budget = 0;      // seconds per network-model estimate (0: not given, NetworkLimits' default)
   bool network_budget_given = false;
   bool table = false, calibration = false, compute = false, validate = false, quiet = false;
+  double ber = 0;            // bit error rate of every link (analytic method): the link layer's replays
+  double link_efficiency = -1; // --link-efficiency BER: print the link layer's efficiency alone (-1: not asked)
   std::string json, csv;
 };
 
@@ -346,6 +349,12 @@ model::Machine chosen_machine(const ModelArgs& a) {
     if (a.lanes != 1 && a.lanes != 6) throw InputError(fmt::format("--lanes must be 1 or 6, not {}", a.lanes));
     m.send_lanes = m.receive_lanes = a.lanes;
   }
+  if (a.ber > 0) {
+    if (!(a.ber <= 0.01)) throw InputError(fmt::format("--ber must be 0..0.01, not {:g}", a.ber));
+    model::LinkLayerShape s;
+    s.link_latency = m.electrical_latency;
+    m.link_bytes_per_cycle *= model::link_efficiency(a.ber, s); // replays take link slots
+  }
   return m;
 }
 
@@ -520,6 +529,11 @@ void add_model_command(CLI::App& app, Action& action) {
   s->add_flag("--validate", a->validate, "The full 4096-chip pod against the published TPU v4 figures");
   s->add_flag("--compute", a->compute, "Also print MXU and SparseCore rates at full scale");
   s->add_flag("-q,--quiet", a->quiet, "No progress on stderr (the network model's long runs)");
+  s->add_option("--ber", a->ber,
+                "Bit error rate of every link, 0..0.01: the link layer's replays take link bandwidth (the analytic "
+                "method; docs/blocks/ici-link.md, \"Model\")");
+  s->add_option("--link-efficiency", a->link_efficiency,
+                "Print the share of a link's flit slots that carry new flits at this bit error rate, and nothing else");
   s->add_option("--json", a->json, "Write the results as JSON here");
   s->add_option("--csv", a->csv, "Write the results as CSV here");
   s->callback([&action, a, s] {
@@ -531,7 +545,8 @@ void add_model_command(CLI::App& app, Action& action) {
     const std::vector<std::pair<std::string, std::set<std::string>>> modes{
         {"--calibration", {"--method", "--json", "--csv", "--quiet"}},
         {"--validate", {"--json", "--quiet"}},
-        {"--compute", query ? std::set<std::string>{"*"} : std::set<std::string>{"--quiet"}}};
+        {"--compute", query ? std::set<std::string>{"*"} : std::set<std::string>{"--quiet"}},
+        {"--link-efficiency", {}}};
     std::string conflict;
     for (const auto& [mode, allowed] : modes) {
       if (!s->count(mode) || !conflict.empty() || allowed.count("*")) continue;
@@ -543,8 +558,17 @@ void add_model_command(CLI::App& app, Action& action) {
                          : fmt::format("{} is a report of its own: leave out {}", mode, name);
       }
     }
-    action = [a, conflict] {
+    action = [a, conflict, s] {
       if (!conflict.empty()) throw UsageError(conflict);
+      if (s->count("--link-efficiency")) {
+        if (!(a->link_efficiency >= 0 && a->link_efficiency <= 0.01))
+          throw InputError(fmt::format("--link-efficiency takes a bit error rate, 0..0.01, not {:g}", a->link_efficiency));
+        fmt::print("{:.6f}\n", model::link_efficiency(a->link_efficiency));
+        return 0;
+      }
+      if (s->count("--ber") && (a->calibration || a->validate || (a->machine == "rtl" && a->method != "analytic")))
+        throw UsageError("--ber slows the links of the analytic model: a query of --machine v4, or --machine rtl "
+                         "with --method analytic");
       if (!a->table && !a->calibration && !a->validate && a->shape.empty() && a->compute) {
         print_compute();
         return 0;
