@@ -368,6 +368,23 @@ TEST_CASE("phtpu net runs a small torus and reports, JSON included", "[cli][net]
   CHECK(js["accepted"].get<double>() == Approx(0.2).epsilon(0.25));
 }
 
+TEST_CASE("phtpu net --ber puts the link layer on every link and reports its replays", "[cli][net][link]") {
+  const fs::path j = scratch() / "ber.json";
+  const auto r = run("net --shape 2x2x4 --cube 2x2x2 --rate 0.3 --cycles 2000 --warmup 100 --ber 1e-4 --json " + j.string());
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.out.find("link layer     BER 0.0001") != std::string::npos);
+  const auto d = nlohmann::json::parse(slurp(j));
+  CHECK(d["link_layer"]["links"] == 16 * 6);
+  CHECK(d["link_layer"]["replays"].get<std::uint64_t>() > 0);
+  CHECK(d["link_layer"]["crc_errors"].get<std::uint64_t>() >= d["link_layer"]["frames_hit"].get<std::uint64_t>());
+  CHECK(d["link_layer"]["links_down"] == 0);
+  CHECK(d["packets_delivered"] == d["packets_injected"]);
+  // without --ber there is no link layer
+  REQUIRE(run("net --shape 2x2x4 --cube 2x2x2 --cycles 200 --warmup 10 -q --json " + j.string()).status == 0);
+  CHECK(nlohmann::json::parse(slurp(j))["link_layer"].is_null());
+}
+
 TEST_CASE("phtpu net --sweep prints a curve and a saturation point", "[cli][net]") {
   const auto r = run("net --shape 2x2x2 --cube 2x2x2 --sweep --rates 0.1,0.5,1.0 --cycles 400 --warmup 50");
   REQUIRE(r.status == 0);
