@@ -590,16 +590,16 @@ TEST_CASE("the link layer's efficiency at a bit error rate: the go-back-N formul
   using phtpu::model::link_efficiency;
   using phtpu::model::LinkLayerShape;
   CHECK(link_efficiency(0) == 1.0);
-  // BER 1e-4 on 185-bit frames and 15-bit control slots: p_f = 1 - (1 - 1e-4)^185 = 0.0183308,
-  // p_c = 0.0014990; a NAK costs 2 (1 + 1) + 1 = 5 slots, a lost NAK or resend the 64-cycle
-  // timeout: 1 / (1 + 0.0183308 (5 + 0.0198298 x 64)) = 0.896927 (tolerance: the rounding of
+  // BER 1e-4 on 186-bit frames and 16-bit control slots: p_f = 1 - (1 - 1e-4)^186 = 0.0184290,
+  // p_c = 0.0015988; a NAK costs 2 (1 + 1) = 4 slots, a lost NAK or resend the 64-cycle
+  // timeout: 1 / (1 + 0.0184290 (4 + 0.0200278 x 64)) = 0.911296 (tolerance: the rounding of
   // the hand arithmetic)
-  CHECK(link_efficiency(1e-4) == Approx(0.896927).epsilon(1e-5));
-  CHECK(link_efficiency(1e-6) == Approx(0.9990736).epsilon(1e-6)); // the 99 % goal at 1e-6, by the formula
+  CHECK(link_efficiency(1e-4) == Approx(0.911296).epsilon(1e-5));
+  CHECK(link_efficiency(1e-6) == Approx(0.9992542).epsilon(1e-6)); // the 99 % goal at 1e-6, by the formula
   LinkLayerShape optical;
-  optical.link_latency = 4; // a round trip of 2 (4 + 1) + 1 = 11 slots
-  CHECK(link_efficiency(1e-4, optical) == Approx(0.816391).epsilon(1e-5));
-  CHECK(phtpu::model::link_frame_overhead() == Approx(185.0 / 163.0));
+  optical.link_latency = 4; // a round trip of 2 (4 + 1) = 10 slots
+  CHECK(link_efficiency(1e-4, optical) == Approx(0.827875).epsilon(1e-5));
+  CHECK(phtpu::model::link_frame_overhead() == Approx(186.0 / 163.0));
   // falls with the error rate
   CHECK(link_efficiency(1e-3) < link_efficiency(1e-4));
 }

@@ -21,11 +21,11 @@ using phtpu::Dut;
 namespace {
 
 constexpr unsigned kVcs = 2, kBufDepth = 8, kFlitW = 160;
-constexpr unsigned kSeqW = 5;                             // log2(2 x 8) + 1
+constexpr unsigned kSeqW = 6;                             // log2(2 x 2 x 8) + 1
 constexpr unsigned kFlitBits = 2 + 1 + kFlitW;            // head, tail, vc, data
-constexpr unsigned kFrameW = 1 + kSeqW + kFlitBits + 16;  // 185
-constexpr unsigned kCtlW = 2 + kSeqW + 8;                 // 15
-constexpr unsigned kWireW = kFrameW + kCtlW;              // 200
+constexpr unsigned kFrameW = 1 + kSeqW + kFlitBits + 16;  // 186
+constexpr unsigned kCtlW = 2 + kSeqW + 8;                 // 16
+constexpr unsigned kWireW = kFrameW + kCtlW;              // 202
 constexpr unsigned kWords = (kWireW + 31) / 32;
 
 using Bits = std::array<std::uint32_t, kWords>;
@@ -33,8 +33,8 @@ using Bits = std::array<std::uint32_t, kWords>;
 bool bit(const Bits& b, unsigned i) { return (b[i / 32] >> (i % 32)) & 1u; }
 void flip(Bits& b, unsigned i) { b[i / 32] ^= 1u << (i % 32); }
 
-/// CRC-16-CCITT (polynomial 0x1021, initial 0xFFFF, MSB first, no reflection, no final XOR),
-/// over bits given most significant first: the definition, written apart from the RTL.
+/// CRC-16-CCITT (polynomial 0x1021, initial 0xFFFF, no reflection, no final XOR) over bits in
+/// the order given: the definition, written apart from the RTL.
 std::uint16_t crc16_ccitt(const std::vector<bool>& msb_first) {
   std::uint16_t c = 0xFFFF;
   for (bool d : msb_first) {
@@ -125,7 +125,8 @@ struct Pair {
   std::deque<std::array<unsigned, kVcs>> credit_ab, credit_ba; // credits to a (from b's sink), to b
   std::mt19937_64 noise;
   std::uniform_real_distribution<double> u{0, 1};
-  std::uint64_t flips = 0, frames_hit = 0;
+  std::uint64_t flips = 0, frames_hit = 0, undetected = 0; // undetected: hit frames delivered
+  bool hit_a = false, hit_b = false;                        // this cycle's frame slot to a, to b was hit
   std::array<std::uint64_t, 4> frames_hit_by{}; // frames (valid ones) with 1, 2, 3, more flipped bits
   bool cut = false;                              // every bit on both wires inverted (a dead link)
   Pair(std::uint64_t seed, unsigned lat, double e) : a(seed + 1), b(seed + 2), latency(lat), ber(e), noise(seed + 3) {
@@ -139,12 +140,12 @@ struct Pair {
   // independent bit errors: the gap to the next flipped bit is geometric
   std::uint64_t gap_ = 0;
   bool gap_set_ = false;
-  void corrupt(Bits& w) {
+  bool corrupt(Bits& w) { // true: a bit of the frame slot flipped
     if (cut) {
       for (auto& x : w) x = ~x;
-      return;
+      return true;
     }
-    if (ber <= 0) return;
+    if (ber <= 0) return false;
     std::geometric_distribution<std::uint64_t> g(ber);
     unsigned hit = 0;
     const bool valid = bit(w, 0);
@@ -169,6 +170,7 @@ struct Pair {
       ++frames_hit;
       ++frames_hit_by[std::min(hit, 4u) - 1];
     }
+    return hit > 0;
   }
   void cycle() {
     a.drive(u);
@@ -176,12 +178,13 @@ struct Pair {
     Bits to_b = ab.front(), to_a = ba.front();
     ab.pop_front();
     ba.pop_front();
-    corrupt(to_b);
-    corrupt(to_a);
+    hit_b = corrupt(to_b);
+    hit_a = corrupt(to_a);
     a.wire_in(to_a);
     b.wire_in(to_b);
     a.dut->eval();
     b.dut->eval();
+    undetected += (hit_a && a.dut->rx_valid_o) + (hit_b && b.dut->rx_valid_o);
     a.take();
     b.take();
     // credits: each sink drains at random; a credit reaches the source `latency` cycles later
@@ -219,17 +222,19 @@ struct Pair {
 
 // Every flit delivered exactly once, in the order sent, unchanged.
 template <class Model>
-void require_exact(const End<Model>& from, const End<Model>& to) {
+void require_exact(End<Model>& from, const End<Model>& to) {
   REQUIRE(to.got.size() == from.sent.size());
   std::size_t differ = 0;
   for (std::size_t i = 0; i < from.sent.size(); ++i) differ += !(to.got[i] == from.sent[i]);
   CHECK(differ == 0);
   CHECK(to.sink_overflow == 0);
+  CHECK(from.dut->err_overflow_o == 0);
 }
 
 } // namespace
 
-TEST_CASE("link layer: the frame's CRC is CRC-16-CCITT of its valid bit, sequence number and flit", "[ici][link]") {
+TEST_CASE("link layer: the frame's CRC is CRC-16-CCITT of its valid bit, sequence number and flit, in wire order",
+          "[ici][link]") {
   // the definition's check value: "123456789" gives 0x29B1 (CRC-16/CCITT-FALSE)
   std::vector<bool> ascii;
   for (char ch : std::string("123456789"))
@@ -240,11 +245,12 @@ TEST_CASE("link layer: the frame's CRC is CRC-16-CCITT of its valid bit, sequenc
     p.cycle();
     const Bits w = p.a.wire_out();
     if (!bit(w, 0)) continue;
-    std::vector<bool> msb;
-    for (int k = 1 + kSeqW + kFlitBits - 1; k >= 0; --k) msb.push_back(bit(w, static_cast<unsigned>(k)));
+    std::vector<bool> wire_order; // bit 0 (valid) first
+    for (unsigned k = 0; k < 1 + kSeqW + kFlitBits; ++k) wire_order.push_back(bit(w, k));
+    // the remainder above the bits, its highest degree first (bit-reversed in the field)
     unsigned field = 0;
-    for (unsigned k = 0; k < 16; ++k) field |= unsigned(bit(w, kFrameW - 16 + k)) << k;
-    CHECK(field == crc16_ccitt(msb));
+    for (unsigned k = 0; k < 16; ++k) field |= unsigned(bit(w, kFrameW - 16 + k)) << (15 - k);
+    CHECK(field == crc16_ccitt(wire_order));
   }
 }
 
@@ -295,12 +301,13 @@ TEST_CASE("link layer: every 1-, 2- and 3-bit error and every burst of up to 16 
     missed += delivered(w);
     ++triples;
   }
-  // bursts: first and last bit flipped, the ones between at random (every pattern for <= 10 bits)
+  // bursts anywhere in the frame, the CRC field included: first and last bit flipped, every
+  // pattern between them up to 12 bits, 512 at random beyond
   for (unsigned len = 3; len <= 16; ++len)
     for (unsigned at = 0; at + len <= kFrameW; ++at) {
-      const unsigned patterns = len <= 10 ? 1u << (len - 2) : 64;
+      const unsigned patterns = len <= 12 ? 1u << (len - 2) : 512;
       for (unsigned q = 0; q < patterns; ++q) {
-        const std::uint64_t inner = len <= 10 ? q : rng();
+        const std::uint64_t inner = len <= 12 ? q : rng();
         Bits w = frame;
         flip(w, at);
         flip(w, at + len - 1);
@@ -327,6 +334,7 @@ TEST_CASE("link layer: at BER 1e-3 and 1e-4 with random backpressure every flit 
       p.run(20000);
       require_exact(p.a, p.b);
       require_exact(p.b, p.a);
+      CHECK(p.undetected == 0); // no frame with a flipped bit delivered
       const std::uint64_t detected = p.a.dut->crc_errors_o + p.b.dut->crc_errors_o;
       CHECK(p.frames_hit > 0);
       CHECK(detected >= p.frames_hit); // every frame hit is refused (control slots hit count too)
@@ -357,6 +365,7 @@ TEST_CASE("link layer: without the CRC check corrupted flits get through (the te
   const std::size_t n = std::min(p.b.got.size(), p.a.sent.size());
   for (std::size_t i = 0; i < n; ++i) differ += !(p.b.got[i] == p.a.sent[i]);
   CHECK((differ > 0 || p.b.got.size() != p.a.sent.size()));
+  CHECK(p.undetected > 0);
 }
 
 TEST_CASE("link layer: a link that stays dead retrains once, then goes down", "[ici][link]") {
@@ -417,4 +426,53 @@ TEST_CASE("link layer: one cycle added per hop, one flit per cycle while nothing
   q.b.drain = 1.0;
   for (int i = 0; i < 2000; ++i) q.cycle();
   CHECK(q.b.got.size() >= 1990);
+}
+
+TEST_CASE("link layer: every 1-, 2- and 3-bit error and every burst of up to 8 bits in a control slot is refused",
+          "[ici][link]") {
+  // the control slot a link end sends every cycle (its cumulative acknowledgement), corrupted
+  // on the other end's wire_i: a refused slot counts one CRC error at the clock edge
+  Pair<Vici_link> p(phtpu::test_seed(), 1, 0.0);
+  p.b.dut.tick();
+  Bits ctl = p.b.wire_out();
+  REQUIRE(bit(ctl, kFrameW)); // a valid control slot
+  for (unsigned k = 0; k < kFrameW; ++k)
+    if (bit(ctl, k)) flip(ctl, k);
+  auto& rx = p.a.dut;
+  // refused: counted as a CRC error, or no longer marked valid (then ignored without a check)
+  auto refused = [&](const Bits& w) {
+    const std::uint32_t before = rx->crc_errors_o;
+    p.a.wire_in(w);
+    rx->tx_valid_i = 0;
+    rx.tick();
+    return rx->crc_errors_o == before + 1 || !bit(w, kFrameW);
+  };
+  REQUIRE(!refused(ctl));
+  std::uint64_t cases = 0, missed = 0;
+  auto attempt = [&](std::initializer_list<unsigned> bits) {
+    Bits w = ctl;
+    for (unsigned b : bits) flip(w, b);
+    missed += !refused(w);
+    ++cases;
+  };
+  for (unsigned i = kFrameW; i < kWireW; ++i) {
+    attempt({i});
+    for (unsigned j = i + 1; j < kWireW; ++j) {
+      attempt({i, j});
+      for (unsigned k = j + 1; k < kWireW; ++k) attempt({i, j, k});
+    }
+  }
+  for (unsigned len = 3; len <= 8; ++len)
+    for (unsigned at = kFrameW; at + len <= kWireW; ++at)
+      for (unsigned q = 0; q < (1u << (len - 2)); ++q) {
+        Bits w = ctl;
+        flip(w, at);
+        flip(w, at + len - 1);
+        for (unsigned m = 1; m + 1 < len; ++m)
+          if ((q >> (m - 1)) & 1) flip(w, at + m);
+        missed += !refused(w);
+        ++cases;
+      }
+  CHECK(missed == 0);
+  WARN(fmt::format("control slot: {} errors of 1 to 3 bits and bursts of 3 to 8 bits, all refused", cases));
 }

@@ -13,14 +13,20 @@
 // the factor x+1 and Hamming distance 4 up to 32,751 bits: every error of 1, 2 or 3 bits, of
 // an odd number of bits, and every burst of at most 16 bits is detected in a frame (the all-ones
 // start makes an all-zero frame, an idle wire whose valid bit flips, fail too). The control
-// slot has CRC-8 (x^8+x^2+x+1): every burst of at most 8 bits.
+// slot has CRC-8 (x^8+x^2+x+1, initial value all ones): every burst of at most 8 bits, and
+// every error of 1 to 3 bits. Both are computed over the slot's bits in wire order and placed
+// above them bit-reversed, so a burst on the wire is a burst of the codeword (crc16, crc8).
+// The control slot carries a valid codeword every cycle (the cumulative acknowledgement when
+// nothing else is due): an idle slot is no codeword, and a few flipped bits could make one.
 //
 // Transmit (go-back-N). A flit from the router takes the next sequence number and is kept in
 // the replay buffer until the far end acknowledges it. The buffer holds ReplayDepth =
-// NumVcs x BufDepth flits: the router sends only against credits, and a flit's credit comes
-// back only after the far end has taken it, so no more flits than that are ever unacknowledged
-// (err_overflow_o latches if it happens); it also covers the round trip at full rate wherever
-// the credits do. A NAK of sequence number e, or TimeoutCycles without an acknowledgement while
+// 2 x NumVcs x BufDepth flits: the router sends only against credits, and a flit's credit
+// comes back only after the far end has taken it, so the credit window bounds the flits
+// unacknowledged but for acknowledgements still on their way or lost while credits (above this
+// layer) arrive; twice the window leaves NumVcs x BufDepth cycles of lost acknowledgements to
+// spare (err_overflow_o latches beyond it). It covers the round trip at full rate wherever the
+// credits do. A NAK of sequence number e, or TimeoutCycles without an acknowledgement while
 // flits are unacknowledged, replays from the oldest unacknowledged flit. After MaxReplays
 // replays in a row without progress the link retrains: nothing is sent for RetrainCycles, then
 // the replay resumes; if MaxReplays more replays make no progress the link goes down (link_up_o
@@ -53,7 +59,7 @@ module ici_link #(
   parameter int unsigned RetrainCycles = 256,  /// cycles a retrain keeps the sender quiet
   parameter bit CheckCrc = 1'b1,               /// 0 only in the test that shows a missing check is caught
   localparam int unsigned VcW = $clog2(NumVcs),
-  localparam int unsigned ReplayDepth = NumVcs * BufDepth,
+  localparam int unsigned ReplayDepth = 2 * NumVcs * BufDepth,
   localparam int unsigned SeqW = $clog2(ReplayDepth) + 1,
   localparam int unsigned FlitBits = 2 + VcW + FlitW,            // head, tail, vc, data
   localparam int unsigned FrameW = 1 + SeqW + FlitBits + 16,      // valid, seq, flit, crc16
@@ -97,27 +103,33 @@ module ici_link #(
 
   localparam int unsigned PtrW = SeqW - 1; // replay buffer index: the sequence number's low bits
 
-  // ---- CRCs (MSB first, initial value all ones, no final inversion) ------------------------
+  // ---- CRCs ---------------------------------------------------------------------------------
+  // Over the slot's bits in wire order, bit 0 first (initial value all ones, no final
+  // inversion), the result placed above them highest degree first: the CRC field holds the
+  // remainder bit-reversed, so that bits next to each other on the wire are neighbouring terms
+  // of the codeword polynomial and a burst on the wire is a burst for the CRC's guarantees.
   function automatic logic [15:0] crc16(input logic [1+SeqW+FlitBits-1:0] d);
-    logic [15:0] c;
+    logic [15:0] c, r;
     logic fb;
     c = 16'hFFFF;
-    for (int i = 1 + SeqW + FlitBits - 1; i >= 0; i--) begin
+    for (int i = 0; i < 1 + SeqW + FlitBits; i++) begin
       fb = c[15] ^ d[i];
       c = {c[14:0], 1'b0} ^ (fb ? 16'h1021 : 16'h0000);
     end
-    crc16 = c;
+    for (int k = 0; k < 16; k++) r[k] = c[15 - k];
+    crc16 = r;
   endfunction
 
   function automatic logic [7:0] crc8(input logic [2+SeqW-1:0] d);
-    logic [7:0] c;
+    logic [7:0] c, r;
     logic fb;
     c = 8'hFF;
-    for (int i = 2 + SeqW - 1; i >= 0; i--) begin
+    for (int i = 0; i < 2 + SeqW; i++) begin
       fb = c[7] ^ d[i];
       c = {c[6:0], 1'b0} ^ (fb ? 8'h07 : 8'h00);
     end
-    crc8 = c;
+    for (int k = 0; k < 8; k++) r[k] = c[7 - k];
+    crc8 = r;
   endfunction
 
   // ---- receive: check and deliver (combinational of wire_i) --------------------------------
@@ -175,7 +187,7 @@ module ici_link #(
   always_ff @(posedge clk_i or negedge rst_ni) begin : link
     logic [SeqW-1:0] ack_d, send_d, wr_d, window, acked;
     logic [FlitBits-1:0] flit;
-    logic progress, replay, ack_ok;
+    logic progress, replay, ack_ok, quiet_d, down_d;
     logic [SeqW-1:0] cseq;
     if (!rst_ni) begin
       expect_q <= '0;
@@ -195,17 +207,18 @@ module ici_link #(
       replays_q <= '0;
       retrains_q <= '0;
     end else begin
-      // -- receive: the expected number, and what the control slot owes the far end
+      // -- receive: the expected number, and the control slot: every cycle a valid codeword (an
+      // idle slot would be one that a few flipped bits could turn into an acknowledgement)
       if (f_next) expect_q <= expect_q + 1'b1;
-      if ((f_bad || c_bad) && crc_err_q != '1) crc_err_q <= crc_err_q + (f_bad && c_bad ? 32'd2 : 32'd1);
-      // a gap (a frame lost before this one) or a corrupted frame: one NAK of the expected number
+      if (f_bad || c_bad) crc_err_q <= 32'(crc_err_q) + (f_bad && c_bad ? 32'd2 : 32'd1) < crc_err_q ? '1 :
+                                       crc_err_q + (f_bad && c_bad ? 32'd2 : 32'd1);
       cseq = f_next ? expect_q + 1'b1 : expect_q;
-      ctl_q <= '0;
+      // a gap (a frame lost before this one) or a corrupted frame: one NAK of the expected number
       if ((f_bad || (f_good && !f_next && !f_dup)) && !nak_sent_q) begin
         ctl_q <= {crc8({cseq, 1'b1, 1'b1}), cseq, 1'b1, 1'b1};
         nak_sent_q <= 1'b1;
-      end else if (f_next || f_dup) begin
-        ctl_q <= {crc8({cseq, 1'b0, 1'b1}), cseq, 1'b0, 1'b1};
+      end else begin
+        ctl_q <= {crc8({cseq, 1'b0, 1'b1}), cseq, 1'b0, 1'b1}; // the cumulative acknowledgement
       end
       if (f_next) nak_sent_q <= 1'b0;
 
@@ -223,7 +236,7 @@ module ici_link #(
       if (ack_ok) begin
         ack_d = c_seq;
         if (acked > send_q - ack_q) send_d = c_seq;
-        if (c_nak) replay = 1'b1;               // go back to the first flit not received
+        if (c_nak && ack_d != wr_q) replay = 1'b1; // go back to the first flit not received
       end
       if (progress) begin
         timer_q <= '0;
@@ -233,6 +246,10 @@ module ici_link #(
         if (timer_q + 1 >= TimeoutCycles) replay = 1'b1;
         timer_q <= timer_q + 1;
       end
+      // quiet_d, down_d: the sender keeps quiet this cycle (a retrain runs or starts, the link is
+      // or goes down): the first frame of a replay waits for the retrain's end
+      quiet_d = retrain_q != '0;
+      down_d = down_q;
       if (replay && retrain_q == '0 && !down_q) begin
         send_d = ack_d;
         timer_q <= '0;
@@ -241,10 +258,11 @@ module ici_link #(
           if (32'(tries_q) + 1 >= MaxReplays) begin
             tries_q <= '0;
             if (retrained_q) begin
-              down_q <= 1'b1;                   // retrained, and still no progress
+              down_d = 1'b1;                    // retrained, and still no progress
             end else begin
               retrained_q <= 1'b1;
               retrain_q <= RetrainCycles;
+              quiet_d = 1'b1;
               if (retrains_q != '1) retrains_q <= retrains_q + 1;
             end
           end else begin
@@ -252,6 +270,7 @@ module ici_link #(
           end
         end
       end
+      down_q <= down_d;
       if (retrain_q != '0) retrain_q <= retrain_q - 1;
       // a new flit from the router takes the next number
       if (tx_valid_i) begin
@@ -261,7 +280,7 @@ module ici_link #(
       end
       // the frame of this cycle: the next flit not yet sent, from the buffer or just arrived
       frame_q <= '0;
-      if (!down_q && retrain_q == '0 && send_d != wr_d) begin
+      if (!down_d && !quiet_d && send_d != wr_d) begin
         flit = send_d == wr_q ? {tx_data_i, tx_vc_i, tx_tail_i, tx_head_i} : buf_q[send_d[PtrW-1:0]];
         frame_q <= {crc16({flit, send_d, 1'b1}), flit, send_d, 1'b1};
         send_d = send_d + 1'b1;

@@ -15,13 +15,14 @@
 namespace phtpu::model {
 
 struct LinkLayerShape {
-  double frame_bits = 185;   ///< valid, sequence number, flit (163 bits), CRC-16 (ici_link, 2 VCs)
-  double control_bits = 15;  ///< the control slot: valid, NAK, sequence number, CRC-8
+  double frame_bits = 186;   ///< valid, sequence number (6 bits), flit (163 bits), CRC-16 (ici_link, 2 VCs)
+  double control_bits = 16;  ///< the control slot: valid, NAK, sequence number, CRC-8
   double flit_bits = 163;    ///< head, tail, vc and 160 data bits
   double link_latency = 1;   ///< wire cycles each way
   double timeout = 64;       ///< ici_link TimeoutCycles
-  /// Slots lost to one NAK: the link end's register and the wire each way, the NAK's register.
-  double round_trip() const { return 2 * (link_latency + 1) + 1; }
+  /// Slots lost to one NAK: the frames sent from the lost one until the NAK arrives, the link
+  /// end's register and the wire each way.
+  double round_trip() const { return 2 * (link_latency + 1); }
 };
 
 /// Share of flit slots carrying new flits at bit error rate `ber` (1 at 0).

@@ -15,7 +15,7 @@ namespace phtpu::net {
 
 namespace {
 constexpr unsigned kPorts = 6;
-constexpr unsigned kWireWords = 7; // ici_link's wire: 200 bits with 2 VCs, 203 with 4
+constexpr unsigned kWireWords = 7; // ici_link's wire: 202 bits with 2 VCs, 205 with 4
 using Wire = std::array<std::uint32_t, kWireWords>;
 } // namespace
 
@@ -29,6 +29,7 @@ struct LinkLayer::End {
   virtual std::uint64_t replays() const = 0;
   virtual std::uint64_t retrains() const = 0;
   virtual bool up() const = 0;
+  virtual bool overflow() const = 0;
   std::deque<Wire> line; ///< this end's wire to the far end
   ici::Flit tx{};
   bool tx_valid = false;
@@ -74,14 +75,15 @@ struct EndT final : LinkLayer::End {
   std::uint64_t replays() const override { return m.replays_o; }
   std::uint64_t retrains() const override { return m.retrains_o; }
   bool up() const override { return m.link_up_o; }
+  bool overflow() const override { return m.err_overflow_o; }
 };
 
-// the link end's frame width (ici_link's FrameW): valid, sequence number, flit, CRC-16
-unsigned frame_bits(unsigned vcs) {
-  const unsigned seq = vcs == 4 ? 6 : 5, vcw = vcs == 4 ? 2 : 1;
-  return 1 + seq + 2 + vcw + ici::kFlitBits + 16;
-}
-unsigned wire_bits(unsigned vcs) { return frame_bits(vcs) + 2 + (vcs == 4 ? 6 : 5) + 8; }
+// ici_link's widths: the sequence number (a replay buffer of 2 x VCs x 8 flits, one bit more),
+// the frame slot (valid, sequence number, flit, CRC-16) and the wire (the frame slot and the
+// control slot: valid, NAK, sequence number, CRC-8)
+unsigned seq_bits(unsigned vcs) { return vcs == 4 ? 7 : 6; }
+unsigned frame_bits(unsigned vcs) { return 1 + seq_bits(vcs) + 2 + (vcs == 4 ? 2 : 1) + ici::kFlitBits + 16; }
+unsigned wire_bits(unsigned vcs) { return frame_bits(vcs) + 2 + seq_bits(vcs) + 8; }
 } // namespace
 
 LinkLayer::LinkLayer(VerilatedContext* ctx, const std::vector<int>& nbr, unsigned vcs, unsigned latency, double ber,
@@ -111,6 +113,7 @@ void LinkLayer::receive(const std::function<void(unsigned, unsigned, const ici::
     End& from = *ends_[static_cast<std::size_t>(far_[e])];
     Wire w = from.line.front();
     from.line.pop_front();
+    bool hit_frame = false;
     if (ber_ > 0) {
       const unsigned W = wire_bits(vcs_), F = frame_bits(vcs_);
       const bool valid = w[0] & 1u;
@@ -127,9 +130,13 @@ void LinkLayer::receive(const std::function<void(unsigned, unsigned, const ici::
       }
       gap_ -= W - at;
       if (hit && valid) ++frames_hit_;
+      hit_frame = hit;
     }
     ici::Flit f;
-    if (end->receive(w, f)) deliver(static_cast<unsigned>(e / kPorts), static_cast<unsigned>(e % kPorts), f);
+    if (end->receive(w, f)) {
+      if (hit_frame) ++undetected_; // a frame with flipped bits delivered: the CRC missed it
+      deliver(static_cast<unsigned>(e / kPorts), static_cast<unsigned>(e % kPorts), f);
+    }
   }
 }
 
@@ -154,6 +161,7 @@ LinkStats LinkLayer::stats() const {
   LinkStats s;
   s.bits_flipped = bits_flipped_;
   s.frames_hit = frames_hit_;
+  s.undetected = undetected_;
   for (const auto& end : ends_) {
     if (!end) continue;
     ++s.links;
@@ -161,6 +169,7 @@ LinkStats LinkLayer::stats() const {
     s.replays += end->replays();
     s.retrains += end->retrains();
     s.links_down += !end->up();
+    s.overflows += end->overflow();
     s.max_replays = std::max(s.max_replays, end->replays());
   }
   return s;
@@ -171,16 +180,6 @@ std::vector<std::uint64_t> LinkLayer::replays_per_link() const {
   for (std::size_t e = 0; e < ends_.size(); ++e)
     if (ends_[e]) r[e] = ends_[e]->replays();
   return r;
-}
-
-bool LinkLayer::quiet() const {
-  for (const auto& end : ends_) {
-    if (!end) continue;
-    for (const Wire& w : end->line)
-      for (std::uint32_t x : w)
-        if (x) return false;
-  }
-  return true;
 }
 
 } // namespace phtpu::net

@@ -25,9 +25,11 @@ struct LinkStats {
   std::uint64_t links = 0;          ///< link ends (one per router port with a link)
   std::uint64_t bits_flipped = 0;   ///< wire bits the noise flipped
   std::uint64_t frames_hit = 0;     ///< frames carrying a flit that had a bit flipped
+  std::uint64_t undetected = 0;     ///< ... and were delivered all the same (a CRC miss: 0 expected)
   std::uint64_t crc_errors = 0;     ///< frames and control slots refused by their CRC
   std::uint64_t replays = 0, retrains = 0;
   std::uint64_t links_down = 0;     ///< link ends whose link went down
+  std::uint64_t overflows = 0;      ///< link ends whose replay buffer overflowed (0 expected)
   std::uint64_t max_replays = 0;    ///< replays of the link end that replayed most
 };
 
@@ -53,8 +55,6 @@ public:
   LinkStats stats() const;
   /// Per link end (node * 6 + port; 0 where there is no link): replays started.
   std::vector<std::uint64_t> replays_per_link() const;
-  /// Flits taken from the routers and not yet acknowledged, over all link ends (0 once drained).
-  bool quiet() const;
 
   struct End; // one Verilated link end, whatever its VC count
 
@@ -66,7 +66,7 @@ private:
   unsigned burst_;
   std::mt19937_64 noise_;
   std::uint64_t gap_ = 0; // wire bits until the next flip
-  std::uint64_t bits_flipped_ = 0, frames_hit_ = 0;
+  std::uint64_t bits_flipped_ = 0, frames_hit_ = 0, undetected_ = 0;
   std::uint64_t cycle_ = 0;
 };
 

@@ -103,6 +103,9 @@ void validate(const NetConfig& c) {
   if (c.burst < 1 || c.burst > 64) throw std::invalid_argument(fmt::format("burst of {} bits out of range 1..64", c.burst));
   if ((c.ber > 0 || c.burst > 1) && !c.link_layer)
     throw std::invalid_argument("bit errors need the link layer (NetConfig::link_layer)");
+  if (c.link_layer && c.link_latency > 30)
+    throw std::invalid_argument(fmt::format("link latency {} with the link layer: at most 30 cycles (its 64-cycle replay "
+                                            "timeout must cover the round trip)", c.link_latency));
   if (c.measure < 1) throw std::invalid_argument("the measurement window needs at least 1 cycle");
   constexpr std::uint64_t kMaxCycles = 1'000'000'000'000; // 10^12: beyond any run, and no overflow in sums
   if (c.warmup > kMaxCycles || c.measure > kMaxCycles || c.drain_limit > kMaxCycles)
@@ -806,8 +809,13 @@ void Network::step() {
                                    : Stepper::cycle<Vici_router, 2>(*this, rs, ws);
   if (links_) {
     links_->clock();
-    if ((cycle_ & 1023) == 0 && links_->stats().links_down)
-      throw NetworkError(fmt::format("cycle {}: a link went down (its replays and a retrain made no progress)", cycle_));
+    if ((cycle_ & 1023) == 0) {
+      const LinkStats ls = links_->stats();
+      if (ls.links_down)
+        throw NetworkError(fmt::format("cycle {}: a link went down (its replays and a retrain made no progress)", cycle_));
+      if (ls.overflows)
+        throw NetworkError(fmt::format("cycle {}: a link end's replay buffer overflowed", cycle_));
+    }
   }
   deliver_queued();
   if (ctx_->gotError()) throw_if_failed(*ctx_, fmt::format("a router at cycle {}", cycle_)); // (a flag test per cycle)

@@ -201,7 +201,6 @@ void add_net_command(CLI::App& app, Action& action) {
     else if (given("--trace-cycles") && !given("--trace")) conflict = "--trace-cycles sets the length of a --trace: give --trace FILE";
     else if (given("--hotspot") && a->traffic != "hotspot") conflict = "--hotspot is the share of --traffic hotspot";
     else if (given("--burst") && !given("--ber")) conflict = "--burst shapes the bit errors of --ber: give --ber";
-    else if (given("--ber") && given("--trace")) conflict = "--trace records the routers; the link layer (--ber) is not traced";
     action = [a, conflict] {
       if (!conflict.empty()) throw UsageError(conflict);
       if (!a->trace.empty() && a->trace_cycles < 1) throw InputError("--trace-cycles must be at least 1");
