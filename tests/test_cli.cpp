@@ -385,6 +385,21 @@ TEST_CASE("phtpu net --ber puts the link layer on every link and reports its rep
   CHECK(nlohmann::json::parse(slurp(j))["link_layer"].is_null());
 }
 
+TEST_CASE("phtpu model --ber slows the links by the link layer's efficiency", "[cli][model][link]") {
+  const fs::path j0 = scratch() / "ber0.json", j1 = scratch() / "ber1.json";
+  const std::string q = "model --shape 4x4x4 --workload allreduce --bytes 64MiB --machine rtl --method analytic --json ";
+  REQUIRE(run(q + j0.string()).status == 0);
+  REQUIRE(run(q + j1.string() + " --ber 1e-4").status == 0);
+  const auto e0 = nlohmann::json::parse(slurp(j0))["shapes"][0]["estimates"][0];
+  const auto e1 = nlohmann::json::parse(slurp(j1))["shapes"][0]["estimates"][0];
+  // the rtl machine's 1-cycle links: 0.911296 (tests/test_model.cpp, by hand); 64 MiB keeps the
+  // latency terms (about 340 of 1.8 million cycles) under the tolerance of 0.1 %
+  CHECK(e0["seconds"].get<double>() / e1["seconds"].get<double>() == Approx(0.911296).epsilon(1e-3));
+  const auto r = run("model --link-efficiency 1e-4");
+  CHECK(r.status == 0);
+  CHECK(r.out == "0.911296\n");
+}
+
 TEST_CASE("phtpu net --sweep prints a curve and a saturation point", "[cli][net]") {
   const auto r = run("net --shape 2x2x2 --cube 2x2x2 --sweep --rates 0.1,0.5,1.0 --cycles 400 --warmup 50");
   REQUIRE(r.status == 0);

@@ -436,6 +436,9 @@ TEST_CASE("with bit errors on every link every packet arrives once and in order,
     CHECK(s.links.crc_errors >= s.links.frames_hit); // every frame hit refused (control slots hit too)
     CHECK(s.links.replays > 0);
     CHECK(s.links.links_down == 0);
+    CHECK(s.links.undetected == 0);   // no frame with a flipped bit delivered
+    CHECK(s.links.overflows == 0);
+    CHECK(s.links.flits_delivered < s.links.frames_sent); // the replays
     CHECK(net.flits_buffered() == 0);
     CHECK(net.credits_missing() == 0);
   }

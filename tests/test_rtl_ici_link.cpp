@@ -376,15 +376,15 @@ TEST_CASE("link layer: a link that stays dead retrains once, then goes down", "[
   for (; c < 20000 && p.a.dut->link_up_o; ++c) p.cycle();
   CHECK(p.a.dut->link_up_o == 0);
   CHECK(p.a.dut->retrains_o == 1);
-  // MaxReplays (4) timeouts, the retrain (256 cycles), 4 more timeouts (64 cycles each)
-  CHECK(c >= 4 * 64 + 256 + 4 * 64);
+  // MaxReplays (8) timeouts, the retrain (256 cycles), 8 more timeouts (64 cycles each)
+  CHECK(c >= 8 * 64 + 256 + 8 * 64);
 }
 
 TEST_CASE("link layer: a fault shorter than the retrain is survived with every flit", "[ici][link]") {
   Pair<Vici_link> p(phtpu::test_seed(), 2, 0.0);
   for (int i = 0; i < 500; ++i) p.cycle();
   p.cut = true;
-  for (int i = 0; i < 400; ++i) p.cycle(); // past MaxReplays timeouts: the retrain starts
+  for (int i = 0; i < 600; ++i) p.cycle(); // past MaxReplays (8) timeouts of 64 cycles: the retrain runs
   p.cut = false;
   p.run(2000);
   CHECK(p.a.dut->link_up_o == 1);

@@ -55,7 +55,7 @@ module ici_link #(
   parameter int unsigned BufDepth = 8,         /// flits per input VC buffer of the far router
   parameter int unsigned FlitW = 160,          /// data bits per flit (the router's)
   parameter int unsigned TimeoutCycles = 64,   /// cycles without an acknowledgement before a replay (> the round trip)
-  parameter int unsigned MaxReplays = 4,       /// replays in a row without progress before a retrain
+  parameter int unsigned MaxReplays = 8,       /// replays in a row without progress before a retrain
   parameter int unsigned RetrainCycles = 256,  /// cycles a retrain keeps the sender quiet
   parameter bit CheckCrc = 1'b1,               /// 0 only in the test that shows a missing check is caught
   localparam int unsigned VcW = $clog2(NumVcs),

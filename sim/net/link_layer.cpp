@@ -135,6 +135,7 @@ void LinkLayer::receive(const std::function<void(unsigned, unsigned, const ici::
     ici::Flit f;
     if (end->receive(w, f)) {
       if (hit_frame) ++undetected_; // a frame with flipped bits delivered: the CRC missed it
+      ++flits_delivered_;
       deliver(static_cast<unsigned>(e / kPorts), static_cast<unsigned>(e % kPorts), f);
     }
   }
@@ -152,6 +153,7 @@ void LinkLayer::clock() {
     Wire out{};
     end->clock(end->tx_valid ? &end->tx : nullptr, out);
     end->tx_valid = false;
+    frames_sent_ += out[0] & 1u; // the frame slot's valid bit
     end->line.push_back(out);
   }
   ++cycle_;
@@ -162,6 +164,8 @@ LinkStats LinkLayer::stats() const {
   s.bits_flipped = bits_flipped_;
   s.frames_hit = frames_hit_;
   s.undetected = undetected_;
+  s.frames_sent = frames_sent_;
+  s.flits_delivered = flits_delivered_;
   for (const auto& end : ends_) {
     if (!end) continue;
     ++s.links;

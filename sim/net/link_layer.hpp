@@ -30,6 +30,10 @@ struct LinkStats {
   std::uint64_t replays = 0, retrains = 0;
   std::uint64_t links_down = 0;     ///< link ends whose link went down
   std::uint64_t overflows = 0;      ///< link ends whose replay buffer overflowed (0 expected)
+  std::uint64_t frames_sent = 0;    ///< frames put on the wires (first sends and replays)
+  std::uint64_t flits_delivered = 0; ///< flits the link ends delivered to routers
+  /// Share of the frames sent that delivered a flit: the layer's efficiency on this traffic.
+  double goodput() const { return frames_sent ? double(flits_delivered) / double(frames_sent) : 1.0; }
   std::uint64_t max_replays = 0;    ///< replays of the link end that replayed most
 };
 
@@ -66,7 +70,7 @@ private:
   unsigned burst_;
   std::mt19937_64 noise_;
   std::uint64_t gap_ = 0; // wire bits until the next flip
-  std::uint64_t bits_flipped_ = 0, frames_hit_ = 0, undetected_ = 0;
+  std::uint64_t bits_flipped_ = 0, frames_hit_ = 0, undetected_ = 0, frames_sent_ = 0, flits_delivered_ = 0;
   std::uint64_t cycle_ = 0;
 };
 

@@ -335,7 +335,24 @@ void print_compute() {
     }
 }
 
+model::Machine base_machine(const ModelArgs& a);
+
+/// The machine of the query, its links slowed by the link layer's replays at --ber.
 model::Machine chosen_machine(const ModelArgs& a) {
+  model::Machine m = base_machine(a);
+  if (a.ber > 0) {
+    if (!(a.ber <= 0.01)) throw InputError(fmt::format("--ber must be 0..0.01, not {:g}", a.ber));
+    // the in-cube links' latency (most links); a timeout past the round trip (ici_link's 64
+    // cycles cover wires of up to 30, TPU v4's assumed 52 need more)
+    model::LinkLayerShape s;
+    s.link_latency = m.electrical_latency;
+    s.timeout = std::max(s.timeout, 2 * s.round_trip());
+    m.link_bytes_per_cycle *= model::link_efficiency(a.ber, s); // replays take link slots
+  }
+  return m;
+}
+
+model::Machine base_machine(const ModelArgs& a) {
   if (a.machine != "v4" && a.machine != "rtl") throw InputError("--machine must be v4 or rtl, not '" + a.machine + "'");
   if (a.machine == "v4") {
     if (!a.cube.empty() || a.lanes) throw UsageError("--cube and --lanes describe the rtl machine; TPU v4 has 4x4x4 cubes and six lanes");
@@ -348,12 +365,6 @@ model::Machine chosen_machine(const ModelArgs& a) {
   if (a.lanes) {
     if (a.lanes != 1 && a.lanes != 6) throw InputError(fmt::format("--lanes must be 1 or 6, not {}", a.lanes));
     m.send_lanes = m.receive_lanes = a.lanes;
-  }
-  if (a.ber > 0) {
-    if (!(a.ber <= 0.01)) throw InputError(fmt::format("--ber must be 0..0.01, not {:g}", a.ber));
-    model::LinkLayerShape s;
-    s.link_latency = m.electrical_latency;
-    m.link_bytes_per_cycle *= model::link_efficiency(a.ber, s); // replays take link slots
   }
   return m;
 }
