@@ -379,6 +379,14 @@ TEST_CASE("phtpu net --ber puts the link layer on every link and reports its rep
   CHECK(d["link_layer"]["replays"].get<std::uint64_t>() > 0);
   CHECK(d["link_layer"]["crc_errors"].get<std::uint64_t>() >= d["link_layer"]["frames_hit"].get<std::uint64_t>());
   CHECK(d["link_layer"]["links_down"] == 0);
+  // the replays by link end add up to the total, each on a link of the slice
+  std::uint64_t sum = 0;
+  for (const auto& l : d["link_layer"]["replays_by_link"]) {
+    CHECK(l["replays"].get<std::uint64_t>() > 0);
+    CHECK(std::string(l["port"]).size() == 2); // +x -x +y -y +z -z
+    sum += l["replays"].get<std::uint64_t>();
+  }
+  CHECK(sum == d["link_layer"]["replays"].get<std::uint64_t>());
   CHECK(d["packets_delivered"] == d["packets_injected"]);
   // without --ber there is no link layer
   REQUIRE(run("net --shape 2x2x4 --cube 2x2x2 --cycles 200 --warmup 10 -q --json " + j.string()).status == 0);

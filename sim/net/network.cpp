@@ -853,6 +853,10 @@ void Network::step() {
   }
 }
 
+std::vector<std::uint64_t> Network::link_replays() const {
+  return links_ ? links_->replays_per_link() : std::vector<std::uint64_t>{};
+}
+
 NetStats Network::run() {
   const double t0 = now_seconds();
   while (!finished_) step();

@@ -169,6 +169,9 @@ public:
   /// the network has drained (the credit accounting leaks nothing).
   std::uint64_t flits_buffered() const;
   std::uint64_t credits_missing() const;
+  /// With the link layer: replays started by each link end (node * 6 + port; 0 where there is
+  /// no link); empty without it.
+  std::vector<std::uint64_t> link_replays() const;
 
 private:
   struct Packet;

@@ -304,6 +304,16 @@ void add_net_command(CLI::App& app, Action& action) {
                    st.drops_zmismatch + st.drops_out_of_shape, st.misaddressed_sent, st.cycles, st.throttled, c.vcs,
                    st.responses_delivered, st.drained ? "" : ", NOT DRAINED within --drain (saturated)");
       nlohmann::json j = to_json(c, n, st);
+      if (c.link_layer) { // the replays of every link end that replayed: which links the errors hit
+        nlohmann::json per = nlohmann::json::array();
+        const std::vector<std::uint64_t> r = n.link_replays();
+        for (std::size_t e = 0; e < r.size(); ++e)
+          if (r[e])
+            per.push_back({{"chip", phext::position_str(n.topology().position(static_cast<unsigned>(e / 6)))},
+                           {"port", net::port_name(static_cast<net::Port>(e % 6))},
+                           {"replays", r[e]}});
+        j["link_layer"]["replays_by_link"] = per;
+      }
       if (!a->journey.empty()) {
         nlohmann::json hops = nlohmann::json::array();
         fmt::print("  journey        packet {} -> {} (tag {}):\n", phext::position_str(jr.first),
