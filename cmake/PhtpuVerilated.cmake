@@ -22,7 +22,7 @@ target_link_libraries(phtpu_vl_runtime PUBLIC ZLIB::ZLIB Threads::Threads)
 # parameters are defined once, in the RTL; tb/chip_regs.hpp, tb/ici_flit.hpp, ... take them from here.
 find_package(Python3 REQUIRED COMPONENTS Interpreter)
 set(PHTPU_RTL_PARAMS_SV rtl/common/phext_pkg.sv rtl/ici/ici_pkg.sv rtl/mxu/mxu_pkg.sv rtl/sparsecore/sc_pkg.sv
-                        rtl/chip/chip_pkg.sv rtl/ici/ici_router.sv rtl/chip/chip_top.sv)
+                        rtl/chip/chip_pkg.sv rtl/ici/ici_router.sv rtl/ici/ici_link.sv rtl/chip/chip_top.sv)
 list(TRANSFORM PHTPU_RTL_PARAMS_SV PREPEND ${PROJECT_SOURCE_DIR}/)
 set(PHTPU_RTL_PARAMS_HPP ${CMAKE_BINARY_DIR}/generated/rtl/rtl_params.hpp)
 add_custom_command(OUTPUT ${PHTPU_RTL_PARAMS_HPP}

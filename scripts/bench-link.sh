@@ -78,6 +78,13 @@ l0=$(field "$tmp/z0.json" 'latency["avg"]'); l1=$(field "$tmp/z1.json" 'latency[
 printf 'Zero-load latency (`phtpu net --shape 4x4x4 --rate 0.002 --cycles 20000 --seed 1`, with and without `--ber 0`): %.2f against %.2f cycles over %.2f hops on average: %.2f cycles added a hop.\n' \
   "$l1" "$l0" "$h" "$(python3 -c "print(($l1-$l0)/$h)")"
 echo
+# the harness's speed with the layer (every link end is evaluated every cycle)
+"$phtpu" net --shape 4x4x4 --rate 0.3 --cycles 5000 --warmup 500 -q --json "$tmp/s0.json" >/dev/null
+"$phtpu" net --shape 4x4x4 --rate 0.3 --cycles 5000 --warmup 500 -q --ber 0 --json "$tmp/s1.json" >/dev/null
+s0=$(field "$tmp/s0.json" cycles_per_second); s1=$(field "$tmp/s1.json" cycles_per_second)
+printf 'Speed (`phtpu net --shape 4x4x4 --rate 0.3 --cycles 5000 --warmup 500`, with and without `--ber 0`): %.0f against %.0f cycles/s, %.1f times slower with the layer (every link end is evaluated every cycle).\n' \
+  "$s1" "$s0" "$(python3 -c "print($s0/$s1)")"
+echo
 link_cells=$(scripts/rtl-check.sh synth ici_link 2>&1 | grep -o '[0-9]* cells')
 router_cells=${ROUTER_CELLS:-$(scripts/rtl-check.sh synth ici_router 2>&1 | grep -o '[0-9]* cells')}
 echo "Cost in gates (\`scripts/rtl-check.sh synth ici_link\` and \`... synth ici_router\`, yosys, 2 VCs, 8-flit"

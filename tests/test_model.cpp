@@ -9,6 +9,7 @@
 #include "collective_model.hpp"
 #include "compute_model.hpp"
 #include "link_model.hpp"
+#include "rtl_params.hpp"
 #include "model_schedules.hpp"
 #include "network_sim.hpp"
 #include "routing.hpp"
@@ -600,6 +601,11 @@ TEST_CASE("the link layer's efficiency at a bit error rate: the go-back-N formul
   optical.link_latency = 4; // a round trip of 2 (4 + 1) = 10 slots
   CHECK(link_efficiency(1e-4, optical) == Approx(0.827875).epsilon(1e-5));
   CHECK(phtpu::model::link_frame_overhead() == Approx(186.0 / 163.0));
+  // the model's widths are ici_link's
+  CHECK(LinkLayerShape{}.frame_bits == phtpu::rtl::ici_link::FrameW);
+  CHECK(LinkLayerShape{}.control_bits == phtpu::rtl::ici_link::CtlW);
+  CHECK(LinkLayerShape{}.flit_bits == phtpu::rtl::ici_link::FlitBits);
+  CHECK(LinkLayerShape{}.timeout == phtpu::rtl::ici_link::TimeoutCycles);
   // falls with the error rate
   CHECK(link_efficiency(1e-3) < link_efficiency(1e-4));
 }

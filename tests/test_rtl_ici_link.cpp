@@ -5,6 +5,7 @@
 #include "Vici_link.h"
 #include "Vici_link_nocrc.h"
 #include "dut.hpp"
+#include "rtl_params.hpp"
 #include "test_seed.hpp"
 
 #include <catch2/catch.hpp>
@@ -29,6 +30,8 @@ constexpr unsigned kWireW = kFrameW + kCtlW;              // 202
 constexpr unsigned kWords = (kWireW + 31) / 32;
 
 using Bits = std::array<std::uint32_t, kWords>;
+// the layout this test states, against the RTL's own parameters (a change there fails here first)
+static_assert(kFrameW == phtpu::rtl::ici_link::FrameW && kWireW == phtpu::rtl::ici_link::WireW);
 
 bool bit(const Bits& b, unsigned i) { return (b[i / 32] >> (i % 32)) & 1u; }
 void flip(Bits& b, unsigned i) { b[i / 32] ^= 1u << (i % 32); }

@@ -4,6 +4,7 @@
 #include "Vici_link.h"
 #include "Vici_link_chip.h"
 #include "network.hpp"
+#include "rtl_params.hpp"
 
 #include <verilated.h>
 
@@ -15,7 +16,22 @@ namespace phtpu::net {
 
 namespace {
 constexpr unsigned kPorts = 6;
-constexpr unsigned kWireWords = 7; // ici_link's wire: 202 bits with 2 VCs, 205 with 4
+namespace L = rtl::ici_link; // the header's parameters, at their defaults (2 VCs)
+constexpr unsigned clog2(unsigned v) {
+  unsigned b = 0;
+  while ((1u << b) < v) ++b;
+  return b;
+}
+// ici_link's widths at `vcs` VCs, as its header's localparams derive them: the sequence number
+// (a replay buffer of 2 x VCs x BufDepth flits, one bit more), the frame slot (valid, sequence
+// number, flit, CRC-16) and the wire (the frame slot, then valid, NAK, sequence number, CRC-8)
+constexpr unsigned seq_bits(unsigned vcs) { return clog2(2 * vcs * L::BufDepth) + 1; }
+constexpr unsigned frame_bits(unsigned vcs) { return 1 + seq_bits(vcs) + 2 + clog2(vcs) + L::FlitW + 16; }
+constexpr unsigned wire_bits(unsigned vcs) { return frame_bits(vcs) + 2 + seq_bits(vcs) + 8; }
+static_assert(seq_bits(L::NumVcs) == L::SeqW && frame_bits(L::NumVcs) == L::FrameW && wire_bits(L::NumVcs) == L::WireW,
+              "the link layer's widths here follow rtl/ici/ici_link.sv");
+constexpr unsigned kWireWords = 7; // the Verilated wire_o / wire_i (202 bits with 2 VCs, 205 with 4)
+static_assert((wire_bits(2) + 31) / 32 == kWireWords && (wire_bits(4) + 31) / 32 == kWireWords);
 using Wire = std::array<std::uint32_t, kWireWords>;
 } // namespace
 
@@ -78,18 +94,12 @@ struct EndT final : LinkLayer::End {
   bool overflow() const override { return m.err_overflow_o; }
 };
 
-// ici_link's widths: the sequence number (a replay buffer of 2 x VCs x 8 flits, one bit more),
-// the frame slot (valid, sequence number, flit, CRC-16) and the wire (the frame slot and the
-// control slot: valid, NAK, sequence number, CRC-8)
-unsigned seq_bits(unsigned vcs) { return vcs == 4 ? 7 : 6; }
-unsigned frame_bits(unsigned vcs) { return 1 + seq_bits(vcs) + 2 + (vcs == 4 ? 2 : 1) + ici::kFlitBits + 16; }
-unsigned wire_bits(unsigned vcs) { return frame_bits(vcs) + 2 + seq_bits(vcs) + 8; }
 } // namespace
 
 LinkLayer::LinkLayer(VerilatedContext* ctx, const std::vector<int>& nbr, unsigned vcs, unsigned latency, double ber,
                      unsigned burst, std::uint64_t seed)
     : vcs_(vcs), latency_(latency), ber_(ber), burst_(burst), noise_(seed ^ 0x6c696e6bULL) {
-  static_assert(ici::kFlitBits == 160, "ici_link is verilated with FlitW = 160");
+  static_assert(ici::kFlitBits == L::FlitW, "ici_link is verilated with the routers' flit width");
   ends_.resize(nbr.size());
   far_.assign(nbr.size(), -1);
   for (std::size_t e = 0; e < nbr.size(); ++e) {
