@@ -39,9 +39,14 @@ inline std::uint64_t fnv1a(std::uint64_t h, std::uint32_t w) {
 }
 
 /// The run, on `threads` threads of this process's share of the pod (`ranks`); a waveform of
-/// chips 0, 9 and 16 into `fst` unless it is empty.
-inline Outcome run_scenario(unsigned threads, const Ranks& ranks, const std::string& fst) {
+/// chips 0, 9 and 16 into `fst` unless it is empty. With `ber` >= 0: the link layer on every
+/// link at that bit error rate (its counts join the numbers).
+inline Outcome run_scenario(unsigned threads, const Ranks& ranks, const std::string& fst, double ber = -1) {
   PodSpec spec;
+  if (ber >= 0) {
+    spec.link_layer = true;
+    spec.ber = ber;
+  }
   spec.cube = 2;
   spec.racks = 4;
   spec.spares = 1;
@@ -86,6 +91,13 @@ inline Outcome run_scenario(unsigned threads, const Ranks& ranks, const std::str
                           st.fault_flits, st.packets_sent, st.packets_received, st.link_flits_max})
     o.numbers.push_back(v);
   o.numbers.push_back(static_cast<std::uint64_t>(st.link_flits_mean * 1e6));
+  if (ber >= 0) {
+    const net::LinkStats ls = pod.link_stats();
+    for (std::uint64_t v : {ls.bits_flipped, ls.frames_hit, ls.undetected, ls.crc_errors, ls.replays, ls.retrains,
+                            ls.links_down, ls.frames_sent, ls.flits_delivered})
+      o.numbers.push_back(v);
+    for (std::uint64_t v : pod.link_replays()) o.numbers.push_back(v);
+  }
   for (unsigned c = 0; c < pod.chips(); ++c) {
     std::uint64_t h = 0;
     if (!pod.dead(c)) {

@@ -393,6 +393,36 @@ TEST_CASE("phtpu net --ber puts the link layer on every link and reports its rep
   CHECK(nlohmann::json::parse(slurp(j))["link_layer"].is_null());
 }
 
+TEST_CASE("phtpu pod --ber runs the workloads over the link layer and reports its replays per link",
+          "[cli][pod][link]") {
+  const fs::path j = scratch() / "pod_ber.json";
+  const auto r = run("pod --cube 2x2x2 --racks 2 --slice 2x2x4 --workload alltoall,allreduce --bytes 4KiB --ber 1e-4 "
+                     "--burst 2 -q --json " + j.string());
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.out.find("link layer     BER 0.0001 in bursts of 2") != std::string::npos);
+  const auto d = nlohmann::json::parse(slurp(j));
+  for (const auto& res : d["results"]) CHECK(res["ok"] == true);
+  const auto& l = d["link_layer"];
+  CHECK(l["links"] == 16 * 6);
+  CHECK(l["burst"] == 2);
+  CHECK(l["replays"].get<std::uint64_t>() > 0);
+  CHECK(l["undetected"] == 0);
+  CHECK(l["overflows"] == 0);
+  CHECK(l["links_down"] == 0);
+  std::uint64_t sum = 0;
+  for (const auto& e : l["replays_by_link"]) {
+    CHECK(e["chip"].get<unsigned>() < 16);
+    sum += e["replays"].get<std::uint64_t>();
+  }
+  CHECK(sum == l["replays"].get<std::uint64_t>());
+  CHECK(d["packets_sent"] == d["packets_received"]);
+  CHECK(d["lost"] == 0);
+  // without --ber there is no link layer
+  REQUIRE(run("pod --cube 2x2x2 --racks 2 --slice 2x2x4 --workload allreduce --bytes 256 -q --json " + j.string()).status == 0);
+  CHECK(!nlohmann::json::parse(slurp(j)).contains("link_layer"));
+}
+
 TEST_CASE("phtpu model --ber slows the links by the link layer's efficiency", "[cli][model][link]") {
   const fs::path j0 = scratch() / "ber0.json", j1 = scratch() / "ber1.json";
   const std::string q = "model --shape 4x4x4 --workload allreduce --bytes 64MiB --machine rtl --method analytic --json ";

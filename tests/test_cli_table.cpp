@@ -273,7 +273,8 @@ TEST_CASE("hostile input: pod", "[cli][table]") {
                 {"--timeout-cycles 100000001", 1}, {"--workload allsum", 1}, {"--slice 2x2x3", 1},
                 {"--reconfigure 1x:2x2x2", 1}, {"--reconfigure 2:2x2x2", 1}, {"--algorithm concurrent,concurrent", 1},
                 {"--fault chip:0@10", 1}, {"--trace-chips 8", 1}, {"--workload allreduce,", 2}, {"--bytes 256,,512", 2},
-                {"--workload dp", 2}}, {"--config"}, {}});
+                {"--workload dp", 2}, {"--ber 0.5", 1}, {"--ber 1e-4 --burst 65", 1}, {"--burst 4", 2},
+                {"--ber 0 --optical-latency 31", 1}, {"--ber 0 --settle 3", 1}}, {"--config"}, {}});
 }
 
 TEST_CASE("hostile input: model", "[cli][table]") {

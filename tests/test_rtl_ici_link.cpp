@@ -132,6 +132,7 @@ struct Pair {
   bool hit_a = false, hit_b = false;                        // this cycle's frame slot to a, to b was hit
   std::array<std::uint64_t, 4> frames_hit_by{}; // frames (valid ones) with 1, 2, 3, more flipped bits
   bool cut = false;                              // every bit on both wires inverted (a dead link)
+  bool busy_b_seen = false;                      // b's busy_o was high while a lacked flits b sent
   Pair(std::uint64_t seed, unsigned lat, double e) : a(seed + 1), b(seed + 2), latency(lat), ber(e), noise(seed + 3) {
     for (unsigned i = 0; i < lat; ++i) {
       ab.push_back({});
@@ -217,7 +218,12 @@ struct Pair {
   }
   /// Run `n` cycles of traffic, then without new flits until everything is delivered.
   void run(std::uint64_t n) {
-    for (std::uint64_t i = 0; i < n; ++i) cycle();
+    for (std::uint64_t i = 0; i < n; ++i) {
+      cycle();
+      // busy_o: flits not yet acknowledged (the count is the sequence numbers sent to the far end
+      // minus those it took, plus any in flight: at least one while the far end lacks some)
+      if (a.got.size() < b.sent.size()) busy_b_seen = busy_b_seen || b.dut->busy_o;
+    }
     a.sending = b.sending = false;
     for (std::uint64_t i = 0; i < 200000 && (a.got.size() < b.sent.size() || b.got.size() < a.sent.size()); ++i) cycle();
   }
@@ -343,6 +349,11 @@ TEST_CASE("link layer: at BER 1e-3 and 1e-4 with random backpressure every flit 
       CHECK(detected >= p.frames_hit); // every frame hit is refused (control slots hit count too)
       CHECK(p.a.dut->link_up_o == 1);
       CHECK(p.b.dut->err_overflow_o == 0);
+      // busy_o: high while b's flits were missing at a; low once every flit is acknowledged
+      CHECK(p.busy_b_seen);
+      for (unsigned i = 0; i < 4 * 64 && (p.a.dut->busy_o || p.b.dut->busy_o); ++i) p.cycle();
+      CHECK(p.a.dut->busy_o == 0);
+      CHECK(p.b.dut->busy_o == 0);
       WARN(fmt::format("BER {:g}, latency {}: {} + {} flits, {} bits flipped, {} frames hit ({} by 1 bit, {} by 2, {} "
                        "by 3, {} by more), {} CRC errors, {} + {} replays",
                        ber, latency, p.a.sent.size(), p.b.sent.size(), p.flips, p.frames_hit, p.frames_hit_by[0],
@@ -369,6 +380,39 @@ TEST_CASE("link layer: without the CRC check corrupted flits get through (the te
   for (std::size_t i = 0; i < n; ++i) differ += !(p.b.got[i] == p.a.sent[i]);
   CHECK((differ > 0 || p.b.got.size() != p.a.sent.size()));
   CHECK(p.undetected > 0);
+}
+
+TEST_CASE("link layer: both ends resynchronised (an OCS circuit switched) start again from 0, counters kept",
+          "[ici][link]") {
+  Pair<Vici_link> p(phtpu::test_seed(), 2, 1e-4);
+  p.run(3000);
+  for (unsigned i = 0; i < 4 * 64 && (p.a.dut->busy_o || p.b.dut->busy_o); ++i) p.cycle();
+  REQUIRE(p.a.dut->busy_o == 0);
+  REQUIRE(p.b.dut->busy_o == 0);
+  const std::uint64_t errors = p.a.dut->crc_errors_o + p.b.dut->crc_errors_o;
+  const std::uint64_t replays = p.a.dut->replays_o + p.b.dut->replays_o;
+  REQUIRE(errors > 0);
+  // the circuit goes dark (the wires carry nothing) and both ends are held for a few cycles
+  p.a.dut->resync_i = 1;
+  p.b.dut->resync_i = 1;
+  for (int i = 0; i < 5; ++i) {
+    for (auto& w : p.ab) w = Bits{};
+    for (auto& w : p.ba) w = Bits{};
+    p.cycle();
+  }
+  p.a.dut->resync_i = 0;
+  p.b.dut->resync_i = 0;
+  for (auto& w : p.ab) w = Bits{};
+  for (auto& w : p.ba) w = Bits{};
+  // the state the wire shows is its start: sequence number 0 acknowledged, no frame
+  CHECK(p.a.wire_out() == Bits{});
+  p.a.sending = p.b.sending = true;
+  p.run(3000);
+  require_exact(p.a, p.b); // every flit of both runs, once and in order
+  require_exact(p.b, p.a);
+  CHECK(p.a.dut->crc_errors_o + p.b.dut->crc_errors_o >= errors); // counters kept
+  CHECK(p.a.dut->replays_o + p.b.dut->replays_o >= replays);
+  CHECK(p.a.dut->link_up_o == 1);
 }
 
 TEST_CASE("link layer: a link that stays dead retrains once, then goes down", "[ici][link]") {

@@ -222,8 +222,15 @@ TEST_CASE("OCS reconfiguration under load loses no flit while ports not changed 
   r.stage(3, 1);
   r.commit(50);
   bool saw_down = false;
-  std::uint64_t during45 = 0, start = r.cycle;
+  std::uint64_t during45 = 0, start = r.cycle, dark_cycles = 0;
   while (r.m.cfg_busy_o) {
+    // dark_o: only the changed ports, from the switch until they come up (the settle time)
+    CHECK((r.m.dark_o & ~0xFu) == 0);
+    CHECK((r.m.dark_o == 0 || r.m.dark_o == 0xFu));
+    if (r.m.dark_o) {
+      ++dark_cycles;
+      CHECK((r.m.link_up_o & 0xFu) == 0);
+    }
     // the new peers count from the switch (the senders sample peer[] when a packet starts)
     if (!(r.m.link_up_o & 1u)) saw_down = true;
     if (saw_down && r.peer[0] != 2 && (r.m.link_up_o & 1u) == 0) {
@@ -238,6 +245,8 @@ TEST_CASE("OCS reconfiguration under load loses no flit while ports not changed 
   }
   CHECK(saw_down);
   CHECK(r.cycle - start >= 50);       // the settle time passed
+  CHECK(dark_cycles == 50 + 1);       // the switch's cycle and the settle time
+  CHECK(r.m.dark_o == 0);
   CHECK(during45 > 0);                // the untouched circuit kept carrying traffic
   for (int i = 0; i < 300; ++i) r.traffic(all);
   for (auto& e : r.ep) e.stop = true;

@@ -42,6 +42,11 @@
 //
 // Credits travel above this layer, unchanged (the router's in_credit_o / out_credit_i).
 //
+// New far end (resync_i). Sequence numbers belong to a pair of link ends: when an OCS switches
+// the circuit to another chip, both ends of the new circuit start again from 0. resync_i holds
+// the state at its start (counters kept) while the circuit is dark; the OCS switches only ports
+// whose chips have drained, and this end's busy_o is part of that, so nothing is in flight.
+//
 // Timing contract: a flit on tx_*_i at cycle c is on wire_o at c+1 (one register) and, when the
 // wire delivers it intact and in order, on rx_*_o of the far end in the cycle wire_i shows it:
 // the layer adds one cycle to a hop. Throughput: one flit per cycle per direction while no
@@ -68,6 +73,10 @@ module ici_link #(
 ) (
   input  wire logic               clk_i,
   input  wire logic               rst_ni,
+  // Link training: high while the wire is being switched to a new far end (an OCS circuit
+  // changing), with nothing in flight. The link end starts again from sequence number 0, as the
+  // new far end does; its counters are kept.
+  input  wire logic               resync_i,
   // From the router's output port
   input  wire logic               tx_valid_i,
   input  wire logic               tx_head_i,
@@ -85,6 +94,7 @@ module ici_link #(
   input  wire logic [WireW-1:0]   wire_i,
   // Status
   output logic                    link_up_o,        ///< 0 once the link has gone down (sticky)
+  output logic                    busy_o,           ///< flits sent and not yet acknowledged (the link is up)
   output logic [31:0]             crc_errors_o,     ///< frames and control slots that failed their CRC (saturating)
   output logic [31:0]             replays_o,        ///< replays started (saturating)
   output logic [31:0]             retrains_o,       ///< retrains (saturating)
@@ -179,6 +189,9 @@ module ici_link #(
 
   assign wire_o = {ctl_q, frame_q};
   assign link_up_o = !down_q;
+  // a link end that is not busy holds nothing the far end still needs: what a pod's OCS waits
+  // for before it switches the circuit (with the router's own drained flag)
+  assign busy_o = wr_q != ack_q && !down_q;
   assign crc_errors_o = crc_err_q;
   assign replays_o = replays_q;
   assign retrains_o = retrains_q;
@@ -206,6 +219,22 @@ module ici_link #(
       crc_err_q <= '0;
       replays_q <= '0;
       retrains_q <= '0;
+    end else if (resync_i) begin
+`ifndef SYNTHESIS
+      assert (!tx_valid_i) else $error("ici_link: a flit offered while the link retrains to a new far end (lost)");
+`endif
+      expect_q <= '0;
+      nak_sent_q <= 1'b0;
+      ack_q <= '0;
+      send_q <= '0;
+      wr_q <= '0;
+      timer_q <= '0;
+      tries_q <= '0;
+      retrained_q <= 1'b0;
+      retrain_q <= '0;
+      down_q <= 1'b0;
+      frame_q <= '0;
+      ctl_q <= '0;
     end else begin
       // -- receive: the expected number, and the control slot: every cycle a valid codeword (an
       // idle slot would be one that a few flipped bits could turn into an acknowledgement)

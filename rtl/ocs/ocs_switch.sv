@@ -68,6 +68,7 @@ module ocs_switch #(
   output logic      [Ports*NumVcs-1:0] out_credit_o,
   // Link status (the protocol)
   output logic      [Ports-1:0]        link_up_o,      ///< the circuit at this port carries traffic
+  output logic      [Ports-1:0]        dark_o,         ///< the port's circuit is being switched (SWITCH to UP)
   input  wire logic [Ports-1:0]        drained_i,      ///< the chip at this port has nothing on its link
   output logic      [31:0]             lost_o          ///< flits that met a dark port (saturating)
 );
@@ -97,6 +98,7 @@ module ocs_switch #(
   assign cfg_we_refused_o = we_refused_q;
   assign reconfigs_o = reconfigs_q;
   assign lost_o = lost_q;
+  assign dark_o = dark_q;
   assign cfg_rd_peer_o = (cfg_rd_port_i < PW'(Ports)) ? peer_q[32'(cfg_rd_port_i)*PW +: PW] : None;
 
   // ---- the permutation: combinational, unbuffered ----------------------------------------

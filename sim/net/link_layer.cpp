@@ -3,14 +3,15 @@
 
 #include "Vici_link.h"
 #include "Vici_link_chip.h"
-#include "network.hpp"
 #include "rtl_params.hpp"
 
 #include <verilated.h>
+#include <verilated_fst_c.h>
 
-#include <array>
-#include <deque>
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <stdexcept>
 
 namespace phtpu::net {
 
@@ -25,45 +26,40 @@ constexpr unsigned clog2(unsigned v) {
 // ici_link's widths at `vcs` VCs, as its header's localparams derive them: the sequence number
 // (a replay buffer of 2 x VCs x BufDepth flits, one bit more), the frame slot (valid, sequence
 // number, flit, CRC-16) and the wire (the frame slot, then valid, NAK, sequence number, CRC-8)
-constexpr unsigned seq_bits(unsigned vcs) { return clog2(2 * vcs * L::BufDepth) + 1; }
-constexpr unsigned frame_bits(unsigned vcs) { return 1 + seq_bits(vcs) + 2 + clog2(vcs) + L::FlitW + 16; }
-constexpr unsigned wire_bits(unsigned vcs) { return frame_bits(vcs) + 2 + seq_bits(vcs) + 8; }
-static_assert(seq_bits(L::NumVcs) == L::SeqW && frame_bits(L::NumVcs) == L::FrameW && wire_bits(L::NumVcs) == L::WireW,
+constexpr unsigned seq_bits_at(unsigned vcs) { return clog2(2 * vcs * L::BufDepth) + 1; }
+constexpr unsigned frame_bits_at(unsigned vcs) { return 1 + seq_bits_at(vcs) + 2 + clog2(vcs) + L::FlitW + 16; }
+constexpr unsigned wire_bits_at(unsigned vcs) { return frame_bits_at(vcs) + 2 + seq_bits_at(vcs) + 8; }
+static_assert(seq_bits_at(L::NumVcs) == L::SeqW && frame_bits_at(L::NumVcs) == L::FrameW &&
+                  wire_bits_at(L::NumVcs) == L::WireW,
               "the link layer's widths here follow rtl/ici/ici_link.sv");
-constexpr unsigned kWireWords = 7; // the Verilated wire_o / wire_i (202 bits with 2 VCs, 205 with 4)
-static_assert((wire_bits(2) + 31) / 32 == kWireWords && (wire_bits(4) + 31) / 32 == kWireWords);
-using Wire = std::array<std::uint32_t, kWireWords>;
-} // namespace
+static_assert((wire_bits_at(2) + 31) / 32 == kWireWords && (wire_bits_at(4) + 31) / 32 == kWireWords);
 
-struct LinkLayer::End {
-  virtual ~End() = default;
-  /// Drive wire_i and evaluate; true and the flit when rx_* delivers one this cycle.
-  virtual bool receive(const Wire& w, ici::Flit& f) = 0;
-  /// Drive tx_* (nothing when `f` is null), clock one edge, and read wire_o.
-  virtual void clock(const ici::Flit* f, Wire& out) = 0;
-  virtual std::uint64_t crc_errors() const = 0;
-  virtual std::uint64_t replays() const = 0;
-  virtual std::uint64_t retrains() const = 0;
-  virtual bool up() const = 0;
-  virtual bool overflow() const = 0;
-  std::deque<Wire> line; ///< this end's wire to the far end
-  ici::Flit tx{};
-  bool tx_valid = false;
-};
-
-namespace {
 template <class M>
-struct EndT final : LinkLayer::End {
+struct EndT final : LinkEnd {
   M m;
-  EndT(VerilatedContext* ctx, const std::string& name) : m(ctx, name.c_str()) {
+  // the counts of the model's earlier lives: a reset clears its counters, the harness's counts go on
+  std::uint64_t crc_base = 0, replay_base = 0, retrain_base = 0;
+  bool live = false; // reset once: the counters hold counts
+  EndT(VerilatedContext* ctx, const std::string& name, unsigned vcs) : LinkEnd(vcs), m(ctx, name.c_str()) { reset(); }
+  ~EndT() override { m.final(); }
+  void reset() override {
+    if (live) {
+      crc_base += m.crc_errors_o;
+      replay_base += m.replays_o;
+      retrain_base += m.retrains_o;
+    }
+    live = true;
+    m.tx_valid_i = 0;
+    m.resync_i = 0;
+    for (unsigned k = 0; k < kWireWords; ++k) m.wire_i[k] = 0;
     m.clk_i = 0;
     m.rst_ni = 0;
     m.eval();
     m.rst_ni = 1;
     m.eval();
   }
-  ~EndT() override { m.final(); }
-  bool receive(const Wire& w, ici::Flit& f) override {
+  void set_resync(bool on) override { m.resync_i = on; }
+  bool receive_word(const Wire& w, ici::Flit& f) override {
     for (unsigned k = 0; k < kWireWords; ++k) m.wire_i[k] = w[k];
     m.eval();
     if (!m.rx_valid_o) return false;
@@ -73,7 +69,7 @@ struct EndT final : LinkLayer::End {
     for (unsigned k = 0; k < f.data.size(); ++k) f.data[k] = m.rx_data_o[k];
     return true;
   }
-  void clock(const ici::Flit* f, Wire& out) override {
+  void clock_word(const ici::Flit* f, Wire& out) override {
     m.tx_valid_i = f != nullptr;
     if (f) {
       m.tx_head_i = f->head;
@@ -87,112 +83,147 @@ struct EndT final : LinkLayer::End {
     m.eval();
     for (unsigned k = 0; k < kWireWords; ++k) out[k] = m.wire_o[k];
   }
-  std::uint64_t crc_errors() const override { return m.crc_errors_o; }
-  std::uint64_t replays() const override { return m.replays_o; }
-  std::uint64_t retrains() const override { return m.retrains_o; }
+  std::uint64_t crc_errors() const override { return crc_base + m.crc_errors_o; }
+  std::uint64_t replays() const override { return replay_base + m.replays_o; }
+  std::uint64_t retrains() const override { return retrain_base + m.retrains_o; }
   bool up() const override { return m.link_up_o; }
+  bool busy() const override { return m.busy_o; }
   bool overflow() const override { return m.err_overflow_o; }
+  void trace(VerilatedFstC* tfp, int levels) override { m.trace(tfp, levels); }
 };
-
 } // namespace
 
-LinkLayer::LinkLayer(VerilatedContext* ctx, const std::vector<int>& nbr, unsigned vcs, unsigned latency, double ber,
-                     unsigned burst, std::uint64_t seed)
-    : vcs_(vcs), latency_(latency), ber_(ber), burst_(burst), noise_(seed ^ 0x6c696e6bULL) {
+unsigned wire_bits(unsigned vcs) { return wire_bits_at(vcs); }
+unsigned frame_bits(unsigned vcs) { return frame_bits_at(vcs); }
+
+std::uint64_t wire_seed(std::uint64_t seed, std::uint64_t index) {
+  std::uint64_t z = seed ^ 0x6c696e6bULL ^ (index * 0x9E3779B97F4A7C15ULL);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+// ---- BitNoise ---------------------------------------------------------------------------------
+BitNoise::BitNoise(double ber, unsigned burst, std::uint64_t seed) : ber_(ber), burst_(burst), rng_(seed) {
+  if (ber_ > 0) gap_ = std::geometric_distribution<std::uint64_t>(ber_)(rng_);
+}
+
+bool BitNoise::corrupt(Wire& w, unsigned bits, unsigned frame) {
+  if (ber_ <= 0) return false;
+  bool hit = false;
+  unsigned at = 0;
+  while (gap_ < bits - at) {
+    at += static_cast<unsigned>(gap_);
+    for (unsigned k = 0; k < burst_ && at < bits; ++k, ++at) {
+      w[at / 32] ^= 1u << (at % 32);
+      ++flipped_;
+      hit = hit || at < frame;
+    }
+    gap_ = std::geometric_distribution<std::uint64_t>(ber_)(rng_);
+  }
+  gap_ -= bits - at;
+  return hit;
+}
+
+// ---- LinkEnd ----------------------------------------------------------------------------------
+std::unique_ptr<LinkEnd> make_link_end(VerilatedContext* ctx, const std::string& name, unsigned vcs) {
   static_assert(ici::kFlitBits == L::FlitW, "ici_link is verilated with the routers' flit width");
-  ends_.resize(nbr.size());
+  if (vcs == 4) return std::make_unique<EndT<Vici_link_chip>>(ctx, name, vcs);
+  if (vcs == 2) return std::make_unique<EndT<Vici_link>>(ctx, name, vcs);
+  throw std::invalid_argument(fmt::format("the link layer is built for 2 or 4 VCs, not {}", vcs));
+}
+
+bool LinkEnd::receive(Wire w, BitNoise* noise, ici::Flit& f) {
+  bool hit = false;
+  if (noise) {
+    const bool valid = frame_valid(w);
+    hit = noise->corrupt(w, wire_bits(vcs_), frame_bits(vcs_));
+    if (hit && valid) ++frames_hit;
+  }
+  if (!receive_word(w, f)) return false;
+  if (hit) ++undetected; // a frame with flipped bits delivered: the CRC missed it
+  ++flits_delivered;
+  return true;
+}
+
+void LinkEnd::clock(const ici::Flit* f, Wire& out) {
+  clock_word(f, out);
+  frames_sent += frame_valid(out);
+}
+
+void LinkStats::add(const LinkEnd& e, const BitNoise* noise) {
+  ++links;
+  if (noise) bits_flipped += noise->flipped();
+  frames_hit += e.frames_hit;
+  undetected += e.undetected;
+  frames_sent += e.frames_sent;
+  flits_delivered += e.flits_delivered;
+  crc_errors += e.crc_errors();
+  replays += e.replays();
+  retrains += e.retrains();
+  links_down += !e.up();
+  overflows += e.overflow();
+  max_replays = std::max(max_replays, e.replays());
+}
+
+// ---- LinkLayer --------------------------------------------------------------------------------
+LinkLayer::LinkLayer(VerilatedContext* ctx, const std::vector<int>& nbr, unsigned vcs, unsigned latency, double ber,
+                     unsigned burst, std::uint64_t seed) {
+  ports_.resize(nbr.size());
   far_.assign(nbr.size(), -1);
   for (std::size_t e = 0; e < nbr.size(); ++e) {
     if (nbr[e] < 0) continue;
     const unsigned port = static_cast<unsigned>(e % kPorts);
     far_[e] = static_cast<int>(static_cast<std::size_t>(nbr[e]) * kPorts + (port ^ 1u)); // +x <-> -x, ...
-    const std::string name = fmt::format("link{}_{}", e / kPorts, port);
-    if (vcs == 4) ends_[e] = std::make_unique<EndT<Vici_link_chip>>(ctx, name);
-    else ends_[e] = std::make_unique<EndT<Vici_link>>(ctx, name);
-    ends_[e]->line.assign(latency_ + 1, Wire{}); // the link end's register: one cycle more than the wire
+    Port& p = ports_[e];
+    p.end = make_link_end(ctx, fmt::format("link{}_{}", e / kPorts, port), vcs);
+    if (ber > 0) p.noise = std::make_unique<BitNoise>(ber, burst, wire_seed(seed, e));
+    p.line.assign(latency + 1, Wire{}); // the link end's register: one cycle more than the wire
   }
-  if (ber_ > 0) gap_ = std::geometric_distribution<std::uint64_t>(ber_)(noise_);
 }
 
 LinkLayer::~LinkLayer() = default;
 
 void LinkLayer::receive(const std::function<void(unsigned, unsigned, const ici::Flit&)>& deliver) {
-  for (std::size_t e = 0; e < ends_.size(); ++e) {
-    End* end = ends_[e].get();
-    if (!end) continue;
-    End& from = *ends_[static_cast<std::size_t>(far_[e])];
-    Wire w = from.line.front();
+  for (std::size_t e = 0; e < ports_.size(); ++e) {
+    Port& p = ports_[e];
+    if (!p.end) continue;
+    Port& from = ports_[static_cast<std::size_t>(far_[e])];
+    const Wire w = from.line.front();
     from.line.pop_front();
-    bool hit_frame = false;
-    if (ber_ > 0) {
-      const unsigned W = wire_bits(vcs_), F = frame_bits(vcs_);
-      const bool valid = w[0] & 1u;
-      bool hit = false;
-      unsigned at = 0;
-      while (gap_ < W - at) {
-        at += static_cast<unsigned>(gap_);
-        for (unsigned k = 0; k < burst_ && at < W; ++k, ++at) {
-          w[at / 32] ^= 1u << (at % 32);
-          ++bits_flipped_;
-          hit = hit || at < F;
-        }
-        gap_ = std::geometric_distribution<std::uint64_t>(ber_)(noise_);
-      }
-      gap_ -= W - at;
-      if (hit && valid) ++frames_hit_;
-      hit_frame = hit;
-    }
     ici::Flit f;
-    if (end->receive(w, f)) {
-      if (hit_frame) ++undetected_; // a frame with flipped bits delivered: the CRC missed it
-      ++flits_delivered_;
+    if (p.end->receive(w, p.noise.get(), f))
       deliver(static_cast<unsigned>(e / kPorts), static_cast<unsigned>(e % kPorts), f);
-    }
   }
 }
 
 void LinkLayer::send(unsigned node, unsigned port, const ici::Flit& f) {
-  End& end = *ends_[static_cast<std::size_t>(node) * kPorts + port];
-  end.tx = f;
-  end.tx_valid = true;
+  Port& p = ports_[static_cast<std::size_t>(node) * kPorts + port];
+  p.tx = f;
+  p.tx_valid = true;
 }
 
 void LinkLayer::clock() {
-  for (auto& end : ends_) {
-    if (!end) continue;
+  for (Port& p : ports_) {
+    if (!p.end) continue;
     Wire out{};
-    end->clock(end->tx_valid ? &end->tx : nullptr, out);
-    end->tx_valid = false;
-    frames_sent_ += out[0] & 1u; // the frame slot's valid bit
-    end->line.push_back(out);
+    p.end->clock(p.tx_valid ? &p.tx : nullptr, out);
+    p.tx_valid = false;
+    p.line.push_back(out);
   }
-  ++cycle_;
 }
 
 LinkStats LinkLayer::stats() const {
   LinkStats s;
-  s.bits_flipped = bits_flipped_;
-  s.frames_hit = frames_hit_;
-  s.undetected = undetected_;
-  s.frames_sent = frames_sent_;
-  s.flits_delivered = flits_delivered_;
-  for (const auto& end : ends_) {
-    if (!end) continue;
-    ++s.links;
-    s.crc_errors += end->crc_errors();
-    s.replays += end->replays();
-    s.retrains += end->retrains();
-    s.links_down += !end->up();
-    s.overflows += end->overflow();
-    s.max_replays = std::max(s.max_replays, end->replays());
-  }
+  for (const Port& p : ports_)
+    if (p.end) s.add(*p.end, p.noise.get());
   return s;
 }
 
 std::vector<std::uint64_t> LinkLayer::replays_per_link() const {
-  std::vector<std::uint64_t> r(ends_.size(), 0);
-  for (std::size_t e = 0; e < ends_.size(); ++e)
-    if (ends_[e]) r[e] = ends_[e]->replays();
+  std::vector<std::uint64_t> r(ports_.size(), 0);
+  for (std::size_t e = 0; e < ports_.size(); ++e)
+    if (ports_[e].end) r[e] = ports_[e].end->replays();
   return r;
 }
 

@@ -17,7 +17,16 @@
 #include <string>
 #include <string_view>
 
+namespace phtpu::net {
+struct LinkStats;
+}
+
 namespace phtpu::cli {
+
+/// The link layer's counts (phtpu net and pod with --ber): as JSON, and as the report's line
+/// ("  link layer     BER ...", newline included).
+nlohmann::json link_layer_json(const net::LinkStats& s, double ber, unsigned burst);
+std::string link_layer_line(const net::LinkStats& s, double ber, unsigned burst);
 
 /// Invalid input: exit status 1.
 class InputError : public std::runtime_error {

@@ -104,17 +104,7 @@ nlohmann::json to_json(const net::NetConfig& c, const net::Network& n, const net
           {"wall_seconds", s.wall_seconds},
           {"cycles_per_second", s.cycles_per_second},
           {"router_evaluations", s.router_cycles},
-          {"link_layer", c.link_layer ? nlohmann::json{{"ber", c.ber}, {"burst", c.burst}, {"links", s.links.links},
-                                                       {"bits_flipped", s.links.bits_flipped},
-                                                       {"frames_hit", s.links.frames_hit},
-                                                       {"undetected", s.links.undetected},
-                                                       {"frames_sent", s.links.frames_sent},
-                                                       {"flits_delivered", s.links.flits_delivered},
-                                                       {"goodput", s.links.goodput()},
-                                                       {"crc_errors", s.links.crc_errors}, {"replays", s.links.replays},
-                                                       {"max_replays_per_link", s.links.max_replays},
-                                                       {"retrains", s.links.retrains}, {"links_down", s.links.links_down}}
-                                      : nlohmann::json()},
+          {"link_layer", c.link_layer ? link_layer_json(s.links, c.ber, c.burst) : nlohmann::json()},
           {"ns_per_router_cycle", s.ns_per_router_cycle}};
 }
 
@@ -133,13 +123,7 @@ void print_run(const net::NetConfig& c, const net::Network& n, const net::NetSta
   fmt::print("  dropped        {} other slice/pod, {} outside the slice\n", s.drops_zmismatch, s.drops_out_of_shape);
   if (c.check_routes) fmt::print("  route checks   {} head-flit hops equal the oracle's\n", s.route_checks);
   if (!s.drained) fmt::print("  WARNING        measured packets did not drain within {} cycles (saturated)\n", c.drain_limit);
-  if (c.link_layer)
-    fmt::print("  link layer     BER {:g}{}: {} bits flipped, {} frames hit ({} delivered all the same), {} refused by "
-               "their CRC, {} replays (at most {} on one link end), {} retrains, {} links down; {:.4f} of the frames "
-               "sent delivered a flit\n",
-               c.ber, c.burst > 1 ? fmt::format(" in bursts of {}", c.burst) : std::string(), s.links.bits_flipped,
-               s.links.frames_hit, s.links.undetected, s.links.crc_errors, s.links.replays, s.links.max_replays,
-               s.links.retrains, s.links.links_down, s.links.goodput());
+  if (c.link_layer) fmt::print("{}", link_layer_line(s.links, c.ber, c.burst));
   fmt::print("  simulated      {} cycles in {:.2f} s = {:.0f} cycles/s ({:.0f} ns per router-cycle)\n", s.cycles,
              s.wall_seconds, s.cycles_per_second,
              s.ns_per_router_cycle);

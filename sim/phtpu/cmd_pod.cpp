@@ -187,6 +187,8 @@ void add_pod_command(CLI::App& app, Action& action) {
     std::string fault, algorithms;
     std::vector<std::string> slices;
     std::uint64_t seed = 1, max_cycles = 0;
+    double ber = 0;
+    unsigned burst = pod::PodSpec{}.burst;
     bool quiet = false;
     std::string reconfigure;
     unsigned threads = default_threads();
@@ -228,7 +230,13 @@ void add_pod_command(CLI::App& app, Action& action) {
                   "collective algorithms, comma-separated, each for the collectives that have it: concurrent, "
                   "logical or sequential (allreduce, reducescatter, allgather), lanes or translate (alltoall, "
                   "scatter, gather), relay (alltoall); default: concurrent and lanes (docs/blocks/collectives.md)");
-  cmd->add_option("--seed", o->seed, "random data")->capture_default_str();
+  cmd->add_option("--seed", o->seed, "random data (and the bit errors of --ber)")->capture_default_str();
+  cmd->add_option("--ber", o->ber,
+                  "put the link layer (CRC, sequence numbers, replay: docs/blocks/ici-link.md) at every chip port and "
+                  "flip each wire bit, electrical and optical, with this probability, 0..0.01 (0: the layer without "
+                  "errors); a link end that gives up goes down like a lost signal");
+  cmd->add_option("--burst", o->burst, "with --ber: flip this many bits in a row where an error starts (1..64)")
+      ->capture_default_str();
   cmd->add_option("--max-cycles", o->max_cycles,
                   fmt::format("stop after this many pod cycles of workloads (0: no limit; at most {}); the results "
                               "so far are written, marked incomplete, and the exit status is 1. Ctrl-C (SIGINT, "
@@ -280,6 +288,13 @@ void add_pod_command(CLI::App& app, Action& action) {
     if (o->config.empty() || given("--settle")) spec.settle_cycles = o->settle;
     if (o->config.empty() || given("--los-cycles")) spec.los_cycles = o->los;
     if (o->config.empty() || given("--timeout-cycles")) spec.timeout_cycles = o->timeout;
+    if (given("--burst") && !given("--ber")) throw UsageError("--burst shapes the bit errors of --ber: give --ber");
+    if (given("--ber")) {
+      spec.link_layer = true;
+      spec.ber = o->ber;
+      spec.burst = o->burst;
+      spec.noise_seed = o->seed;
+    }
     if (!o->slices.empty()) {
       spec.slices.clear();
       for (const auto& s : o->slices) spec.slices.push_back(pod::parse_slice(s));
@@ -627,6 +642,8 @@ void add_pod_command(CLI::App& app, Action& action) {
                          plan.chip_count(), st.flits_electrical, st.flits_optical, st.lost,
                          st.link_flits_max, st.link_flits_mean, st.packets_sent, st.packets_received, o->threads,
                          double(peak_memory_bytes()) / (1024.0 * 1024.0));
+    const net::LinkStats links = p.link_stats();
+    if (spec.link_layer) table += link_layer_line(links, spec.ber, spec.burst);
     for (const auto& fr : faults) table += fr.summary();
     if (lead) std::cout << table;
     nlohmann::json j;
@@ -653,6 +670,14 @@ void add_pod_command(CLI::App& app, Action& action) {
     j["fault_flits"] = st.fault_flits;
     j["packets_sent"] = st.packets_sent;
     j["packets_received"] = st.packets_received;
+    if (spec.link_layer) { // with the replays of every link end that replayed: which links the errors hit
+      j["link_layer"] = link_layer_json(links, spec.ber, spec.burst);
+      nlohmann::json per = nlohmann::json::array();
+      const std::vector<std::uint64_t> r = p.link_replays();
+      for (std::size_t e = 0; e < r.size(); ++e)
+        if (r[e]) per.push_back({{"chip", e / 6}, {"port", net::port_name(static_cast<net::Port>(e % 6))}, {"replays", r[e]}});
+      j["link_layer"]["replays_by_link"] = per;
+    }
     for (const auto& fr : faults) j["faults"].push_back(fr.to_json(p.plan()));
     for (const auto& r : results)
       j["results"].push_back({{"slice", r.slice + 1}, {"shape", r.shape}, {"chips", r.chips}, {"workload", r.name},
@@ -712,6 +737,12 @@ void add_pod_command(CLI::App& app, Action& action) {
     for (const auto& r : results) ok = ok && r.ok;
     for (const auto& fr : faults) ok = ok && fr.ok;
     if (!ok) std::cerr << "phtpu pod: a result did not match its reference\n";
+    // the link layer delivers nothing corrupted and never overflows its replay buffer
+    if (ok && (links.undetected || links.overflows)) {
+      std::cerr << fmt::format("phtpu pod: the link layer delivered {} corrupted frames and {} replay buffers overflowed\n",
+                               links.undetected, links.overflows);
+      ok = false;
+    }
     // without a fault every packet sent must have been received (a fault run accounts for its
     // losses in the fault report instead)
     if (ok && faults.empty() && st.packets_sent != st.packets_received) {

@@ -1,5 +1,7 @@
 #include "cli.hpp"
 
+#include "link_layer.hpp"
+
 #include <cerrno>
 #include <csignal>
 #include <cctype>
@@ -115,6 +117,33 @@ PendingFile::~PendingFile() {
   if (!keep_ || std::rename(temp_.c_str(), path_.c_str()) != 0) std::remove(temp_.c_str());
   std::remove((temp_ + ".hier").c_str());
   unregister_temp(slot_);
+}
+
+nlohmann::json link_layer_json(const net::LinkStats& s, double ber, unsigned burst) {
+  return {{"ber", ber},
+          {"burst", burst},
+          {"links", s.links},
+          {"bits_flipped", s.bits_flipped},
+          {"frames_hit", s.frames_hit},
+          {"undetected", s.undetected},
+          {"frames_sent", s.frames_sent},
+          {"flits_delivered", s.flits_delivered},
+          {"goodput", s.goodput()},
+          {"crc_errors", s.crc_errors},
+          {"replays", s.replays},
+          {"max_replays_per_link", s.max_replays},
+          {"retrains", s.retrains},
+          {"links_down", s.links_down},
+          {"overflows", s.overflows}};
+}
+
+std::string link_layer_line(const net::LinkStats& s, double ber, unsigned burst) {
+  return fmt::format("  link layer     BER {:g}{}: {} bits flipped, {} frames hit ({} delivered all the same), {} refused "
+                     "by their CRC, {} replays (at most {} on one link end), {} retrains, {} links down; {:.4f} of the "
+                     "frames sent delivered a flit\n",
+                     ber, burst > 1 ? fmt::format(" in bursts of {}", burst) : std::string(), s.bits_flipped,
+                     s.frames_hit, s.undetected, s.crc_errors, s.replays, s.max_replays, s.retrains, s.links_down,
+                     s.goodput());
 }
 
 nlohmann::json read_json(const std::string& path) {

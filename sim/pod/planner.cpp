@@ -52,6 +52,21 @@ void PodSpec::validate() const {
     throw PlanError(fmt::format("timeout_cycles (--timeout-cycles) must be at most 100000000 cycles, not {}", timeout_cycles));
   if (los_cycles == 0 && timeout_cycles == 0)
     throw PlanError("loss-of-signal detection and the slice timeout cannot both be off: a fault would never be found");
+  if (!(ber >= 0 && ber <= 0.01))
+    throw PlanError(fmt::format("the bit error rate (--ber) must be 0..0.01 (above it hardly a frame gets through), not {}", ber));
+  if (burst < 1 || burst > 64) throw PlanError(fmt::format("the burst (--burst) must be 1..64 bits, not {}", burst));
+  if ((ber > 0 || burst > 1) && !link_layer) throw PlanError("bit errors need the link layer");
+  // the link end's 64-cycle replay timeout must cover the round trip: 2 x (latency + 1) cycles
+  if (link_layer && (electrical_latency > 30 || optical_latency > 30))
+    throw PlanError(fmt::format("with the link layer (--ber) link latencies must be at most 30 cycles (its replay "
+                                "timeout must cover the round trip), not {} and {}",
+                                electrical_latency, optical_latency));
+  // the mirrors settle while what was on the old circuit drains into the dark: nothing of it
+  // reaches the new far end, whose link end starts again from sequence number 0
+  if (link_layer && settle_cycles + 1 < optical_latency + 1)
+    throw PlanError(fmt::format("with the link layer (--ber) the OCS settle time (--settle) must be at least the optical "
+                                "latency, {} cycles, not {}",
+                                optical_latency, settle_cycles));
   if (slices.empty()) throw PlanError("a pod needs at least one slice");
   unsigned cubes = 0;
   for (const SliceSpec& s : slices) {

@@ -70,6 +70,14 @@ struct PodSpec {
   /// A slice whose hosts wait while no flit moves in it for this many cycles has timed out
   /// (the software watchdog; only armed once a fault has been injected). 0: off.
   unsigned timeout_cycles = 2000;
+  /// The link layer (rtl/ici/ici_link.sv) at every chip port (phtpu pod --ber): flits cross the
+  /// links in CRC-checked, numbered frames that are replayed until acknowledged; each wire bit
+  /// flips with probability `ber`, `burst` bits at a time, from streams seeded by noise_seed.
+  /// Off: ideal wires. A link end that gives up goes down: loss of signal at its chip.
+  bool link_layer = false;
+  double ber = 0;
+  unsigned burst = 1;
+  std::uint64_t noise_seed = 1;
   std::vector<SliceSpec> slices; ///< none by default: add them, or take default_slices()
   static std::vector<SliceSpec> default_slices() { return {SliceSpec{{4, 4, 4}, false}, SliceSpec{{2, 2, 4}, true}}; }
   unsigned datacenter = 1, pod = 1; ///< the Z arm's first two fields

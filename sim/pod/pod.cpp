@@ -10,7 +10,8 @@
 
 namespace phtpu::pod {
 
-Pod::Pod(const Plan& plan, const Ranks& ranks) : plan_(plan), ranks_(ranks), ctx_(std::make_unique<VerilatedContext>()) {
+Pod::Pod(const Plan& plan, const Ranks& ranks)
+    : plan_(plan), ranks_(ranks), link_layer_(plan.spec().link_layer), ctx_(std::make_unique<VerilatedContext>()) {
   if (plan_.ocs_ports() > kOcsPortsFull)
     throw PlanError(fmt::format("the pod harness's OCS model has {} ports: at most {} racks, not {}", kOcsPortsFull,
                                 kMaxRacks, plan_.spec().racks));
@@ -37,8 +38,16 @@ Pod::Pod(const Plan& plan, const Ranks& ranks) : plan_(plan), ranks_(ranks), ctx
   for (unsigned o = 0; o < plan_.ocs_count(); ++o) {
     auto oc = std::make_unique<Ocs>();
     const std::string name = fmt::format("ocs_{}_{}", "xyz"[o / (c * c)], o % (c * c));
-    if (ocs_model_ports_ == kOcsPortsSmall) oc->m32 = std::make_unique<Vocs_switch>(ctx_.get(), name.c_str());
-    else oc->m128 = std::make_unique<Vocs_switch128>(ctx_.get(), name.c_str());
+    const bool small = ocs_model_ports_ == kOcsPortsSmall;
+    if (link_layer_) {
+      if (small) oc->w32 = std::make_unique<Vocs_switch_wire>(ctx_.get(), name.c_str());
+      else oc->w128 = std::make_unique<Vocs_switch128_wire>(ctx_.get(), name.c_str());
+      oc->word_in.resize(ocs_model_ports_);
+    } else if (small) {
+      oc->m32 = std::make_unique<Vocs_switch>(ctx_.get(), name.c_str());
+    } else {
+      oc->m128 = std::make_unique<Vocs_switch128>(ctx_.get(), name.c_str());
+    }
     oc->in.resize(ocs_model_ports_);
     oc->chip_of_port.assign(ocs_model_ports_, -1);
     oc->link_of_port.assign(ocs_model_ports_, -1);
@@ -72,6 +81,14 @@ Pod::Pod(const Plan& plan, const Ranks& ranks) : plan_(plan), ranks_(ranks), ctx
         e.latency = plan_.spec().electrical_latency;
       }
       e.ring.resize(e.latency);
+      if (link_layer_) {
+        e.words.assign(e.latency + 1, net::Wire{}); // the link end's register: one cycle more than the wire
+        if (local(i)) {
+          e.link = net::make_link_end(ctx_.get(), fmt::format("{}_link{}", ch->m->name(), p), kVcs);
+          const PodSpec& sp = plan_.spec();
+          if (sp.ber > 0) e.noise = std::make_unique<net::BitNoise>(sp.ber, sp.burst, net::wire_seed(sp.noise_seed, i * 6 + p));
+        }
+      }
     }
     if (!local(i))
       for (unsigned p = 0; p < 6; ++p)
@@ -116,6 +133,8 @@ void Pod::open_trace(const std::string& path, const std::vector<unsigned>& chips
   for (unsigned c : chips) {
     if (c >= chips_.size()) throw PodError(fmt::format("no chip {} to trace (the pod has {})", c, chips_.size()));
     chips_[c]->m->trace(trace_.get(), 99);
+    for (auto& e : chips_[c]->end)
+      if (e.link) e.link->trace(trace_.get(), 99);
     traced_[c] = 1;
   }
   for (auto& o : ocs_) o->with_model([this](auto& m) { m.trace(trace_.get(), 99); });
@@ -182,13 +201,19 @@ void Pod::cycle_phases() {
   for_units(lane, static_cast<unsigned>(ocs_.size()), [this](Lane& l, unsigned o) { step_ocs(l, o); });
   if (lanes_failed()) return;
   if (trace_) { // every chip's negative edge, the dump, then the positive edges
-    for_units(lane, chips, [&](Lane& l, unsigned u) { chip_negedge(l, first + u); });
+    for_units(lane, chips, [&](Lane& l, unsigned u) {
+      if (link_layer_) link_receive(l, first + u);
+      chip_negedge(l, first + u);
+    });
 #pragma omp single
     {
       trace_->dump(ctx_->time());
       ctx_->timeInc(5);
     }
-    for_units(lane, chips, [&](Lane& l, unsigned u) { chip_posedge(l, first + u); });
+    for_units(lane, chips, [&](Lane& l, unsigned u) {
+      chip_posedge(l, first + u);
+      if (link_layer_) link_clock(l, first + u);
+    });
 #pragma omp single
     {
       trace_->dump(ctx_->time());
@@ -196,8 +221,10 @@ void Pod::cycle_phases() {
     }
   } else { // chips meet only through links and OCSes: each chip's two edges back to back
     for_units(lane, chips, [&](Lane& l, unsigned u) {
+      if (link_layer_) link_receive(l, first + u);
       chip_negedge(l, first + u);
       chip_posedge(l, first + u);
+      if (link_layer_) link_clock(l, first + u);
     });
   }
 }
@@ -222,6 +249,7 @@ void Pod::step() {
     std::rethrow_exception(e);
   }
   if (ctx_->gotError()) throw_if_failed(*ctx_, fmt::format("the pod at cycle {}", cycle_)); // (a flag test per cycle)
+  if (link_layer_) note_links_down();
   const bool moved = merge_lanes(armed_, !in_window_);
   if (ranks_.many() && cycle_ + 1 >= window_end_) exchange_sent();
   if (in_window_) window_moved_.push_back(moved ? 1 : 0); // (run_windows settles them)
@@ -314,6 +342,31 @@ void Pod::apply_due_faults() {
 void Pod::deliver_links(Lane& lane, unsigned i) {
   {
     Chip& ch = *chips_[i];
+    if (link_layer_) // the link ends' words due now (every cycle: a link end always sends one)
+      for (unsigned p = 0; p < 6; ++p) {
+        Chip::End& e = ch.end[p];
+        net::Wire& w = e.words[cycle_ % e.words.size()];
+        const bool frame = net::frame_valid(w);
+        DropCause why{};
+        bool dropped = false;
+        if (armed_) {
+          dropped = true;
+          if (e.failed) why = DropCause::FailedLink;
+          else if (e.kind == Chip::End::Kind::Electrical && chips_[e.far_chip]->dead) why = DropCause::DeadChip;
+          else if (e.kind == Chip::End::Kind::Optical && dark_[e.ocs * ocs_model_ports_ + e.ocs_port]) why = DropCause::FailedOcsPort;
+          else dropped = false;
+        }
+        // a frame lost to a fault: its flit stays in the sender's replay buffer (its head is
+        // counted where the slice flush purges it, not here)
+        if (dropped) drop(lane, plan_.site(i).slice, why, frame, false, 0);
+        else if (e.kind == Chip::End::Kind::Electrical) chips_[e.far_chip]->end[e.far_port].word_in = w;
+        else ocs_[e.ocs]->word_in[e.ocs_port] = w;
+        if (frame) {
+          if (!dropped && e.kind == Chip::End::Kind::Electrical) ++lane.flits_electrical;
+          lane.moved = true;
+        }
+        w = net::Wire{};
+      }
     for (unsigned p = 0; p < 6; ++p) {
       Chip::End& e = ch.end[p];
       if (!e.busy) continue;
@@ -358,7 +411,7 @@ void Pod::deliver_links(Lane& lane, unsigned i) {
 // 2. one OCS: combinational circuits to the chips, then the clock edge
 void Pod::step_ocs(Lane& lane, unsigned oi) {
   Ocs& o = *ocs_[oi];
-  if (!o.any_in() && !(o.last_mask[0] | o.last_mask[1]) && !o.busy && o.ops.empty()) return;
+  if (!link_layer_ && !o.any_in() && !(o.last_mask[0] | o.last_mask[1]) && !o.busy && o.ops.empty()) return;
   o.with_model([&](auto& m) { step_ocs_model(lane, oi, m); });
 }
 
@@ -368,13 +421,24 @@ void Pod::step_ocs_model(Lane& lane, unsigned oi, M& m) {
   const unsigned ports = plan_.ocs_ports();
   ici::clear_vector(m.in_valid_i);
   ici::clear_vector(m.in_credit_i);
+  // the link ends' words, every port every cycle, as data: in_valid stays low, since whether a
+  // frame is lost is the link layer's business (a frame not yet acknowledged keeps its port from
+  // draining, so the switch loses none; a stale copy of one acknowledged may meet the dark, harmlessly)
+  if constexpr (kWireOcs<M>) {
+    for (unsigned p = 0; p < ocs_model_ports_; ++p) {
+      net::Wire& w = o.word_in[p];
+      o.flits += net::frame_valid(w);
+      for (unsigned k = 0; k < kOcsWireWords; ++k) m.in_data_i[p * kOcsWireWords + k] = w[k];
+      w = net::Wire{};
+    }
+  }
   for (unsigned w = 0; w < 2; ++w) {
     const std::uint64_t in = o.in_mask[w].exchange(0, std::memory_order_relaxed);
     o.last_mask[w] = in;
     for (std::uint64_t mask = in; mask; mask &= mask - 1) {
       const unsigned p = 64 * w + static_cast<unsigned>(__builtin_ctzll(mask));
       const LinkMsg& l = o.in[p];
-      if (l.valid) {
+      if (l.valid) { // (never with the link layer: its flits are in the words)
         ici::drive_input<kVcs>(m, p, true, l.flit);
         ++o.flits;
       }
@@ -386,8 +450,9 @@ void Pod::step_ocs_model(Lane& lane, unsigned oi, M& m) {
   for (unsigned p = 0; p < ocs_model_ports_; ++p) {
     const int c = o.chip_of_port[p];
     // a dead chip counts as drained: nothing of it will ever arrive
-    const bool drained = c < 0 || chips_[static_cast<unsigned>(c)]->dead ||
-                         ((chips_[static_cast<unsigned>(c)]->drained >> o.link_of_port[p]) & 1u);
+    // (with the link layer a port is drained once its link end has every flit acknowledged too)
+    const Chip* ch = c < 0 ? nullptr : chips_[static_cast<unsigned>(c)].get();
+    const bool drained = !ch || ch->dead || (((ch->drained & ~ch->link_busy) >> o.link_of_port[p]) & 1u);
     ici::set_field(m.drained_i, p, 1, drained ? 1u : 0u);
   }
   m.cfg_we_i = 0;
@@ -410,25 +475,44 @@ void Pod::step_ocs_model(Lane& lane, unsigned oi, M& m) {
   }
   m.clk_i = 0;
   m.eval();
+  if constexpr (kWireOcs<M>) {
+    for (unsigned q = 0; q < ports; ++q) {
+      const int c = o.chip_of_port[q];
+      if (c < 0 || !local(static_cast<unsigned>(c))) continue;
+      Chip& ch = *chips_[static_cast<unsigned>(c)];
+      const unsigned port = static_cast<unsigned>(o.link_of_port[q]);
+      net::Wire w;
+      for (unsigned k = 0; k < kOcsWireWords; ++k) w[k] = m.out_data_o[q * kOcsWireWords + k];
+      const bool dark = dark_[oi * ocs_model_ports_ + q];
+      if (armed_ && (dark || ch.end[port].failed || ch.dead)) {
+        drop(lane, plan_.site(static_cast<unsigned>(c)).slice,
+             dark ? DropCause::FailedOcsPort : ch.end[port].failed ? DropCause::FailedLink : DropCause::DeadChip,
+             net::frame_valid(w), false, 0);
+        continue;
+      }
+      ch.end[port].word_in = w; // port `port` of chip c hears only this switch
+    }
+  }
   if (ici::any_bit(m.out_valid_o) || ici::any_bit(m.out_credit_o)) {
     for (unsigned q = 0; q < ports; ++q) {
       const bool v = ici::get_field(m.out_valid_o, q, 1) != 0;
       const unsigned cr = ici::get_field(m.out_credit_o, q * kVcs, kVcs);
-      if (!v && !cr) continue;
+      if ((!v || kWireOcs<M>) && !cr) continue;
       const int c = o.chip_of_port[q];
       if (c < 0 || !local(static_cast<unsigned>(c))) continue; // (another rank's chip: its rank delivers it)
       Chip& ch = *chips_[static_cast<unsigned>(c)];
       const unsigned port = static_cast<unsigned>(o.link_of_port[q]);
-      const ici::Flit fl = v ? ici::read_output<kVcs>(m, q) : ici::Flit{};
+      const bool flit = v && !kWireOcs<M>; // (the wire OCS's valid marks a frame in a word, handled above)
+      const ici::Flit fl = flit ? ici::read_output<kVcs>(m, q) : ici::Flit{};
       const bool dark = dark_[oi * ocs_model_ports_ + q];
       if (armed_ && (dark || ch.end[port].failed || ch.dead)) {
         const int sl = plan_.site(static_cast<unsigned>(c)).slice;
         drop(lane, sl, dark ? DropCause::FailedOcsPort : ch.end[port].failed ? DropCause::FailedLink : DropCause::DeadChip,
-             v, fl.head, cr);
+             flit, fl.head, cr);
         continue;
       }
       // port `port` of chip c hears only this switch: its staged input is this thread's alone
-      if (v) {
+      if (flit) {
         LinkMsg& l = ch.in[port];
         l.valid = true;
         l.flit = fl;
@@ -453,6 +537,8 @@ void Pod::step_ocs_model(Lane& lane, unsigned oi, M& m) {
       // an unconnected port (a spare rack) is down; so is a dark one
       if (ici::get_field(m.link_up_o, p, 1)) ch.link_up.fetch_or(bit, std::memory_order_relaxed);
       else ch.link_up.fetch_and(static_cast<std::uint8_t>(~bit), std::memory_order_relaxed);
+      if (ici::get_field(m.dark_o, p, 1)) ch.dark.fetch_or(bit, std::memory_order_relaxed);
+      else ch.dark.fetch_and(static_cast<std::uint8_t>(~bit), std::memory_order_relaxed);
     }
   }
   o.was_busy = busy_now;
@@ -526,10 +612,20 @@ void Pod::chip_posedge(Lane& lane, unsigned i) {
     lane.moved = true;
     if (ov) touch(lane, i);
     for (unsigned p = 0; p < 6; ++p) {
-      const bool v = (ov >> p) & 1u;
+      bool v = (ov >> p) & 1u;
       const unsigned c = ici::input_credits<kVcs>(m, p);
       if (!v && !c) continue;
       Chip::End& e = ch.end[p];
+      if (link_layer_) { // the flit to the link end (link_clock), the credits on the ring
+        if (v) {
+          ++e.flits;
+          e.tx = ici::read_output<kVcs>(m, p);
+          e.tx_valid = true;
+          if (e.tx.head) ++ch.heads_out;
+        }
+        if (!c) continue;
+        v = false;
+      }
       LinkMsg& l = e.ring[cycle_ % e.latency];
       l.valid = v;
       l.credit = static_cast<std::uint8_t>(c);
@@ -547,6 +643,121 @@ void Pod::chip_posedge(Lane& lane, unsigned i) {
   m.h_valid_i = 0;
   m.in_valid_i = 0;
   m.out_credit_i = 0;
+}
+
+// ---- the link layer (PodSpec::link_layer) --------------------------------------------------------
+// Every chip port has a link end (rtl/ici/ici_link.sv) between the router and the wire, clocked
+// every cycle whether the chip is or not (its control slot carries an acknowledgement every
+// cycle). Its word of cycle c is on the wire from c + 1 and reaches the far end L cycles later
+// (the words ring has L + 1 slots): electrical links directly, optical ones through the wire OCS,
+// which carries the word in its data field. The noise flips bits of the words arriving at each
+// end, from the end's own random stream: the results do not depend on threads or ranks.
+
+// before the chip's edge: what each link end's wire brings; a flit it delivers enters the chip
+void Pod::link_receive(Lane& lane, unsigned i) {
+  Chip& ch = *chips_[i];
+  if (ch.dead) return;
+  for (unsigned p = 0; p < 6; ++p) {
+    Chip::End& e = ch.end[p];
+    ici::Flit f;
+    if (e.link->receive(e.word_in, e.noise.get(), f)) {
+      LinkMsg& l = ch.in[p]; // (the credits of this port's ring may be staged beside it)
+      l.valid = true;
+      l.flit = f;
+      ch.in_mask.fetch_or(1u << p, std::memory_order_relaxed);
+      lane.moved = true;
+    }
+    e.word_in = net::Wire{};
+  }
+}
+
+// after the chip's edge: each link end takes the flit the chip sent and puts its word on the wire
+void Pod::link_clock(Lane& lane, unsigned i) {
+  Chip& ch = *chips_[i];
+  std::uint8_t busy = 0;
+  for (unsigned p = 0; p < 6; ++p) {
+    Chip::End& e = ch.end[p];
+    net::Wire& out = e.words[cycle_ % e.words.size()];
+    out = net::Wire{};
+    if (ch.dead) continue; // a dead chip's link ends fall silent with it
+    // a circuit being switched: both ends of the new one start again from sequence number 0
+    e.link->set_resync(((ch.dark.load(std::memory_order_relaxed) >> p) & 1u) != 0);
+    e.link->clock(e.tx_valid ? &e.tx : nullptr, out);
+    e.tx_valid = false;
+    if (net::frame_valid(out)) lane.moved = true;
+    if (e.link->busy()) busy = static_cast<std::uint8_t>(busy | (1u << p));
+    if (!e.link->up() && !e.down_seen) {
+      e.down_seen = true;
+      lane.link_down.emplace_back(i, p);
+    }
+    if (ranks_.many() && e.kind == Chip::End::Kind::Optical) lane.sent_words.push_back({cycle_, i, p, out});
+  }
+  ch.link_busy = busy;
+}
+
+// link ends that went down this cycle (in chip and port order, whatever the threads): loss of
+// signal at that port from the next cycle, and a detection, as the loss-of-signal path does
+void Pod::note_links_down() {
+  std::vector<std::pair<unsigned, unsigned>> down;
+  for (Lane& l : lanes_) {
+    down.insert(down.end(), l.link_down.begin(), l.link_down.end());
+    l.link_down.clear();
+  }
+  if (down.empty()) return;
+  std::sort(down.begin(), down.end());
+  for (const auto& [c, p] : down) {
+    Chip& ch = *chips_[c];
+    ch.los = static_cast<std::uint8_t>(ch.los | (1u << p));
+  }
+  if (ranks_.many()) { // every rank records the detections at the exchange after this cycle
+    down_to_share_.insert(down_to_share_.end(), down.begin(), down.end());
+    return;
+  }
+  add_link_detections(down, cycle_);
+}
+
+void Pod::add_link_detections(const std::vector<std::pair<unsigned, unsigned>>& down, std::uint64_t cycle) {
+  for (const auto& [c, p] : down) {
+    Detection d;
+    d.how = Detection::How::LinkLayer;
+    d.cycle = cycle;
+    d.slice = plan_.site(c).slice;
+    d.chip = c;
+    d.port = p;
+    detections_.push_back(d);
+  }
+}
+
+net::LinkStats Pod::link_stats() const {
+  net::LinkStats s;
+  if (!link_layer_) return s;
+  for (unsigned c = first_rack_ * plan_.chips_per_rack(); c < last_rack_ * plan_.chips_per_rack(); ++c)
+    for (const auto& e : chips_[c]->end) s.add(*e.link, e.noise.get());
+  std::array<std::uint64_t, 11> v{s.links,   s.bits_flipped, s.frames_hit, s.undetected,  s.crc_errors,    s.replays,
+                                  s.retrains, s.links_down,   s.overflows,  s.frames_sent, s.flits_delivered};
+  ranks_.sum(v.data(), v.size());
+  ranks_.max(&s.max_replays, 1);
+  s.links = v[0];
+  s.bits_flipped = v[1];
+  s.frames_hit = v[2];
+  s.undetected = v[3];
+  s.crc_errors = v[4];
+  s.replays = v[5];
+  s.retrains = v[6];
+  s.links_down = v[7];
+  s.overflows = v[8];
+  s.frames_sent = v[9];
+  s.flits_delivered = v[10];
+  return s;
+}
+
+std::vector<std::uint64_t> Pod::link_replays() const {
+  if (!link_layer_) return {};
+  std::vector<std::uint64_t> r(chips_.size() * 6, 0);
+  for (unsigned c = first_rack_ * plan_.chips_per_rack(); c < last_rack_ * plan_.chips_per_rack(); ++c)
+    for (unsigned p = 0; p < 6; ++p) r[c * 6 + p] = chips_[c]->end[p].link->replays();
+  ranks_.sum(r.data(), r.size());
+  return r;
 }
 
 // ---- backdoor -------------------------------------------------------------------------------
@@ -625,11 +836,29 @@ void Pod::exchange_sent() {
   if (switching())
     for (std::uint32_t c = first_rack_ * plan_.chips_per_rack(); c < last_rack_ * plan_.chips_per_rack(); ++c) {
       put(&c, sizeof c);
-      put(&chips_[c]->drained, 1);
+      const auto fl = static_cast<std::uint8_t>(chips_[c]->drained & ~chips_[c]->link_busy);
+      put(&fl, 1);
       ++d;
     }
   std::memcpy(mine.data() + dpos, &d, sizeof d);
+  if (link_layer_) { // the link layer's optical words, and its link ends that went down (chip, port)
+    std::uint32_t nw = 0;
+    for (const Lane& l : lanes_) nw += static_cast<std::uint32_t>(l.sent_words.size());
+    put(&nw, sizeof nw);
+    for (Lane& l : lanes_) {
+      for (const SentWord& x : l.sent_words) put(&x, sizeof x);
+      l.sent_words.clear();
+    }
+    const auto nd = static_cast<std::uint32_t>(down_to_share_.size());
+    put(&nd, sizeof nd);
+    for (const auto& [c, p] : down_to_share_) {
+      const std::array<std::uint32_t, 2> cp{c, p};
+      put(cp.data(), sizeof cp);
+    }
+    down_to_share_.clear();
+  }
   const std::vector<std::uint8_t> all = ranks_.allgather(mine);
+  std::vector<std::pair<unsigned, unsigned>> down;
   std::size_t at = 0;
   auto get = [&all, &at](void* p, std::size_t k) {
     std::memcpy(p, all.data() + at, k);
@@ -653,6 +882,26 @@ void Pod::exchange_sent() {
       get(&fl, 1);
       if (r != ranks_.rank()) chips_[c]->drained = fl;
     }
+    if (!link_layer_) continue;
+    std::uint32_t nw = 0, nd = 0;
+    get(&nw, sizeof nw);
+    for (std::uint32_t i = 0; i < nw; ++i) {
+      SentWord x;
+      get(&x, sizeof x);
+      if (r == ranks_.rank()) continue;
+      Chip::End& e = chips_[x.chip]->end[x.port];
+      e.words[x.cycle % e.words.size()] = x.word;
+    }
+    get(&nd, sizeof nd);
+    for (std::uint32_t i = 0; i < nd; ++i) {
+      std::array<std::uint32_t, 2> cp{};
+      get(cp.data(), sizeof cp);
+      down.emplace_back(cp[0], cp[1]);
+    }
+  }
+  if (!down.empty()) { // (exchanged after every cycle with the link layer: the cycle just run)
+    std::sort(down.begin(), down.end());
+    add_link_detections(down, cycle_);
   }
 }
 
@@ -661,6 +910,11 @@ void Pod::exchange_sent() {
 void Pod::deliver_mirrors() {
   for (const auto& [c, p] : mirror_ends_) {
     Chip::End& e = chips_[c]->end[p];
+    if (link_layer_) {
+      net::Wire& w = e.words[cycle_ % e.words.size()];
+      if (!(armed_ && (e.failed || dark_[e.ocs * ocs_model_ports_ + e.ocs_port]))) ocs_[e.ocs]->word_in[e.ocs_port] = w;
+      w = net::Wire{};
+    }
     if (!e.busy) continue;
     LinkMsg& m = e.ring[cycle_ % e.latency];
     if (!m.any()) continue;

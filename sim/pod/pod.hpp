@@ -43,6 +43,7 @@
 
 #include "chip_regs.hpp"
 #include "coverage.hpp"
+#include "link_layer.hpp"
 #include "planner.hpp"
 #include "ranks.hpp"
 
@@ -115,12 +116,16 @@ struct Drops {
 
 /// How a fault was noticed.
 struct Detection {
-  enum class How : std::uint8_t { LinkDown, Timeout } how = How::LinkDown;
+  /// LinkDown: loss of signal; LinkLayer: a link end gave up (its replays and retrain failed);
+  /// Timeout: the slice's watchdog.
+  enum class How : std::uint8_t { LinkDown, LinkLayer, Timeout } how = How::LinkDown;
   std::uint64_t cycle = 0;
   int slice = -1;       ///< the slice of the chip that noticed (Timeout: the slice)
   unsigned chip = 0;    ///< LinkDown: the surviving chip and its port
   unsigned port = 0;
-  std::string str() const; ///< "link down at chip 5 port +x (cycle 312)", "timeout of slice 1 (cycle 2312)"
+  /// "link down at chip 5 port +x (cycle 312)", "link layer down at chip 5 port +x (cycle 1630)",
+  /// "timeout of slice 1 (cycle 2312)"
+  std::string str() const;
 };
 
 /// What flush_slice found and threw away. Packets are counted by the chips' own counters
@@ -243,6 +248,12 @@ public:
   int ocs_peer(unsigned o, unsigned port) const;
 
   PodStats stats() const;
+  /// With the link layer (PodSpec::link_layer): its counts over every chip's link ends (a link
+  /// end per chip port, the ports facing no circuit included); all 0 without it.
+  net::LinkStats link_stats() const;
+  /// Per link end, chip * 6 + port (+x -x +y -y +z -z): replays it started. Empty without the
+  /// link layer.
+  std::vector<std::uint64_t> link_replays() const;
 
   // ---- faults (see the header comment) --------------------------------------------------
   /// Schedule a fault: the part fails at the start of cycle f.cycle (now if that has passed).
@@ -278,6 +289,7 @@ private:
 
   Plan plan_;
   Ranks ranks_;
+  bool link_layer_ = false; ///< PodSpec::link_layer
   unsigned first_rack_ = 0, last_rack_ = 0; ///< this rank's racks
   unsigned owner(unsigned chip) const;      ///< the rank of the chip's rack
   void check_chip(unsigned chip) const;     ///< PodError for a chip the pod does not have
@@ -328,6 +340,11 @@ private:
   void step_ocs_model(Lane& lane, unsigned oi, M& m);
   void chip_negedge(Lane& lane, unsigned chip);
   void chip_posedge(Lane& lane, unsigned chip);
+  void link_receive(Lane& lane, unsigned chip); ///< the chip's link ends take their words (before its edge)
+  void link_clock(Lane& lane, unsigned chip);   ///< ... and send theirs (after it)
+  void note_links_down();                       ///< link ends that went down: loss of signal, detections
+  void add_link_detections(const std::vector<std::pair<unsigned, unsigned>>& down, std::uint64_t cycle);
+  std::vector<std::pair<unsigned, unsigned>> down_to_share_; ///< with ranks: this rank's links down, for the exchange
   /// After a cycle: the lanes' counters into the pod's; true if anything moved (on any rank when
   /// `global`, else on this one)
   bool merge_lanes(bool drops, bool global = true);

@@ -17,7 +17,8 @@ std::string drop_cause_name(DropCause c) {
 std::string Detection::str() const {
   static const char* ports[] = {"+x", "-x", "+y", "-y", "+z", "-z"};
   if (how == How::Timeout) return fmt::format("timeout of slice {} (cycle {})", slice + 1, cycle);
-  return fmt::format("link down at chip {} port {} (cycle {})", chip, port < 6 ? ports[port] : "?", cycle);
+  return fmt::format("{} at chip {} port {} (cycle {})", how == How::LinkLayer ? "link layer down" : "link down", chip,
+                     port < 6 ? ports[port] : "?", cycle);
 }
 
 void Pod::drop(Lane& lane, int slice, DropCause cause, bool valid, bool head, unsigned credit) {
@@ -125,11 +126,13 @@ SliceFlush Pod::flush_slice(unsigned s) {
   SliceFlush f;
   f.slice = s;
   f.cycle = cycle_;
+  std::uint64_t link_heads = 0;
   for (unsigned c : plan_.slice_chips(s)) {
     if (!local(c)) { // its rank flushes it (the counts are summed below); this rank's copies of its optical links empty
       for (auto& e : chips_[c]->end) {
         for (auto& m : e.ring) m = LinkMsg{};
         e.busy = 0;
+        std::fill(e.words.begin(), e.words.end(), net::Wire{});
       }
       continue;
     }
@@ -141,6 +144,10 @@ SliceFlush Pod::flush_slice(unsigned s) {
     if (inside < 0)
       throw std::logic_error(fmt::format("chip {}: more packets left than entered ({}): harness accounting broken", c, inside));
     f.heads_in_chips += static_cast<std::uint64_t>(inside);
+    // with the link layer the heads on the slice's links are those its chips sent and did not
+    // take in: the slice's links join only its own chips (modulo 2^64: a rank's share may be
+    // negative, the slice's sum is not)
+    if (link_layer_) link_heads += ch.heads_out - ch.heads_in;
     f.host_ops += hosts_[c].ops.size();
     hosts_[c].ops.clear();
     for (auto& e : ch.end) {
@@ -154,7 +161,14 @@ SliceFlush Pod::flush_slice(unsigned s) {
         m = LinkMsg{};
       }
       e.busy = 0;
+      if (!link_layer_) continue;
+      e.link->reset(); // both ends of every link of the slice start again from sequence number 0
+      std::fill(e.words.begin(), e.words.end(), net::Wire{});
+      e.word_in = net::Wire{};
+      e.tx_valid = false;
+      e.down_seen = false;
     }
+    ch.link_busy = 0;
     ch.in = {};
     ch.in_mask = 0;
     ch.credit_mask = 0;
@@ -171,6 +185,7 @@ SliceFlush Pod::flush_slice(unsigned s) {
     ch.host_valid = false;
     ++f.chips_reset;
   }
+  f.heads_purged += link_heads;
   std::array<std::uint64_t, 7> sum{f.pkts_sent, f.pkts_recv, f.heads_in_chips, f.host_ops, f.flits_purged, f.heads_purged,
                                    f.chips_reset};
   ranks_.sum(sum.data(), sum.size());

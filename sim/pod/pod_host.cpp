@@ -79,7 +79,7 @@ void Pod::program_routing(const Plan& plan, unsigned slice) {
 
 bool Pod::chip_quiet(unsigned i) const {
   const Chip& ch = *chips_[i];
-  if (!hosts_[i].ops.empty() || (!ch.idle && !ch.dead) || ch.in_mask || ch.credit_mask) return false;
+  if (!hosts_[i].ops.empty() || (!ch.idle && !ch.dead) || ch.in_mask || ch.credit_mask || ch.link_busy) return false;
   for (const auto& e : ch.end)
     if (e.busy) return false;
   return true;
@@ -107,7 +107,8 @@ std::uint64_t Pod::run_until_quiet(std::uint64_t limit, const std::string& what,
   while (!quiet()) {
     // with ranks, windows of L cycles between exchanges while nothing needs every cycle's
     // global state (a fault's timeouts, a cycle hook, an OCS reading every chip's drained flag)
-    if (ranks_.many() && L > 1 && !armed_ && !hook_ && !switching()) {
+    // (not with the link layer: its link ends work every cycle, quiet or not)
+    if (ranks_.many() && L > 1 && !armed_ && !hook_ && !switching() && !link_layer_) {
       // a window ends at the cycle limit, so that every rank stops on it as one process would
       const std::uint64_t w = cycle_limit_ ? std::min<std::uint64_t>(L, cycle_limit_ > cycle_ ? cycle_limit_ - cycle_ : 0) : L;
       if (w == 0) stop_now();

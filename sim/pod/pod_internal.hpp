@@ -9,8 +9,11 @@
 #include "Vchip_top__Dpi.h"
 #include "Vocs_switch.h"
 #include "Vocs_switch128.h"
+#include "Vocs_switch128_wire.h"
+#include "Vocs_switch_wire.h"
 #include "ici_flit.hpp"
 #include "ici_router_port.hpp"
+#include "link_layer.hpp"
 #include "rtl_assert.hpp"
 #include "svdpi.h"
 #include "verilated.h"
@@ -23,6 +26,7 @@
 #include <atomic>
 #include <chrono>
 #include <exception>
+#include <type_traits>
 
 namespace phtpu::pod {
 
@@ -48,6 +52,18 @@ struct Sent {
   std::uint32_t chip = 0, port = 0;
   LinkMsg msg;
 };
+/// With the link layer: the wire word a chip's link end put on an optical link.
+struct SentWord {
+  std::uint64_t cycle = 0;
+  std::uint32_t chip = 0, port = 0;
+  net::Wire word{};
+};
+
+/// The wire OCS models carry the link layer's word in their data field (tb/CMakeLists.txt: FlitW 224).
+inline constexpr unsigned kOcsWireWords = 7;
+static_assert(kOcsWireWords == net::kWireWords, "the wire OCS's data field holds one link-layer word");
+template <class M>
+inline constexpr bool kWireOcs = std::is_same_v<M, Vocs_switch_wire> || std::is_same_v<M, Vocs_switch128_wire>;
 
 /// A chip model's DPI scope for the memory backdoor (Pod::peek/poke/stat): <model name>.chip_top<below_top>.
 inline svScope chip_scope(const Vchip_top& m, const char* below_top) {
@@ -61,6 +77,9 @@ inline svScope chip_scope(const Vchip_top& m, const char* below_top) {
 using detail::kVcs;
 using detail::LinkMsg;
 using detail::Sent;
+using detail::SentWord;
+using detail::kOcsWireWords;
+using detail::kWireOcs;
 using detail::chip_scope;
 using detail::now_seconds;
 
@@ -82,33 +101,54 @@ struct Pod::Chip {
     unsigned busy = 0; // messages in the ring
     std::uint64_t flits = 0; // sent on this link, for the load statistics
     bool failed = false;     // a link fault: both directions dropped
+    // with the link layer (PodSpec::link_layer): the flits ride the link end's wire words, the
+    // ring above carries only credits
+    std::unique_ptr<net::LinkEnd> link;
+    std::unique_ptr<net::BitNoise> noise; // on the wire into this end
+    net::Wire word_in{};                  // what the wire brings this cycle (deliver_links, step_ocs)
+    std::vector<net::Wire> words;         // this end's words on their way: latency + 1 slots
+    ici::Flit tx{};                       // the flit the chip sent this cycle
+    bool tx_valid = false;
+    bool down_seen = false;               // its link_up_o fall was reported
   };
   std::array<End, 6> end;
   std::array<LinkMsg, 6> in{}; // staged inputs of this cycle
   std::atomic<unsigned> in_mask{0}, credit_mask{0};
   std::atomic<std::uint8_t> link_up{0x3F};
+  std::atomic<std::uint8_t> dark{0};  // ports whose OCS circuit is being switched (ocs_switch dark_o)
   std::uint8_t drained = 0x3F;
   bool idle = false;
   bool clock_now = false;
   bool host_valid = false;
   bool dead = false;          // a chip fault: never clocked again
   std::uint8_t los = 0;       // loss of signal per port: link_up_i forced low
+  std::uint8_t link_busy = 0; // link ends with flits not yet acknowledged (not drained)
   std::uint64_t heads_in = 0, heads_out = 0; // head flits in from links, out to links (since the last flush)
 };
 
 struct Pod::Ocs {
   // one of the two switch sizes (tb/CMakeLists.txt): with_model() calls f with the one there is
+  // (with the link layer: the ones that carry its wire word)
   std::unique_ptr<Vocs_switch> m32;
   std::unique_ptr<Vocs_switch128> m128;
+  std::unique_ptr<Vocs_switch_wire> w32;
+  std::unique_ptr<Vocs_switch128_wire> w128;
   template <class F>
   decltype(auto) with_model(F&& f) {
-    return m32 ? f(*m32) : f(*m128);
+    if (m32) return f(*m32);
+    if (m128) return f(*m128);
+    if (w32) return f(*w32);
+    return f(*w128);
   }
   template <class F>
   decltype(auto) with_model(F&& f) const {
-    return m32 ? f(static_cast<const Vocs_switch&>(*m32)) : f(static_cast<const Vocs_switch128&>(*m128));
+    if (m32) return f(static_cast<const Vocs_switch&>(*m32));
+    if (m128) return f(static_cast<const Vocs_switch128&>(*m128));
+    if (w32) return f(static_cast<const Vocs_switch_wire&>(*w32));
+    return f(static_cast<const Vocs_switch128_wire&>(*w128));
   }
   std::vector<LinkMsg> in;
+  std::vector<net::Wire> word_in; // with the link layer: the words at each port this cycle
   std::array<std::atomic<std::uint64_t>, 2> in_mask{}; // ports with a message this cycle
   std::array<std::uint64_t, 2> last_mask{};
   bool any_in() const { return in_mask[0].load(std::memory_order_relaxed) | in_mask[1].load(std::memory_order_relaxed); }
@@ -131,6 +171,8 @@ struct alignas(64) Pod::Lane {
   std::exception_ptr error;                          // the first failure, by work unit
   std::size_t error_unit = 0;
   std::vector<Sent> sent;                            // with several ranks: optical messages sent
+  std::vector<SentWord> sent_words;                  // ... and link-layer words
+  std::vector<std::pair<unsigned, unsigned>> link_down; // (chip, port): link ends that went down this cycle
 };
 
 } // namespace phtpu::pod

@@ -606,7 +606,7 @@ nlohmann::json FaultReport::to_json(const Plan& plan) const {
   using nlohmann::json;
   json d = json::array();
   for (const Detection& x : detections)
-    d.push_back({{"cycle", x.cycle}, {"how", x.how == Detection::How::LinkDown ? "link-down" : "timeout"},
+    d.push_back({{"cycle", x.cycle}, {"how", x.how == Detection::How::LinkDown ? "link-down" : x.how == Detection::How::LinkLayer ? "link-layer" : "timeout"},
                  {"chip", x.chip}, {"port", x.port}, {"text", x.str()}});
   json drops_j;
   for (unsigned k = 0; k < kDropCauses; ++k)
