@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The link layer (rtl/ici/ici_link.sv) on the network harness: goodput against the bit error
-# rate, its cost in cells and latency; printed as a Markdown section for docs/PERF.md, with the
-# figure docs/perf/link_goodput.svg. Usage: scripts/bench-link.sh BUILD_DIR [FIGURE.svg]
+# The link layer (rtl/ici/ici_link.sv): the 64-chip all-to-all's goodput on the scaled pod against
+# the bit error rate, the layer's cost in cells, latency (the network harness) and simulation
+# speed; printed as a Markdown section for docs/PERF.md, with the figure docs/perf/link_goodput.svg. Usage: scripts/bench-link.sh BUILD_DIR [FIGURE.svg]
 # (called by scripts/bench.sh). The cell counts come from yosys (scripts/rtl-check.sh synth).
 set -euo pipefail
 shopt -s inherit_errexit
@@ -10,66 +10,99 @@ figure=${2:-docs/perf/link_goodput.svg}
 phtpu="$build/phtpu"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-# 64 routers, every one sending 4-flit packets to uniform random destinations as fast as its
-# credits allow (the all-to-all pattern at saturation); the same seed for every point, so only
-# the bit errors differ between them
-base=(net --shape 4x4x4 --cube 4x4x4 --traffic uniform --rate 1.0 --packet-flits 4 --warmup 1000
-      --cycles "${LINK_BENCH_CYCLES:-10000}" --seed 1 -q)
+# The 64-chip all-to-all on the scaled pod (8 racks of 2x2x2 chips, one 4x4x4 slice: in-cube
+# links of 1 cycle, optical ones of 4 through the OCS), the link layer at every chip port, each
+# wire bit flipping at the BER; three seeds (data and noise) a point. The all-to-all is verified
+# against its definition in every run (phtpu pod exits non-zero otherwise).
+bytes=${LINK_BENCH_BYTES:-64KiB}
+base=(pod --cube 2x2x2 --racks 8 --slice 4x4x4 --workload alltoall --bytes "$bytes" -q)
+seeds=(1 2 3)
 field() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2], {}, d))" "$1" "$2"; }
-run() { # run NAME ARGS...: one point, its JSON in $tmp/NAME.json
+mean() { python3 -c "import sys; v=[float(x) for x in sys.argv[1:]]; print(sum(v)/len(v))" "$@"; }
+run() { # run NAME ARGS...: one point per seed, its JSON in $tmp/NAME.SEED.json
   local name=$1; shift
-  "$phtpu" "${base[@]}" "$@" --json "$tmp/$name.json" >/dev/null
+  for s in "${seeds[@]}"; do "$phtpu" "${base[@]}" --seed "$s" "$@" --json "$tmp/$name.$s.json" >/dev/null; done
 }
+cycles_of() { for s in "${seeds[@]}"; do field "$tmp/$1.$s.json" 'results[0]["cycles"]'; done; }
 run none
 bers=(0 1e-9 1e-8 1e-7 1e-6 1e-5 1e-4 1e-3)
 for b in "${bers[@]}"; do run "$b" --ber "$b"; done
-ref=$(field "$tmp/0.json" accepted)
+# goodput: the error-free run's cycles over this run's, seed by seed (the same data), averaged
+goodput() { python3 -c "
+import json,sys
+a=[json.load(open(f'$tmp/0.{s}.json'))['results'][0]['cycles'] for s in sys.argv[2:]]
+b=[json.load(open(f'$tmp/{sys.argv[1]}.{s}.json'))['results'][0]['cycles'] for s in sys.argv[2:]]
+r=[x/y for x,y in zip(a,b)]
+print(100*sum(r)/len(r), 100*min(r), 100*max(r))" "$1" "${seeds[@]}"; }
 
 echo "## The link layer (rtl/ici/ici_link.sv)"
 echo
-echo "Goodput against the bit error rate of every wire bit: \`phtpu ${base[*]} --ber BER\` (64 routers,"
-echo "each sending 4-flit packets to uniform random destinations as fast as credits allow, the"
-echo "all-to-all pattern at saturation; the same traffic at every point). Goodput: flits delivered per"
-echo "router per cycle in the measurement window, against the same run with the link layer and no"
-echo "errors; at saturation this varies by about 1.5 % from one seed (or one perturbation) to the"
-echo "next (0.647, 0.637 and 0.646 flits/router/cycle with seeds 1, 2 and 3 and no errors), so below 10⁻⁵ the"
-echo "differences are noise. Frames that delivered a flit: flits the link ends delivered over frames"
-echo "they sent (first sends and replays), the layer's own efficiency on this traffic. Model:"
-echo "\`phtpu model --link-efficiency BER\` (docs/blocks/ici-link.md, \"Model\")."
+echo "Goodput of the 64-chip all-to-all against the bit error rate of every wire bit: \`phtpu ${base[*]}"
+echo "--seed S --ber BER\` (the scaled pod's 4x4x4 slice of 2x2x2 racks: in-cube links of 1 cycle,"
+echo "optical ones of 4 through the OCS; $bytes per chip; a link end at every chip port; seeds 1, 2"
+echo "and 3, which set the data and the noise). Every run is verified against the all-to-all's"
+echo "definition. Goodput: the all-to-all's cycles with the link layer and no errors over its cycles"
+echo "at the BER, seed by seed, the mean (and the least and most of the three). A few flipped bits"
+echo "change which packet wins an arbiter, and the all-to-all's congested finish moves by a few per"
+echo "cent either way, so below 10⁻⁵ the points scatter around 100 %. Frames that delivered a flit:"
+echo "flits the link ends delivered over frames they sent (first sends and replays), the layer's own"
+echo "efficiency. Model: \`phtpu model --link-efficiency BER\` (docs/blocks/ici-link.md, \"Model\"; for"
+echo "1-cycle wires)."
 echo
-echo "| BER | delivered flits/router/cycle | of error-free | frames that delivered a flit | model | latency avg, cycles | frames hit | replays | most on one link end |"
-echo "|---|---|---|---|---|---|---|---|---|"
-printf '| no link layer | %.3f | %.1f %% | | | %.1f | | | |\n' "$(field "$tmp/none.json" accepted)" \
-  "$(python3 -c "print(100*$(field "$tmp/none.json" accepted)/$ref)")" "$(field "$tmp/none.json" 'latency["avg"]')"
+echo "| BER | all-to-all cycles (mean) | goodput, of error-free (least, most) | frames that delivered a flit | model | bits flipped | frames hit | replays | most on one link end | retrains |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
+printf '| no link layer | %.0f | %.1f %% | | | | | | | |\n' "$(mean $(cycles_of none))" \
+  "$(python3 -c "print(100*$(mean $(cycles_of 0))/$(mean $(cycles_of none)))")"
 : > "$tmp/points.dat"
 for b in "${bers[@]}"; do
-  f="$tmp/$b.json"
-  acc=$(field "$f" accepted)
-  pct=$(python3 -c "print(100*$acc/$ref)")
+  read -r g lo hi < <(goodput "$b")
+  sum1() { local t=0; for s in "${seeds[@]}"; do t=$(python3 -c "print($t+$(field "$tmp/$b.$s.json" "$1"))"); done; echo "$t"; }
+  link=$(python3 -c "
+import json
+d=[json.load(open(f'$tmp/$b.{s}.json'))['link_layer'] for s in '${seeds[*]}'.split()]
+print(100*sum(x['flits_delivered'] for x in d)/sum(x['frames_sent'] for x in d))")
+  most=$(python3 -c "
+import json
+print(max(json.load(open(f'$tmp/$b.{s}.json'))['link_layer']['max_replays_per_link'] for s in '${seeds[*]}'.split()))")
   model=$("$phtpu" model --link-efficiency "$b")
-  link=$(python3 -c "print(100*$(field "$f" 'link_layer["goodput"]'))")
-  printf '| %s | %.3f | %.1f %% | %.2f %% | %.2f %% | %.1f | %s | %s | %s |\n' "$b" "$acc" "$pct" "$link" "$(python3 -c "print(100*$model)")" \
-    "$(field "$f" 'latency["avg"]')" "$(field "$f" 'link_layer["frames_hit"]')" "$(field "$f" 'link_layer["replays"]')" \
-    "$(field "$f" 'link_layer["max_replays_per_link"]')"
-  [ "$b" != 0 ] && echo "$b $pct $link $(python3 -c "print(100*$model)")" >> "$tmp/points.dat"
+  printf '| %s | %.0f | %.1f %% (%.1f, %.1f) | %.2f %% | %.2f %% | %s | %s | %s | %s | %s |\n' "$b" "$(mean $(cycles_of "$b"))" \
+    "$g" "$lo" "$hi" "$link" "$(python3 -c "print(100*$model)")" "$(sum1 'link_layer["bits_flipped"]')" \
+    "$(sum1 'link_layer["frames_hit"]')" "$(sum1 'link_layer["replays"]')" "$most" "$(sum1 'link_layer["retrains"]')"
+  [ "$b" != 0 ] && echo "$b $g $lo $hi $link $(python3 -c "print(100*$model)")" >> "$tmp/points.dat"
 done
+echo
+echo "(bits flipped, frames hit, replays and retrains: the three seeds' sums; most on one link end: the most of any run)"
 gnuplot <<GP
 set terminal svg size 640,400 font "sans,11"
 set output "$figure"
 set logscale x
 set format x "10^{%L}"
 set xlabel "bit error rate"
-set ylabel "goodput, % of error-free"
-set yrange [0:105]
+set ylabel "% of error-free"
+set yrange [0:110]
 set key bottom left
 set grid
-set title "64-router all-to-all traffic at saturation, link layer on every link"
-plot "$tmp/points.dat" using 1:2 with linespoints lw 2 pt 7 title "flits delivered, of error-free (measured)", \
-     "$tmp/points.dat" using 1:3 with linespoints lw 2 pt 5 title "frames that delivered a flit (measured)", \
-     "$tmp/points.dat" using 1:4 with lines dt 2 lw 2 title "model"
+set title "64-chip all-to-all ($bytes per chip) on the scaled pod, link layer on every link"
+plot "$tmp/points.dat" using 1:2:3:4 with yerrorlines lw 2 pt 7 title "goodput (measured, 3 seeds)", \
+     "$tmp/points.dat" using 1:5 with linespoints lw 2 pt 5 title "frames that delivered a flit (measured)", \
+     "$tmp/points.dat" using 1:6 with lines dt 2 lw 2 title "model"
 GP
 echo
 echo "Figure: [perf/link_goodput.svg](perf/link_goodput.svg)."
+echo
+# the layer's cost without errors, beside ideal wires one cycle longer (credits included)
+"$phtpu" "${base[@]}" --optical-latency 5 --electrical-latency 2 --json "$tmp/longer.json" >/dev/null
+c_none=$(field "$tmp/none.1.json" 'results[0]["cycles"]'); c_zero=$(field "$tmp/0.1.json" 'results[0]["cycles"]')
+c_longer=$(field "$tmp/longer.json" 'results[0]["cycles"]')
+printf 'The cost of the layer without errors: the all-to-all takes %.0f %% longer than on ideal wires (%s\nagainst %s cycles), the cost of one more cycle a hop in a congested pattern whose links wait on\ncredits. Ideal wires one cycle longer each, credits included, take %s cycles (`phtpu %s\n--optical-latency 5 --electrical-latency 2`).\n\n' \
+  "$(python3 -c "print(100*($c_zero/$c_none-1))")" "$c_zero" "$c_none" "$c_longer" "${base[*]}"
+# the pod harness's speed with the layer: one thread, the error-free all-to-all
+"$phtpu" "${base[@]}" --threads 1 --json "$tmp/p0.json" >/dev/null
+"$phtpu" "${base[@]}" --threads 1 --ber 0 --json "$tmp/p1.json" >/dev/null
+p0=$(python3 -c "print($(field "$tmp/p0.json" cycles)/$(field "$tmp/p0.json" wall_seconds))")
+p1=$(python3 -c "print($(field "$tmp/p1.json" cycles)/$(field "$tmp/p1.json" wall_seconds))")
+printf 'Pod speed (`phtpu %s --threads 1`, with and without `--ber 0`): %.0f against %.0f cycles/s, %.1f times slower with the layer (every link end and OCS evaluated every cycle).\n' \
+  "${base[*]}" "$p1" "$p0" "$(python3 -c "print($p0/$p1)")"
 echo
 # zero-load latency: single flits at a tiny load, with and without the link layer
 "$phtpu" net --shape 4x4x4 --rate 0.002 --cycles 20000 --warmup 100 --seed 1 -q --json "$tmp/z0.json" >/dev/null
