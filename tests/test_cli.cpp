@@ -418,6 +418,29 @@ TEST_CASE("phtpu pod --ber runs the workloads over the link layer and reports it
   CHECK(sum == l["replays"].get<std::uint64_t>());
   CHECK(d["packets_sent"] == d["packets_received"]);
   CHECK(d["lost"] == 0);
+  CHECK(l["ber_links"].empty());
+  // one link's own rate (a chip by its phext coordinate): only its two ends replay
+  const std::string coord = run("pod --cube 2x2x2 --racks 2 --slice 2x2x4 --workload allreduce --bytes 256 -q "
+                                "--plan-json " + (scratch() / "plan.json").string()).status == 0
+                                ? nlohmann::json::parse(slurp(scratch() / "plan.json"))["chips"][4]["coordinate"].get<std::string>()
+                                : std::string();
+  REQUIRE(!coord.empty());
+  const auto r2 = run("pod --cube 2x2x2 --racks 2 --slice 2x2x4 --workload alltoall --bytes 4KiB --ber-link '" + coord +
+                      ".+x=1e-3' -q --json " + j.string());
+  INFO(r2.err);
+  REQUIRE(r2.status == 0);
+  const auto d2 = nlohmann::json::parse(slurp(j));
+  CHECK(d2["link_layer"]["ber"] == 0);
+  CHECK(d2["link_layer"]["ber_links"][0]["chip"] == 4);
+  CHECK(d2["link_layer"]["ber_links"][0]["ber"] == 1e-3);
+  for (const auto& e : d2["link_layer"]["replays_by_link"])
+    CHECK(((e["chip"] == 4 && e["port"] == "+X") || (e["chip"] == 5 && e["port"] == "-X")));
+  CHECK(d2["link_layer"]["replays"].get<std::uint64_t>() > 0);
+  // one link named twice, even spelt differently, is refused
+  const auto r3 = run("pod --cube 2x2x2 --racks 2 --slice 2x2x4 --workload allreduce --bytes 256 -q "
+                      "--ber-link 4.+x=1e-4 --ber-link 4.+X=1e-5");
+  CHECK(r3.status == 1);
+  CHECK(r3.err.find("names link 4.+X twice") != std::string::npos);
   // without --ber there is no link layer
   REQUIRE(run("pod --cube 2x2x2 --racks 2 --slice 2x2x4 --workload allreduce --bytes 256 -q --json " + j.string()).status == 0);
   CHECK(!nlohmann::json::parse(slurp(j)).contains("link_layer"));

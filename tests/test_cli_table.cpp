@@ -274,7 +274,9 @@ TEST_CASE("hostile input: pod", "[cli][table]") {
                 {"--reconfigure 1x:2x2x2", 1}, {"--reconfigure 2:2x2x2", 1}, {"--algorithm concurrent,concurrent", 1},
                 {"--fault chip:0@10", 1}, {"--trace-chips 8", 1}, {"--workload allreduce,", 2}, {"--bytes 256,,512", 2},
                 {"--workload dp", 2}, {"--ber 0.5", 1}, {"--ber 1e-4 --burst 65", 1}, {"--burst 4", 2},
-                {"--ber 0 --optical-latency 31", 1}, {"--ber 0 --settle 3", 1}}, {"--config"}, {}});
+                {"--ber 0 --optical-latency 31", 1}, {"--ber 0 --settle 3", 1}, {"--ber-link 0.+x", 1},
+                {"--ber-link 0.+w=1e-4", 1}, {"--ber-link 8.+x=1e-4", 1}, {"--ber-link 0.+x=0.5", 1}},
+               {"--config"}, {}});
 }
 
 TEST_CASE("hostile input: model", "[cli][table]") {

@@ -155,6 +155,39 @@ TEST_CASE("pod link layer: a failed link is found by the link layer alone, and r
   CHECK(r.ocs_lost == 0);
 }
 
+TEST_CASE("pod link layer: one link's own bit error rate hits that link alone, both ways, electrical or optical",
+          "[pod][link]") {
+  PodSpec spec;
+  spec.cube = 2;
+  spec.racks = 2;
+  spec.slices = {parse_slice("2x2x4")};
+  spec = layered(spec, 0);
+  const bool optical = GENERATE(false, true);
+  // +z links, on the 4-chip z rings (the 2-chip x and y rings carry traffic one way only): chip 0
+  // (rack 0, local (0,0,0)) to chip 4's -z in the rack, or chip 4 (local (0,0,1)) through OCS z.0
+  // to rack 1's chip 8 (local (0,0,0)), its -z
+  const unsigned chip = optical ? 4u : 0u, port = 4, far_chip = optical ? 8u : 4u, far_port = 5;
+  CAPTURE(optical);
+  Pod pod{Plan(spec)};
+  pod.set_link_ber(chip, port, 1e-3);
+  const RunResult r = run_collective(pod, Collective::AllToAll, 0, 4096, 2);
+  INFO(r.detail);
+  REQUIRE(r.ok);
+  check_nothing_lost(pod);
+  const net::LinkStats ls = pod.link_stats();
+  CHECK(ls.undetected == 0);
+  CHECK(ls.bits_flipped > 0);
+  const std::vector<std::uint64_t> per = pod.link_replays();
+  // a frame hit on its way into the chip is replayed by the far end, one into the far end by the chip
+  CHECK(per[chip * 6 + port] > 0);
+  CHECK(per[far_chip * 6 + far_port] > 0);
+  for (std::size_t e = 0; e < per.size(); ++e)
+    if (e != chip * 6 + port && e != far_chip * 6 + far_port) CHECK(per[e] == 0);
+  CHECK_THROWS_AS(pod.set_link_ber(4, 6, 1e-3), PodError);
+  CHECK_THROWS_AS(pod.set_link_ber(16, 0, 1e-3), PodError);
+  CHECK_THROWS_AS(pod.set_link_ber(4, 0, 0.5), PodError);
+}
+
 TEST_CASE("pod link layer: the results and the noise do not depend on the thread count", "[pod][link][threads]") {
   PodSpec spec;
   spec.cube = 2;

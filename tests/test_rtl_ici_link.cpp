@@ -133,6 +133,7 @@ struct Pair {
   std::array<std::uint64_t, 4> frames_hit_by{}; // frames (valid ones) with 1, 2, 3, more flipped bits
   bool cut = false;                              // every bit on both wires inverted (a dead link)
   bool busy_b_seen = false;                      // b's busy_o was high while a lacked flits b sent
+  bool unacked_ok = true;                        // ... and unacked_o counted at least those
   Pair(std::uint64_t seed, unsigned lat, double e) : a(seed + 1), b(seed + 2), latency(lat), ber(e), noise(seed + 3) {
     for (unsigned i = 0; i < lat; ++i) {
       ab.push_back({});
@@ -222,7 +223,11 @@ struct Pair {
       cycle();
       // busy_o: flits not yet acknowledged (the count is the sequence numbers sent to the far end
       // minus those it took, plus any in flight: at least one while the far end lacks some)
-      if (a.got.size() < b.sent.size()) busy_b_seen = busy_b_seen || b.dut->busy_o;
+      if (a.got.size() < b.sent.size()) {
+        busy_b_seen = busy_b_seen || b.dut->busy_o;
+        // unacked_o: at least the flits a lacks, at most the replay buffer
+        unacked_ok = unacked_ok && b.dut->unacked_o >= b.sent.size() - a.got.size() && b.dut->unacked_o <= 2 * kVcs * kBufDepth;
+      }
     }
     a.sending = b.sending = false;
     for (std::uint64_t i = 0; i < 200000 && (a.got.size() < b.sent.size() || b.got.size() < a.sent.size()); ++i) cycle();
@@ -351,9 +356,11 @@ TEST_CASE("link layer: at BER 1e-3 and 1e-4 with random backpressure every flit 
       CHECK(p.b.dut->err_overflow_o == 0);
       // busy_o: high while b's flits were missing at a; low once every flit is acknowledged
       CHECK(p.busy_b_seen);
+      CHECK(p.unacked_ok);
       for (unsigned i = 0; i < 4 * 64 && (p.a.dut->busy_o || p.b.dut->busy_o); ++i) p.cycle();
       CHECK(p.a.dut->busy_o == 0);
       CHECK(p.b.dut->busy_o == 0);
+      CHECK(p.b.dut->unacked_o == 0);
       WARN(fmt::format("BER {:g}, latency {}: {} + {} flits, {} bits flipped, {} frames hit ({} by 1 bit, {} by 2, {} "
                        "by 3, {} by more), {} CRC errors, {} + {} replays",
                        ber, latency, p.a.sent.size(), p.b.sent.size(), p.flips, p.frames_hit, p.frames_hit_by[0],
@@ -404,7 +411,7 @@ TEST_CASE("link layer: both ends resynchronised (an OCS circuit switched) start 
   p.b.dut->resync_i = 0;
   for (auto& w : p.ab) w = Bits{};
   for (auto& w : p.ba) w = Bits{};
-  // the state the wire shows is its start: sequence number 0 acknowledged, no frame
+  // the wire shows the reset state: no frame, no control codeword yet
   CHECK(p.a.wire_out() == Bits{});
   p.a.sending = p.b.sending = true;
   p.run(3000);

@@ -93,8 +93,9 @@ module ici_link #(
   output logic [WireW-1:0]        wire_o,
   input  wire logic [WireW-1:0]   wire_i,
   // Status
-  output logic                    link_up_o,        ///< 0 once the link has gone down (sticky)
+  output logic                    link_up_o,        ///< 0 once the link has gone down (until a reset or resync_i)
   output logic                    busy_o,           ///< flits sent and not yet acknowledged (the link is up)
+  output logic [SeqW-1:0]         unacked_o,        ///< flits held for replay: taken and not yet acknowledged
   output logic [31:0]             crc_errors_o,     ///< frames and control slots that failed their CRC (saturating)
   output logic [31:0]             replays_o,        ///< replays started (saturating)
   output logic [31:0]             retrains_o,       ///< retrains (saturating)
@@ -192,6 +193,7 @@ module ici_link #(
   // a link end that is not busy holds nothing the far end still needs: what a pod's OCS waits
   // for before it switches the circuit (with the router's own drained flag)
   assign busy_o = wr_q != ack_q && !down_q;
+  assign unacked_o = wr_q - ack_q;
   assign crc_errors_o = crc_err_q;
   assign replays_o = replays_q;
   assign retrains_o = retrains_q;

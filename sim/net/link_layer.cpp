@@ -88,6 +88,7 @@ struct EndT final : LinkEnd {
   std::uint64_t retrains() const override { return retrain_base + m.retrains_o; }
   bool up() const override { return m.link_up_o; }
   bool busy() const override { return m.busy_o; }
+  unsigned unacked() const override { return m.unacked_o; }
   bool overflow() const override { return m.err_overflow_o; }
   void trace(VerilatedFstC* tfp, int levels) override { m.trace(tfp, levels); }
 };
@@ -106,6 +107,11 @@ std::uint64_t wire_seed(std::uint64_t seed, std::uint64_t index) {
 // ---- BitNoise ---------------------------------------------------------------------------------
 BitNoise::BitNoise(double ber, unsigned burst, std::uint64_t seed) : ber_(ber), burst_(burst), rng_(seed) {
   if (ber_ > 0) gap_ = std::geometric_distribution<std::uint64_t>(ber_)(rng_);
+}
+
+void BitNoise::set_rate(double ber) {
+  ber_ = ber;
+  gap_ = ber_ > 0 ? std::geometric_distribution<std::uint64_t>(ber_)(rng_) : 0;
 }
 
 bool BitNoise::corrupt(Wire& w, unsigned bits, unsigned frame) {

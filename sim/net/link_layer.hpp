@@ -47,6 +47,8 @@ public:
   bool corrupt(Wire& w, unsigned bits, unsigned frame);
   std::uint64_t flipped() const { return flipped_; }
   bool active() const { return ber_ > 0; }
+  /// From now on flip at `ber` (the stream and the count go on).
+  void set_rate(double ber);
 
 private:
   double ber_;
@@ -75,6 +77,7 @@ public:
   virtual std::uint64_t retrains() const = 0;
   virtual bool up() const = 0;
   virtual bool busy() const = 0;     ///< flits sent and not yet acknowledged (busy_o)
+  virtual unsigned unacked() const = 0; ///< flits held for replay (unacked_o), the link up or down
   virtual bool overflow() const = 0;
   virtual void trace(VerilatedFstC* tfp, int levels) = 0;
   unsigned vcs() const { return vcs_; }

@@ -185,7 +185,7 @@ void add_pod_command(CLI::App& app, Action& action) {
              olat = pod::PodSpec{}.optical_latency, settle = pod::PodSpec{}.settle_cycles;
     unsigned los = pod::PodSpec{}.los_cycles, timeout = pod::PodSpec{}.timeout_cycles;
     std::string fault, algorithms;
-    std::vector<std::string> slices;
+    std::vector<std::string> slices, ber_links;
     std::uint64_t seed = 1, max_cycles = 0;
     double ber = 0;
     unsigned burst = pod::PodSpec{}.burst;
@@ -237,6 +237,9 @@ void add_pod_command(CLI::App& app, Action& action) {
                   "errors); a link end that gives up goes down like a lost signal");
   cmd->add_option("--burst", o->burst, "with --ber: flip this many bits in a row where an error starts (1..64)")
       ->capture_default_str();
+  cmd->add_option("--ber-link", o->ber_links,
+                  "N.P=BER: the bit error rate of one link, both directions, in place of --ber's (N a chip number "
+                  "or phext coordinate, P +x -x +y -y +z -z; repeat for more); puts the link layer on like --ber");
   cmd->add_option("--max-cycles", o->max_cycles,
                   fmt::format("stop after this many pod cycles of workloads (0: no limit; at most {}); the results "
                               "so far are written, marked incomplete, and the exit status is 1. Ctrl-C (SIGINT, "
@@ -288,8 +291,9 @@ void add_pod_command(CLI::App& app, Action& action) {
     if (o->config.empty() || given("--settle")) spec.settle_cycles = o->settle;
     if (o->config.empty() || given("--los-cycles")) spec.los_cycles = o->los;
     if (o->config.empty() || given("--timeout-cycles")) spec.timeout_cycles = o->timeout;
-    if (given("--burst") && !given("--ber")) throw UsageError("--burst shapes the bit errors of --ber: give --ber");
-    if (given("--ber")) {
+    if (given("--burst") && !given("--ber") && !given("--ber-link"))
+      throw UsageError("--burst shapes the bit errors of --ber: give --ber or --ber-link");
+    if (given("--ber") || given("--ber-link")) {
       spec.link_layer = true;
       spec.ber = o->ber;
       spec.burst = o->burst;
@@ -340,6 +344,29 @@ void add_pod_command(CLI::App& app, Action& action) {
       recon_slice = static_cast<int>(n) - 1;
       recon_spec = pod::parse_slice(o->reconfigure.substr(colon + 1));
       (void)plan.with_slice(static_cast<unsigned>(recon_slice), recon_spec); // fail before the run
+    }
+    // --ber-link: links of the plan, each once, rates in range (before the run)
+    struct LinkBer {
+      unsigned chip = 0, port = 0;
+      double ber = 0;
+    };
+    std::vector<LinkBer> link_bers;
+    for (const std::string& t : o->ber_links) {
+      const auto eq = t.find('=');
+      if (eq == std::string::npos)
+        throw InputError(fmt::format("--ber-link wants N.P=BER, e.g. 4.+x=1e-4, not '{}'", phext::printable(t)));
+      std::pair<unsigned, unsigned> l;
+      try {
+        l = pod::parse_link(t.substr(0, eq), plan);
+      } catch (const pod::PlanError& e) {
+        throw InputError(std::string("--ber-link: ") + e.what());
+      }
+      const double b = parse_real(t.substr(eq + 1), "--ber-link");
+      if (!(b >= 0 && b <= 0.01)) throw InputError(fmt::format("--ber-link: the bit error rate must be 0..0.01, not {}", b));
+      for (const LinkBer& x : link_bers)
+        if (x.chip == l.first && x.port == l.second)
+          throw InputError(fmt::format("--ber-link names link {}.{} twice", l.first, net::port_name(static_cast<net::Port>(l.second))));
+      link_bers.push_back({l.first, l.second, b});
     }
     // the fault: parsed, in a slice, a spare to repair it (before the run)
     pod::Fault fault;
@@ -449,6 +476,7 @@ void add_pod_command(CLI::App& app, Action& action) {
     PendingFile wave(o->trace); // (before the pod that writes it)
     pod::Pod p(plan, ranks);
     p.set_threads(o->threads);
+    for (const LinkBer& l : link_bers) p.set_link_ber(l.chip, l.port, l.ber);
     pod::drive_with_systemc(p); // the SystemC clock steps the pod from here on
     if (!o->trace.empty()) p.open_trace(wave.temp(), trace_chips);
     if (o->max_cycles > 0) p.set_cycle_limit(p.cycle() + o->max_cycles);
@@ -677,6 +705,10 @@ void add_pod_command(CLI::App& app, Action& action) {
       for (std::size_t e = 0; e < r.size(); ++e)
         if (r[e]) per.push_back({{"chip", e / 6}, {"port", net::port_name(static_cast<net::Port>(e % 6))}, {"replays", r[e]}});
       j["link_layer"]["replays_by_link"] = per;
+      nlohmann::json bl = nlohmann::json::array();
+      for (const LinkBer& l : link_bers)
+        bl.push_back({{"chip", l.chip}, {"port", net::port_name(static_cast<net::Port>(l.port))}, {"ber", l.ber}});
+      j["link_layer"]["ber_links"] = bl;
     }
     for (const auto& fr : faults) j["faults"].push_back(fr.to_json(p.plan()));
     for (const auto& r : results)

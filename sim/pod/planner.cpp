@@ -63,7 +63,7 @@ void PodSpec::validate() const {
                                 electrical_latency, optical_latency));
   // the mirrors settle while what was on the old circuit drains into the dark: nothing of it
   // reaches the new far end, whose link end starts again from sequence number 0
-  if (link_layer && settle_cycles + 1 < optical_latency + 1)
+  if (link_layer && settle_cycles < optical_latency)
     throw PlanError(fmt::format("with the link layer (--ber) the OCS settle time (--settle) must be at least the optical "
                                 "latency, {} cycles, not {}",
                                 optical_latency, settle_cycles));
@@ -322,6 +322,7 @@ std::string Fault::str(unsigned cube) const {
 }
 
 namespace {
+// (`text`: what the error names, "fault 'chip:x@1'" or "link '4.+w'")
 unsigned parse_unsigned(const std::string& t, const std::string& what, const std::string& text) {
   std::size_t pos = 0;
   unsigned long v = 0;
@@ -332,10 +333,45 @@ unsigned parse_unsigned(const std::string& t, const std::string& what, const std
     pos = 0;
   }
   if (pos == 0 || pos != t.size() || v > 0xFFFFFFFFul)
-    throw PlanError(fmt::format("fault '{}': {} '{}' is not a number", text, what, t));
+    throw PlanError(fmt::format("{}: {} '{}' is not a number", text, what, t));
   return static_cast<unsigned>(v);
 }
+
+// A chip number or a logical phext coordinate of the plan (`text` as above).
+unsigned parse_chip(const std::string& t, const Plan& plan, const std::string& text) {
+  if (t.find('/') != std::string::npos) {
+    try {
+      return plan.chip_of_coordinate(phext::Coordinate::parse(t));
+    } catch (const PlanError&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw PlanError(fmt::format("{}: {}", text, e.what()));
+    }
+  }
+  return parse_unsigned(t, "chip", text);
+}
+
+std::pair<unsigned, unsigned> parse_port_of(const std::string& what, const Plan& plan, const std::string& text) {
+  const auto dot = what.rfind('.');
+  const std::string port = dot == std::string::npos ? "" : what.substr(dot + 1);
+  static const char* names[] = {"+x", "-x", "+y", "-y", "+z", "-z"};
+  unsigned p = 6;
+  for (unsigned k = 0; k < 6; ++k) {
+    std::string lower = port;
+    for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (lower == names[k]) p = k;
+  }
+  if (p == 6) throw PlanError(fmt::format("{}: a link is CHIP.PORT with PORT one of +x -x +y -y +z -z", text));
+  return {parse_chip(what.substr(0, dot), plan, text), p};
+}
 } // namespace
+
+std::pair<unsigned, unsigned> parse_link(const std::string& text, const Plan& plan) {
+  const auto [chip, port] = parse_port_of(text, plan, fmt::format("link '{}'", text));
+  if (chip >= plan.chip_count())
+    throw PlanError(fmt::format("link '{}': no chip {} (the pod has {})", text, chip, plan.chip_count()));
+  return {chip, port};
+}
 
 Fault parse_fault(const std::string& text, const Plan& plan) {
   const std::string usage = "chip:N@C, link:N.+x@C, ocs:x.3:P@C or rack:R@C";
@@ -358,49 +394,27 @@ Fault parse_fault(const std::string& text, const Plan& plan) {
       throw PlanError(fmt::format("fault '{}': the cycle must be at most {} (counted from the fault run's start)", text,
                                   kMaxFaultCycle));
   }
-  auto chip_of = [&](const std::string& t) {
-    if (t.find('/') != std::string::npos) {
-      try {
-        return plan.chip_of_coordinate(phext::Coordinate::parse(t));
-      } catch (const PlanError&) {
-        throw;
-      } catch (const std::exception& e) {
-        throw PlanError(fmt::format("fault '{}': {}", text, e.what()));
-      }
-    }
-    return parse_unsigned(t, "chip", text);
-  };
+  const std::string named = fmt::format("fault '{}'", text);
   if (kind == "chip") {
     f.kind = FaultKind::Chip;
-    f.chip = chip_of(what);
+    f.chip = parse_chip(what, plan, named);
   } else if (kind == "link") {
     f.kind = FaultKind::Link;
-    const auto dot = what.rfind('.');
-    const std::string port = dot == std::string::npos ? "" : what.substr(dot + 1);
-    static const char* names[] = {"+x", "-x", "+y", "-y", "+z", "-z"};
-    unsigned p = 6;
-    for (unsigned k = 0; k < 6; ++k) {
-      std::string lower = port;
-      for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-      if (lower == names[k]) p = k;
-    }
-    if (p == 6) throw PlanError(fmt::format("fault '{}': a link is CHIP.PORT with PORT one of +x -x +y -y +z -z", text));
-    f.chip = chip_of(what.substr(0, dot));
-    f.port = p;
+    std::tie(f.chip, f.port) = parse_port_of(what, plan, named);
   } else if (kind == "ocs") {
     f.kind = FaultKind::OcsPort;
     const auto c2 = what.find(':');
     const std::string name = what.substr(0, c2);
     if (c2 == std::string::npos || name.size() < 3 || name[1] != '.' || (name[0] != 'x' && name[0] != 'y' && name[0] != 'z'))
       throw PlanError(fmt::format("fault '{}': an OCS port is D.I:P (D = x, y or z, I its face position, P the port)", text));
-    const unsigned face = parse_unsigned(name.substr(2), "face position", text);
+    const unsigned face = parse_unsigned(name.substr(2), "face position", named);
     if (face >= plan.cube() * plan.cube())
       throw PlanError(fmt::format("fault '{}': face positions are 0..{}", text, plan.cube() * plan.cube() - 1));
     f.ocs = plan.ocs_of(name[0] - 'x', face);
-    f.ocs_port = parse_unsigned(what.substr(c2 + 1), "port", text);
+    f.ocs_port = parse_unsigned(what.substr(c2 + 1), "port", named);
   } else if (kind == "rack") {
     f.kind = FaultKind::Rack;
-    f.rack = parse_unsigned(what, "rack", text);
+    f.rack = parse_unsigned(what, "rack", named);
   } else {
     throw PlanError(fmt::format("fault '{}': unknown kind '{}' (want {})", text, kind, usage));
   }

@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace phtpu::pod {
@@ -185,5 +186,8 @@ private:
 /// (P one of +x -x +y -y +z -z), "ocs:D.I:P@C" (OCS of dimension D = x|y|z and face position I,
 /// port P), "rack:R@C"; C is the cycle. Checked against `plan`; throws PlanError (one line).
 Fault parse_fault(const std::string& text, const Plan& plan);
+/// A link end of the plan, "N.P": chip N (a number or a logical phext coordinate) and its port P,
+/// one of +x -x +y -y +z -z (0..5). PlanError, one line, for anything else.
+std::pair<unsigned, unsigned> parse_link(const std::string& text, const Plan& plan);
 
 } // namespace phtpu::pod

@@ -86,7 +86,8 @@ Pod::Pod(const Plan& plan, const Ranks& ranks)
         if (local(i)) {
           e.link = net::make_link_end(ctx_.get(), fmt::format("{}_link{}", ch->m->name(), p), kVcs);
           const PodSpec& sp = plan_.spec();
-          if (sp.ber > 0) e.noise = std::make_unique<net::BitNoise>(sp.ber, sp.burst, net::wire_seed(sp.noise_seed, i * 6 + p));
+          // (its rate may change: set_link_ber)
+          e.noise = std::make_unique<net::BitNoise>(sp.ber, sp.burst, net::wire_seed(sp.noise_seed, i * 6 + p));
         }
       }
     }
@@ -421,12 +422,16 @@ void Pod::step_ocs_model(Lane& lane, unsigned oi, M& m) {
   const unsigned ports = plan_.ocs_ports();
   ici::clear_vector(m.in_valid_i);
   ici::clear_vector(m.in_credit_i);
-  // the link ends' words, every port every cycle, as data: in_valid stays low, since whether a
-  // frame is lost is the link layer's business (a frame not yet acknowledged keeps its port from
-  // draining, so the switch loses none; a stale copy of one acknowledged may meet the dark, harmlessly)
+  // the link ends' words, every port every cycle, as data. in_valid marks a frame its link end
+  // still needs (it is busy): one that meets a dark or unconnected port is lost (lost_o, the
+  // switch's assertion), a protocol error; a stale copy of one acknowledged may meet the dark,
+  // harmlessly. (Another rank's chip: its rank's copy of the switch checks it.)
   if constexpr (kWireOcs<M>) {
     for (unsigned p = 0; p < ocs_model_ports_; ++p) {
       net::Wire& w = o.word_in[p];
+      const int c = o.chip_of_port[p];
+      const bool needed = c >= 0 && ((chips_[static_cast<unsigned>(c)]->link_busy >> o.link_of_port[p]) & 1u);
+      ici::set_field(m.in_valid_i, p, 1, net::frame_valid(w) && needed ? 1u : 0u);
       o.flits += net::frame_valid(w);
       for (unsigned k = 0; k < kOcsWireWords; ++k) m.in_data_i[p * kOcsWireWords + k] = w[k];
       w = net::Wire{};
@@ -621,7 +626,10 @@ void Pod::chip_posedge(Lane& lane, unsigned i) {
           ++e.flits;
           e.tx = ici::read_output<kVcs>(m, p);
           e.tx_valid = true;
-          if (e.tx.head) ++ch.heads_out;
+          if (e.tx.head) {
+            ++ch.heads_out;
+            ++e.heads_tx;
+          }
         }
         if (!c) continue;
         v = false;
@@ -661,6 +669,7 @@ void Pod::link_receive(Lane& lane, unsigned i) {
     Chip::End& e = ch.end[p];
     ici::Flit f;
     if (e.link->receive(e.word_in, e.noise.get(), f)) {
+      if (f.head) ++e.heads_rx;
       LinkMsg& l = ch.in[p]; // (the credits of this port's ring may be staged beside it)
       l.valid = true;
       l.flit = f;
@@ -680,8 +689,14 @@ void Pod::link_clock(Lane& lane, unsigned i) {
     net::Wire& out = e.words[cycle_ % e.words.size()];
     out = net::Wire{};
     if (ch.dead) continue; // a dead chip's link ends fall silent with it
-    // a circuit being switched: both ends of the new one start again from sequence number 0
-    e.link->set_resync(((ch.dark.load(std::memory_order_relaxed) >> p) & 1u) != 0);
+    // a circuit being switched: both ends of the new one start again from sequence number 0 (the
+    // old one drained: every head its near end took, its far end delivered)
+    const bool resync = ((ch.dark.load(std::memory_order_relaxed) >> p) & 1u) != 0;
+    e.link->set_resync(resync);
+    if (resync) {
+      e.heads_tx = e.heads_rx = 0;
+      e.down_seen = false;
+    }
     e.link->clock(e.tx_valid ? &e.tx : nullptr, out);
     e.tx_valid = false;
     if (net::frame_valid(out)) lane.moved = true;
@@ -749,6 +764,30 @@ net::LinkStats Pod::link_stats() const {
   s.frames_sent = v[9];
   s.flits_delivered = v[10];
   return s;
+}
+
+void Pod::set_link_ber(unsigned chip, unsigned port, double ber) {
+  if (!link_layer_) throw PodError("a link's bit error rate needs the link layer");
+  check_chip(chip);
+  if (port >= 6) throw PodError(fmt::format("a chip has link ports 0..5, not {}", port));
+  if (!(ber >= 0 && ber <= 0.01)) throw PodError(fmt::format("bit error rate {} out of range 0..0.01", ber));
+  auto set = [&](unsigned c, unsigned p) {
+    Chip::End& e = chips_[c]->end[p];
+    if (e.noise) e.noise->set_rate(ber); // (another rank's chip has none: its rank sets it)
+  };
+  set(chip, port);
+  if (const auto f = far_end(chip, port)) set(f->first, f->second);
+}
+
+std::optional<std::pair<unsigned, unsigned>> Pod::far_end(unsigned chip, unsigned port) const {
+  const Chip::End& e = chips_[chip]->end[port];
+  if (e.kind == Chip::End::Kind::Electrical) return std::make_pair(e.far_chip, e.far_port);
+  const int q = ocs_peer(e.ocs, e.ocs_port);
+  if (q < 0) return std::nullopt;
+  const Ocs& o = *ocs_[e.ocs];
+  const int c = o.chip_of_port[static_cast<unsigned>(q)];
+  if (c < 0) return std::nullopt;
+  return std::make_pair(static_cast<unsigned>(c), static_cast<unsigned>(o.link_of_port[static_cast<unsigned>(q)]));
 }
 
 std::vector<std::uint64_t> Pod::link_replays() const {

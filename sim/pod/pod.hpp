@@ -52,6 +52,8 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <utility>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -254,6 +256,11 @@ public:
   /// Per link end, chip * 6 + port (+x -x +y -y +z -z): replays it started. Empty without the
   /// link layer.
   std::vector<std::uint64_t> link_replays() const;
+  /// With the link layer: the bit error rate of one link, both directions (the wires into the
+  /// link end at `chip`'s `port` and into the one at the far end of its link as wired now), in
+  /// place of PodSpec::ber, with PodSpec::burst. Every rank calls it alike. PodError without the
+  /// layer, for a chip or port the pod does not have, or a rate outside 0..0.01.
+  void set_link_ber(unsigned chip, unsigned port, double ber);
 
   // ---- faults (see the header comment) --------------------------------------------------
   /// Schedule a fault: the part fails at the start of cycle f.cycle (now if that has passed).
@@ -343,6 +350,8 @@ private:
   void link_receive(Lane& lane, unsigned chip); ///< the chip's link ends take their words (before its edge)
   void link_clock(Lane& lane, unsigned chip);   ///< ... and send theirs (after it)
   void note_links_down();                       ///< link ends that went down: loss of signal, detections
+  /// The link end at the far end of chip's port as wired now (none: an OCS port without a circuit)
+  std::optional<std::pair<unsigned, unsigned>> far_end(unsigned chip, unsigned port) const;
   void add_link_detections(const std::vector<std::pair<unsigned, unsigned>>& down, std::uint64_t cycle);
   std::vector<std::pair<unsigned, unsigned>> down_to_share_; ///< with ranks: this rank's links down, for the exchange
   /// After a cycle: the lanes' counters into the pod's; true if anything moved (on any rank when

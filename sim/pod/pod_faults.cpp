@@ -126,7 +126,27 @@ SliceFlush Pod::flush_slice(unsigned s) {
   SliceFlush f;
   f.slice = s;
   f.cycle = cycle_;
+  // with the link layer, what the slice's links hold: per link, the heads its near end took and
+  // its far end did not deliver, which the near end's replay buffer must hold (at most as many
+  // as the flits it holds: checked where both ends are this rank's); the flits its replay buffer
+  // holds are purged with it. The slice's links join only its own chips.
   std::uint64_t link_heads = 0;
+  if (link_layer_)
+    for (unsigned c : plan_.slice_chips(s)) {
+      if (!local(c)) continue;
+      for (unsigned p = 0; p < 6; ++p) {
+        const Chip::End& a = chips_[c]->end[p];
+        f.flits_purged += a.link->unacked();
+        link_heads += a.heads_tx - a.heads_rx; // (modulo 2^64 per end and rank; the slice's sum is not negative)
+        const auto far = far_end(c, p);
+        if (!far || !local(far->first)) continue;
+        const Chip::End& b = chips_[far->first]->end[far->second];
+        if (a.heads_tx < b.heads_rx || a.heads_tx - b.heads_rx > a.link->unacked())
+          throw std::logic_error(fmt::format("chip {} port {}: {} heads sent on the link, {} delivered at its far end, {} "
+                                             "flits held for replay: harness accounting broken",
+                                             c, p, a.heads_tx, b.heads_rx, a.link->unacked()));
+      }
+    }
   for (unsigned c : plan_.slice_chips(s)) {
     if (!local(c)) { // its rank flushes it (the counts are summed below); this rank's copies of its optical links empty
       for (auto& e : chips_[c]->end) {
@@ -144,10 +164,6 @@ SliceFlush Pod::flush_slice(unsigned s) {
     if (inside < 0)
       throw std::logic_error(fmt::format("chip {}: more packets left than entered ({}): harness accounting broken", c, inside));
     f.heads_in_chips += static_cast<std::uint64_t>(inside);
-    // with the link layer the heads on the slice's links are those its chips sent and did not
-    // take in: the slice's links join only its own chips (modulo 2^64: a rank's share may be
-    // negative, the slice's sum is not)
-    if (link_layer_) link_heads += ch.heads_out - ch.heads_in;
     f.host_ops += hosts_[c].ops.size();
     hosts_[c].ops.clear();
     for (auto& e : ch.end) {
@@ -167,6 +183,7 @@ SliceFlush Pod::flush_slice(unsigned s) {
       e.word_in = net::Wire{};
       e.tx_valid = false;
       e.down_seen = false;
+      e.heads_tx = e.heads_rx = 0;
     }
     ch.link_busy = 0;
     ch.in = {};

@@ -87,7 +87,8 @@ using detail::now_seconds;
 // chips' clock edges, OCSes for the switches, on several threads at once. What two units can
 // touch in one phase is a chip's staged inputs (an electrical neighbour delivers into one port,
 // up to three OCSes into others: distinct slots, atomic masks) and an OCS's input masks (many
-// chips feed one OCS): those are atomics. Counters go to the thread's Lane and are summed after
+// chips feed one OCS): those are atomics. The link layer's words (End::word_in, Ocs::word_in)
+// are plain: each slot has one writer in the phase that fills it, and is read in a later one. Counters go to the thread's Lane and are summed after
 // the cycle, so every total is the same whatever the thread count.
 struct Pod::Chip {
   std::unique_ptr<Vchip_top> m;
@@ -110,6 +111,9 @@ struct Pod::Chip {
     ici::Flit tx{};                       // the flit the chip sent this cycle
     bool tx_valid = false;
     bool down_seen = false;               // its link_up_o fall was reported
+    // head flits handed to this end and delivered by it, since the last flush or circuit switch
+    // (flush_slice: what a link holds is what its near end took and its far end did not deliver)
+    std::uint64_t heads_tx = 0, heads_rx = 0;
   };
   std::array<End, 6> end;
   std::array<LinkMsg, 6> in{}; // staged inputs of this cycle
