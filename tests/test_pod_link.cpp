@@ -22,14 +22,17 @@ PodSpec layered(PodSpec p, double ber) {
   return p;
 }
 
-/// 8 racks of 2x2x2 chips, one 4x4x4 slice: the 64-chip slice of pods/small.json.
-PodSpec slice64() {
+/// `racks` racks of 2x2x2 chips, one slice of `shape`.
+PodSpec cubes(unsigned racks, const char* shape) {
   PodSpec p;
   p.cube = 2;
-  p.racks = 8;
-  p.slices = {parse_slice("4x4x4")};
+  p.racks = racks;
+  p.slices = {parse_slice(shape)};
   return p;
 }
+/// The 64-chip slice of pods/small.json, and a 16-chip one.
+PodSpec slice64() { return cubes(8, "4x4x4"); }
+PodSpec slice16() { return cubes(2, "2x2x4"); }
 
 /// Every packet sent was received, nothing met a dark OCS port, no chip saw a bad packet.
 void check_nothing_lost(const Pod& pod) {
@@ -80,10 +83,7 @@ TEST_CASE("pod link layer: the 64-chip all-to-all at BER 1e-5 on every link is v
 }
 
 TEST_CASE("pod link layer: without errors every flit is delivered first time, one cycle later a hop", "[pod][link]") {
-  PodSpec spec;
-  spec.cube = 2;
-  spec.racks = 2;
-  spec.slices = {parse_slice("2x2x4")};
+  PodSpec spec = slice16();
   Pod ideal{Plan(spec)};
   Pod layer{Plan(layered(spec, 0))};
   const RunResult a = run_collective(ideal, Collective::AllToAll, 0, 1024, 3);
@@ -157,10 +157,7 @@ TEST_CASE("pod link layer: a failed link is found by the link layer alone, and r
 
 TEST_CASE("pod link layer: one link's own bit error rate hits that link alone, both ways, electrical or optical",
           "[pod][link]") {
-  PodSpec spec;
-  spec.cube = 2;
-  spec.racks = 2;
-  spec.slices = {parse_slice("2x2x4")};
+  PodSpec spec = slice16();
   spec = layered(spec, 0);
   const bool optical = GENERATE(false, true);
   // +z links, on the 4-chip z rings (the 2-chip x and y rings carry traffic one way only): chip 0
@@ -189,10 +186,7 @@ TEST_CASE("pod link layer: one link's own bit error rate hits that link alone, b
 }
 
 TEST_CASE("pod link layer: the results and the noise do not depend on the thread count", "[pod][link][threads]") {
-  PodSpec spec;
-  spec.cube = 2;
-  spec.racks = 2;
-  spec.slices = {parse_slice("2x2x4")};
+  PodSpec spec = slice16();
   spec = layered(spec, 1e-4);
   spec.burst = 4;
   std::vector<std::uint64_t> seen[2];
