@@ -4,6 +4,7 @@
 // with traffic running in another slice.
 #include "collectives.hpp"
 #include "pod.hpp"
+#include "pod_specs.hpp"
 #include "workloads.hpp"
 
 #include "ici_flit.hpp"
@@ -18,15 +19,9 @@
 using namespace phtpu;
 using namespace phtpu::pod;
 
+using phtpu::pod::test::cubes_pod;
+
 namespace {
-/// A pod of `racks` 2x2x2 cubes with one slice.
-PodSpec cubes_pod(unsigned racks, const char* slice) {
-  PodSpec p;
-  p.cube = 2;
-  p.racks = racks;
-  p.slices = {parse_slice(slice)};
-  return p;
-}
 
 /// One collective run twice on slice 0, by algorithms a and b; both verified.
 std::pair<RunResult, RunResult> by_two(Pod& pod, Collective c, std::uint64_t bytes, std::uint64_t seed, Algorithm a,

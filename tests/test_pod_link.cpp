@@ -4,6 +4,7 @@
 // link layer alone (loss of signal off) and repaired on the spare; results independent of the
 // thread count.
 #include "pod.hpp"
+#include "pod_specs.hpp"
 #include "workloads.hpp"
 
 #include <catch2/catch.hpp>
@@ -22,17 +23,10 @@ PodSpec layered(PodSpec p, double ber) {
   return p;
 }
 
-/// `racks` racks of 2x2x2 chips, one slice of `shape`.
-PodSpec cubes(unsigned racks, const char* shape) {
-  PodSpec p;
-  p.cube = 2;
-  p.racks = racks;
-  p.slices = {parse_slice(shape)};
-  return p;
-}
+using test::cubes_pod;
 /// The 64-chip slice of pods/small.json, and a 16-chip one.
-PodSpec slice64() { return cubes(8, "4x4x4"); }
-PodSpec slice16() { return cubes(2, "2x2x4"); }
+PodSpec slice64() { return cubes_pod(8, "4x4x4"); }
+PodSpec slice16() { return cubes_pod(2, "2x2x4"); }
 
 /// Every packet sent was received, nothing met a dark OCS port, no chip saw a bad packet.
 void check_nothing_lost(const Pod& pod) {

@@ -748,21 +748,9 @@ net::LinkStats Pod::link_stats() const {
   if (!link_layer_) return s;
   for (unsigned c = first_rack_ * plan_.chips_per_rack(); c < last_rack_ * plan_.chips_per_rack(); ++c)
     for (const auto& e : chips_[c]->end) s.add(*e.link, e.noise.get());
-  std::array<std::uint64_t, 11> v{s.links,   s.bits_flipped, s.frames_hit, s.undetected,  s.crc_errors,    s.replays,
-                                  s.retrains, s.links_down,   s.overflows,  s.frames_sent, s.flits_delivered};
-  ranks_.sum(v.data(), v.size());
+  ranks_.sum_each({&s.links, &s.bits_flipped, &s.frames_hit, &s.undetected, &s.crc_errors, &s.replays, &s.retrains,
+                   &s.links_down, &s.overflows, &s.frames_sent, &s.flits_delivered});
   ranks_.max(&s.max_replays, 1);
-  s.links = v[0];
-  s.bits_flipped = v[1];
-  s.frames_hit = v[2];
-  s.undetected = v[3];
-  s.crc_errors = v[4];
-  s.replays = v[5];
-  s.retrains = v[6];
-  s.links_down = v[7];
-  s.overflows = v[8];
-  s.frames_sent = v[9];
-  s.flits_delivered = v[10];
   return s;
 }
 

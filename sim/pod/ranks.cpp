@@ -78,6 +78,15 @@ void Ranks::sum(std::uint64_t* v, std::size_t n) const {
 #endif
 }
 
+void Ranks::sum_each(std::initializer_list<std::uint64_t*> fields) const {
+  if (!many()) return;
+  std::vector<std::uint64_t> v;
+  for (const std::uint64_t* f : fields) v.push_back(*f);
+  sum(v.data(), v.size());
+  std::size_t k = 0;
+  for (std::uint64_t* f : fields) *f = v[k++];
+}
+
 void Ranks::max(std::uint64_t* v, std::size_t n) const {
   if (!many() || n == 0) return;
 #ifdef PHTPU_HAVE_MPI

@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <vector>
 
 namespace phtpu::pod {
@@ -33,6 +34,8 @@ public:
   /// Element-wise sum (max) over the ranks, in place.
   void sum(std::uint64_t* v, std::size_t n) const;
   void max(std::uint64_t* v, std::size_t n) const;
+  /// sum() over scattered counters (a struct's fields), in one reduction.
+  void sum_each(std::initializer_list<std::uint64_t*> fields) const;
   /// `bytes` at p from rank `root` to every rank.
   void bcast(void* p, std::size_t bytes, unsigned root) const;
   /// Stop every rank at once (a failure on one rank would leave the others waiting).
